@@ -1,0 +1,5 @@
+#ifndef KLAXON_CRDKAFKA_SHIM_H
+#define KLAXON_CRDKAFKA_SHIM_H
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#endif

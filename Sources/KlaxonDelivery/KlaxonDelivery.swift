@@ -1,0 +1,1 @@
+// KlaxonDelivery: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// KlaxonKafka: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// KlaxonService: placeholder until its first file lands.

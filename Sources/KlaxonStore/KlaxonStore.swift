@@ -1,0 +1,1 @@
+// KlaxonStore: placeholder until its first file lands.
