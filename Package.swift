@@ -28,7 +28,9 @@ let package = Package(
         // Pure core: alert model, severity, decoders. No I/O, no clocks.
         .target(
             name: "KlaxonCore",
-            dependencies: []
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .target(
             name: "KlaxonKafka",
