@@ -1,0 +1,153 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// A producer whose `send` returns only when the broker acknowledged the message (or failed).
+///
+/// Defaults: `enable.idempotence=true` (no duplicates or reordering on internal retries) and
+/// `acks=all`; both can be overridden by properties. A background thread serves librdkafka's
+/// delivery callbacks with `rd_kafka_poll`.
+public final class KafkaProducer: Sendable {
+    private let handle: RDKafkaHandle
+    private let running = RunFlag()
+    private let logger: Logger
+
+    public init(properties: [String: String], logger: Logger) throws(KafkaError) {
+        var props = properties
+        props["enable.idempotence"] = props["enable.idempotence"] ?? "true"
+        props["acks"] = props["acks"] ?? "all"
+        let handle = try RDKafkaHandle.make(.producer, properties: props) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, msg, _ in
+                guard let msg, let opaque = msg.pointee._private else { return }
+                let pending = Unmanaged<PendingDelivery>.fromOpaque(opaque).takeRetainedValue()
+                let m = msg.pointee
+                if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+                    pending.resume(.success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
+                } else {
+                    pending.resume(.failure(rdKafkaError(m.err, "delivery")))
+                }
+            }
+        }
+        self.handle = handle
+        self.logger = logger
+        let thread = Thread { [handle, running] in
+            while running.isSet {
+                handle.withHandle { _ = rd_kafka_poll($0, 100) }
+            }
+        }
+        thread.name = "klaxon.kafka.producer"
+        thread.start()
+    }
+
+    /// Sends one message and waits for the broker's acknowledgement.
+    /// - Parameter partition: nil lets the partitioner choose (by key hash when a key is given).
+    @discardableResult
+    public func send(
+        topic: String, key: Data? = nil, value: Data, headers: [KafkaHeader] = [], partition: Int32? = nil
+    ) async throws -> KafkaDeliveryReport {
+        guard running.isSet else { throw KafkaError.closed() }
+        return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<KafkaDeliveryReport, any Error>) in
+            let pending = PendingDelivery(cont)
+            let opaque = Unmanaged.passRetained(pending).toOpaque()
+            if let error = enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition, opaque: opaque) {
+                Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
+                cont.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Waits until every queued message is delivered or `timeout` passes.
+    public func flush(timeout: Duration = .seconds(10)) {
+        handle.withHandle { _ = rd_kafka_flush($0, Int32(timeout.milliseconds)) }
+    }
+
+    /// Flushes, then stops the poll thread. Messages still queued fail with their own error.
+    public func close(timeout: Duration = .seconds(10)) {
+        flush(timeout: timeout)
+        running.clear()
+    }
+
+    /// Queues the message; retries briefly while librdkafka's local queue is full.
+    private func enqueue(
+        topic: String, key: Data?, value: Data, headers: [KafkaHeader], partition: Int32?, opaque: UnsafeMutableRawPointer
+    ) -> KafkaError? {
+        for attempt in 0..<100 {
+            let rc = produce(topic: topic, key: key, value: value, headers: headers, partition: partition, opaque: opaque)
+            if rc == RD_KAFKA_RESP_ERR_NO_ERROR { return nil }
+            if rc != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt == 99 { return rdKafkaError(rc, "produce to \(topic)") }
+            handle.withHandle { _ = rd_kafka_poll($0, 10) }
+        }
+        return nil
+    }
+
+    private func produce(
+        topic: String, key: Data?, value: Data, headers: [KafkaHeader], partition: Int32?, opaque: UnsafeMutableRawPointer
+    ) -> rd_kafka_resp_err_t {
+        // Every pointer handed to rd_kafka_produceva must live until it returns; with
+        // RD_KAFKA_MSG_F_COPY librdkafka copies value, key and headers before returning.
+        var cStrings: [UnsafeMutablePointer<CChar>] = []
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer {
+            cStrings.forEach { free($0) }
+            buffers.forEach { $0.deallocate() }
+        }
+        func copy(_ data: Data) -> (UnsafeMutableRawPointer, Int) {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(data.count, 1), alignment: 1)
+            data.copyBytes(to: p.assumingMemoryBound(to: UInt8.self), count: data.count)
+            buffers.append(p)
+            return (p, data.count)
+        }
+        var vus: [rd_kafka_vu_t] = []
+        func vu(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+            var v = rd_kafka_vu_t()
+            v.vtype = type
+            fill(&v)
+            vus.append(v)
+        }
+        let topicC = strdup(topic)!
+        cStrings.append(topicC)
+        vu(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = UnsafePointer(topicC) }
+        let (vp, vn) = copy(value)
+        vu(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = vp; $0.u.mem.size = vn }
+        if let key {
+            let (kp, kn) = copy(key)
+            vu(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = kp; $0.u.mem.size = kn }
+        }
+        if let partition { vu(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
+        for h in headers {
+            let nameC = strdup(h.name)!
+            cStrings.append(nameC)
+            if let value = h.value {
+                let (hp, hn) = copy(value)
+                vu(RD_KAFKA_VTYPE_HEADER) { $0.u.header.name = UnsafePointer(nameC); $0.u.header.val = UnsafeRawPointer(hp); $0.u.header.size = hn }
+            } else {
+                vu(RD_KAFKA_VTYPE_HEADER) { $0.u.header.name = UnsafePointer(nameC); $0.u.header.val = nil; $0.u.header.size = 0 }
+            }
+        }
+        vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+        vu(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+        return handle.withHandle { rk in
+            let count = vus.count
+            let error = vus.withUnsafeBufferPointer { rd_kafka_produceva(rk, $0.baseAddress, count) }
+            guard let error else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+            defer { rd_kafka_error_destroy(error) }
+            return rd_kafka_error_code(error)
+        }
+    }
+}
+
+/// One awaited delivery; resumed exactly once by the delivery-report callback.
+private final class PendingDelivery: Sendable {
+    private let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
+    init(_ c: CheckedContinuation<KafkaDeliveryReport, any Error>) { continuation = c }
+    func resume(_ result: Result<KafkaDeliveryReport, KafkaError>) { continuation.resume(with: result.mapError { $0 }) }
+}
+
+/// A flag shared with the poll thread (a class, because `Mutex` cannot be captured).
+private final class RunFlag: Sendable {
+    private let value = Mutex(true)
+    var isSet: Bool { value.withLock { $0 } }
+    func clear() { value.withLock { $0 = false } }
+}

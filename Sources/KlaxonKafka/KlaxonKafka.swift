@@ -1,1 +1,0 @@
-// KlaxonKafka: placeholder until its first file lands.

@@ -1,0 +1,52 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// State shared with librdkafka's rebalance callback, which runs on the thread that calls
+/// `rd_kafka_consumer_poll` (our consumer queue). Entered through an `Unmanaged` opaque pointer;
+/// the consumer keeps it alive for as long as the handle.
+final class RebalanceContext: Sendable {
+    let logger: Logger
+    private let assigned = Mutex<Set<TopicPartition>>([])
+
+    init(logger: Logger) { self.logger = logger }
+
+    var assignment: Set<TopicPartition> { assigned.withLock { $0 } }
+
+    func handle(rk: OpaquePointer, err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        let tps = topicPartitions(partitions)
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            logger.info("partitions assigned", metadata: ["partitions": "\(tps.map(\.description).joined(separator: ","))"])
+            if cooperative {
+                if let e = rd_kafka_incremental_assign(rk, partitions) { rd_kafka_error_destroy(e) }
+            } else {
+                rd_kafka_assign(rk, partitions)
+            }
+            assigned.withLock { set in
+                if !cooperative { set.removeAll() }
+                set.formUnion(tps)
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            // Commit what the caller already marked handled before giving the partitions away.
+            let rc = rd_kafka_commit(rk, nil, 0)
+            if rc != RD_KAFKA_RESP_ERR_NO_ERROR && rc != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                logger.warning("commit on revocation failed: \(String(cString: rd_kafka_err2str(rc)))")
+            }
+            logger.info("partitions revoked", metadata: ["partitions": "\(tps.map(\.description).joined(separator: ","))"])
+            if cooperative {
+                if let e = rd_kafka_incremental_unassign(rk, partitions) { rd_kafka_error_destroy(e) }
+            } else {
+                rd_kafka_assign(rk, nil)
+            }
+            assigned.withLock { set in
+                if cooperative { set.subtract(tps) } else { set.removeAll() }
+            }
+        default:
+            logger.error("rebalance error: \(String(cString: rd_kafka_err2str(err)))")
+            rd_kafka_assign(rk, nil)
+            assigned.withLock { $0.removeAll() }
+        }
+    }
+}

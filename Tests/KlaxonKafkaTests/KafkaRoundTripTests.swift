@@ -1,0 +1,89 @@
+import Foundation
+import KlaxonKafka
+import Logging
+import Testing
+
+/// Producer → embedded broker → consumer over real loopback TCP.
+@Suite(.serialized) struct KafkaRoundTripTests {
+    let logger = Logger(label: "test")
+
+    func consumerProps(_ broker: EmbeddedBroker, group: String) -> [String: String] {
+        [
+            "bootstrap.servers": broker.bootstrapServers, "group.id": group,
+            "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
+        ]
+    }
+
+    /// Polls until `count` records arrived or `deadline` passes.
+    func drain(_ consumer: KafkaConsumer, count: Int, within deadline: Duration = .seconds(30)) async throws -> [KafkaRecord] {
+        var got: [KafkaRecord] = []
+        let end = ContinuousClock.now + deadline
+        while got.count < count && ContinuousClock.now < end {
+            got += try await consumer.poll(maxRecords: 100, maxWait: .milliseconds(200))
+        }
+        return got
+    }
+
+    @Test func producedRecordsArriveWithKeyHeadersAndOffsets() async throws {
+        let broker = try EmbeddedBroker(topics: ["scans"], partitions: 2)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+        defer { producer.close() }
+        var reports: [KafkaDeliveryReport] = []
+        for i in 0..<6 {
+            reports.append(try await producer.send(
+                topic: "scans", key: Data("k\(i % 2)".utf8), value: Data("v\(i)".utf8),
+                headers: [KafkaHeader("env", "prod"), KafkaHeader(name: "empty", value: nil)]))
+        }
+        #expect(Set(reports.map(\.topic)) == ["scans"])
+        // Same key, same partition: keys k0 and k1 each land in one partition.
+        #expect(Set(reports.enumerated().filter { $0.offset % 2 == 0 }.map(\.element.partition)).count == 1)
+
+        let consumer = try KafkaConsumer(properties: consumerProps(broker, group: "g1"), topics: ["scans"], logger: logger)
+        let records = try await drain(consumer, count: 6)
+        await consumer.close()
+        #expect(records.count == 6)
+        #expect(Set(records.map { String(decoding: $0.value, as: UTF8.self) }) == Set((0..<6).map { "v\($0)" }))
+        let first = try #require(records.first)
+        #expect(first.header("env") == "prod")
+        #expect(first.headers.contains(KafkaHeader(name: "empty", value: nil)))
+        #expect(first.key.map { String(decoding: $0, as: UTF8.self) }?.hasPrefix("k") == true)
+        #expect(first.timestamp != nil)
+    }
+
+    @Test func aNewMemberResumesFromCommittedOffsetsOnly() async throws {
+        let broker = try EmbeddedBroker(topics: ["events"], partitions: 1)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+        defer { producer.close() }
+        for i in 0..<4 { try await producer.send(topic: "events", value: Data("a\(i)".utf8)) }
+
+        let c1 = try KafkaConsumer(properties: consumerProps(broker, group: "g"), topics: ["events"], logger: logger)
+        let firstRead = try await drain(c1, count: 4)
+        #expect(firstRead.count == 4)
+        // Commit only the first two: the other two were "not durably handled".
+        try await c1.commit(KafkaOffset.after(firstRead.filter { $0.offset < 2 }))
+        await c1.close()
+
+        let c2 = try KafkaConsumer(properties: consumerProps(broker, group: "g"), topics: ["events"], logger: logger)
+        let again = try await drain(c2, count: 2)
+        await c2.close()
+        #expect(again.map(\.offset) == [2, 3])
+        #expect(again.map { String(decoding: $0.value, as: UTF8.self) } == ["a2", "a3"])
+    }
+
+    @Test func misconfiguredClientIsASwiftError() {
+        #expect(throws: KafkaError.self) {
+            _ = try KafkaProducer(properties: ["no.such.property": "1"], logger: logger)
+        }
+        #expect(throws: KafkaError.self) {
+            _ = try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1"], topics: ["x"], logger: logger)
+        }
+    }
+
+    @Test func offsetsAfterTakeTheHighestPerPartition() {
+        let recs = [3, 1, 7].map { KafkaRecord(topic: "t", partition: 0, offset: Int64($0), value: Data()) }
+            + [KafkaRecord(topic: "t", partition: 1, offset: 0, value: Data())]
+        #expect(KafkaOffset.after(recs) == [
+            KafkaOffset(topic: "t", partition: 0, offset: 8), KafkaOffset(topic: "t", partition: 1, offset: 1),
+        ])
+    }
+}
