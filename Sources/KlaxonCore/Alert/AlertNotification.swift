@@ -1,0 +1,82 @@
+import Foundation
+
+/// What one receiver is told: a set of alerts that fire or resolved, in the shape of
+/// Alertmanager's webhook payload so existing receivers understand it.
+public struct AlertNotification: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Codable { case firing, resolved }
+
+    /// Stable per receiver + group + state: a receiver that sees the same key twice (after a
+    /// crash and redelivery) can drop the second.
+    public var idempotencyKey: String
+    public var receiver: String
+    public var status: Status
+    public var groupKey: String
+    public var groupLabels: [String: String]
+    public var alerts: [NotifiedAlert]
+
+    public init(
+        idempotencyKey: String, receiver: String, status: Status, groupKey: String,
+        groupLabels: [String: String], alerts: [NotifiedAlert]
+    ) {
+        self.idempotencyKey = idempotencyKey
+        self.receiver = receiver
+        self.status = status
+        self.groupKey = groupKey
+        self.groupLabels = groupLabels
+        self.alerts = alerts
+    }
+
+    /// Labels every alert in the notification shares.
+    public var commonLabels: [String: String] { Self.common(alerts.map(\.labels)) }
+    public var commonAnnotations: [String: String] { Self.common(alerts.map(\.annotations)) }
+
+    private static func common(_ maps: [[String: String]]) -> [String: String] {
+        guard var result = maps.first else { return [:] }
+        for m in maps.dropFirst() { result = result.filter { m[$0.key] == $0.value } }
+        return result
+    }
+}
+
+/// One alert as notified: its labels and annotations plus times and severity.
+public struct NotifiedAlert: Sendable, Hashable, Codable {
+    public var status: AlertNotification.Status
+    public var fingerprint: Fingerprint
+    public var labels: [String: String]
+    public var annotations: [String: String]
+    public var severity: Severity
+    /// When this firing instance started (first seen); Alertmanager's `startsAt`.
+    public var startsAt: Date
+    /// When it resolved; nil while firing (Alertmanager sends the zero time).
+    public var endsAt: Date?
+    /// How many times the condition was reported in this instance (dedup count).
+    public var occurrences: Int
+
+    public init(
+        status: AlertNotification.Status, fingerprint: Fingerprint, labels: [String: String],
+        annotations: [String: String], severity: Severity, startsAt: Date, endsAt: Date? = nil, occurrences: Int = 1
+    ) {
+        self.status = status
+        self.fingerprint = fingerprint
+        self.labels = labels
+        self.annotations = annotations
+        self.severity = severity
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.occurrences = occurrences
+    }
+}
+
+extension AlertNotification {
+    /// The notification that a newly firing (opened or reopened) alert sends to one receiver.
+    /// Until grouping lands, each alert is its own group, keyed by fingerprint.
+    public static func firing(_ state: AlertState, receiver: String) -> AlertNotification {
+        let fp = state.alert.fingerprint
+        let startMs = Int64((state.firstSeenAt.timeIntervalSince1970 * 1000).rounded())
+        let alert = NotifiedAlert(
+            status: .firing, fingerprint: fp, labels: state.alert.labels, annotations: state.alert.annotations,
+            severity: state.alert.severity, startsAt: state.firstSeenAt, occurrences: state.occurrences)
+        return AlertNotification(
+            idempotencyKey: "\(receiver)/\(fp)/firing/\(startMs)", receiver: receiver, status: .firing,
+            groupKey: "{}:{fingerprint=\"\(fp)\"}", groupLabels: [:], alerts: [alert])
+    }
+}

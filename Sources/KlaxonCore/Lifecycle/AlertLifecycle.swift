@@ -1,0 +1,61 @@
+import Foundation
+
+/// The state Klaxon keeps per fingerprint, and the pure rule for what a new report does to it.
+public struct AlertState: Sendable, Hashable {
+    public enum Status: String, Sendable, Codable { case firing, acknowledged, resolved }
+
+    public var alert: Alert
+    public var status: Status
+    /// Start of the current firing instance (first report after creation or reopening).
+    public var firstSeenAt: Date
+    public var lastSeenAt: Date
+    /// Reports in the current instance.
+    public var occurrences: Int
+    /// How many times this fingerprint came back after resolving.
+    public var regressions: Int
+    public var resolvedAt: Date?
+
+    public init(
+        alert: Alert, status: Status, firstSeenAt: Date, lastSeenAt: Date, occurrences: Int,
+        regressions: Int = 0, resolvedAt: Date? = nil
+    ) {
+        self.alert = alert
+        self.status = status
+        self.firstSeenAt = firstSeenAt
+        self.lastSeenAt = lastSeenAt
+        self.occurrences = occurrences
+        self.regressions = regressions
+        self.resolvedAt = resolvedAt
+    }
+}
+
+/// What a report did to an alert's state.
+public enum AlertTransition: String, Sendable, Hashable {
+    /// First time this fingerprint was seen: notify.
+    case opened
+    /// Seen again after it resolved: a regression, notify as a new instance.
+    case reopened
+    /// Seen again while firing or acknowledged: update counters, notify nobody.
+    case duplicate
+
+    public var notifies: Bool { self != .duplicate }
+}
+
+public enum AlertLifecycle {
+    /// Applies one report of `alert`, received at `now`, to the existing state (if any).
+    public static func report(_ alert: Alert, existing: AlertState?, now: Date) -> (AlertState, AlertTransition) {
+        guard var state = existing else {
+            return (AlertState(alert: alert, status: .firing, firstSeenAt: now, lastSeenAt: now, occurrences: 1), .opened)
+        }
+        if state.status == .resolved {
+            state = AlertState(
+                alert: alert, status: .firing, firstSeenAt: now, lastSeenAt: now, occurrences: 1,
+                regressions: state.regressions + 1)
+            return (state, .reopened)
+        }
+        state.alert = alert
+        state.lastSeenAt = now
+        state.occurrences += 1
+        return (state, .duplicate)
+    }
+}

@@ -1,1 +1,0 @@
-// KlaxonDelivery: placeholder until its first file lands.

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import KlaxonCore
+
+/// Alert state by fingerprint, with the outbox and the ingest ledger in the same database so
+/// one transaction covers all of a batch's effects.
+public final class AlertStore: Sendable {
+    public let database: StateDatabase
+    private var pool: DatabasePool { database.pool }
+
+    public init(database: StateDatabase) { self.database = database }
+
+    /// Applies a batch in one transaction: ledger rows, alert state (via `AlertLifecycle`),
+    /// and outbox rows for alerts that started firing. Outbox keys are unique, so applying the
+    /// same batch again (redelivery after a crash) queues nothing twice.
+    @discardableResult
+    public func apply(_ batch: BatchWrite) throws -> BatchResult {
+        try pool.write { db in
+            for c in batch.consumed {
+                try db.execute(
+                    sql: """
+                        INSERT INTO ingest_ledger (topic, partition, "offset", times_seen, outcome, last_seen_at)
+                        VALUES (?, ?, ?, 1, ?, ?)
+                        ON CONFLICT(topic, partition, "offset") DO UPDATE SET
+                            times_seen = times_seen + 1, outcome = excluded.outcome, last_seen_at = excluded.last_seen_at
+                        """,
+                    arguments: [c.topic, c.partition, c.offset, c.outcome, Date().timeIntervalSince1970])
+            }
+            var transitions: [AlertTransition] = []
+            var queued = 0
+            for report in batch.reports {
+                let existing = try Self.state(db, report.alert.fingerprint)
+                let (state, transition) = AlertLifecycle.report(report.alert, existing: existing, now: report.receivedAt)
+                try Self.save(db, state, owner: report.owner)
+                transitions.append(transition)
+                guard transition.notifies else { continue }
+                for target in report.targets {
+                    let n = AlertNotification.firing(state, receiver: target.receiver)
+                    let payload = try Self.encoder.encode(n)
+                    for integration in target.integrations {
+                        try db.execute(
+                            sql: """
+                                INSERT OR IGNORE INTO outbox
+                                    (idempotency_key, receiver, integration, fingerprint, payload, next_attempt_at, created_at)
+                                VALUES (?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [
+                                "\(n.idempotencyKey)/\(integration)", target.receiver, integration,
+                                state.alert.fingerprint.description, payload, report.receivedAt.timeIntervalSince1970,
+                                report.receivedAt.timeIntervalSince1970,
+                            ])
+                        queued += db.changesCount
+                    }
+                }
+            }
+            return BatchResult(transitions: transitions, queued: queued)
+        }
+    }
+
+    /// The current state of one fingerprint.
+    public func state(of fingerprint: Fingerprint) throws -> AlertState? {
+        try pool.read { try Self.state($0, fingerprint) }
+    }
+
+    /// All alert states, newest first.
+    public func states(limit: Int = 10_000) throws -> [AlertState] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM alert ORDER BY last_seen_at DESC LIMIT ?", arguments: [limit])
+                .map(Self.decodeState)
+        }
+    }
+
+    /// How often each message of a partition was processed (the ingest ledger).
+    public func timesSeen(topic: String) throws -> [Int64: Int] {
+        try pool.read { db in
+            var result: [Int64: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: #"SELECT "offset", times_seen FROM ingest_ledger WHERE topic = ?"#, arguments: [topic])
+            {
+                result[row["offset"]] = row["times_seen"]
+            }
+            return result
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .millisecondsSince1970
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .millisecondsSince1970
+        return d
+    }()
+
+    private static func state(_ db: Database, _ fp: Fingerprint) throws -> AlertState? {
+        try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE fingerprint = ?", arguments: [fp.description])
+            .map(decodeState)
+    }
+
+    private static func decodeState(_ row: Row) throws -> AlertState {
+        let alert = try decoder.decode(Alert.self, from: row["alert_json"] as Data)
+        return AlertState(
+            alert: alert, status: AlertState.Status(rawValue: row["status"]) ?? .firing,
+            firstSeenAt: Date(timeIntervalSince1970: row["first_seen_at"]),
+            lastSeenAt: Date(timeIntervalSince1970: row["last_seen_at"]),
+            occurrences: row["occurrences"], regressions: row["regressions"],
+            resolvedAt: (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    private static func save(_ db: Database, _ s: AlertState, owner: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO alert (fingerprint, owner, status, alertname, source, severity_id, alert_json,
+                                   first_seen_at, last_seen_at, occurrences, regressions, resolved_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(fingerprint) DO UPDATE SET
+                    owner = excluded.owner, status = excluded.status, alertname = excluded.alertname,
+                    source = excluded.source, severity_id = excluded.severity_id, alert_json = excluded.alert_json,
+                    first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
+                    occurrences = excluded.occurrences, regressions = excluded.regressions,
+                    resolved_at = excluded.resolved_at
+                """,
+            arguments: [
+                s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.labels["source"] ?? "",
+                s.alert.severity.id, try encoder.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
+                s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
+            ])
+    }
+}

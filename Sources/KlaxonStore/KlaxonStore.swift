@@ -1,1 +1,0 @@
-// KlaxonStore: placeholder until its first file lands.

@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+
+/// The SQLite file that holds Klaxon's durable state (WAL mode, versioned migrations).
+public final class StateDatabase: Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")  // durable at commit in WAL mode
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        self.path = path
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: alerts, outbox, ingest ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE alert (
+                    fingerprint TEXT PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    alertname TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    severity_id INTEGER NOT NULL,
+                    alert_json BLOB NOT NULL,
+                    first_seen_at DOUBLE NOT NULL,
+                    last_seen_at DOUBLE NOT NULL,
+                    occurrences INTEGER NOT NULL,
+                    regressions INTEGER NOT NULL DEFAULT 0,
+                    resolved_at DOUBLE
+                );
+                CREATE INDEX alert_status ON alert(status);
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    receiver TEXT NOT NULL,
+                    integration TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DOUBLE NOT NULL,
+                    last_error TEXT,
+                    created_at DOUBLE NOT NULL,
+                    delivered_at DOUBLE
+                );
+                CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+                CREATE TABLE ingest_ledger (
+                    topic TEXT NOT NULL,
+                    partition INTEGER NOT NULL,
+                    "offset" INTEGER NOT NULL,
+                    times_seen INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    last_seen_at DOUBLE NOT NULL,
+                    PRIMARY KEY (topic, partition, "offset")
+                );
+                """)
+        }
+        return m
+    }
+}
