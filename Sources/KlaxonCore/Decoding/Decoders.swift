@@ -1,8 +1,28 @@
 import Foundation
 
 /// Entry point: bytes of one message → normalized alerts, or a `DecodeError` naming the culprit.
+///
+/// A message may hold several whitespace-separated JSON values (NDJSON, e.g. a batch of Falco
+/// events); with `auto` the first value decides the format and the others must match it.
 public enum Decoders {
     public static func decode(_ data: Data, format: InputFormat, context: DecodeContext) throws(DecodeError) -> DecodedReport {
-        throw DecodeError("format \(format.rawValue) is not supported yet")
+        let doc = try JSONDocument(bytes: [UInt8](data))
+        let resolved = format == .auto ? try FormatDetector.detect(doc, root: doc.roots[0]) : format
+        let assembly = AlertAssembly(context: context)
+        var alerts: [Alert] = []
+        var scopes: [String] = []
+        for root in doc.roots {
+            switch resolved {
+            case .auto:
+                preconditionFailure("resolved above")
+            case .trivy:
+                try TrivyDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
+            case .falco:
+                alerts.append(try FalcoDecoder(doc: doc, assembly: assembly).decode(root: root))
+            default:
+                throw DecodeError("format \(resolved.rawValue) is not supported yet")
+            }
+        }
+        return DecodedReport(format: resolved, alerts: alerts, scopes: scopes)
     }
 }

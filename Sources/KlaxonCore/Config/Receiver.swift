@@ -1,0 +1,51 @@
+/// A named notification target and the integrations it delivers through (Alertmanager's
+/// `receivers:` entry plus Klaxon's `file_configs`, `kafka_configs` and `min_severity`).
+/// A receiver with no integrations is valid: alerts routed to it are dropped (a "null" receiver).
+public struct Receiver: Sendable, Hashable {
+    public var name: String
+    public var webhookConfigs: [WebhookConfig]
+    public var fileConfigs: [FileConfig]
+    public var kafkaConfigs: [KafkaSinkConfig]
+    public var snsConfigs: [SNSConfig]
+    public var pagerdutyConfigs: [PagerDutyConfig]
+    public var slackConfigs: [SlackConfig]
+    /// Klaxon: alerts below this severity are not delivered to this receiver (default: all).
+    public var minSeverity: Severity.Level?
+    /// Alertmanager integration kinds present in the config that Klaxon does not deliver to
+    /// yet (`email_configs`, `opsgenie_configs`, …). Each also produced a warning.
+    public var unsupportedKinds: [String]
+
+    public init(
+        name: String,
+        webhookConfigs: [WebhookConfig] = [],
+        fileConfigs: [FileConfig] = [],
+        kafkaConfigs: [KafkaSinkConfig] = [],
+        snsConfigs: [SNSConfig] = [],
+        pagerdutyConfigs: [PagerDutyConfig] = [],
+        slackConfigs: [SlackConfig] = [],
+        minSeverity: Severity.Level? = nil,
+        unsupportedKinds: [String] = []
+    ) {
+        self.name = name
+        self.webhookConfigs = webhookConfigs
+        self.fileConfigs = fileConfigs
+        self.kafkaConfigs = kafkaConfigs
+        self.snsConfigs = snsConfigs
+        self.pagerdutyConfigs = pagerdutyConfigs
+        self.slackConfigs = slackConfigs
+        self.minSeverity = minSeverity
+        self.unsupportedKinds = unsupportedKinds
+    }
+
+    /// Whether this receiver takes an alert of the given severity (`min_severity`).
+    public func accepts(_ severity: Severity.Level) -> Bool {
+        guard let minSeverity else { return true }
+        return severity >= minSeverity
+    }
+
+    /// Number of integrations Klaxon delivers to.
+    public var integrationCount: Int {
+        webhookConfigs.count + fileConfigs.count + kafkaConfigs.count
+            + snsConfigs.count + pagerdutyConfigs.count + slackConfigs.count
+    }
+}

@@ -1,0 +1,48 @@
+/// The routing part of Klaxon's configuration: Alertmanager's `route`, `receivers`,
+/// `inhibit_rules` and `time_intervals` (plus the deprecated `mute_time_intervals`), with
+/// Klaxon's additions. Loaded from one `alertmanager.yml` or merged from several `routes/*.yml`.
+public struct RoutingConfig: Sendable {
+    /// The root of the routing tree, options resolved.
+    public var route: Route
+    public var receivers: [Receiver]
+    public var inhibitRules: [InhibitRule]
+    /// `time_intervals` and `mute_time_intervals`, in document order.
+    public var timeIntervals: [NamedTimeInterval]
+    /// Things accepted but ignored (`global`, `templates`, unsupported receiver kinds, inline
+    /// secrets, …), each with its position.
+    public var warnings: [ConfigWarning]
+
+    public init(route: Route, receivers: [Receiver], inhibitRules: [InhibitRule] = [],
+                timeIntervals: [NamedTimeInterval] = [], warnings: [ConfigWarning] = []) {
+        self.route = route
+        self.receivers = receivers
+        self.inhibitRules = inhibitRules
+        self.timeIntervals = timeIntervals
+        self.warnings = warnings
+    }
+
+    /// The receiver with this name, if defined.
+    public func receiver(named name: String) -> Receiver? {
+        receivers.first { $0.name == name }
+    }
+
+    /// Time intervals by name, for `Route.isMuted(at:intervals:)`.
+    public var timeIntervalsByName: [String: NamedTimeInterval] {
+        Dictionary(timeIntervals.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Loads one document (an `alertmanager.yml` or a single routes file). `file` is only used
+    /// in error messages; nothing is read from disk.
+    public static func load(yaml: String, file: String) throws(ConfigError) -> RoutingConfig {
+        try load([ConfigSource(file: file, yaml: yaml)])
+    }
+
+    /// Loads and merges several documents (e.g. every `routes/*.yml`, in the caller's order).
+    /// Exactly one of them holds `route`; `receivers`, `inhibit_rules` and `time_intervals`
+    /// are concatenated; names must be unique across all of them.
+    public static func load(_ sources: [ConfigSource]) throws(ConfigError) -> RoutingConfig {
+        var loader = RoutingConfigLoader()
+        for source in sources { try loader.add(source) }
+        return try loader.finish(firstFile: sources.first?.file ?? "")
+    }
+}

@@ -1,0 +1,217 @@
+extension RoutingConfigDecoder {
+    /// Alertmanager integration kinds that Klaxon accepts but does not deliver to yet.
+    static let unsupportedReceiverKinds: [String] = [
+        "email_configs", "opsgenie_configs", "wechat_configs", "pushover_configs", "victorops_configs",
+        "telegram_configs", "webex_configs", "discord_configs", "msteams_configs", "msteamsv2_configs",
+        "jira_configs", "rocketchat_configs", "incidentio_configs",
+    ]
+
+    mutating func receiver(_ node: ConfigNode) throws(ConfigError) -> Receiver {
+        let keys: Set<String> = Set(["name", "webhook_configs", "file_configs", "kafka_configs", "sns_configs",
+                                     "pagerduty_configs", "slack_configs", "min_severity"])
+            .union(RoutingConfigDecoder.unsupportedReceiverKinds)
+        let m = try node.mapping(allowed: keys)
+        guard let name = try m.string("name"), !name.isEmpty else {
+            throw node.error(.missingKey, "missing name in receiver")
+        }
+        var r = Receiver(name: name)
+        if let n = m["min_severity"] { r.minSeverity = try severityLevel(n) }
+        for item in try m["webhook_configs"]?.sequence() ?? [] { r.webhookConfigs.append(try webhook(item)) }
+        for item in try m["file_configs"]?.sequence() ?? [] { r.fileConfigs.append(try fileConfig(item)) }
+        for item in try m["kafka_configs"]?.sequence() ?? [] { r.kafkaConfigs.append(try kafka(item)) }
+        for item in try m["sns_configs"]?.sequence() ?? [] { r.snsConfigs.append(try sns(item)) }
+        for item in try m["pagerduty_configs"]?.sequence() ?? [] { r.pagerdutyConfigs.append(try pagerduty(item)) }
+        for item in try m["slack_configs"]?.sequence() ?? [] { r.slackConfigs.append(try slack(item)) }
+        for kind in RoutingConfigDecoder.unsupportedReceiverKinds {
+            if m[kind] != nil, let n = m.keyNode(kind) {
+                r.unsupportedKinds.append(kind)
+                warnings.append(n.warning("receiver \"\(name)\": \(kind) are not delivered by Klaxon yet; ignored"))
+            }
+        }
+        return r
+    }
+
+    mutating func webhook(_ node: ConfigNode) throws(ConfigError) -> WebhookConfig {
+        let m = try node.mapping(allowed: ["url", "url_file", "send_resolved", "max_alerts", "http_config",
+                                           "hmac_secret_file", "hmac_secret_env"])
+        var c = WebhookConfig()
+        c.url = try m.string("url")
+        c.urlFile = try m.string("url_file")
+        if c.url == nil && c.urlFile == nil {
+            throw node.error(.missingKey, "one of url or url_file must be configured")
+        }
+        if c.url != nil && c.urlFile != nil {
+            throw node.error(.invalidValue, "at most one of url & url_file must be configured")
+        }
+        if let urlNode = m["url"], let url = c.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw urlNode.error(.invalidValue, "unsupported scheme in URL \"\(url)\" (expected http or https)")
+        }
+        c.sendResolved = try m.bool("send_resolved") ?? true
+        if let n = m["max_alerts"] {
+            c.maxAlerts = try n.int()
+            if c.maxAlerts < 0 { throw n.error(.invalidValue, "max_alerts must not be negative") }
+        }
+        if let n = m["http_config"] { c.httpConfig = try httpConfig(n) }
+        c.hmacSecretFile = try m.string("hmac_secret_file")
+        c.hmacSecretEnv = try m.string("hmac_secret_env")
+        return c
+    }
+
+    func fileConfig(_ node: ConfigNode) throws(ConfigError) -> FileConfig {
+        let m = try node.mapping(allowed: ["path", "send_resolved"])
+        let path = try m.required("path").string()
+        return FileConfig(path: path, sendResolved: try m.bool("send_resolved") ?? true)
+    }
+
+    func kafka(_ node: ConfigNode) throws(ConfigError) -> KafkaSinkConfig {
+        let m = try node.mapping(allowed: ["topic", "key_label", "send_resolved"])
+        let topic = try m.required("topic").string()
+        if let n = m["key_label"], !Matcher.isValidLabelName(try n.string()) {
+            throw n.error(.invalidValue, "invalid label name \"\(try n.string())\"")
+        }
+        return KafkaSinkConfig(topic: topic, keyLabel: try m.string("key_label"),
+                               sendResolved: try m.bool("send_resolved") ?? true)
+    }
+
+    mutating func sns(_ node: ConfigNode) throws(ConfigError) -> SNSConfig {
+        let m = try node.mapping(allowed: ["send_resolved", "http_config", "api_url", "sigv4", "topic_arn",
+                                           "phone_number", "target_arn", "subject", "message", "attributes"])
+        var c = SNSConfig()
+        c.topicARN = try m.string("topic_arn")
+        c.targetARN = try m.string("target_arn")
+        c.phoneNumber = try m.string("phone_number")
+        if c.topicARN == nil && c.targetARN == nil && c.phoneNumber == nil {
+            throw node.error(.missingKey, "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config")
+        }
+        c.apiURL = try m.string("api_url")
+        if let s = m["sigv4"] {
+            let sm = try s.mapping(allowed: ["region", "access_key", "secret_key", "profile", "role_arn"])
+            c.region = try sm.string("region")
+            c.accessKey = try sm.string("access_key")
+            c.profile = try sm.string("profile")
+            c.roleARN = try sm.string("role_arn")
+            if let k = sm["secret_key"] {
+                warnings.append(k.warning("inline secret_key is ignored; use the AWS credential chain"))
+            }
+        }
+        c.subject = try m.string("subject")
+        c.message = try m.string("message")
+        c.attributes = try m.stringMap("attributes")
+        c.sendResolved = try m.bool("send_resolved") ?? true
+        if let n = m["http_config"] { c.httpConfig = try httpConfig(n) }
+        return c
+    }
+
+    mutating func pagerduty(_ node: ConfigNode) throws(ConfigError) -> PagerDutyConfig {
+        let m = try node.mapping(allowed: ["send_resolved", "http_config", "routing_key", "routing_key_file",
+                                           "service_key", "service_key_file", "url", "client", "client_url",
+                                           "description", "details", "images", "links", "source", "severity",
+                                           "class", "component", "group"])
+        var c = PagerDutyConfig()
+        c.routingKey = try m.string("routing_key")
+        c.routingKeyFile = try m.string("routing_key_file")
+        c.serviceKey = try m.string("service_key")
+        c.serviceKeyFile = try m.string("service_key_file")
+        if [c.routingKey, c.routingKeyFile, c.serviceKey, c.serviceKeyFile].allSatisfy({ $0 == nil }) {
+            throw node.error(.missingKey, "missing service or routing key in PagerDuty config")
+        }
+        if c.routingKey != nil && c.routingKeyFile != nil {
+            throw node.error(.invalidValue, "at most one of routing_key & routing_key_file must be configured")
+        }
+        if let k = m["routing_key"] ?? m["service_key"] {
+            warnings.append(k.warning("inline PagerDuty key; prefer routing_key_file"))
+        }
+        c.url = try m.string("url")
+        c.client = try m.string("client")
+        c.clientURL = try m.string("client_url")
+        c.description = try m.string("description")
+        c.severity = try m.string("severity")
+        c.source = try m.string("source")
+        c.component = try m.string("component")
+        c.group = try m.string("group")
+        c.class = try m.string("class")
+        c.details = try m.stringMap("details")
+        for key in ["images", "links"] {
+            if let n = m[key] { warnings.append(n.warning("\(key) are not sent by Klaxon yet; ignored")) }
+        }
+        c.sendResolved = try m.bool("send_resolved") ?? true
+        if let n = m["http_config"] { c.httpConfig = try httpConfig(n) }
+        return c
+    }
+
+    mutating func slack(_ node: ConfigNode) throws(ConfigError) -> SlackConfig {
+        let used = ["send_resolved", "http_config", "api_url", "api_url_file", "channel", "username", "title",
+                    "text", "color", "icon_emoji", "icon_url"]
+        let ignored = ["title_link", "pretext", "fields", "short_fields", "footer", "fallback", "callback_id",
+                       "image_url", "thumb_url", "link_names", "mrkdwn_in", "actions"]
+        let m = try node.mapping(allowed: Set(used + ignored))
+        var c = SlackConfig()
+        c.apiURL = try m.string("api_url")
+        c.apiURLFile = try m.string("api_url_file")
+        if c.apiURL != nil && c.apiURLFile != nil {
+            throw node.error(.invalidValue, "at most one of api_url & api_url_file must be configured")
+        }
+        c.channel = try m.string("channel")
+        c.username = try m.string("username")
+        c.title = try m.string("title")
+        c.text = try m.string("text")
+        c.color = try m.string("color")
+        c.iconEmoji = try m.string("icon_emoji")
+        c.iconURL = try m.string("icon_url")
+        c.sendResolved = try m.bool("send_resolved") ?? false
+        if let n = m["http_config"] { c.httpConfig = try httpConfig(n) }
+        for key in ignored {
+            if let n = m[key] { warnings.append(n.warning("not used by Klaxon's Slack notifier; ignored")) }
+        }
+        return c
+    }
+
+    mutating func httpConfig(_ node: ConfigNode) throws(ConfigError) -> HTTPClientConfig {
+        let ignored = ["oauth2", "proxy_connect_header", "no_proxy", "proxy_from_environment", "enable_http2"]
+        let m = try node.mapping(allowed: Set(["authorization", "basic_auth", "bearer_token", "bearer_token_file",
+                                               "proxy_url", "follow_redirects", "tls_config"] + ignored))
+        var c = HTTPClientConfig()
+        if let a = m["authorization"] {
+            let am = try a.mapping(allowed: ["type", "credentials", "credentials_file"])
+            c.authorizationType = try am.string("type") ?? "Bearer"
+            c.credentials = try am.string("credentials")
+            c.credentialsFile = try am.string("credentials_file")
+            if let n = am["credentials"] { warnings.append(n.warning("inline credentials; prefer credentials_file")) }
+        }
+        if let n = m["bearer_token"] {
+            c.credentials = try n.string()
+            warnings.append(n.warning("inline bearer_token; prefer bearer_token_file"))
+        }
+        if let n = m["bearer_token_file"] { c.credentialsFile = try n.string() }
+        if let b = m["basic_auth"] {
+            let bm = try b.mapping(allowed: ["username", "username_file", "password", "password_file"])
+            c.basicAuthUsername = try bm.string("username")
+            c.basicAuthPassword = try bm.string("password")
+            c.basicAuthPasswordFile = try bm.string("password_file")
+            if let n = bm["password"] { warnings.append(n.warning("inline password; prefer password_file")) }
+            if let n = bm["username_file"] { warnings.append(n.warning("username_file is not supported; ignored")) }
+        }
+        let authKinds = [m.has("authorization"), m.has("bearer_token") || m.has("bearer_token_file"), m.has("basic_auth")]
+        if authKinds.filter({ $0 }).count > 1 {
+            throw node.error(.invalidValue, "at most one of basic_auth, bearer_token & bearer_token_file, authorization must be configured")
+        }
+        c.proxyURL = try m.string("proxy_url")
+        c.followRedirects = try m.bool("follow_redirects") ?? true
+        if let t = m["tls_config"] {
+            let tm = try t.mapping(allowed: ["ca_file", "cert_file", "key_file", "server_name",
+                                             "insecure_skip_verify", "min_version", "max_version", "ca", "cert", "key"])
+            c.tlsCAFile = try tm.string("ca_file")
+            c.tlsCertFile = try tm.string("cert_file")
+            c.tlsKeyFile = try tm.string("key_file")
+            c.tlsServerName = try tm.string("server_name")
+            c.tlsInsecureSkipVerify = try tm.bool("insecure_skip_verify") ?? false
+            for key in ["min_version", "max_version", "ca", "cert", "key"] {
+                if let n = tm[key] { warnings.append(n.warning("not supported by Klaxon; ignored")) }
+            }
+        }
+        for key in ignored {
+            if let n = m[key] { warnings.append(n.warning("not supported by Klaxon; ignored")) }
+        }
+        return c
+    }
+}

@@ -1,0 +1,81 @@
+/// Accumulates the sections of one or more documents, then validates references.
+struct RoutingConfigLoader {
+    static let topLevelKeys: Set<String> = [
+        "route", "receivers", "inhibit_rules", "time_intervals", "mute_time_intervals", "global", "templates",
+        // Klaxon sections owned by other parts of the configuration; the routing loader skips them.
+        "suppressions", "thresholds", "dedup", "escalation_policies",
+    ]
+
+    private var route: (Route, ConfigNode)?
+    private var receivers: [(Receiver, ConfigNode)] = []
+    private var inhibitRules: [InhibitRule] = []
+    private var timeIntervals: [(NamedTimeInterval, ConfigNode)] = []
+    private var warnings: [ConfigWarning] = []
+    private var receiverReferences: [(name: String, node: ConfigNode)] = []
+    private var timeIntervalReferences: [(name: String, node: ConfigNode)] = []
+
+    mutating func add(_ source: ConfigSource) throws(ConfigError) {
+        var decoder = RoutingConfigDecoder(file: source.file)
+        guard let root = try decoder.root(yaml: source.yaml), !root.isNull else {
+            warnings.append(ConfigWarning(file: source.file, line: 0, column: 0, keyPath: "", message: "empty document"))
+            return
+        }
+        let m = try root.mapping(allowed: RoutingConfigLoader.topLevelKeys)
+        for key in ["global", "templates"] {
+            if m[key] != nil, let n = m.keyNode(key) {
+                decoder.warnings.append(n.warning("Alertmanager's \(key) section is not used by Klaxon; ignored"))
+            }
+        }
+        for key in ["suppressions", "thresholds", "dedup", "escalation_policies"] {
+            if m[key] != nil, let n = m.keyNode(key) {
+                decoder.warnings.append(n.warning("not part of the routing configuration; ignored by the routing loader"))
+            }
+        }
+        if let n = m["route"] {
+            if let (_, first) = route {
+                throw n.error(.duplicate, "route is already defined in \(first.file):\(first.line):\(first.column)")
+            }
+            route = (try decoder.route(n, parent: nil, index: 0), n)
+        }
+        for item in try m["receivers"]?.sequence() ?? [] {
+            let r = try decoder.receiver(item)
+            if let (_, first) = receivers.first(where: { $0.0.name == r.name }) {
+                throw item.error(.duplicate, "notification config name \"\(r.name)\" is not unique (first defined at \(first.file):\(first.line):\(first.column))")
+            }
+            receivers.append((r, item))
+        }
+        for item in try m["inhibit_rules"]?.sequence() ?? [] {
+            inhibitRules.append(try decoder.inhibitRule(item))
+        }
+        for key in ["mute_time_intervals", "time_intervals"] {
+            for item in try m[key]?.sequence() ?? [] {
+                let t = try decoder.namedTimeInterval(item, section: key)
+                if timeIntervals.contains(where: { $0.0.name == t.name }) {
+                    let what = key == "mute_time_intervals" ? "mute time interval" : "time interval"
+                    throw item.error(.duplicate, "\(what) \"\(t.name)\" is not unique")
+                }
+                timeIntervals.append((t, item))
+            }
+        }
+        warnings += decoder.warnings
+        receiverReferences += decoder.receiverReferences
+        timeIntervalReferences += decoder.timeIntervalReferences
+    }
+
+    func finish(firstFile: String) throws(ConfigError) -> RoutingConfig {
+        guard let (root, _) = route else {
+            throw ConfigError(code: .missingKey, file: firstFile, line: 0, column: 0, keyPath: "route",
+                              reason: "no route provided in config")
+        }
+        let names = Set(receivers.map(\.0.name))
+        for (name, node) in receiverReferences where !names.contains(name) {
+            throw node.error(.undefinedReference, "undefined receiver \"\(name)\" used in route")
+        }
+        let intervals = Set(timeIntervals.map(\.0.name))
+        for (name, node) in timeIntervalReferences where !intervals.contains(name) {
+            throw node.error(.undefinedReference, "undefined time interval \"\(name)\" used in route")
+        }
+        return RoutingConfig(route: root, receivers: receivers.map(\.0), inhibitRules: inhibitRules,
+                             timeIntervals: timeIntervals.map(\.0), warnings: warnings)
+    }
+}
