@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "KlaxonCore",
                 "KlaxonStore",
+                "KlaxonKafka",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -47,11 +47,23 @@ public final class KafkaProducer: Sendable {
     public func send(
         topic: String, key: Data? = nil, value: Data, headers: [KafkaHeader] = [], partition: Int32? = nil
     ) async throws -> KafkaDeliveryReport {
-        guard running.isSet else { throw KafkaError.closed() }
+        try await send(topic: topic, key: key, value: value, headers: headers, partition: partition, onEnqueued: {})
+    }
+
+    func send(
+        topic: String, key: Data?, value: Data, headers: [KafkaHeader], partition: Int32? = nil,
+        onEnqueued: @Sendable () -> Void
+    ) async throws -> KafkaDeliveryReport {
+        guard running.isSet else {
+            onEnqueued()
+            throw KafkaError.closed()
+        }
         return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<KafkaDeliveryReport, any Error>) in
             let pending = PendingDelivery(cont)
             let opaque = Unmanaged.passRetained(pending).toOpaque()
-            if let error = enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition, opaque: opaque) {
+            let error = enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition, opaque: opaque)
+            onEnqueued()
+            if let error {
                 Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
                 cont.resume(throwing: error)
             }
@@ -150,4 +162,39 @@ private final class RunFlag: Sendable {
     private let value = Mutex(true)
     var isSet: Bool { value.withLock { $0 } }
     func clear() { value.withLock { $0 = false } }
+}
+
+/// A message for `KafkaProducer.sendAll`.
+public struct KafkaMessage: Sendable {
+    public var key: Data?
+    public var value: Data
+    public var headers: [KafkaHeader]
+
+    public init(key: Data? = nil, value: Data, headers: [KafkaHeader] = []) {
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+extension KafkaProducer {
+    /// Queues all messages in order (so same-key messages keep their order) and waits for every
+    /// acknowledgement. Reports come back in input order; the first failure is thrown.
+    public func sendAll(topic: String, _ messages: [KafkaMessage]) async throws -> [KafkaDeliveryReport] {
+        try await withThrowingTaskGroup(of: (Int, KafkaDeliveryReport).self) { group in
+            for (i, m) in messages.enumerated() {
+                // Enqueue happens synchronously inside `send` before its first suspension, so
+                // starting each child only after the previous one has enqueued keeps the order.
+                let enqueued = AsyncStream<Void>.makeStream()
+                group.addTask {
+                    async let report = self.send(topic: topic, key: m.key, value: m.value, headers: m.headers, onEnqueued: { enqueued.continuation.finish() })
+                    return (i, try await report)
+                }
+                for await _ in enqueued.stream {}
+            }
+            var reports = [KafkaDeliveryReport?](repeating: nil, count: messages.count)
+            for try await (i, r) in group { reports[i] = r }
+            return reports.map { $0! }
+        }
+    }
 }

@@ -1,0 +1,71 @@
+extension ServiceConfig {
+    /// Parses `klaxon.yml` strictly: unknown keys, wrong types and missing required keys are
+    /// `ConfigError`s with file, line, column and key path.
+    public static func load(yaml: String, file: String) throws(ConfigError) -> ServiceConfig {
+        let decoder = RoutingConfigDecoder(file: file)
+        guard let root = try decoder.root(yaml: yaml), !root.isNull else {
+            throw ConfigError(code: .missingKey, file: file, line: 0, column: 0, keyPath: "kafka", reason: "empty configuration")
+        }
+        let m = try root.mapping(allowed: ["kafka", "state", "routes", "http", "environment", "delivery"])
+        var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
+        if let state = m["state"] {
+            let s = try state.mapping(allowed: ["path"])
+            config.statePath = try s.string("path") ?? config.statePath
+        }
+        if let routes = m["routes"] {
+            config.routes = try routes.stringList()
+        }
+        if let http = m["http"] {
+            config.httpListen = try http.mapping(allowed: ["listen"]).string("listen")
+        }
+        config.environment = try m.string("environment")
+        if let delivery = m["delivery"], let retry = try delivery.mapping(allowed: ["retry"])["retry"] {
+            let r = try retry.mapping(allowed: ["initial", "maximum", "max_attempts"])
+            config.retry = RetrySettings(
+                initial: try r.duration("initial") ?? .seconds(1), maximum: try r.duration("maximum") ?? .seconds(300),
+                maxAttempts: try r.int("max_attempts") ?? 12)
+        }
+        return config
+    }
+
+    private static func kafka(_ node: ConfigNode) throws(ConfigError) -> KafkaSettings {
+        let m = try node.mapping(allowed: [
+            "embedded", "brokers", "group_id", "topics", "dead_letter_topic", "max_message_bytes", "batch", "properties",
+        ])
+        var k = KafkaSettings()
+        k.embedded = try m.bool("embedded") ?? false
+        k.brokers = try m.string("brokers")
+        if !k.embedded && k.brokers == nil {
+            throw node.error(.missingKey, "brokers is required unless embedded: true")
+        }
+        k.groupID = try m.string("group_id") ?? k.groupID
+        k.deadLetterTopic = try m.string("dead_letter_topic") ?? k.deadLetterTopic
+        if let n = m["max_message_bytes"] {
+            k.maxMessageBytes = try n.int()
+            if k.maxMessageBytes < 1 { throw n.error(.invalidValue, "must be a positive number of bytes") }
+        }
+        if let batch = m["batch"] {
+            let b = try batch.mapping(allowed: ["max_records", "max_wait"])
+            k.batchMaxRecords = try b.int("max_records") ?? k.batchMaxRecords
+            k.batchMaxWait = try b.duration("max_wait") ?? k.batchMaxWait
+        }
+        k.properties = try m.stringMap("properties")
+        let topics = try m.required("topics").sequence()
+        if topics.isEmpty { throw node.error(.invalidValue, "topics: at least one topic is required") }
+        for t in topics {
+            let tm = try t.mapping(allowed: ["name", "format", "environment", "labels"])
+            let name = try tm.required("name").string()
+            var format = InputFormat.auto
+            if let f = tm["format"] {
+                let s = try f.string()
+                guard let parsed = InputFormat(rawValue: s) else {
+                    throw f.error(.invalidValue, "unknown format \"\(s)\" (one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                format = parsed
+            }
+            k.topics.append(TopicSettings(
+                name: name, format: format, environment: try tm.string("environment"), labels: try tm.stringMap("labels")))
+        }
+        return k
+    }
+}

@@ -1,0 +1,94 @@
+/// `config/klaxon.yml`: how the service reaches Kafka, where it keeps state, which route files
+/// it loads. Every default below is what an omitted key means.
+public struct ServiceConfig: Sendable, Hashable {
+    public var kafka: KafkaSettings
+    /// SQLite file for alert state and the outbox. Default `.klaxon/klaxon.db`.
+    public var statePath: String
+    /// Route files or folders (every `*.yml`/`*.yaml` inside, sorted). Default `["routes"]`.
+    public var routes: [String]
+    /// `host:port` for `/metrics`, `/healthz`, `/readyz`; nil (default) serves nothing.
+    public var httpListen: String?
+    /// `environment` label for alerts that carry none (topic setting and header win). Default nil.
+    public var environment: String?
+    public var retry: RetrySettings
+
+    public init(
+        kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],
+        httpListen: String? = nil, environment: String? = nil, retry: RetrySettings = RetrySettings()
+    ) {
+        self.kafka = kafka
+        self.statePath = statePath
+        self.routes = routes
+        self.httpListen = httpListen
+        self.environment = environment
+        self.retry = retry
+    }
+}
+
+public struct KafkaSettings: Sendable, Hashable {
+    /// Start librdkafka's in-process test broker and use it (dev and demo only). Default false.
+    public var embedded: Bool
+    /// `bootstrap.servers`; required unless `embedded`.
+    public var brokers: String?
+    /// Consumer group. Default `klaxon`.
+    public var groupID: String
+    public var topics: [TopicSettings]
+    /// Where undecodable and oversized messages go. Default `klaxon.deadletter`.
+    public var deadLetterTopic: String
+    /// Messages larger than this are dead-lettered unread. Default 16 MiB.
+    public var maxMessageBytes: Int
+    /// Largest batch handled (and committed) at once. Default 500.
+    public var batchMaxRecords: Int
+    /// How long a poll waits for the first message of a batch. Default 250 ms.
+    public var batchMaxWait: Duration
+    /// librdkafka properties passed through as they are (SASL, SSL, tuning).
+    public var properties: [String: String]
+
+    public init(
+        embedded: Bool = false, brokers: String? = nil, groupID: String = "klaxon", topics: [TopicSettings] = [],
+        deadLetterTopic: String = "klaxon.deadletter", maxMessageBytes: Int = 16 << 20, batchMaxRecords: Int = 500,
+        batchMaxWait: Duration = .milliseconds(250), properties: [String: String] = [:]
+    ) {
+        self.embedded = embedded
+        self.brokers = brokers
+        self.groupID = groupID
+        self.topics = topics
+        self.deadLetterTopic = deadLetterTopic
+        self.maxMessageBytes = maxMessageBytes
+        self.batchMaxRecords = batchMaxRecords
+        self.batchMaxWait = batchMaxWait
+        self.properties = properties
+    }
+}
+
+public struct TopicSettings: Sendable, Hashable {
+    public var name: String
+    /// Default `auto`: detect the format from the content.
+    public var format: InputFormat
+    /// `environment` label for this topic's alerts (a `klaxon-environment` header wins).
+    public var environment: String?
+    /// Labels added to every alert from this topic, never overriding decoded ones.
+    public var labels: [String: String]
+
+    public init(name: String, format: InputFormat = .auto, environment: String? = nil, labels: [String: String] = [:]) {
+        self.name = name
+        self.format = format
+        self.environment = environment
+        self.labels = labels
+    }
+}
+
+public struct RetrySettings: Sendable, Hashable {
+    /// Default 1 s.
+    public var initial: Duration
+    /// Default 5 min.
+    public var maximum: Duration
+    /// Default 12.
+    public var maxAttempts: Int
+
+    public init(initial: Duration = .seconds(1), maximum: Duration = .seconds(300), maxAttempts: Int = 12) {
+        self.initial = initial
+        self.maximum = maximum
+        self.maxAttempts = maxAttempts
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+
+/// Turns one consumed batch into its effects — a `BatchWrite` for the store and the dead
+/// letters — without doing any I/O: decode, normalize, route. `now` is passed in.
+public struct BatchProcessor: Sendable {
+    public var topics: [String: TopicSettings]
+    public var routing: RoutingConfig
+    /// Integrations that have a sink, per receiver (`file[0]`, `webhook[0]`).
+    public var integrations: [String: [String]]
+    public var maxMessageBytes: Int
+    public var defaultEnvironment: String?
+
+    public init(
+        topics: [TopicSettings], routing: RoutingConfig, integrations: [String: [String]], maxMessageBytes: Int,
+        defaultEnvironment: String?
+    ) {
+        self.topics = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.routing = routing
+        self.integrations = integrations
+        self.maxMessageBytes = maxMessageBytes
+        self.defaultEnvironment = defaultEnvironment
+    }
+
+    public struct Output: Sendable {
+        public var write = BatchWrite()
+        public var deadLetters: [DeadLetter] = []
+        /// Decoded alert count per source label, for metrics.
+        public var alertsBySource: [String: Int] = [:]
+    }
+
+    public func process(_ records: [KafkaRecord], now: Date) -> Output {
+        var out = Output()
+        for record in records {
+            let outcome: String
+            switch decode(record, now: now) {
+            case .failure(let dead):
+                out.deadLetters.append(dead)
+                outcome = "deadletter: \(dead.reason)"
+            case .success(let report):
+                let owner = "\(record.topic)/\(record.partition)"
+                for alert in report.alerts {
+                    out.write.reports.append(AlertReport(alert: alert, owner: owner, receivedAt: now, targets: targets(for: alert)))
+                    out.alertsBySource[alert.labels["source"] ?? "unknown", default: 0] += 1
+                }
+                outcome = "\(report.format.rawValue): \(report.alerts.count) alerts"
+            }
+            out.write.consumed.append(ConsumedRecord(topic: record.topic, partition: record.partition, offset: record.offset, outcome: outcome))
+        }
+        return out
+    }
+
+    func decode(_ record: KafkaRecord, now: Date) -> Result<DecodedReport, DeadLetter> {
+        guard record.value.count <= maxMessageBytes else {
+            return .failure(DeadLetter(
+                record: record, kind: .size,
+                reason: "message is \(record.value.count) bytes, over the \(maxMessageBytes)-byte limit"))
+        }
+        let topic = topics[record.topic]
+        let context = DecodeContext(
+            receivedAt: now, environment: record.header("klaxon-environment") ?? topic?.environment ?? defaultEnvironment,
+            extraLabels: topic?.labels ?? [:])
+        do throws(DecodeError) {
+            return .success(try Decoders.decode(record.value, format: topic?.format ?? .auto, context: context))
+        } catch {
+            return .failure(DeadLetter(record: record, kind: .decode, reason: error.description))
+        }
+    }
+
+    /// The receivers the routing tree picks for an alert, each with the integrations that
+    /// have a sink; a receiver's own `min_severity` filters it out.
+    func targets(for alert: Alert) -> [DeliveryTarget] {
+        var seen: Set<String> = []
+        var result: [DeliveryTarget] = []
+        for name in routing.route.receivers(for: alert.labels, severity: alert.severity.level) where seen.insert(name).inserted {
+            guard let receiver = routing.receiver(named: name), receiver.accepts(alert.severity.level),
+                let names = integrations[name], !names.isEmpty
+            else { continue }
+            result.append(DeliveryTarget(receiver: name, integrations: names))
+        }
+        return result
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import KlaxonCore
+import KlaxonDelivery
+import KlaxonKafka
+import KlaxonStore
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// The consumer loop: poll a batch → decode and route (pure) → dead letters acknowledged →
+/// state and outbox in one SQLite transaction → commit offsets → wake delivery.
+/// On graceful shutdown it finishes the batch in hand, commits, and leaves the group.
+final class IngestService: Service {
+    let consumer: KafkaConsumer
+    let processor: BatchProcessor
+    let store: AlertStore
+    let deadLetters: DeadLetterPublisher
+    let dispatcher: OutboxDispatcher
+    let settings: KafkaSettings
+    let logger: Logger
+    let ready: ReadyFlag
+
+    init(
+        consumer: KafkaConsumer, processor: BatchProcessor, store: AlertStore, deadLetters: DeadLetterPublisher,
+        dispatcher: OutboxDispatcher, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
+    ) {
+        self.ready = ready
+        self.consumer = consumer
+        self.processor = processor
+        self.store = store
+        self.deadLetters = deadLetters
+        self.dispatcher = dispatcher
+        self.settings = settings
+        self.logger = logger
+    }
+
+    func run() async throws {
+        ready.set(true)
+        defer {
+            ready.set(false)
+            logger.info("ingest stopped")
+        }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
+            guard !batch.isEmpty else { continue }
+            try await handle(batch)
+        }
+        await consumer.close()
+    }
+
+    func handle(_ batch: [KafkaRecord]) async throws {
+        let out = processor.process(batch, now: Date())
+        try await deadLetters.publish(out.deadLetters)
+        let result = try store.apply(out.write)
+        Failpoint.hit(.crashBeforeCommit)
+        try await consumer.commit(KafkaOffset.after(batch))
+
+        for (topic, n) in Dictionary(grouping: batch, by: \.topic).mapValues(\.count) {
+            Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)]).increment(by: n)
+        }
+        for (source, n) in out.alertsBySource {
+            Counter(label: "klaxon_alerts_decoded_total", dimensions: [("source", source)]).increment(by: n)
+        }
+        let duplicates = result.transitions.filter { $0 == .duplicate }.count
+        if duplicates > 0 {
+            Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", "duplicate")]).increment(by: duplicates)
+        }
+        logger.debug(
+            "batch handled",
+            metadata: [
+                "records": "\(batch.count)", "alerts": "\(out.write.reports.count)", "deadletters": "\(out.deadLetters.count)",
+                "queued": "\(result.queued)",
+            ])
+        if result.queued > 0 { dispatcher.nudge() }
+    }
+}
+
+/// Runs the outbox dispatcher; on graceful shutdown it makes one last pass so notifications
+/// queued by the final batch go out before exit (what fails stays queued for next start).
+struct DeliveryService: Service {
+    let dispatcher: OutboxDispatcher
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await dispatcher.run()
+        } onGracefulShutdown: {
+            dispatcher.finish()
+        }
+        await dispatcher.drainDue(now: Date())
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import KlaxonCore
+import KlaxonDelivery
+import KlaxonKafka
+import KlaxonStore
+import Logging
+import ServiceLifecycle
+
+/// The running service, wired from a `LoadedConfig`: (embedded broker), consumer, producer,
+/// state database, sinks, outbox dispatcher, ops HTTP server — as one `ServiceGroup`.
+public final class KlaxonApp: Sendable {
+    public let config: LoadedConfig
+    /// Present when `kafka.embedded: true`.
+    public let broker: EmbeddedBroker?
+    public let bootstrapServers: String
+    public let store: AlertStore
+    public let outbox: Outbox
+    public let ready = ReadyFlag()
+    /// Config warnings (receivers that cannot be delivered to yet, ignored sections).
+    public let warnings: [String]
+    private let producer: KafkaProducer
+    private let group: ServiceGroup
+    private let logger: Logger
+
+    /// Builds everything and, when embedded, starts the broker. Nothing is consumed until `run`.
+    /// - Parameter signals: shut down gracefully on SIGTERM and SIGINT (the CLI); the demo
+    ///   drives shutdown itself.
+    public init(config: LoadedConfig, signals: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) throws {
+        Telemetry.bootstrap()
+        let k = config.service.kafka
+        let broker: EmbeddedBroker?
+        if k.embedded {
+            let b = try EmbeddedBroker(topics: k.topics.map(\.name) + [k.deadLetterTopic], partitions: 3)
+            logger.notice("embedded Kafka broker listening", metadata: ["bootstrap": "\(b.bootstrapServers)"])
+            broker = b
+        } else {
+            broker = nil
+        }
+        let bootstrap = broker?.bootstrapServers ?? k.brokers ?? ""
+        var common = k.properties
+        common["bootstrap.servers"] = bootstrap
+        common["client.id"] = common["client.id"] ?? "klaxon"
+
+        var producerProps = common
+        // Dead letters carry the original bytes, up to the intake limit (librdkafka caps at 1e9).
+        producerProps["message.max.bytes"] = producerProps["message.max.bytes"] ?? String(min(max(k.maxMessageBytes + (1 << 16), 1_000_000), 1_000_000_000))
+        let producer = try KafkaProducer(properties: producerProps, logger: logger)
+
+        var consumerProps = common
+        consumerProps["group.id"] = k.groupID
+        consumerProps["fetch.message.max.bytes"] = consumerProps["fetch.message.max.bytes"] ?? "1048576"
+        let consumer = try KafkaConsumer(properties: consumerProps, topics: k.topics.map(\.name), logger: logger)
+
+        let database = try StateDatabase(path: config.service.statePath)
+        let store = AlertStore(database: database)
+        let outbox = Outbox(database: database)
+        let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment)
+        let warnings = config.routing.warnings.map(\.description) + sinks.warnings
+        for w in warnings { logger.warning("config: \(w)") }
+
+        let r = config.service.retry
+        let dispatcher = OutboxDispatcher(
+            outbox: outbox, sinks: sinks.sinks,
+            policy: RetryPolicy(initial: r.initial, maximum: r.maximum, maxAttempts: r.maxAttempts), logger: logger)
+        let processor = BatchProcessor(
+            topics: k.topics, routing: config.routing, integrations: sinks.integrations, maxMessageBytes: k.maxMessageBytes,
+            defaultEnvironment: config.service.environment)
+        let ingest = IngestService(
+            consumer: consumer, processor: processor, store: store,
+            deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
+            dispatcher: dispatcher, settings: k, ready: ready, logger: logger)
+
+        // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
+        // ops server, then delivery makes its last pass.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DeliveryService(dispatcher: dispatcher))]
+        if let listen = config.service.httpListen {
+            services.append(.init(service: try OpsServer.make(listen: listen, ready: ready, outbox: outbox, logger: logger)))
+        }
+        services.append(.init(service: ingest))
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
+        if signals { groupConfig.gracefulShutdownSignals = [.sigterm, .sigint] }
+        self.group = ServiceGroup(configuration: groupConfig)
+
+        self.config = config
+        self.broker = broker
+        self.bootstrapServers = bootstrap
+        self.store = store
+        self.outbox = outbox
+        self.warnings = warnings
+        self.producer = producer
+        self.logger = logger
+    }
+
+    /// Runs until shutdown (a signal or `shutdown()`), then flushes the producer.
+    public func run() async throws {
+        defer { producer.close(timeout: .seconds(5)) }
+        try await group.run()
+    }
+
+    /// Starts a graceful shutdown: the in-flight batch finishes and commits, then delivery
+    /// makes a last pass.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}

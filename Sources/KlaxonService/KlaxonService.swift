@@ -1,1 +1,0 @@
-// KlaxonService: placeholder until its first file lands.

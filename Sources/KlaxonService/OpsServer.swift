@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import KlaxonStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `/metrics` (Prometheus text), `/healthz` (the process serves), `/readyz` (the consumer loop
+/// is running and the state database answers).
+enum OpsServer {
+    static func make(listen: String, ready: ReadyFlag, outbox: Outbox, logger: Logger) throws -> some Service {
+        let (host, port) = try parse(listen)
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ -> Response in
+            let dbOK = (try? outbox.counts()) != nil
+            let ok = ready.isReady && dbOK
+            return Response(
+                status: ok ? .ok : .serviceUnavailable,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: ok ? "ready\n" : "not ready\n")))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            let bytes = Telemetry.registry.emitToBuffer()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"), logger: logger)
+    }
+
+    static func parse(_ listen: String) throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ConfigFailure("http.listen must be host:port, got \"\(listen)\"")
+        }
+        let host = String(listen[..<colon])
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+/// Set once the consumer loop runs.
+public final class ReadyFlag: Sendable {
+    private let value = Mutex(false)
+    public init() {}
+    public var isReady: Bool { value.withLock { $0 } }
+    func set(_ v: Bool) { value.withLock { $0 = v } }
+}

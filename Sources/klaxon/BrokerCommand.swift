@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import KlaxonKafka
+import ServiceLifecycle
+
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Start librdkafka's Kafka-protocol test broker on loopback (dev only; state is in memory).",
+        discussion: "Prints the bootstrap address as the first line of stdout, then runs until SIGINT/SIGTERM.")
+
+    @Option(help: "Partitions for each topic created up front.")
+    var partitions: Int32 = 3
+
+    @Option(help: "Comma-separated topics to create up front; others are auto-created with 4 partitions.")
+    var topics: String = ""
+
+    @Option(help: "Number of mock brokers.")
+    var brokers: Int = 1
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        _ = LoggingSetup.bootstrap(logging, default: .warning)
+        let names = topics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let broker: EmbeddedBroker
+        do { broker = try EmbeddedBroker(brokers: brokers, topics: names, partitions: partitions) } catch { fail("\(error)") }
+        print(broker.bootstrapServers)
+        fflush(stdout)
+        for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { break }
+        withExtendedLifetime(broker) {}
+    }
+}
