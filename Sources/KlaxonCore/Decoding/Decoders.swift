@@ -19,8 +19,25 @@ public enum Decoders {
                 try TrivyDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
             case .falco:
                 alerts.append(try FalcoDecoder(doc: doc, assembly: assembly).decode(root: root))
-            default:
-                throw DecodeError("format \(resolved.rawValue) is not supported yet")
+            case .sarif:
+                try SarifDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
+            case .guardduty:
+                alerts.append(try GuardDutyDecoder(doc: doc, assembly: assembly).decode(root: root))
+            case .inspector2:
+                try Inspector2Decoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
+            case .ecr:
+                // ECR enhanced scanning publishes Inspector2 findings; accept them on an ECR topic.
+                if doc.member(root, "source").flatMap(doc.string) == "aws.inspector2" {
+                    try Inspector2Decoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
+                } else {
+                    try ECRScanDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
+                }
+            case .securityhub:
+                try SecurityHubDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
+            case .alertmanager:
+                try AlertmanagerDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
+            case .klaxon:
+                try KlaxonJSONDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
             }
         }
         return DecodedReport(format: resolved, alerts: alerts, scopes: scopes)

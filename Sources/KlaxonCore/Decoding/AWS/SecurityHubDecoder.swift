@@ -1,0 +1,103 @@
+import Foundation
+
+/// EventBridge "Security Hub Findings - Imported" and "… - Custom Action": `detail.findings` is
+/// a list of ASFF findings (PascalCase). Severity is `Severity.Label`; `Normalized` can disagree
+/// with it and only refines the score inside the label's band.
+struct SecurityHubDecoder {
+    let doc: JSONDocument
+    let assembly: AlertAssembly
+
+    static let detailTypes = ["Security Hub Findings - Imported", "Security Hub Findings - Custom Action", "Security Hub Findings - Custom Action Finding"]
+
+    func decode(root: Int, into alerts: inout [Alert]) throws(DecodeError) {
+        let env = try EventBridgeEnvelope(doc: doc, root: root, expectSource: "aws.securityhub", detailTypes: Self.detailTypes)
+        let d = env.detail
+        let action = try doc.optionalString(d, "actionName")
+        guard let findings = try doc.optionalArray(d, "findings") else {
+            throw DecodeError(path: doc.path(of: d, key: "findings"), "missing")
+        }
+        for f in findings {
+            alerts.append(try finding(f, env: env, action: action))
+        }
+    }
+
+    private func finding(_ f: Int, env: EventBridgeEnvelope, action: String?) throws(DecodeError) -> Alert {
+        _ = try doc.requireObject(f)
+        let id = try doc.requireString(f, "Id")
+        let severity = try self.severity(f)
+        let fields = try doc.optionalObject(f, "ProductFields")
+        let generator = try doc.optionalString(f, "GeneratorId")
+        let control = fields.flatMap { doc.nonEmptyString($0, "ControlId") ?? doc.nonEmptyString($0, "RuleId") }
+        let title = try doc.optionalString(f, "Title")
+
+        var labels: [String: String] = ["source": "securityhub", "finding_id": id]
+        labels["alertname"] = control ?? generator ?? title ?? id
+        labels["rule"] = generator
+        labels["control"] = control
+        labels["category"] = try category(f)
+        labels["account"] = try doc.optionalString(f, "AwsAccountId") ?? env.account
+        labels["region"] = try doc.optionalString(f, "Region") ?? env.region
+        labels["product"] = fields.flatMap { doc.nonEmptyString($0, "aws/securityhub/ProductName") } ?? doc.nonEmptyString(f, "ProductName")
+        if let resources = try doc.optionalArray(f, "Resources"), let r = resources.first(where: { _ in true }) {
+            labels["resource"] = doc.nonEmptyString(r, "Id")
+            labels["resource_type"] = doc.nonEmptyString(r, "Type")
+            if labels["region"] == nil { labels["region"] = doc.nonEmptyString(r, "Region") }
+        }
+        var ann: [String: String] = [:]
+        ann["summary"] = title
+        ann["description"] = try doc.optionalString(f, "Description")
+        ann["product_arn"] = try doc.optionalString(f, "ProductArn")
+        ann["native_severity"] = doc.member(f, "Severity", "Label").flatMap(doc.string)
+        ann["custom_action"] = action
+        let compliance = doc.member(f, "Compliance", "Status").flatMap(doc.string)
+        let workflow = doc.member(f, "Workflow", "Status").flatMap(doc.string)
+        let record = try doc.optionalString(f, "RecordState")
+        ann["compliance_status"] = compliance
+        ann["workflow_status"] = workflow
+        ann["record_state"] = record
+        if let url = fields.flatMap({ doc.nonEmptyString($0, "RecommendationUrl") }) { ann["remediation_url"] = url }
+
+        let created = try time(f, "CreatedAt")
+        let updated = try time(f, "UpdatedAt")
+        let firstObserved = try time(f, "FirstObservedAt")
+        // Over when archived, resolved/suppressed by a person, or the control now passes.
+        let over = record == "ARCHIVED" || workflow == "RESOLVED" || workflow == "SUPPRESSED" || compliance == "PASSED"
+        return assembly.make(
+            labels: labels, annotations: ann, severity: severity, identity: FingerprintIdentity.finding,
+            occurredAt: firstObserved ?? created, detectedAt: created ?? env.time ?? assembly.context.receivedAt,
+            resolvedAt: over ? (updated ?? env.time ?? assembly.context.receivedAt) : nil)
+    }
+
+    private func severity(_ f: Int) throws(DecodeError) -> Severity {
+        let sev = try doc.requireObject(try doc.requireMember(f, "Severity"))
+        let normalized = doc.member(sev, "Normalized").flatMap(doc.double).flatMap { $0 >= 0 && $0 <= 100 ? Int($0) : nil }
+        if let word = try doc.optionalString(sev, "Label") {
+            guard let level = SeverityMap.label(word) else {
+                throw DecodeError(path: doc.path(of: sev, key: "Label"), "unknown severity label \"\(word)\"")
+            }
+            return normalized.map { SeverityMap.clamp(score: $0, to: level.level) } ?? level
+        }
+        // Older ASFF: only Normalized.
+        guard let n = normalized else { throw DecodeError(path: doc.path(of: sev, key: "Label"), "missing (and no Normalized score)") }
+        return Severity(score: n)
+    }
+
+    /// ASFF `Types` namespaces to Klaxon categories.
+    private func category(_ f: Int) throws(DecodeError) -> String {
+        var types: [String] = []
+        if let t = try doc.optionalArray(f, "Types") { types = t.compactMap { doc.string($0) } }
+        if types.contains(where: { $0.contains("/Vulnerabilities") }) { return "vulnerability" }
+        if types.contains(where: { $0.hasPrefix("TTPs") || $0.hasPrefix("Effects") || $0.hasPrefix("Unusual Behaviors") }) { return "threat" }
+        if types.contains(where: { $0.contains("Industry and Regulatory Standards") }) { return "compliance" }
+        if types.contains(where: { $0.contains("Sensitive Data") }) { return "secret" }
+        return types.isEmpty ? "compliance" : "misconfiguration"
+    }
+
+    private func time(_ obj: Int, _ key: StaticString) throws(DecodeError) -> Date? {
+        guard let s = try doc.optionalString(obj, key) else { return nil }
+        guard let d = Timestamps.rfc3339(s) else {
+            throw DecodeError(path: doc.path(of: obj, key: key.description), "not an RFC 3339 timestamp: \(s)")
+        }
+        return d
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Alertmanager webhook payloads (version 4). Labels are kept as they are; the fingerprint is
+/// taken over all of the alert's own labels, like Alertmanager's. `severity` is normalized to
+/// Klaxon's level names, with the original word kept in `native_severity`.
+struct AlertmanagerDecoder {
+    let doc: JSONDocument
+    let assembly: AlertAssembly
+
+    func decode(root: Int, into alerts: inout [Alert]) throws(DecodeError) {
+        let body = try doc.requireObject(root)
+        if let v = try doc.optionalString(body, "version"), v != "4" {
+            throw DecodeError(path: "version", "unsupported Alertmanager webhook version \"\(v)\" (expected 4)")
+        }
+        let groupStatus = try doc.optionalString(body, "status")
+        guard let list = try doc.optionalArray(body, "alerts") else { throw DecodeError(path: "alerts", "missing") }
+        for a in list {
+            alerts.append(try alert(a, groupStatus: groupStatus))
+        }
+    }
+
+    private func alert(_ a: Int, groupStatus: String?) throws(DecodeError) -> Alert {
+        _ = try doc.requireObject(a)
+        let labelsNode = try doc.requireObject(try doc.requireMember(a, "labels"))
+        var labels = try stringMap(labelsNode)
+        guard labels["alertname"] != nil else { throw DecodeError(path: doc.path(of: labelsNode, key: "alertname"), "missing") }
+        let identity = Array(labels.keys)
+        var ann = try doc.optionalObject(a, "annotations").map { (o) throws(DecodeError) in try stringMap(o) } ?? [:]
+        if labels["source"] == nil { labels["source"] = "alertmanager" }
+        let native = labels["severity"]
+        ann["native_severity"] = native
+        ann["generator_url"] = try doc.optionalString(a, "generatorURL")
+        ann["alertmanager_fingerprint"] = try doc.optionalString(a, "fingerprint")
+
+        let startsAt = try time(a, "startsAt")
+        let endsAt = try time(a, "endsAt")
+        let status = try doc.optionalString(a, "status") ?? groupStatus
+        return assembly.make(
+            labels: labels, annotations: ann, severity: Self.severity(native), identity: identity,
+            occurredAt: startsAt, detectedAt: startsAt ?? assembly.context.receivedAt,
+            resolvedAt: status == "resolved" ? (endsAt ?? assembly.context.receivedAt) : nil)
+    }
+
+    /// The words Prometheus rules commonly use.
+    static func severity(_ word: String?) -> Severity {
+        guard let w = word?.lowercased() else { return .unknown }
+        switch w {
+        case "critical", "page", "emergency", "alert": return .critical
+        case "error", "high", "major": return .high
+        case "warning", "warn", "medium", "moderate": return .medium
+        case "low", "minor", "notice": return .low
+        case "info", "informational", "none", "debug": return .info
+        default: return SeverityMap.label(w) ?? .unknown
+        }
+    }
+
+    private func stringMap(_ obj: Int) throws(DecodeError) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in doc.members(obj) {
+            guard let key = doc.string(k) else { continue }
+            guard let s = doc.string(v) else { throw doc.typeError(v, "a string") }
+            out[key] = s
+        }
+        return out
+    }
+
+    /// Alertmanager writes the zero time `0001-01-01T00:00:00Z` for "not set".
+    private func time(_ obj: Int, _ key: StaticString) throws(DecodeError) -> Date? {
+        guard let s = try doc.optionalString(obj, key) else { return nil }
+        guard let d = Timestamps.rfc3339(s) else {
+            throw DecodeError(path: doc.path(of: obj, key: key.description), "not an RFC 3339 timestamp: \(s)")
+        }
+        return s.hasPrefix("0001-01-01") ? nil : d
+    }
+}

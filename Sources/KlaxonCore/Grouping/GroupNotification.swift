@@ -1,0 +1,29 @@
+import Foundation
+
+/// One notification a flush decided to send: a group's alerts for its receiver at `at`.
+public struct GroupNotification: Sendable, Hashable {
+    /// Why it was sent.
+    public enum Reason: String, Sendable, Hashable {
+        /// First notification of the group (after `group_wait`).
+        case initial
+        /// New firing alerts, or (with `send_resolved`) new resolved ones, since the last one.
+        case changed
+        /// Nothing changed and `repeat_interval` has passed.
+        case repeated
+        /// Every alert previously notified has resolved.
+        case allResolved
+    }
+
+    public var groupKey: GroupKey
+    public var receiver: String
+    /// The route's unique ID (`Route.id`).
+    public var routeID: String
+    public var groupLabels: [String: String]
+    /// Firing, unmuted alerts, by fingerprint.
+    public var firing: [GroupedAlert]
+    /// Resolved alerts (empty unless the receiver sends resolved notifications).
+    public var resolved: [GroupedAlert]
+    /// The flush time (virtual; the deadline that fired).
+    public var at: Date
+    public var reason: Reason
+}

@@ -1,0 +1,156 @@
+import Foundation
+
+/// Alertmanager's aggregation groups and notification log as a pure state machine on virtual
+/// time. The shell inserts alerts (with the routes `Route.match` chose) and calls
+/// `advance(to:)` whenever time passes; it gets back the notifications to send, and sleeps
+/// until `nextFlushAt`.
+///
+/// Rules, as in Alertmanager 0.25 (`dispatch.go` and the dedup stage of `notify.go`):
+/// - An alert joins the group `GroupKey(route:labels:)`; a new group first flushes after the
+///   route's `group_wait` — at once if the alert started more than `group_wait` ago.
+/// - After each flush the next one is `group_interval` later, whatever arrives meanwhile.
+/// - A flush notifies when some firing alert was not in the last notification, when (with
+///   `send_resolved`) some resolved alert was not, when every previously notified alert has
+///   resolved, or when nothing changed but `repeat_interval` has passed (strictly).
+/// - Resolved alerts leave the group after the flush that saw them; an empty group is removed.
+/// - A flush while the route is muted by its time intervals sends nothing and logs nothing.
+///
+/// Not modelled: Alertmanager's 30 s garbage collection delay for empty groups.
+public struct GroupScheduler: Sendable {
+    struct Group: Sendable {
+        var key: GroupKey
+        var route: Route
+        var groupLabels: [String: String]
+        var alerts: [Fingerprint: GroupedAlert]
+        var nextFlush: Date
+        var hasFlushed: Bool
+    }
+
+    struct LogEntry: Sendable {
+        var firing: Set<Fingerprint>
+        var resolved: Set<Fingerprint>
+        var at: Date
+    }
+
+    private var groups: [GroupKey: Group] = [:]
+    private var log: [String: LogEntry] = [:]
+    /// Per receiver name: whether resolved alerts are included in notifications (default true).
+    public var sendResolved: [String: Bool]
+    /// Named time intervals for the routes' `mute_time_intervals` / `active_time_intervals`.
+    public var timeIntervals: [String: NamedTimeInterval]
+
+    public init(sendResolved: [String: Bool] = [:], timeIntervals: [String: NamedTimeInterval] = [:]) {
+        self.sendResolved = sendResolved
+        self.timeIntervals = timeIntervals
+    }
+
+    /// A scheduler for a configuration: a receiver sends resolved notifications when any of its
+    /// integrations does (each integration filters again on its own `send_resolved`).
+    public init(config: RoutingConfig) {
+        var sr: [String: Bool] = [:]
+        for r in config.receivers {
+            let flags = r.webhookConfigs.map(\.sendResolved) + r.fileConfigs.map(\.sendResolved)
+                + r.kafkaConfigs.map(\.sendResolved) + r.snsConfigs.map(\.sendResolved)
+                + r.pagerdutyConfigs.map(\.sendResolved) + r.slackConfigs.map(\.sendResolved)
+            sr[r.name] = flags.isEmpty || flags.contains(true)
+        }
+        self.init(sendResolved: sr, timeIntervals: config.timeIntervalsByName)
+    }
+
+    /// The earliest pending flush, if any group exists.
+    public var nextFlushAt: Date? { groups.values.map(\.nextFlush).min() }
+
+    /// Keys of the current groups, sorted.
+    public var groupKeys: [GroupKey] { groups.keys.sorted() }
+
+    /// The alerts currently held by a group, sorted by fingerprint.
+    public func alerts(in key: GroupKey) -> [GroupedAlert] {
+        (groups[key]?.alerts.values).map { $0.sorted { $0.fingerprint < $1.fingerprint } } ?? []
+    }
+
+    /// Adds (or updates, by fingerprint) an alert in the group of each route. Sends nothing;
+    /// call `advance(to:)` afterwards. Call `advance(to: now)` before inserting at `now` so
+    /// that earlier deadlines are flushed first.
+    public mutating func insert(_ alert: GroupedAlert, routes: [Route], at now: Date) {
+        for route in routes {
+            let key = GroupKey(route: route, labels: alert.labels)
+            var group = groups[key] ?? Group(
+                key: key, route: route, groupLabels: route.groupBy.groupLabels(of: alert.labels), alerts: [:],
+                nextFlush: now.addingTimeInterval(route.groupWait.seconds), hasFlushed: false)
+            group.alerts[alert.fingerprint] = alert
+            if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.seconds) < now {
+                group.nextFlush = min(group.nextFlush, now)
+            }
+            groups[key] = group
+        }
+    }
+
+    /// Runs every flush due up to `now`, in deadline order (ties by group key), each at its own
+    /// deadline. `isMuted` is asked for each alert at each flush (silences, inhibition).
+    public mutating func advance(to now: Date, isMuted: (GroupedAlert, Date) -> Bool = { _, _ in false }) -> [GroupNotification] {
+        var out: [GroupNotification] = []
+        while let due = groups.values.filter({ $0.nextFlush <= now })
+            .min(by: { ($0.nextFlush, $0.key) < ($1.nextFlush, $1.key) }) {
+            if let n = flush(due.key, at: due.nextFlush, isMuted: isMuted) { out.append(n) }
+        }
+        return out
+    }
+
+    private mutating func flush(_ key: GroupKey, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
+        guard var group = groups[key] else { return nil }
+        group.nextFlush = t.addingTimeInterval(group.route.groupInterval.seconds)
+        group.hasFlushed = true
+        let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
+        var notification: GroupNotification?
+        if !group.route.isMuted(at: t, intervals: timeIntervals) {
+            let shown = all.filter { !isMuted($0, t) }
+            let firing = shown.filter { !$0.isResolved(at: t) }
+            let resolved = shown.filter { $0.isResolved(at: t) }
+            notification = notify(group, firing: firing, resolved: resolved, at: t)
+        }
+        for a in all where a.isResolved(at: t) { group.alerts[a.fingerprint] = nil }
+        groups[key] = group.alerts.isEmpty ? nil : group
+        return notification
+    }
+
+    private mutating func notify(_ group: Group, firing: [GroupedAlert], resolved: [GroupedAlert], at t: Date) -> GroupNotification? {
+        let receiver = group.route.receiver
+        let logKey = group.key.value + "\u{0}" + receiver
+        let firingSet = Set(firing.map(\.fingerprint))
+        let resolvedSet = Set(resolved.map(\.fingerprint))
+        let sendsResolved = sendResolved[receiver] ?? true
+        let entry = log[logKey]
+        let reason: GroupNotification.Reason
+        if let entry {
+            if !firingSet.isSubset(of: entry.firing) {
+                reason = .changed
+            } else if firingSet.isEmpty {
+                guard !entry.firing.isEmpty else { return nil }
+                reason = .allResolved
+            } else if sendsResolved && !resolvedSet.isSubset(of: entry.resolved) {
+                reason = .changed
+            } else if entry.at < t.addingTimeInterval(-group.route.repeatInterval.seconds) {
+                reason = .repeated
+            } else {
+                return nil
+            }
+        } else {
+            guard !firingSet.isEmpty else { return nil }
+            reason = .initial
+        }
+        log[logKey] = LogEntry(firing: firingSet, resolved: resolvedSet, at: t)
+        let sentResolved = sendsResolved ? resolved : []
+        if firing.isEmpty && sentResolved.isEmpty { return nil }
+        return GroupNotification(groupKey: group.key, receiver: receiver, routeID: group.route.id,
+                                 groupLabels: group.groupLabels, firing: firing, resolved: sentResolved,
+                                 at: t, reason: reason)
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds, for `Date` arithmetic.
+    var seconds: TimeInterval {
+        let c = components
+        return TimeInterval(c.seconds) + TimeInterval(c.attoseconds) / 1e18
+    }
+}

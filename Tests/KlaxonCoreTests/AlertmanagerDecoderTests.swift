@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import KlaxonCore
+
+@Suite struct AlertmanagerDecoderTests {
+    static let ctx = DecodeContext(receivedAt: Date(timeIntervalSince1970: 1_700_000_000), environment: "prod")
+
+    @Test(.enabled(if: Fixtures.enabled, "shared fixtures not found"))
+    func webhookFixture() throws {
+        let r = try Fixtures.decode("other/prometheus-msteams-alertmanager-webhook-v4.json", context: Self.ctx)
+        #expect(r.format == .alertmanager)
+        let a = try #require(r.alerts.first)
+        #expect(r.alerts.count == 1)
+        #expect(a.severity == .medium)
+        #expect(a.labels["severity"] == "medium")
+        #expect(a.annotations["native_severity"] == "warning")
+        #expect(a.labels["alertname"] == "high_memory_load")
+        #expect(a.labels["instance"] == "instance-with-hyphen_and_underscore")
+        #expect(a.labels["source"] == "alertmanager")
+        #expect(a.labels["environment"] == "prod")
+        #expect(a.occurredAt == Timestamps.make(year: 2018, month: 3, day: 7, hour: 11, minute: 33, second: 21, nanos: 873_077_559))
+        #expect(a.resolvedAt == nil)
+        // Identity: the alert's own labels, as Alertmanager.
+        let own = ["alertname": "high_memory_load", "instance": "instance-with-hyphen_and_underscore", "job": "docker_nodes", "monitor": "master", "severity": "warning"]
+        #expect(a.fingerprint == Fingerprint(labels: own))
+    }
+
+    @Test func resolvedAlertAndZeroEndsAt() throws {
+        let data = Data(#"{"version":"4","status":"resolved","receiver":"r","alerts":[{"labels":{"alertname":"A","severity":"critical"},"startsAt":"2024-01-01T00:00:00Z","endsAt":"2024-01-01T01:00:00Z"},{"status":"firing","labels":{"alertname":"B"},"startsAt":"2024-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z"}]}"#.utf8)
+        let r = try Decoders.decode(data, format: .auto, context: Self.ctx)
+        #expect(r.alerts[0].resolvedAt == Timestamps.rfc3339("2024-01-01T01:00:00Z"))
+        #expect(r.alerts[0].severity == .critical)
+        #expect(r.alerts[1].resolvedAt == nil)
+        #expect(r.alerts[1].severity == .unknown)
+    }
+
+    @Test func labelValuesMustBeStrings() {
+        let data = Data(#"{"version":"4","receiver":"r","alerts":[{"labels":{"alertname":"A","n":1}}]}"#.utf8)
+        #expect(throws: DecodeError(path: "alerts[0].labels.n", "expected a string, found a number")) {
+            try Decoders.decode(data, format: .alertmanager, context: Self.ctx)
+        }
+    }
+}

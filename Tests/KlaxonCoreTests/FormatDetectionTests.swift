@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import KlaxonCore
+
+@Suite struct FormatDetectionTests {
+    static let ctx = DecodeContext(receivedAt: Date(timeIntervalSince1970: 0))
+
+    /// Each fixture folder and the format its files must be detected as.
+    static let folders: [(String, InputFormat)] = [
+        ("trivy", .trivy), ("trivy-sarif", .sarif), ("falco", .falco), ("guardduty", .guardduty),
+        ("inspector2", .inspector2), ("ecr-scan", .ecr), ("securityhub", .securityhub), ("other", .alertmanager),
+    ]
+
+    @Test(.enabled(if: Fixtures.enabled, "shared fixtures not found"), arguments: folders)
+    func everyFixtureDecodesWithAutoAndExplicitFormat(folder: String, format: InputFormat) throws {
+        let files = try Fixtures.files(in: folder).filter { !$0.hasSuffix("README.md") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let auto = try Fixtures.decode(file)
+            #expect(auto.format == format, "\(file)")
+            #expect(!auto.alerts.isEmpty, "\(file)")
+            let explicit = try Fixtures.decode(file, format: format)
+            #expect(explicit.alerts == auto.alerts, "\(file)")
+        }
+    }
+
+    @Test(arguments: [
+        #"{"hello":"world"}"#,
+        #"[1,2,3]"#,
+        #""just a string""#,
+    ])
+    func unknownShapesAreRefusedWithAReason(json: String) {
+        do {
+            _ = try Decoders.decode(Data(json.utf8), format: .auto, context: Self.ctx)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message.hasPrefix("unrecognized input"))
+        }
+    }
+
+    @Test func explicitFormatOnWrongShapeNamesTheMissingField() {
+        let falco = Data(#"{"rule":"R","priority":"Warning","output":"o"}"#.utf8)
+        #expect(throws: DecodeError(path: "SchemaVersion", "missing")) {
+            try Decoders.decode(falco, format: .trivy, context: Self.ctx)
+        }
+    }
+
+    @Test func mixedNDJSONNamesTheOffendingValue() {
+        let data = Data("{\"rule\":\"R\",\"priority\":\"Warning\",\"output\":\"o\"}\n{\"SchemaVersion\":2}\n".utf8)
+        #expect(throws: DecodeError(path: "#2.rule", "missing")) {
+            try Decoders.decode(data, format: .auto, context: Self.ctx)
+        }
+    }
+}
