@@ -19,17 +19,25 @@ public struct LoadedConfig: Sendable {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LoadedConfig {
         let text = try readText(path)
         let service = try ServiceConfig.load(yaml: try EnvironmentExpansion.expand(text, file: path, environment: environment), file: path)
-        let files = try routeFiles(service.routes)
+        let (routing, files) = try loadRouting(service.routes, environment: environment)
+        return LoadedConfig(service: service, routing: routing, routeFiles: files)
+    }
+
+    /// Loads route files (or folders of them) as one routing config, `${ENV}` expanded.
+    public static func loadRouting(
+        _ entries: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> (RoutingConfig, [String]) {
+        let files = try routeFiles(entries)
         guard !files.isEmpty else {
             throw ConfigError(
-                code: .missingKey, file: path, line: 0, column: 0, keyPath: "routes",
-                reason: "no route files found in \(service.routes.joined(separator: ", "))")
+                code: .missingKey, file: entries.joined(separator: ", "), line: 0, column: 0, keyPath: "routes",
+                reason: "no route files found")
         }
         var sources: [ConfigSource] = []
         for f in files {
             sources.append(ConfigSource(file: f, yaml: try EnvironmentExpansion.expand(try readText(f), file: f, environment: environment)))
         }
-        return LoadedConfig(service: service, routing: try RoutingConfig.load(sources), routeFiles: files)
+        return (try RoutingConfig.load(sources), files)
     }
 
     /// Files as given, folders expanded to their `*.yml`/`*.yaml` files in name order.
@@ -52,7 +60,7 @@ public struct LoadedConfig: Sendable {
         return result
     }
 
-    static func readText(_ path: String) throws -> String {
+    public static func readText(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(code: .invalidValue, file: path, line: 0, column: 0, keyPath: "", reason: "cannot read file")
         }

@@ -83,6 +83,17 @@ public final class AlertStore: Sendable {
         }
     }
 
+    /// The ingest ledger: every consumed message, how often it was processed, and its outcome.
+    public func ledger() throws -> [LedgerEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: #"SELECT * FROM ingest_ledger ORDER BY topic, partition, "offset""#).map { row in
+                LedgerEntry(
+                    topic: row["topic"], partition: row["partition"], offset: row["offset"], timesSeen: row["times_seen"],
+                    outcome: row["outcome"])
+            }
+        }
+    }
+
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .millisecondsSince1970
@@ -129,4 +140,15 @@ public final class AlertStore: Sendable {
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
             ])
     }
+}
+
+/// One row of the ingest ledger.
+public struct LedgerEntry: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var timesSeen: Int
+    public var outcome: String
+
+    public var isDeadLetter: Bool { outcome.hasPrefix("deadletter") }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlaxonKafka
-import ServiceLifecycle
+import UnixSignals
 
 struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,8 +25,7 @@ struct BrokerCommand: AsyncParsableCommand {
         let names = topics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let broker: EmbeddedBroker
         do { broker = try EmbeddedBroker(brokers: brokers, topics: names, partitions: partitions) } catch { fail("\(error)") }
-        print(broker.bootstrapServers)
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data((broker.bootstrapServers + "\n").utf8))
         for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { break }
         withExtendedLifetime(broker) {}
     }

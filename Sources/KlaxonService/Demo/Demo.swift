@@ -1,0 +1,95 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+import Logging
+
+/// `klaxon demo` / `make run`: the whole path on one machine. Starts the service on the
+/// embedded broker with a local webhook receiver, publishes the sample events, waits until
+/// every message is handled and every notification delivered, prints what went where, stops.
+public enum Demo {
+    public struct Options: Sendable {
+        public var configPath: String
+        public var samplesDir: String
+        public var follow: Bool
+        /// How long to wait for all deliveries before giving up. Default 90 s.
+        public var timeout: Duration
+
+        public init(configPath: String, samplesDir: String, follow: Bool, timeout: Duration = .seconds(90)) {
+            self.configPath = configPath
+            self.samplesDir = samplesDir
+            self.follow = follow
+            self.timeout = timeout
+        }
+    }
+
+    /// What the demo publishes: each sample file to a topic, whole or line by line. The Trivy
+    /// report goes twice (a nightly re-scan) to show deduplication.
+    struct Publication {
+        var file: String
+        var topic: String
+        var lines: Bool
+    }
+
+    static func plan(_ config: ServiceConfig, samples: String) throws -> [Publication] {
+        let topics = config.kafka.topics.map(\.name)
+        let scans = topics.first { $0.contains("scan") } ?? topics[0]
+        let runtime = topics.first { $0.contains("runtime") } ?? topics.last!
+        func path(_ f: String) -> String { (samples as NSString).appendingPathComponent(f) }
+        return [
+            Publication(file: path("trivy-shop-api.json"), topic: scans, lines: false),
+            Publication(file: path("falco-events.jsonl"), topic: runtime, lines: true),
+            Publication(file: path("not-a-report.txt"), topic: scans, lines: false),
+            Publication(file: path("trivy-shop-api.json"), topic: scans, lines: false),
+        ]
+    }
+
+    public static func run(_ options: Options, logger: Logger) async throws {
+        var env = ProcessInfo.processInfo.environment
+        let stateDir = env["KLAXON_STATE_DIR"] ?? NSTemporaryDirectory() + "klaxon-demo-\(UUID().uuidString.prefix(8))"
+        env["KLAXON_STATE_DIR"] = stateDir
+        let recorder = WebhookRecorder()
+        try await recorder.start()
+        env["KLAXON_WEBHOOK_URL"] = env["KLAXON_WEBHOOK_URL"] ?? recorder.url
+
+        let config = try LoadedConfig.load(path: options.configPath, environment: env)
+        let app = try KlaxonApp(config: config, environment: env, logger: logger)
+        let running = Task { try await app.run() }
+
+        let published = try await publish(plan(config.service, samples: options.samplesDir), to: app.bootstrapServers, logger: logger)
+        try await waitUntilSettled(app, messages: published, timeout: options.timeout)
+        print(try DemoReport(app: app, recorder: recorder, stateDir: stateDir, published: published).render())
+
+        if options.follow {
+            print("\nfollowing: klaxon keeps consuming at \(app.bootstrapServers); Ctrl-C to stop")
+        } else {
+            await app.shutdown()
+        }
+        try await running.value
+        await recorder.stop()
+    }
+
+    static func publish(_ plan: [Publication], to brokers: String, logger: Logger) async throws -> Int {
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers], logger: logger)
+        defer { producer.close() }
+        var count = 0
+        for p in plan {
+            guard let data = FileManager.default.contents(atPath: p.file) else { throw ConfigFailure("demo sample \(p.file) is missing") }
+            let bodies = p.lines ? data.split(separator: UInt8(ascii: "\n")).map { Data($0) } : [data]
+            count += try await producer.sendAll(topic: p.topic, bodies.map { KafkaMessage(value: $0) }).count
+        }
+        return count
+    }
+
+    /// Waits until the ledger holds every published message and nothing is left to deliver.
+    static func waitUntilSettled(_ app: KlaxonApp, messages: Int, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let handled = try app.store.ledger().count
+            let pending = try app.outbox.counts()[.pending] ?? 0
+            if handled >= messages && pending == 0 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw ConfigFailure("demo: not everything was handled within \(timeout) (see the log above)")
+    }
+}
