@@ -10,8 +10,6 @@ import ServiceLifecycle
 /// state database, sinks, outbox dispatcher, ops HTTP server — as one `ServiceGroup`.
 public final class KlaxonApp: Sendable {
     public let config: LoadedConfig
-    /// Present when `kafka.embedded: true`.
-    public let broker: EmbeddedBroker?
     public let bootstrapServers: String
     public let store: AlertStore
     public let outbox: Outbox
@@ -21,6 +19,9 @@ public final class KlaxonApp: Sendable {
     private let producer: KafkaProducer
     private let group: ServiceGroup
     private let logger: Logger
+    /// Present when `kafka.embedded: true`. Declared last so it is released after the
+    /// clients that talk to it (stored properties are destroyed in declaration order).
+    public let broker: EmbeddedBroker?
 
     /// Builds everything and, when embedded, starts the broker. Nothing is consumed until `run`.
     /// - Parameter signals: shut down gracefully on SIGTERM and SIGINT (the CLI); the demo

@@ -21,7 +21,7 @@ public final class WebhookRecorder: Sendable {
     private let requests = Mutex<[Request]>([])
     private let mode = Mutex<Mode>(.ok)
     private let portBox = Mutex<Int?>(nil)
-    private let task = Mutex<Task<Void, any Error>?>(nil)
+    private let task = Mutex<(Task<Void, any Error>, ServiceGroup)?>(nil)
 
     public init() {}
 
@@ -52,14 +52,15 @@ public final class WebhookRecorder: Sendable {
                 readyCont.yield(channel.localAddress?.port ?? 0)
                 readyCont.finish()
             }, logger: logger)
-        let t = Task { try await app.runService() }
-        task.withLock { $0 = t }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let t = Task { try await group.run() }
+        task.withLock { $0 = (t, group) }
         for await p in ready { portBox.withLock { $0 = p } }
     }
 
     public func stop() async {
-        let t = task.withLock { $0 }
-        t?.cancel()
-        _ = await t?.result
+        guard let (t, group) = task.withLock({ $0 }) else { return }
+        await group.triggerGracefulShutdown()
+        _ = await t.result
     }
 }

@@ -1,0 +1,124 @@
+import Foundation
+import KlaxonKafka
+import KlaxonService
+import KlaxonStore
+import Logging
+
+/// One test's world: an embedded broker, a webhook recorder, a temp folder with a service
+/// config and routes for `klaxon run`, and helpers to read what came out.
+final class ServiceFixture: @unchecked Sendable {
+    // @unchecked: used from one test task; the members are Sendable or immutable.
+    let dir: URL
+    let broker: EmbeddedBroker
+    let recorder = WebhookRecorder()
+    let group = "klaxon-test-\(UUID().uuidString.prefix(8))"
+    let logger = Logger(label: "test")
+
+    static let scans = "scans"
+    static let runtime = "runtime"
+    static let deadLetters = "dead"
+
+    init(partitions: Int32 = 1) async throws {
+        dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-it-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters], partitions: partitions)
+        try await recorder.start()
+    }
+
+    var alertsFile: URL { dir.appendingPathComponent("alerts.jsonl") }
+    var configFile: URL { dir.appendingPathComponent("klaxon.yml") }
+    var statePath: String { dir.appendingPathComponent("klaxon.db").path }
+
+    /// Writes klaxon.yml and routes.yml: everything to the file sink, critical/high also to
+    /// the recorder's webhook.
+    func writeConfig(maxMessageBytes: Int = 16 << 20) throws {
+        try """
+            kafka:
+              brokers: \(broker.bootstrapServers)
+              group_id: \(group)
+              topics:
+                - name: \(Self.scans)
+                  format: auto
+                - name: \(Self.runtime)
+                  format: falco
+                  environment: staging
+              dead_letter_topic: \(Self.deadLetters)
+              max_message_bytes: \(maxMessageBytes)
+              batch:
+                max_records: 100
+                max_wait: 100ms
+              properties:
+                session.timeout.ms: "6000"
+                heartbeat.interval.ms: "500"
+            state:
+              path: \(statePath)
+            routes:
+              - \(dir.appendingPathComponent("routes.yml").path)
+            """.write(to: configFile, atomically: true, encoding: .utf8)
+        try """
+            route:
+              receiver: log
+              routes:
+                - receiver: log
+                  continue: true
+                - receiver: pager
+                  matchers: ['severity=~"critical|high"']
+            receivers:
+              - name: log
+                file_configs:
+                  - path: \(alertsFile.path)
+              - name: pager
+                webhook_configs:
+                  - url: \(recorder.url)
+            """.write(to: dir.appendingPathComponent("routes.yml"), atomically: true, encoding: .utf8)
+    }
+
+    func startService(environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(Tools.klaxon, ["run", "--config", configFile.path], environment: environment, in: dir)
+    }
+
+    /// Lines of the file sink, parsed.
+    func fileLines() -> [[String: Any]] {
+        guard let text = try? String(contentsOf: alertsFile, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// The `alert` objects of the file sink's lines.
+    func fileAlerts() -> [[String: Any]] { fileLines().compactMap { $0["alert"] as? [String: Any] } }
+
+    /// Alerts received by the webhook, across all requests.
+    func webhookAlerts() -> [[String: Any]] {
+        recorder.received.flatMap { r -> [[String: Any]] in
+            let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any]
+            return body?["alerts"] as? [[String: Any]] ?? []
+        }
+    }
+
+    func store() throws -> AlertStore { AlertStore(database: try StateDatabase(path: statePath)) }
+
+    func producer() throws -> KafkaProducer {
+        try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+    }
+
+    /// Reads every record of a topic from the beginning with a fresh group.
+    func readAll(_ topic: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaRecord] {
+        let consumer = try KafkaConsumer(
+            properties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "reader-\(UUID().uuidString.prefix(8))"],
+            topics: [topic], logger: logger)
+        var records: [KafkaRecord] = []
+        let end = ContinuousClock.now + timeout
+        while records.count < count && ContinuousClock.now < end {
+            records += try await consumer.poll(maxRecords: 100, maxWait: .milliseconds(200))
+        }
+        await consumer.close()
+        return records
+    }
+
+    static func sample(_ name: String) -> URL { Tools.packageRoot.appendingPathComponent("samples/\(name)") }
+
+    deinit {
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
