@@ -1,16 +1,55 @@
+import CoreMetrics
 import Logging
 import Metrics
 import Prometheus
 
 /// Process-wide metrics: swift-metrics backed by one Prometheus registry, bootstrapped once
-/// (swift-metrics allows a single bootstrap per process).
+/// (swift-metrics allows a single bootstrap per process). Counters named in `help` get a
+/// `# HELP` line, which `promtool check metrics` asks for.
 public enum Telemetry {
     public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(DocumentedFactory(base: PrometheusMetricsFactory(registry: registry), registry: registry))
         return registry
     }()
 
     /// Ensures the bootstrap happened (call before creating any metric).
     public static func bootstrap() { _ = registry }
+
+    /// Every counter Klaxon emits, with what it counts.
+    static let help: [String: String] = [
+        "klaxon_messages_consumed_total": "Kafka messages consumed, by topic.",
+        "klaxon_alerts_decoded_total": "Alerts decoded from consumed messages, by source.",
+        "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",
+        "klaxon_alerts_suppressed_total": "Alert reports that notified nobody, by reason.",
+        "klaxon_notifications_total": "Notification delivery attempts, by receiver, integration and outcome (delivered, retry, dead).",
+    ]
+}
+
+/// Forwards to the Prometheus factory, adding help text for documented counters.
+private struct DocumentedFactory: MetricsFactory {
+    let base: PrometheusMetricsFactory
+    let registry: PrometheusCollectorRegistry
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        guard let help = Telemetry.help[label] else { return base.makeCounter(label: label, dimensions: dimensions) }
+        return registry.makeCounter(name: label, labels: dimensions, help: help)
+    }
+    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        base.makeFloatingPointCounter(label: label, dimensions: dimensions)
+    }
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+    }
+    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        base.makeMeter(label: label, dimensions: dimensions)
+    }
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        base.makeTimer(label: label, dimensions: dimensions)
+    }
+    func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
+    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { base.destroyFloatingPointCounter(handler) }
+    func destroyRecorder(_ handler: any RecorderHandler) { base.destroyRecorder(handler) }
+    func destroyMeter(_ handler: any MeterHandler) { base.destroyMeter(handler) }
+    func destroyTimer(_ handler: any TimerHandler) { base.destroyTimer(handler) }
 }

@@ -31,7 +31,7 @@ final class ServiceFixture: @unchecked Sendable {
 
     /// Writes klaxon.yml and routes.yml: everything to the file sink, critical/high also to
     /// the recorder's webhook.
-    func writeConfig(maxMessageBytes: Int = 16 << 20) throws {
+    func writeConfig(maxMessageBytes: Int = 16 << 20, httpListen: String? = nil) throws {
         try """
             kafka:
               brokers: \(broker.bootstrapServers)
@@ -52,6 +52,7 @@ final class ServiceFixture: @unchecked Sendable {
                 heartbeat.interval.ms: "500"
             state:
               path: \(statePath)
+            \(httpListen.map { "http:\n  listen: \($0)" } ?? "")
             routes:
               - \(dir.appendingPathComponent("routes.yml").path)
             """.write(to: configFile, atomically: true, encoding: .utf8)

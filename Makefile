@@ -1,0 +1,36 @@
+# Klaxon — `make run` runs the demo on the embedded broker, `make test` runs every test.
+# Both install what they need first (apt packages and moto), idempotently.
+
+SWIFT ?= swift
+APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev libsqlite3-dev kcat prometheus docker-compose python3-confluent-kafka
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run test build bench deps clean
+
+run: deps build
+	.build/debug/klaxon demo $(ARGS)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+build: deps
+	$(SWIFT) build
+
+bench: deps
+	$(SWIFT) build -c release --product klaxon-bench
+	.build/release/klaxon-bench
+
+# Installs only what is missing: no network use when everything is there.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v moto_server >/dev/null 2>&1 || python3 -m pip install -q 'moto[server]'
+
+clean:
+	rm -rf .build .klaxon

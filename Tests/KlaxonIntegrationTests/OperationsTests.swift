@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The operating surface: metrics Prometheus accepts, health endpoints, config checking, and
+/// the docker-compose file.
+@Suite struct OperationsTests {
+    @Test func metricsEndpointPassesPromtoolAndCountsDeadLetters() async throws {
+        let promtool = try Tools.require("promtool", package: "prometheus")
+        let f = try await ServiceFixture()
+        let port = try freePort()
+        try f.writeConfig(httpListen: "127.0.0.1:\(port)")
+        let producer = try f.producer()
+        defer { producer.close() }
+        try await producer.send(topic: ServiceFixture.scans, value: Data("not json".utf8))
+        try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
+
+        let service = try f.startService()
+        try await eventually("alerts delivered") { f.fileAlerts().count >= 4 }
+        let base = URL(string: "http://127.0.0.1:\(port)")!
+        let (health, healthResponse) = try await URLSession.shared.data(from: base.appendingPathComponent("healthz"))
+        #expect((healthResponse as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: health, as: UTF8.self) == "ok\n")
+        let (_, readyResponse) = try await URLSession.shared.data(from: base.appendingPathComponent("readyz"))
+        #expect((readyResponse as? HTTPURLResponse)?.statusCode == 200)
+
+        var metrics = ""
+        try await eventually("delivery counters appear") {
+            let (body, _) = try await URLSession.shared.data(from: base.appendingPathComponent("metrics"))
+            metrics = String(decoding: body, as: UTF8.self)
+            return metrics.contains("klaxon_notifications_total")
+        }
+        #expect(try await service.stop() == 0)
+
+        #expect(metrics.contains(#"klaxon_deadletters_total{topic="scans",kind="decode"} 1"#))
+        #expect(metrics.contains(#"klaxon_messages_consumed_total{topic="scans"} 2"#))
+        let (status, out, err) = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
+        #expect(status == 0, "promtool check metrics: \(out)\(err)")
+    }
+
+    @Test func configCheckNamesFileLineAndReason() throws {
+        let f = FileManager.default
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-cfg-\(UUID().uuidString.prefix(8))")
+        try f.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? f.removeItem(at: dir) }
+        try "route:\n  receiver: nobody\nreceivers:\n  - name: somebody\n".write(
+            to: dir.appendingPathComponent("routes.yml"), atomically: true, encoding: .utf8)
+        try "kafka:\n  embedded: true\n  topics:\n    - name: t\n      format: trivy\n      colour: blue\nroutes: [routes.yml]\n".write(
+            to: dir.appendingPathComponent("bad.yml"), atomically: true, encoding: .utf8)
+        try "kafka:\n  embedded: true\n  topics:\n    - name: t\nroutes: [routes.yml]\n".write(
+            to: dir.appendingPathComponent("good.yml"), atomically: true, encoding: .utf8)
+
+        let (bad, _, badErr) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "bad.yml"], in: dir)
+        #expect(bad != 0)
+        #expect(badErr.contains("bad.yml:6:7"), "file:line:column in \(badErr)")
+        #expect(badErr.contains("unknown field \"colour\""))
+
+        let (ref, _, refErr) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "good.yml"], in: dir)
+        #expect(ref != 0)
+        #expect(refErr.contains("routes.yml:2"), "culprit file and line in \(refErr)")
+        #expect(refErr.contains("undefined receiver \"nobody\" used in route"))
+
+        try "route:\n  receiver: somebody\nreceivers:\n  - name: somebody\n".write(
+            to: dir.appendingPathComponent("routes.yml"), atomically: true, encoding: .utf8)
+        let (good, out, goodErr) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "good.yml"], in: dir)
+        #expect(good == 0, "\(goodErr)")
+        #expect(out.hasPrefix("ok: good.yml"))
+    }
+
+    @Test func dockerComposeFileValidates() throws {
+        let compose = try Tools.require("docker-compose", package: "docker-compose")
+        let (status, out, err) = try ChildProcess.run(compose, ["-f", "docker-compose.yml", "config", "-q"], in: Tools.packageRoot)
+        #expect(status == 0, "docker-compose config -q: \(out)\(err)")
+    }
+
+    @Test func shippedConfigsAndRoutesPassConfigCheck() throws {
+        for config in ["config/klaxon.yml", "config/klaxon.kafka.yml"] {
+            let (status, out, err) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", config], in: Tools.packageRoot)
+            #expect(status == 0, "\(config): \(out)\(err)")
+        }
+    }
+}
+
+/// A TCP port that was free a moment ago (bound to 0, then closed).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    guard bound == 0 else { throw TimedOut(what: "bind failed") }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
