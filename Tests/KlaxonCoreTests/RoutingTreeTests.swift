@@ -91,3 +91,20 @@ import Testing
         #expect(config.tree.receivers(for: [:]) == ["b"])
     }
 }
+
+@Suite struct RoutingTreeAlertTests {
+    @Test func alertSeverityDrivesMinSeverity() throws {
+        let config = try RoutingConfig.load(yaml: """
+        route:
+          receiver: default
+          routes:
+            - {receiver: pager, min_severity: high}
+        receivers: [{name: default}, {name: pager}]
+        """, file: "s.yml")
+        let labels = ["alertname": "CVE-2024-1", "severity": "low"]
+        let high = Alert(labels: labels, severity: .high, fingerprint: Fingerprint(labels: labels))
+        let low = Alert(labels: labels, severity: .low, fingerprint: Fingerprint(labels: labels))
+        #expect(config.tree.match(high).map(\.receiver) == ["pager"])
+        #expect(config.tree.match(low).map(\.receiver) == ["default"])
+    }
+}

@@ -212,3 +212,10 @@ struct LabelView {
         return v
     }
 }
+
+extension RoutingTree {
+    /// Matching routes for a normalized alert: its labels, and its OCSF severity for `min_severity`.
+    public func match(_ alert: Alert) -> [Route] {
+        match(alert.labels, severity: alert.severity.level)
+    }
+}
