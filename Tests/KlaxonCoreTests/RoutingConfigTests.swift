@@ -136,6 +136,8 @@ import Testing
          "routes/test.yml:5:19: receivers[0].min_severity: unknown severity \"severe\" (expected one of unknown, info, low, medium, high, critical, fatal)"),
         ("route:\n  receiver: default\n  routes:\n    - receiver: default\n      mute_time_intervals: [nights]\nreceivers: [{name: default}]",
          "routes/test.yml:5:29: route.routes[0].mute_time_intervals[0]: undefined time interval \"nights\" used in route"),
+        ("route:\n  receiver: default\nreceivers:\n  - name: default\n    webhook_configs: [{url: 'ftp://x/y'}]",
+         "routes/test.yml:5:29: receivers[0].webhook_configs[0].url: unsupported scheme \"ftp\" for URL"),
         ("route:\n  receiver: default\n  continue: true\nreceivers: [{name: default}]",
          "routes/test.yml:2:3: route: cannot have continue in root route"),
         ("receivers: [{name: default}]",
