@@ -89,11 +89,16 @@ public struct GroupScheduler: Sendable {
     /// deadline. `isMuted` is asked for each alert at each flush (silences, inhibition).
     public mutating func advance(to now: Date, isMuted: (GroupedAlert, Date) -> Bool = { _, _ in false }) -> [GroupNotification] {
         var out: [GroupNotification] = []
-        while let due = groups.values.filter({ $0.nextFlush <= now })
-            .min(by: { ($0.nextFlush, $0.key) < ($1.nextFlush, $1.key) }) {
-            if let n = flush(due.key, at: due.nextFlush, isMuted: isMuted) { out.append(n) }
+        // Rounds: every due group flushes once per round at its deadline; groups are
+        // independent, so the output is simply sorted by time (then key) at the end.
+        while true {
+            let due = groups.values.filter { $0.nextFlush <= now }.map { ($0.nextFlush, $0.key) }
+            if due.isEmpty { break }
+            for (deadline, key) in due {
+                if let n = flush(key, at: deadline, isMuted: isMuted) { out.append(n) }
+            }
         }
-        return out
+        return out.sorted { ($0.at, $0.groupKey) < ($1.at, $1.groupKey) }
     }
 
     private mutating func flush(_ key: GroupKey, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
