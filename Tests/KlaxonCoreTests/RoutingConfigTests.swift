@@ -244,6 +244,28 @@ import Testing
         #expect(c.warnings.isEmpty)
     }
 
+    @Test func anchorsAndMergeKeysWork() throws {
+        let c = try RoutingConfig.load(yaml: """
+        route:
+          receiver: a
+          routes:
+            - &db {receiver: b, matchers: [team=db], group_wait: 10s}
+            - <<: *db
+              group_wait: 20s
+        receivers:
+          - name: a
+          - name: b
+            webhook_configs:
+              - &hook {url: 'http://127.0.0.1:1/x', send_resolved: false}
+              - <<: *hook
+                max_alerts: 5
+        """, file: "m.yml")
+        #expect(c.route.routes.map(\.groupWait) == [.seconds(10), .seconds(20)])
+        #expect(c.route.routes[1].receiver == "b")
+        #expect(c.receivers[1].webhookConfigs.map(\.maxAlerts) == [0, 5])
+        #expect(c.receivers[1].webhookConfigs.map(\.sendResolved) == [false, false])
+    }
+
     @Test func durationsParseAndPrintLikePrometheus() {
         #expect(ConfigDuration.parse("1h30m") == .seconds(5400))
         #expect(ConfigDuration.parse("250ms") == .milliseconds(250))
