@@ -76,9 +76,9 @@ public struct GroupScheduler: Sendable {
             let key = GroupKey(route: route, labels: alert.labels)
             var group = groups[key] ?? Group(
                 key: key, route: route, groupLabels: route.groupBy.groupLabels(of: alert.labels), alerts: [:],
-                nextFlush: now.addingTimeInterval(route.groupWait.seconds), hasFlushed: false)
+                nextFlush: now.addingTimeInterval(route.groupWait.timeInterval), hasFlushed: false)
             group.alerts[alert.fingerprint] = alert
-            if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.seconds) < now {
+            if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.timeInterval) < now {
                 group.nextFlush = min(group.nextFlush, now)
             }
             groups[key] = group
@@ -103,7 +103,7 @@ public struct GroupScheduler: Sendable {
 
     private mutating func flush(_ key: GroupKey, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
         guard var group = groups[key] else { return nil }
-        group.nextFlush = t.addingTimeInterval(group.route.groupInterval.seconds)
+        group.nextFlush = t.addingTimeInterval(group.route.groupInterval.timeInterval)
         group.hasFlushed = true
         let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
         var notification: GroupNotification?
@@ -134,7 +134,7 @@ public struct GroupScheduler: Sendable {
                 reason = .allResolved
             } else if sendsResolved && !resolvedSet.isSubset(of: entry.resolved) {
                 reason = .changed
-            } else if entry.at < t.addingTimeInterval(-group.route.repeatInterval.seconds) {
+            } else if entry.at < t.addingTimeInterval(-group.route.repeatInterval.timeInterval) {
                 reason = .repeated
             } else {
                 return nil
@@ -154,7 +154,7 @@ public struct GroupScheduler: Sendable {
 
 extension Duration {
     /// The duration in (fractional) seconds, for `Date` arithmetic.
-    var seconds: TimeInterval {
+    fileprivate var timeInterval: TimeInterval {
         let c = components
         return TimeInterval(c.seconds) + TimeInterval(c.attoseconds) / 1e18
     }
