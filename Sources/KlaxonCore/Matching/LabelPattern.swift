@@ -41,7 +41,9 @@ final class LabelPattern: Sendable {
     init(regex source: String) throws(MatcherError) {
         self.source = source
         do {
-            self.regex = CompiledRegex(try NSRegularExpression(pattern: "\\A(?:" + source + ")\\z", options: []))
+            // RE2's `(?P<name>…)` is ICU's `(?<name>…)`.
+            let icu = source.replacingOccurrences(of: "(?P<", with: "(?<")
+            self.regex = CompiledRegex(try NSRegularExpression(pattern: "\\A(?:" + icu + ")\\z", options: []))
         } catch {
             throw MatcherError("invalid regular expression \"\(source)\"")
         }
