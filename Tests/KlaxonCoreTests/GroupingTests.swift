@@ -67,6 +67,9 @@ import Testing
         let repeated = s.advance(to: at(15030))
         #expect(repeated.map(\.reason) == [.repeated])
         #expect(repeated.first?.at == at(15030))
+        // A repeat carries the same state as the notification it repeats, hence the same key.
+        #expect(repeated.first?.idempotencyKey == second.first?.idempotencyKey)
+        #expect(first.first?.idempotencyKey != second.first?.idempotencyKey)
     }
 
     @Test func resolvedNotificationsAndGroupRemoval() {

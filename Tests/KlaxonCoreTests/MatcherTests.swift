@@ -61,6 +61,7 @@ import Testing
         ("crit(ical)?", "criticalx", false), ("[0-9]+", "123", true), ("[0-9]+", "12a", false),
         ("(?i)CRITICAL", "critical", true), ("staging.*", "staging\nx", false), ("a|", "", true),
         ("prod-(eu|us)", "prod-us", true), ("prod-(eu|us)", "prod-usx", false),
+        ("(?P<region>eu|us)-[0-9]", "eu-1", true), ("[[:digit:]]+", "42", true), ("\\d{2}", "123", false),
     ])
     func regexesAreFullyAnchored(pattern: String, value: String, expected: Bool) throws {
         let m = try Matcher(.regex, name: "l", value: pattern)

@@ -25,6 +25,7 @@ import Testing
         for line in lines {
             let c = try JSONDecoder().decode(Case.self, from: Data(line.utf8))
             let got = config.route.receivers(for: c.labels)
+            #expect(config.tree.receivers(for: c.labels) == got)
             #expect(got == c.receivers, "labels \(c.labels)")
             if got == c.receivers { agree += 1 }
         }

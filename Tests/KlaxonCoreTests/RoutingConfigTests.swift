@@ -136,6 +136,8 @@ import Testing
          "routes/test.yml:5:19: receivers[0].min_severity: unknown severity \"severe\" (expected one of unknown, info, low, medium, high, critical, fatal)"),
         ("route:\n  receiver: default\n  routes:\n    - receiver: default\n      mute_time_intervals: [nights]\nreceivers: [{name: default}]",
          "routes/test.yml:5:29: route.routes[0].mute_time_intervals[0]: undefined time interval \"nights\" used in route"),
+        ("route:\n  receiver: default\nreceivers:\n  - name: default\n    webhook_configs: [{url: 'ftp://x/y'}]",
+         "routes/test.yml:5:29: receivers[0].webhook_configs[0].url: unsupported scheme \"ftp\" for URL"),
         ("route:\n  receiver: default\n  continue: true\nreceivers: [{name: default}]",
          "routes/test.yml:2:3: route: cannot have continue in root route"),
         ("receivers: [{name: default}]",
@@ -240,6 +242,28 @@ import Testing
         #expect(r.slackConfigs.first?.sendResolved == false)
         #expect(r.integrationCount == 7)
         #expect(c.warnings.isEmpty)
+    }
+
+    @Test func anchorsAndMergeKeysWork() throws {
+        let c = try RoutingConfig.load(yaml: """
+        route:
+          receiver: a
+          routes:
+            - &db {receiver: b, matchers: [team=db], group_wait: 10s}
+            - <<: *db
+              group_wait: 20s
+        receivers:
+          - name: a
+          - name: b
+            webhook_configs:
+              - &hook {url: 'http://127.0.0.1:1/x', send_resolved: false}
+              - <<: *hook
+                max_alerts: 5
+        """, file: "m.yml")
+        #expect(c.route.routes.map(\.groupWait) == [.seconds(10), .seconds(20)])
+        #expect(c.route.routes[1].receiver == "b")
+        #expect(c.receivers[1].webhookConfigs.map(\.maxAlerts) == [0, 5])
+        #expect(c.receivers[1].webhookConfigs.map(\.sendResolved) == [false, false])
     }
 
     @Test func durationsParseAndPrintLikePrometheus() {

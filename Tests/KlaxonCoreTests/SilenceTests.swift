@@ -57,3 +57,26 @@ import Testing
         try silence("a=1", from: 0, ending: .onResolve).validate()
     }
 }
+
+@Suite struct SilenceCodingTests {
+    @Test func roundTripsThroughJSON() throws {
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        let silences = [
+            Silence(id: "a", matchers: try Matcher.parseList(#"{team=~"db|web", env!="dev", x!~"y.*", z="1"}"#),
+                    startsAt: t0, ending: .at(t0.addingTimeInterval(60)), createdBy: "alice", comment: "c"),
+            Silence(id: "b", matchers: try Matcher.parseList("cve=CVE-1"), startsAt: t0, ending: .onResolve,
+                    expiredAt: t0.addingTimeInterval(5), createdBy: "bob", comment: "fp"),
+        ]
+        let data = try JSONEncoder().encode(silences)
+        #expect(try JSONDecoder().decode([Silence].self, from: data) == silences)
+    }
+
+    @Test func readsAlertmanagerMatcherJSON() throws {
+        let json = #"[{"name":"team","value":"db|web","isRegex":true},{"name":"env","value":"dev","isRegex":false,"isEqual":false}]"#
+        let ms = try JSONDecoder().decode([Matcher].self, from: Data(json.utf8))
+        #expect(ms.map(\.description) == [#"team=~"db|web""#, #"env!="dev""#])
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([Matcher].self, from: Data(#"[{"name":"a","value":"(","isRegex":true}]"#.utf8))
+        }
+    }
+}

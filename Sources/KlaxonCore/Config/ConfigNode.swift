@@ -31,15 +31,29 @@ struct ConfigNode {
     // MARK: Shapes
 
     /// The node as a mapping whose keys must all be in `allowed`; the first unknown key is an error.
+    /// YAML merge keys (`<<: *defaults`, or a list of aliases) are applied: explicit keys win.
     func mapping(allowed: Set<String>) throws(ConfigError) -> ConfigMapping {
         guard case let .mapping(m) = node else {
             throw error(.invalidValue, "expected a mapping, got \(kindName)")
         }
         var entries: [(String, ConfigNode, ConfigNode)] = []
         var seen: Set<String> = []
+        var merged: [(String, ConfigNode, ConfigNode)] = []
         for (k, v) in m {
             guard case let .scalar(ks) = k else {
                 throw ConfigNode(node: k, file: file, path: path).error(.invalidValue, "mapping keys must be strings")
+            }
+            if ks.string == "<<" && ks.style == .plain {
+                let mergeNode = ConfigNode(node: v, file: file, path: path)
+                let sources: [ConfigNode]
+                if case .sequence = v { sources = try mergeNode.sequence().map { ConfigNode(node: $0.node, file: file, path: path) } }
+                else { sources = [mergeNode] }
+                for source in sources {
+                    for entry in try source.mapping(allowed: allowed).entries where !merged.contains(where: { $0.0 == entry.0 }) {
+                        merged.append(entry)
+                    }
+                }
+                continue
             }
             let keyNode = ConfigNode(node: k, file: file, path: path.isEmpty ? ks.string : "\(path).\(ks.string)")
             guard allowed.contains(ks.string) else {
@@ -50,6 +64,7 @@ struct ConfigNode {
             }
             entries.append((ks.string, keyNode, child(v, key: ks.string)))
         }
+        for entry in merged where !seen.contains(entry.0) { entries.append(entry) }
         return ConfigMapping(owner: self, entries: entries)
     }
 

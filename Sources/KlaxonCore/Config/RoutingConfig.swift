@@ -2,8 +2,12 @@
 /// `inhibit_rules` and `time_intervals` (plus the deprecated `mute_time_intervals`), with
 /// Klaxon's additions. Loaded from one `alertmanager.yml` or merged from several `routes/*.yml`.
 public struct RoutingConfig: Sendable {
-    /// The root of the routing tree, options resolved.
-    public var route: Route
+    /// The root of the routing tree, options resolved. Setting it recompiles `tree`.
+    public var route: Route {
+        didSet { tree = RoutingTree(root: route) }
+    }
+    /// `route` compiled for fast matching; use `tree.match(_:)` / `tree.receivers(for:)` on the hot path.
+    public private(set) var tree: RoutingTree
     public var receivers: [Receiver]
     public var inhibitRules: [InhibitRule]
     /// `time_intervals` and `mute_time_intervals`, in document order.
@@ -15,6 +19,7 @@ public struct RoutingConfig: Sendable {
     public init(route: Route, receivers: [Receiver], inhibitRules: [InhibitRule] = [],
                 timeIntervals: [NamedTimeInterval] = [], warnings: [ConfigWarning] = []) {
         self.route = route
+        self.tree = RoutingTree(root: route)
         self.receivers = receivers
         self.inhibitRules = inhibitRules
         self.timeIntervals = timeIntervals

@@ -25,8 +25,8 @@ struct AlertAssembly {
     let context: DecodeContext
 
     func make(
-        labels: [String: String],
-        annotations: [String: String] = [:],
+        labels: __owned [String: String],
+        annotations: __owned [String: String] = [:],
         severity: Severity,
         identity: [String]?,
         scope: String? = nil,
@@ -35,16 +35,20 @@ struct AlertAssembly {
         resolvedAt: Date? = nil
     ) -> Alert {
         var labels = labels
+        var annotations = annotations
         // Empty values carry no information and would make "absent" and "empty" hash differently.
-        for (k, v) in labels where v.isEmpty { labels.removeValue(forKey: k) }
+        if labels.values.contains(where: \.isEmpty) {
+            for (k, v) in labels where v.isEmpty { labels.removeValue(forKey: k) }
+        }
         // Identity is taken over decoded labels only (nil = all of them, Alertmanager style),
         // before topic labels are added, so the same finding on two topics is one alert.
         let fingerprint = Fingerprint(labels: labels, keys: identity)
         labels["severity"] = severity.name
         if labels["environment"] == nil, let env = context.environment, !env.isEmpty { labels["environment"] = env }
         for (k, v) in context.extraLabels where labels[k] == nil { labels[k] = v }
-        var annotations = annotations
-        for (k, v) in annotations where v.isEmpty { annotations.removeValue(forKey: k) }
+        if annotations.values.contains(where: \.isEmpty) {
+            for (k, v) in annotations where v.isEmpty { annotations.removeValue(forKey: k) }
+        }
         return Alert(
             labels: labels, annotations: annotations, severity: severity, fingerprint: fingerprint,
             scope: scope, occurredAt: occurredAt, detectedAt: detectedAt, resolvedAt: resolvedAt)

@@ -23,10 +23,10 @@ struct AlertmanagerDecoder {
         _ = try doc.requireObject(a)
         let labelsNode = try doc.requireObject(try doc.requireMember(a, "labels"))
         var labels = try stringMap(labelsNode)
-        guard labels["alertname"] != nil else { throw DecodeError(path: doc.path(of: labelsNode, key: "alertname"), "missing") }
+        guard labels["alertname"]?.isEmpty == false else { throw DecodeError(path: doc.path(of: labelsNode, key: "alertname"), "missing") }
         let identity = Array(labels.keys)
         var ann = try doc.optionalObject(a, "annotations").map { (o) throws(DecodeError) in try stringMap(o) } ?? [:]
-        if labels["source"] == nil { labels["source"] = "alertmanager" }
+        if labels["source"]?.isEmpty != false { labels["source"] = "alertmanager" }
         let native = labels["severity"]
         ann["native_severity"] = native
         ann["generator_url"] = try doc.optionalString(a, "generatorURL")

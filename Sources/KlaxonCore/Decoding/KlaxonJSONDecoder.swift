@@ -38,7 +38,7 @@ struct KlaxonJSONDecoder {
         }
         // Without an explicit identity: every label but the derived ones.
         labels.removeValue(forKey: "severity")
-        if labels["source"] == nil { labels["source"] = "generic" }
+        if labels["source"]?.isEmpty != false { labels["source"] = "generic" }
         var alert = assembly.make(
             labels: labels, annotations: ann, severity: severity, identity: identity ?? labels.keys.filter { $0 != "environment" },
             scope: try doc.optionalString(a, "scope"),

@@ -72,7 +72,7 @@ struct SarifDecoder {
         _ = try doc.requireObject(r)
         var rule: Int?
         if let i = doc.member(r, "ruleIndex").flatMap(doc.int64), i >= 0, i < rules.byIndex.count { rule = rules.byIndex[Int(i)] }
-        var ruleID = try doc.optionalString(r, "ruleId")
+        var ruleID = try doc.optionalString(r, "ruleId").flatMap { $0.isEmpty ? nil : $0 }
         if ruleID == nil, let node = doc.member(r, "rule") { ruleID = doc.nonEmptyString(node, "id") }
         if let id = ruleID, rule == nil || doc.member(rule!, "id").flatMap(doc.string) != id { rule = rules.byID[id] ?? rule }
         if ruleID == nil, let rule { ruleID = doc.nonEmptyString(rule, "id") }

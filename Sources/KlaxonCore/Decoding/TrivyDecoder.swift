@@ -186,8 +186,8 @@ struct TrivyDecoder {
         _ = try doc.requireObject(m)
         // PASS and EXCEPTION results are checks that held; only failures are alerts.
         if let status = try doc.optionalString(m, "Status"), status != "FAIL" { return nil }
-        var id = try doc.optionalString(m, "ID")
-        if id == nil { id = try doc.optionalString(m, "AVDID") }
+        var id = try doc.optionalString(m, "ID").flatMap { $0.isEmpty ? nil : $0 }
+        if id == nil { id = try doc.optionalString(m, "AVDID").flatMap { $0.isEmpty ? nil : $0 } }
         guard let id else { throw DecodeError(path: doc.path(of: m, key: "ID"), "missing") }
         let (sev, word) = try severity(m)
         var labels = base

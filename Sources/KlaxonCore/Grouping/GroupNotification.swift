@@ -27,3 +27,16 @@ public struct GroupNotification: Sendable, Hashable {
     public var at: Date
     public var reason: Reason
 }
+
+extension GroupNotification {
+    /// Stable per receiver + group + state (which alerts fire, which resolved): a redelivery of
+    /// the same notification after a crash carries the same key; 16 hex digits. A `.repeated`
+    /// notification has the same state as the one it repeats, so the same key: a sink that must
+    /// not drop reminders should add `at` (or the repeat count) to it.
+    public var idempotencyKey: String {
+        let firingIDs = firing.map(\.fingerprint.description).sorted().joined(separator: ",")
+        let resolvedIDs = resolved.map(\.fingerprint.description).sorted().joined(separator: ",")
+        return Fingerprint(labels: ["receiver": receiver, "group": groupKey.value,
+                                    "firing": firingIDs, "resolved": resolvedIDs]).description
+    }
+}

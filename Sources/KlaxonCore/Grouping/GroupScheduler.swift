@@ -76,9 +76,9 @@ public struct GroupScheduler: Sendable {
             let key = GroupKey(route: route, labels: alert.labels)
             var group = groups[key] ?? Group(
                 key: key, route: route, groupLabels: route.groupBy.groupLabels(of: alert.labels), alerts: [:],
-                nextFlush: now.addingTimeInterval(route.groupWait.seconds), hasFlushed: false)
+                nextFlush: now.addingTimeInterval(route.groupWait.timeInterval), hasFlushed: false)
             group.alerts[alert.fingerprint] = alert
-            if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.seconds) < now {
+            if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.timeInterval) < now {
                 group.nextFlush = min(group.nextFlush, now)
             }
             groups[key] = group
@@ -89,16 +89,21 @@ public struct GroupScheduler: Sendable {
     /// deadline. `isMuted` is asked for each alert at each flush (silences, inhibition).
     public mutating func advance(to now: Date, isMuted: (GroupedAlert, Date) -> Bool = { _, _ in false }) -> [GroupNotification] {
         var out: [GroupNotification] = []
-        while let due = groups.values.filter({ $0.nextFlush <= now })
-            .min(by: { ($0.nextFlush, $0.key) < ($1.nextFlush, $1.key) }) {
-            if let n = flush(due.key, at: due.nextFlush, isMuted: isMuted) { out.append(n) }
+        // Rounds: every due group flushes once per round at its deadline; groups are
+        // independent, so the output is simply sorted by time (then key) at the end.
+        while true {
+            let due = groups.values.filter { $0.nextFlush <= now }.map { ($0.nextFlush, $0.key) }
+            if due.isEmpty { break }
+            for (deadline, key) in due {
+                if let n = flush(key, at: deadline, isMuted: isMuted) { out.append(n) }
+            }
         }
-        return out
+        return out.sorted { ($0.at, $0.groupKey) < ($1.at, $1.groupKey) }
     }
 
     private mutating func flush(_ key: GroupKey, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
         guard var group = groups[key] else { return nil }
-        group.nextFlush = t.addingTimeInterval(group.route.groupInterval.seconds)
+        group.nextFlush = t.addingTimeInterval(group.route.groupInterval.timeInterval)
         group.hasFlushed = true
         let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
         var notification: GroupNotification?
@@ -129,7 +134,7 @@ public struct GroupScheduler: Sendable {
                 reason = .allResolved
             } else if sendsResolved && !resolvedSet.isSubset(of: entry.resolved) {
                 reason = .changed
-            } else if entry.at < t.addingTimeInterval(-group.route.repeatInterval.seconds) {
+            } else if entry.at < t.addingTimeInterval(-group.route.repeatInterval.timeInterval) {
                 reason = .repeated
             } else {
                 return nil
@@ -149,7 +154,7 @@ public struct GroupScheduler: Sendable {
 
 extension Duration {
     /// The duration in (fractional) seconds, for `Date` arithmetic.
-    var seconds: TimeInterval {
+    fileprivate var timeInterval: TimeInterval {
         let c = components
         return TimeInterval(c.seconds) + TimeInterval(c.attoseconds) / 1e18
     }

@@ -26,3 +26,12 @@ public struct GroupedAlert: Sendable, Hashable {
         return resolvedAt <= now
     }
 }
+
+extension GroupedAlert {
+    /// The grouping view of a normalized alert. `startsAt` defaults to when the condition began
+    /// (`occurredAt`), else when it was detected, else `receivedAt`.
+    public init(alert: Alert, receivedAt: Date) {
+        self.init(fingerprint: alert.fingerprint, labels: alert.labels,
+                  startsAt: alert.occurredAt ?? alert.detectedAt ?? receivedAt, resolvedAt: alert.resolvedAt)
+    }
+}

@@ -4,21 +4,31 @@ import Foundation
 /// it (`^(?:regex)$`). Compiled once. Patterns that are alternations of literals, optionally
 /// with a leading or trailing `.*` (`web|frontend`, `staging.*`, `.*-prod`), are answered with
 /// string comparisons; anything else goes to the regex engine (ICU via NSRegularExpression).
-struct LabelPattern: Sendable {
+final class LabelPattern: Sendable {
     /// One `|`-separated branch of a simple pattern: `[.*]literal[.*]`.
     private struct Branch: Sendable {
         let literal: String
         let anyBefore: Bool
         let anyAfter: Bool
 
+        /// Bytewise, as Go compares strings.
         func matches(_ v: String) -> Bool {
             switch (anyBefore, anyAfter) {
             case (false, false): return v == literal
-            case (false, true): return v.hasPrefix(literal)
-            case (true, false): return v.hasSuffix(literal)
-            case (true, true): return literal.isEmpty || v.contains(literal)
+            case (false, true): return v.utf8.starts(with: literal.utf8)
+            case (true, false): return v.utf8.count >= literal.utf8.count && v.utf8.reversed().starts(with: literal.utf8.reversed())
+            case (true, true): return literal.isEmpty || LabelPattern.contains(v, literal)
             }
         }
+    }
+
+    private static func contains(_ haystack: String, _ needle: String) -> Bool {
+        let h = Array(haystack.utf8), n = Array(needle.utf8)
+        guard n.count <= h.count else { return false }
+        for start in 0...(h.count - n.count) where h[start] == n[0] {
+            if h[start..<(start + n.count)].elementsEqual(n) { return true }
+        }
+        return false
     }
 
     private let source: String
@@ -31,7 +41,9 @@ struct LabelPattern: Sendable {
     init(regex source: String) throws(MatcherError) {
         self.source = source
         do {
-            self.regex = CompiledRegex(try NSRegularExpression(pattern: "\\A(?:" + source + ")\\z", options: []))
+            // RE2's `(?P<name>…)` is ICU's `(?<name>…)`.
+            let icu = source.replacingOccurrences(of: "(?P<", with: "(?<")
+            self.regex = CompiledRegex(try NSRegularExpression(pattern: "\\A(?:" + icu + ")\\z", options: []))
         } catch {
             throw MatcherError("invalid regular expression \"\(source)\"")
         }
@@ -49,9 +61,19 @@ struct LabelPattern: Sendable {
         }
     }
 
+    /// The exact values matched, when the pattern is an alternation of plain literals.
+    var literalAlternatives: [String]? { literals.map { $0.sorted() } }
+
+    /// The literal every match starts with, when the pattern is a single `literal.*` branch.
+    var literalPrefix: String? {
+        guard let branches, branches.count == 1, !branches[0].anyBefore, branches[0].anyAfter,
+              !branches[0].literal.isEmpty else { return nil }
+        return branches[0].literal
+    }
+
     func matches(_ value: String) -> Bool {
         if let literals { return literals.contains(value) }
-        if let branches, !value.contains("\n") {
+        if let branches, !value.utf8.contains(10) {
             for b in branches where b.matches(value) { return true }
             return false
         }

@@ -99,7 +99,7 @@ extension Matcher {
     }
 }
 
-extension String {
+fileprivate extension String {
     /// The string without leading and trailing whitespace (Go's `\s` set and Unicode spaces).
     var trimmingSpaces: String {
         let scalars = unicodeScalars

@@ -21,6 +21,12 @@ public struct Matcher: Sendable, Hashable, CustomStringConvertible {
         self.pattern = type.isRegex ? try LabelPattern(regex: value) : nil
     }
 
+    /// For `=~`: the exact values it matches when the regex is an alternation of literals.
+    var literalAlternatives: [String]? { pattern?.literalAlternatives }
+
+    /// For `=~`: the literal every match starts with, when the regex is `literal.*`.
+    var literalPrefix: String? { type == .regex ? pattern?.literalPrefix : nil }
+
     /// Whether a label value (nil when the label is missing) satisfies this matcher.
     @inline(__always)
     public func matches(value candidate: String?) -> Bool {

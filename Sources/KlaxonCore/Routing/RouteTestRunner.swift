@@ -31,7 +31,7 @@ public struct RouteTestRunner: Sendable {
 
     public func run(_ c: RouteTestCase, suiteSilences: [Silence] = [], now: Date) -> Result {
         let at = c.at ?? now
-        let routes = config.route.match(c.labels, severity: c.severity)
+        let routes = config.tree.match(c.labels, severity: c.severity)
         let receivers = routes.map(\.receiver)
         let inhibited = Inhibitor(rules: config.inhibitRules, firingAlerts: c.activeAlerts + [c.labels])
             .inhibition(of: c.labels) != nil

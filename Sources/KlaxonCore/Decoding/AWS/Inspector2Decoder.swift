@@ -43,7 +43,7 @@ struct Inspector2Decoder {
         let resolvedAt = status == "CLOSED" || status == "SUPPRESSED" ? (updated ?? env.time ?? assembly.context.receivedAt) : nil
 
         guard let details = try doc.optionalObject(d, "packageVulnerabilityDetails") else {
-            labels["alertname"] = ann["summary"] ?? type
+            labels["alertname"] = ann["summary"].flatMap { $0.isEmpty ? nil : $0 } ?? type
             labels["category"] = type == "NETWORK_REACHABILITY" ? "misconfiguration" : "vulnerability"
             alerts.append(assembly.make(
                 labels: labels, annotations: ann, severity: severity, identity: FingerprintIdentity.finding,

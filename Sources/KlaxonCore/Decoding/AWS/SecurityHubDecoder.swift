@@ -26,9 +26,9 @@ struct SecurityHubDecoder {
         let id = try doc.requireString(f, "Id")
         let severity = try self.severity(f)
         let fields = try doc.optionalObject(f, "ProductFields")
-        let generator = try doc.optionalString(f, "GeneratorId")
+        let generator = try doc.optionalString(f, "GeneratorId").flatMap { $0.isEmpty ? nil : $0 }
         let control = fields.flatMap { doc.nonEmptyString($0, "ControlId") ?? doc.nonEmptyString($0, "RuleId") }
-        let title = try doc.optionalString(f, "Title")
+        let title = try doc.optionalString(f, "Title").flatMap { $0.isEmpty ? nil : $0 }
 
         var labels: [String: String] = ["source": "securityhub", "finding_id": id]
         labels["alertname"] = control ?? generator ?? title ?? id

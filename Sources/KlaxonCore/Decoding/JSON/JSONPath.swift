@@ -79,9 +79,11 @@ extension JSONDocument {
         return v
     }
 
+    /// A required string; empty counts as missing (an empty id or name identifies nothing).
     func requireString(_ object: Int, _ key: StaticString) throws(DecodeError) -> String {
         let v = try requireMember(object, key)
         guard let s = string(v) else { throw typeError(v, "a string") }
+        guard !s.isEmpty else { throw error(v, "must not be empty") }
         return s
     }
 
