@@ -18,8 +18,8 @@ build: deps
 	$(SWIFT) build
 
 bench: deps
-	$(SWIFT) build -c release --product klaxon-bench
-	.build/release/klaxon-bench
+	$(SWIFT) build -c release --product DecodeBench
+	.build/release/DecodeBench
 
 # Installs only what is missing: no network use when everything is there.
 deps:

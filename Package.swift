@@ -86,6 +86,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // Benchmarks measure; they are not tests (`make bench`).
+        .executableTarget(
+            name: "DecodeBench",
+            dependencies: ["KlaxonCore"],
+            path: "Benchmarks/DecodeBench"
+        ),
         .testTarget(
             name: "KlaxonCoreTests",
             dependencies: ["KlaxonCore"]

@@ -74,7 +74,7 @@ public struct BatchProcessor: Sendable {
     func targets(for alert: Alert) -> [DeliveryTarget] {
         var seen: Set<String> = []
         var result: [DeliveryTarget] = []
-        for name in routing.route.receivers(for: alert.labels, severity: alert.severity.level) where seen.insert(name).inserted {
+        for name in routing.tree.receivers(for: alert.labels, severity: alert.severity.level) where seen.insert(name).inserted {
             guard let receiver = routing.receiver(named: name), receiver.accepts(alert.severity.level),
                 let names = integrations[name], !names.isEmpty
             else { continue }

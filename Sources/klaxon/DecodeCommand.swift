@@ -32,12 +32,9 @@ struct DecodeCommand: AsyncParsableCommand {
             report = try Decoders.decode(data, format: fmt, context: DecodeContext(receivedAt: Date(), environment: environment))
         } catch { fail("\(file): \(error)") }
         if json {
-            let e = JSONEncoder()
-            e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            e.dateEncodingStrategy = .iso8601
-            print(String(decoding: try e.encode(report.alerts), as: UTF8.self))
+            print(String(decoding: AlertJSON.encode(report), as: UTF8.self))
         } else {
-            print(report.alerts.map { "\($0.severity.name)\t\($0.labels["source"] ?? "")\t\($0.name)\t\($0.fingerprint)" }.joined(separator: "\n"))
+            print(AlertTable.render(report.alerts))
             FileHandle.standardError.write(Data("\(report.alerts.count) alert(s), format \(report.format.rawValue)\n".utf8))
         }
     }

@@ -48,7 +48,7 @@ struct RoutesCommand: AsyncParsableCommand {
                 guard let eq = l.firstIndex(of: "=") else { throw ValidationError("labels must be name=value, got \(l)") }
                 set[String(l[..<eq])] = String(l[l.index(after: eq)...])
             }
-            print(routing.route.receivers(for: set).joined(separator: ","))
+            print(routing.tree.receivers(for: set).joined(separator: ","))
         }
     }
 
