@@ -10,7 +10,7 @@ struct DemoCommand: AsyncParsableCommand {
     var config = "config/klaxon.yml"
 
     @Option(help: "Folder with the sample events.")
-    var samples = "samples"
+    var samples = "samples/demo"
 
     @Flag(help: "Keep running after the table (Ctrl-C to stop).")
     var follow = false

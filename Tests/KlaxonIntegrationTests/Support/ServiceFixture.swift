@@ -117,7 +117,7 @@ final class ServiceFixture: @unchecked Sendable {
         return records
     }
 
-    static func sample(_ name: String) -> URL { Tools.packageRoot.appendingPathComponent("samples/\(name)") }
+    static func sample(_ name: String) -> URL { Tools.packageRoot.appendingPathComponent("samples/demo/\(name)") }
 
     deinit {
         try? FileManager.default.removeItem(at: dir)
