@@ -108,8 +108,10 @@ let package = Package(
                 "KlaxonKafka",
                 "KlaxonStore",
                 "KlaxonService",
+                "KlaxonDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

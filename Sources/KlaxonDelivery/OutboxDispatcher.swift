@@ -47,7 +47,8 @@ public final class OutboxDispatcher: Sendable {
     /// Stops `run` after its current drain.
     public func finish() { wake.finish() }
 
-    /// Delivers every entry due at `now` once; returns how many were attempted.
+    /// Delivers every entry due at `now` once; returns how many were attempted. Retries are
+    /// scheduled relative to `now`, so tests drive the dispatcher on virtual time.
     @discardableResult
     public func drainDue(now: Date) async -> Int {
         let due: [OutboxEntry]
@@ -59,13 +60,13 @@ public final class OutboxDispatcher: Sendable {
         let byIntegration = Dictionary(grouping: due) { "\($0.receiver)/\($0.integration)" }
         await withTaskGroup(of: Void.self) { group in
             for (key, entries) in byIntegration {
-                group.addTask { await self.deliver(entries, via: key) }
+                group.addTask { await self.deliver(entries, via: key, now: now) }
             }
         }
         return due.count
     }
 
-    private func deliver(_ entries: [OutboxEntry], via key: String) async {
+    private func deliver(_ entries: [OutboxEntry], via key: String, now: Date) async {
         guard let sink = sinks[key] else {
             for e in entries {
                 record(e, outcome: "dead")
@@ -76,12 +77,12 @@ public final class OutboxDispatcher: Sendable {
         for (i, entry) in entries.enumerated() {
             do {
                 try await sink.deliver(entry.notification)
-                try outbox.markDelivered(entry.id, at: Date())
+                try outbox.markDelivered(entry.id, at: now)
                 record(entry, outcome: "delivered")
             } catch {
                 let failure = error as? DeliveryError ?? DeliveryError("\(error)")
                 let delay = failure.isRetriable ? policy.delay(afterAttempts: entry.attempts + 1, retryAfter: failure.retryAfter) : nil
-                let retryAt = delay.map { Date().addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
+                let retryAt = delay.map { now.addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
                 try? outbox.markFailed(entry.id, error: failure.message, retryAt: retryAt)
                 record(entry, outcome: retryAt == nil ? "dead" : "retry")
                 logger.warning(

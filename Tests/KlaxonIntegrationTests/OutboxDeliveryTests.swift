@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+import KlaxonCore
+import KlaxonDelivery
+import KlaxonService
+import KlaxonStore
+import Logging
+import Testing
+
+/// The outbox and the sinks against a real HTTP server and a real SQLite file.
+@Suite struct OutboxDeliveryTests {
+    let logger = Logger(label: "test")
+
+    /// A store in a fresh temp file with one firing alert queued for receiver `r`.
+    func queued(integrations: [String] = ["webhook[0]"], alerts: Int = 1) throws -> (AlertStore, Outbox, URL) {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-outbox-\(UUID().uuidString.prefix(8))")
+        let db = try StateDatabase(path: dir.appendingPathComponent("state.db").path)
+        let store = AlertStore(database: db)
+        let reports = (0..<alerts).map { i in
+            let labels = ["alertname": "CVE-2024-\(1000 + i)", "severity": "high", "source": "trivy"]
+            let alert = Alert(labels: labels, severity: .high, fingerprint: Fingerprint(labels: labels))
+            return AlertReport(alert: alert, owner: "scans/0", receivedAt: Date(), targets: [DeliveryTarget(receiver: "r", integrations: integrations)])
+        }
+        let result = try store.apply(BatchWrite(reports: reports))
+        #expect(result.queued == alerts * integrations.count)
+        return (store, Outbox(database: db), dir)
+    }
+
+    @Test func webhookIsSignedWithHMACAndCarriesTheIdempotencyKey() async throws {
+        let recorder = WebhookRecorder()
+        try await recorder.start()
+        defer { Task { await recorder.stop() } }
+        let (_, outbox, _) = try queued()
+        let dispatcher = OutboxDispatcher(
+            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, hmacSecret: "s3cret")], logger: logger)
+        #expect(await dispatcher.drainDue(now: Date()) == 1)
+
+        let request = try #require(recorder.received.first)
+        let timestamp = try #require(request.headers["x-klaxon-timestamp"])
+        let signature = try #require(request.headers["x-klaxon-signature"])
+        var mac = HMAC<SHA256>(key: SymmetricKey(data: Data("s3cret".utf8)))
+        mac.update(data: Data((timestamp + ".").utf8))
+        mac.update(data: request.body)
+        let expected = "sha256=" + mac.finalize().map { String(format: "%02x", $0) }.joined()
+        #expect(signature == expected)
+        let entry = try #require(try outbox.entries().first)
+        #expect(request.headers["idempotency-key"] == entry.notification.idempotencyKey)
+        #expect(entry.status == .delivered && entry.attempts == 1)
+    }
+
+    @Test func serverErrorsAreRetriedWithBackoffThenDelivered() async throws {
+        let recorder = WebhookRecorder()
+        try await recorder.start()
+        defer { Task { await recorder.stop() } }
+        recorder.setMode(.status(503))
+        let (_, outbox, _) = try queued(alerts: 2)
+        let dispatcher = OutboxDispatcher(
+            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url)],
+            policy: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5), logger: logger)
+
+        let t0 = Date()
+        await dispatcher.drainDue(now: t0)
+        let afterFailure = try outbox.entries(status: .pending).sorted { $0.id < $1.id }
+        #expect(afterFailure.count == 2, "nothing is lost on a 503")
+        #expect(afterFailure[0].attempts == 1 && afterFailure[0].lastError == "POST \(recorder.url): HTTP 503")
+        #expect(afterFailure[1].attempts == 0, "the second waits in order behind the first, without a counted attempt")
+        #expect(try outbox.due(now: t0).isEmpty, "nothing is due before the backoff passes")
+        let next = try #require(try outbox.nextDue())
+        #expect(next.timeIntervalSince(t0) >= 1.5 && next.timeIntervalSince(t0) <= 3)
+
+        recorder.setMode(.ok)
+        #expect(await dispatcher.drainDue(now: next.addingTimeInterval(0.1)) == 2)
+        #expect(try outbox.counts() == [.delivered: 2])
+        #expect(recorder.received.count == 2)
+    }
+
+    @Test func clientErrorsAndExhaustedRetriesAreDeadLetteredNotDropped() async throws {
+        let recorder = WebhookRecorder()
+        try await recorder.start()
+        defer { Task { await recorder.stop() } }
+        recorder.setMode(.status(400))
+        let (_, outbox, _) = try queued()
+        let dispatcher = OutboxDispatcher(outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url)], logger: logger)
+        await dispatcher.drainDue(now: Date())
+        let dead = try outbox.entries(status: .dead)
+        #expect(dead.count == 1, "HTTP 400 will not change on retry")
+        #expect(dead.first?.lastError?.contains("HTTP 400") == true)
+
+        // A refused connection is retried until max attempts, then dead-lettered.
+        let (_, outbox2, _) = try queued()
+        let unreachable = OutboxDispatcher(
+            outbox: outbox2, sinks: ["r/webhook[0]": WebhookSink(url: "http://127.0.0.1:1/alerts", timeout: .seconds(1))],
+            policy: RetryPolicy(initial: .milliseconds(1), maximum: .milliseconds(1), maxAttempts: 3), logger: logger)
+        var now = Date()
+        for _ in 0..<3 {
+            await unreachable.drainDue(now: now)
+            now = now.addingTimeInterval(1)
+        }
+        let entry = try #require(try outbox2.entries().first)
+        #expect(entry.status == .dead && entry.attempts == 3)
+    }
+
+    @Test func applyingTheSameBatchTwiceQueuesOnce() throws {
+        let (store, outbox, _) = try queued(integrations: ["file[0]", "webhook[0]"])
+        let alert = try #require(try store.states().first).alert
+        let again = try store.apply(BatchWrite(reports: [
+            AlertReport(alert: alert, owner: "scans/0", receivedAt: Date(), targets: [DeliveryTarget(receiver: "r", integrations: ["file[0]", "webhook[0]"])]),
+        ]))
+        #expect(again.queued == 0)
+        #expect(again.transitions == [.duplicate])
+        #expect(try outbox.entries().count == 2)
+        #expect(try store.state(of: alert.fingerprint)?.occurrences == 2)
+    }
+
+    @Test func retryPolicyDoublesCapsAndHonoursRetryAfter() {
+        let p = RetryPolicy(initial: .seconds(1), maximum: .seconds(10), maxAttempts: 6)
+        #expect((1...5).map { p.delay(afterAttempts: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10)])
+        #expect(p.delay(afterAttempts: 6) == nil)
+        #expect(p.delay(afterAttempts: 1, retryAfter: .seconds(7)) == .seconds(7))
+        #expect(p.delay(afterAttempts: 1, retryAfter: .seconds(70)) == .seconds(10))
+    }
+}
