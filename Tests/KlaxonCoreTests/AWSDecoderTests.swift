@@ -195,6 +195,24 @@ struct AWSFixtureTests {
         #expect(r.alerts[1].severity == Severity(id: 3, score: 45))
     }
 
+    @Test func securityHubVulnerabilityJoinsTheScannerIdentity() throws {
+        let data = Data("""
+        {"detail-type":"Security Hub Findings - Imported","source":"aws.securityhub","account":"111122223333","region":"eu-west-1","detail":{"findings":[
+         {"Id":"arn:aws:inspector2:eu-west-1:111122223333:finding/f9","AwsAccountId":"111122223333","Types":["Software and Configuration Checks/Vulnerabilities/CVE"],
+          "Severity":{"Label":"HIGH","Normalized":70},"Title":"CVE-2023-0464 - libssl3","CreatedAt":"2024-01-01T00:00:00Z",
+          "Vulnerabilities":[{"Id":"CVE-2023-0464","VulnerablePackages":[{"Name":"libssl3","Version":"3.0.8","Epoch":"0","Release":"r0"}]}],
+          "Resources":[{"Type":"AwsEcrContainerImage","Id":"arn:aws:ecr:eu-west-1:111122223333:repository/app/\(Self.digest)","Details":{"AwsEcrContainerImage":{"RepositoryName":"app","ImageDigest":"\(Self.digest)"}}}]}]}}
+        """.utf8)
+        let ctx = DecodeContext(receivedAt: Self.ctx.receivedAt, environment: "prod", extraLabels: ["team": "a"])
+        let hub = try #require(try Decoders.decode(data, format: .auto, context: ctx).alerts.first)
+        let trivy = try #require(try Decoders.decode(Self.trivy, format: .auto, context: Self.ctx).alerts.first)
+        #expect(hub.labels["category"] == "vulnerability")
+        #expect(hub.labels["installed_version"] == "3.0.8-r0")
+        #expect(hub.labels["environment"] == "prod" && hub.labels["team"] == "a")
+        #expect(hub.severity == Severity(id: 4, score: 70))
+        #expect(hub.fingerprint == trivy.fingerprint)
+    }
+
     @Test func inspectorTimestampStyles() {
         #expect(Timestamps.inspector("Dec 3, 2021, 6:02:30 PM") == Timestamps.make(year: 2021, month: 12, day: 3, hour: 18, minute: 2, second: 30))
         #expect(Timestamps.inspector("Oct 16, 2019, 12:00:00 AM") == Timestamps.make(year: 2019, month: 10, day: 16, hour: 0, minute: 0, second: 0))
