@@ -148,6 +148,14 @@ struct AWSFixtureTests {
         #expect(crypto.fingerprint != t.fingerprint)
     }
 
+    @Test func unknownInspectorTimeStyleIsKeptNotFatal() throws {
+        let text = String(decoding: Self.inspector, as: UTF8.self).replacingOccurrences(of: "Mon Jan 01 00:00:00.000 UTC 2024", with: "1704067200")
+        let r = try Decoders.decode(Data(text.utf8), format: .inspector2, context: Self.ctx)
+        #expect(r.alerts.count == 2)
+        #expect(r.alerts[0].detectedAt == Timestamps.rfc3339("2024-01-01T00:00:00Z"))  // envelope time
+        #expect(r.alerts[0].annotations["unparsed_times"] == "firstObservedAt=1704067200, updatedAt=1704067200")
+    }
+
     @Test func ecrTopicAcceptsEnhancedScanningEvents() throws {
         let r = try Decoders.decode(Self.inspector, format: .ecr, context: Self.ctx)
         #expect(r.alerts.count == 2)
