@@ -148,6 +148,14 @@ struct AWSFixtureTests {
         #expect(crypto.fingerprint != t.fingerprint)
     }
 
+    @Test func unknownInspectorTimeStyleIsKeptNotFatal() throws {
+        let text = String(decoding: Self.inspector, as: UTF8.self).replacingOccurrences(of: "Mon Jan 01 00:00:00.000 UTC 2024", with: "1704067200")
+        let r = try Decoders.decode(Data(text.utf8), format: .inspector2, context: Self.ctx)
+        #expect(r.alerts.count == 2)
+        #expect(r.alerts[0].detectedAt == Timestamps.rfc3339("2024-01-01T00:00:00Z"))  // envelope time
+        #expect(r.alerts[0].annotations["unparsed_times"] == "firstObservedAt=1704067200, updatedAt=1704067200")
+    }
+
     @Test func ecrTopicAcceptsEnhancedScanningEvents() throws {
         let r = try Decoders.decode(Self.inspector, format: .ecr, context: Self.ctx)
         #expect(r.alerts.count == 2)
@@ -193,6 +201,24 @@ struct AWSFixtureTests {
         #expect(r.alerts[0].labels["category"] == "threat")
         #expect(r.alerts[0].resolvedAt == Timestamps.rfc3339("2024-03-03T00:00:00Z"))
         #expect(r.alerts[1].severity == Severity(id: 3, score: 45))
+    }
+
+    @Test func securityHubVulnerabilityJoinsTheScannerIdentity() throws {
+        let data = Data("""
+        {"detail-type":"Security Hub Findings - Imported","source":"aws.securityhub","account":"111122223333","region":"eu-west-1","detail":{"findings":[
+         {"Id":"arn:aws:inspector2:eu-west-1:111122223333:finding/f9","AwsAccountId":"111122223333","Types":["Software and Configuration Checks/Vulnerabilities/CVE"],
+          "Severity":{"Label":"HIGH","Normalized":70},"Title":"CVE-2023-0464 - libssl3","CreatedAt":"2024-01-01T00:00:00Z",
+          "Vulnerabilities":[{"Id":"CVE-2023-0464","VulnerablePackages":[{"Name":"libssl3","Version":"3.0.8","Epoch":"0","Release":"r0"}]}],
+          "Resources":[{"Type":"AwsEcrContainerImage","Id":"arn:aws:ecr:eu-west-1:111122223333:repository/app/\(Self.digest)","Details":{"AwsEcrContainerImage":{"RepositoryName":"app","ImageDigest":"\(Self.digest)"}}}]}]}}
+        """.utf8)
+        let ctx = DecodeContext(receivedAt: Self.ctx.receivedAt, environment: "prod", extraLabels: ["team": "a"])
+        let hub = try #require(try Decoders.decode(data, format: .auto, context: ctx).alerts.first)
+        let trivy = try #require(try Decoders.decode(Self.trivy, format: .auto, context: Self.ctx).alerts.first)
+        #expect(hub.labels["category"] == "vulnerability")
+        #expect(hub.labels["installed_version"] == "3.0.8-r0")
+        #expect(hub.labels["environment"] == "prod" && hub.labels["team"] == "a")
+        #expect(hub.severity == Severity(id: 4, score: 70))
+        #expect(hub.fingerprint == trivy.fingerprint)
     }
 
     @Test func inspectorTimestampStyles() {

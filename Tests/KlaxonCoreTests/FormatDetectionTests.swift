@@ -24,6 +24,16 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: Fixtures.enabled, "shared fixtures not found"))
+    func everyFixtureFolderHasAFormat() throws {
+        let entries = try FileManager.default.contentsOfDirectory(atPath: Fixtures.directory.path)
+        let folders = entries.filter { name in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: Fixtures.directory.appendingPathComponent(name).path, isDirectory: &isDir) && isDir.boolValue
+        }
+        #expect(Set(folders) == Set(Self.folders.map(\.0)))
+    }
+
     @Test(arguments: [
         #"{"hello":"world"}"#,
         #"[1,2,3]"#,

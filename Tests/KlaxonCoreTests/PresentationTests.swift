@@ -64,6 +64,24 @@ import Testing
         #expect(back.alerts[1].labels == b.labels)
     }
 
+    /// The schema documents exactly the keys the writer emits (plus `identity`, input only).
+    @Test func schemaMatchesTheWriter() throws {
+        let url = Samples.directory.deletingLastPathComponent().appendingPathComponent("schemas/klaxon-alert.schema.json")
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let defs = try #require(schema["$defs"] as? [String: Any])
+        let alertProps = try #require((defs["alert"] as? [String: Any])?["properties"] as? [String: Any])
+        let topProps = try #require(schema["properties"] as? [String: Any])
+        var a = Self.alert("X", .high)
+        a.scope = "s"
+        a.occurredAt = Date(timeIntervalSince1970: 0)
+        a.detectedAt = a.occurredAt
+        a.resolvedAt = a.occurredAt
+        let written = try #require(try JSONSerialization.jsonObject(with: AlertJSON.encode([a])) as? [String: Any])
+        let writtenAlert = try #require((written["alerts"] as? [[String: Any]])?.first)
+        #expect(Set(topProps.keys) == Set(written.keys))
+        #expect(Set(alertProps.keys) == Set(writtenAlert.keys).union(["identity"]))
+    }
+
     @Test(.enabled(if: Fixtures.enabled, "shared fixtures not found"))
     func decodedFixturesRoundTripExceptSubMillisecondTimes() throws {
         let report = try Fixtures.decode("falco/events.jsonl")

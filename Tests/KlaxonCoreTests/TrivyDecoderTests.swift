@@ -162,6 +162,15 @@ struct TrivyFixtureTests {
         #expect(r.scopes == ["app:1"])
     }
 
+    @Test func manyRepeatsOfOneFindingAreOneAlert() throws {
+        let v = #"{"VulnerabilityID":"CVE-1","PkgName":"p","InstalledVersion":"1","Severity":"LOW"}"#
+        let many = Array(repeating: v, count: 10_000).joined(separator: ",")
+        let data = Data(#"{"SchemaVersion":2,"ArtifactName":"a","Results":[{"Target":"t1","Vulnerabilities":[\#(many)]},{"Target":"t2","Vulnerabilities":[\#(many)]}]}"#.utf8)
+        let r = try Decoders.decode(data, format: .trivy, context: Self.ctx)
+        #expect(r.alerts.count == 1)
+        #expect(r.alerts.first?.annotations["targets"] == "t1\nt2")
+    }
+
     @Test func passingMisconfigurationsAreNotAlerts() throws {
         let data = Data(#"{"SchemaVersion":2,"ArtifactName":"repo","Results":[{"Target":"Dockerfile","Misconfigurations":[{"ID":"DS001","Severity":"LOW","Status":"PASS"},{"ID":"DS002","Severity":"HIGH","Status":"FAIL"}]}]}"#.utf8)
         let r = try Decoders.decode(data, format: .trivy, context: Self.ctx)

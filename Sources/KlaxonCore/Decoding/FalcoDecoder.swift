@@ -32,12 +32,6 @@ struct FalcoDecoder {
         labels["host"] = try doc.optionalString(event, "hostname")
         labels["event_source"] = try doc.optionalString(event, "source")
         var ann = [String: String](minimumCapacity: 8 + (doc.member(event, "output_fields").map(doc.count) ?? 0))
-        ann["summary"] = try doc.optionalString(event, "output").map(Self.stripTimePrefix)
-        ann["priority"] = priority
-        ann["uuid"] = try doc.optionalString(event, "uuid")
-        if let tags = try doc.optionalArray(event, "tags") {
-            ann["tags"] = tags.compactMap { doc.string($0) }.joined(separator: ",")
-        }
 
         var eventNanos: Int64?
         if let fields = try doc.optionalObject(event, "output_fields") {
@@ -56,6 +50,14 @@ struct FalcoDecoder {
             }
             let t = doc.member(fields, "evt.time") ?? doc.member(fields, "evt.time.iso8601")
             eventNanos = t.flatMap(doc.int64)
+        }
+
+        // Set after output_fields so a field named like one of these cannot replace them.
+        ann["summary"] = try doc.optionalString(event, "output").map(Self.stripTimePrefix)
+        ann["priority"] = priority
+        ann["uuid"] = try doc.optionalString(event, "uuid")
+        if let tags = try doc.optionalArray(event, "tags") {
+            ann["tags"] = tags.compactMap { doc.string($0) }.joined(separator: ",")
         }
 
         // `time` is the event time; evt.time (exact ns) agrees with it when both are present.

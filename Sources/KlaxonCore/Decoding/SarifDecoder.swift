@@ -70,12 +70,18 @@ struct SarifDecoder {
 
     private func result(_ r: Int, tool: String, rules: Rules, artifact: Artifact?) throws(DecodeError) -> Alert {
         _ = try doc.requireObject(r)
+        // The rule is found by `ruleIndex`, else by id (`ruleId` or `rule.id`); when both are
+        // given and disagree, the id wins, as it is what a reader of the result sees.
         var rule: Int?
         if let i = doc.member(r, "ruleIndex").flatMap(doc.int64), i >= 0, i < rules.byIndex.count { rule = rules.byIndex[Int(i)] }
         var ruleID = try doc.optionalString(r, "ruleId").flatMap { $0.isEmpty ? nil : $0 }
         if ruleID == nil, let node = doc.member(r, "rule") { ruleID = doc.nonEmptyString(node, "id") }
-        if let id = ruleID, rule == nil || doc.member(rule!, "id").flatMap(doc.string) != id { rule = rules.byID[id] ?? rule }
-        if ruleID == nil, let rule { ruleID = doc.nonEmptyString(rule, "id") }
+        if let id = ruleID {
+            let indexedID = rule.flatMap { doc.member($0, "id").flatMap(doc.string) }
+            if indexedID != id, let byID = rules.byID[id] { rule = byID }
+        } else if let rule {
+            ruleID = doc.nonEmptyString(rule, "id")
+        }
         guard let ruleID else { throw DecodeError(path: doc.path(of: r, key: "ruleId"), "missing (and no rule reference)") }
 
         let message = doc.member(r, "message").flatMap { doc.nonEmptyString($0, "text") }

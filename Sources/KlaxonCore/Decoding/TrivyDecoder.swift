@@ -23,17 +23,23 @@ struct TrivyDecoder {
         try decodeAll(root: root, into: &found, scopes: &scopes)
         var seen: [Fingerprint: Int] = [:]
         seen.reserveCapacity(found.count)
+        // Targets are collected and joined once: appending to the annotation per duplicate
+        // would be quadratic in a (hostile) report that repeats one finding many times.
+        var targets: [Int: [String]] = [:]
         let start = alerts.count
         for a in found {
             if let i = seen[a.fingerprint] {
-                if let t = a.labels["target"] {
-                    let prior = alerts[i].annotations["targets"] ?? alerts[i].labels["target"] ?? ""
-                    alerts[i].annotations["targets"] = prior.isEmpty ? t : prior + "\n" + t
-                }
+                if let t = a.labels["target"] { targets[i, default: [alerts[i].labels["target"] ?? ""]].append(t) }
             } else {
                 seen[a.fingerprint] = start + seen.count
                 alerts.append(a)
             }
+        }
+        for (i, list) in targets {
+            var unique: [String] = []
+            var set: Set<String> = []
+            for t in list where !t.isEmpty && set.insert(t).inserted { unique.append(t) }
+            alerts[i].annotations["targets"] = unique.joined(separator: "\n")
         }
     }
 

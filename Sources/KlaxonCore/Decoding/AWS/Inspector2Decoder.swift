@@ -35,8 +35,10 @@ struct Inspector2Decoder {
         ann["epss"] = doc.member(d, "epss", "score").flatMap(doc.text)
         try resourceLabels(d, into: &labels)
 
-        let firstObserved = try time(d, "firstObservedAt")
-        let updated = try time(d, "updatedAt")
+        var unparsed: [String] = []
+        let firstObserved = try time(d, "firstObservedAt", &unparsed)
+        let updated = try time(d, "updatedAt", &unparsed)
+        if !unparsed.isEmpty { ann["unparsed_times"] = unparsed.joined(separator: ", ") }
         let detectedAt = firstObserved ?? env.time ?? assembly.context.receivedAt
         // CLOSED: Inspector saw the fix; SUPPRESSED: a suppression rule closed it.
         let status = ann["status"]
@@ -58,7 +60,8 @@ struct Inspector2Decoder {
         ann["primary_url"] = try doc.optionalString(details, "sourceUrl")
         ann["vendor_severity"] = try doc.optionalString(details, "vendorSeverity")
         // The CVE's publication is when the exposure began.
-        let published = try time(details, "vendorCreatedAt")
+        let published = try time(details, "vendorCreatedAt", &unparsed)
+        if !unparsed.isEmpty { ann["unparsed_times"] = unparsed.joined(separator: ", ") }
         guard let packages = try doc.optionalArray(details, "vulnerablePackages") else {
             throw DecodeError(path: doc.path(of: details, key: "vulnerablePackages"), "missing")
         }
@@ -117,10 +120,14 @@ struct Inspector2Decoder {
         }
     }
 
-    private func time(_ obj: Int, _ key: StaticString) throws(DecodeError) -> Date? {
+    /// Inspector's time format is undocumented and has changed before; an unknown style must not
+    /// dead-letter every finding, so it is kept as text (`unparsed_times`) and treated as absent.
+    /// A non-string is still an error.
+    private func time(_ obj: Int, _ key: StaticString, _ unparsed: inout [String]) throws(DecodeError) -> Date? {
         guard let s = try doc.optionalString(obj, key) else { return nil }
         guard let d = Timestamps.inspector(s) else {
-            throw DecodeError(path: doc.path(of: obj, key: key.description), "unrecognized timestamp \"\(s)\"")
+            unparsed.append("\(key)=\(s)")
+            return nil
         }
         return d
     }

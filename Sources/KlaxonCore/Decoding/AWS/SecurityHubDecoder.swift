@@ -17,11 +17,67 @@ struct SecurityHubDecoder {
             throw DecodeError(path: doc.path(of: d, key: "findings"), "missing")
         }
         for f in findings {
-            alerts.append(try finding(f, env: env, action: action))
+            let d = try finding(f, env: env, action: action)
+            if let vulns = try vulnerabilityAlerts(f, draft: d) {
+                alerts += vulns
+            } else {
+                alerts.append(assembly.make(
+                    labels: d.labels, annotations: d.annotations, severity: d.severity, identity: FingerprintIdentity.finding,
+                    occurredAt: d.occurredAt, detectedAt: d.detectedAt, resolvedAt: d.resolvedAt))
+            }
         }
     }
 
-    private func finding(_ f: Int, env: EventBridgeEnvelope, action: String?) throws(DecodeError) -> Alert {
+    /// Package vulnerabilities forwarded by Inspector and other scanners carry `Vulnerabilities`:
+    /// they get the cross-scanner vulnerability identity, one alert per vulnerable package, so a
+    /// CVE seen through Security Hub and directly from Trivy/Inspector is one alert.
+    private func vulnerabilityAlerts(_ f: Int, draft base: Draft) throws(DecodeError) -> [Alert]? {
+        guard let vulns = try doc.optionalArray(f, "Vulnerabilities"), let v = vulns.first(where: { _ in true }) else { return nil }
+        _ = try doc.requireObject(v)
+        let cve = try doc.requireString(v, "Id")
+        guard let packages = try doc.optionalArray(v, "VulnerablePackages") else { return nil }
+        var labels = base.labels
+        labels["alertname"] = cve
+        labels["cve"] = cve
+        labels["category"] = "vulnerability"
+        if let r = doc.member(f, "Resources").flatMap({ doc.elements($0).first(where: { _ in true }) }),
+           let img = doc.member(r, "Details", "AwsEcrContainerImage") {
+            if let digest = doc.nonEmptyString(img, "ImageDigest") {
+                labels["artifact"] = digest
+                labels["digest"] = digest
+            }
+            labels["repository"] = doc.nonEmptyString(img, "RepositoryName")
+        }
+        if labels["artifact"] == nil { labels["artifact"] = labels["resource"] }
+        var out: [Alert] = []
+        for p in packages {
+            _ = try doc.requireObject(p)
+            var l = labels
+            l["package"] = try doc.requireString(p, "Name")
+            var version = try doc.requireString(p, "Version")
+            if let e = try doc.optionalString(p, "Epoch"), let n = Int(e), n > 0 { version = "\(n):" + version }
+            if let r = try doc.optionalString(p, "Release"), !r.isEmpty { version += "-" + r }
+            l["installed_version"] = version
+            var ann = base.annotations
+            ann["fixed_version"] = try doc.optionalString(p, "FixedInVersion")
+            out.append(assembly.make(
+                labels: l, annotations: ann, severity: base.severity, identity: FingerprintIdentity.vulnerability,
+                occurredAt: base.occurredAt, detectedAt: base.detectedAt, resolvedAt: base.resolvedAt))
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// One finding's labels, annotations, severity and times, before identity is chosen.
+    private struct Draft {
+        var labels: [String: String]
+        var annotations: [String: String]
+        var severity: Severity
+        var occurredAt: Date?
+        var detectedAt: Date?
+        var resolvedAt: Date?
+    }
+
+    private func finding(_ f: Int, env: EventBridgeEnvelope, action: String?) throws(DecodeError) -> Draft {
         _ = try doc.requireObject(f)
         let id = try doc.requireString(f, "Id")
         let severity = try self.severity(f)
@@ -62,8 +118,8 @@ struct SecurityHubDecoder {
         let firstObserved = try time(f, "FirstObservedAt")
         // Over when archived, resolved/suppressed by a person, or the control now passes.
         let over = record == "ARCHIVED" || workflow == "RESOLVED" || workflow == "SUPPRESSED" || compliance == "PASSED"
-        return assembly.make(
-            labels: labels, annotations: ann, severity: severity, identity: FingerprintIdentity.finding,
+        return Draft(
+            labels: labels, annotations: ann, severity: severity,
             occurredAt: firstObserved ?? created, detectedAt: created ?? env.time ?? assembly.context.receivedAt,
             resolvedAt: over ? (updated ?? env.time ?? assembly.context.receivedAt) : nil)
     }

@@ -47,9 +47,13 @@ struct JSONDocument: Sendable {
         do {
             try parser.parseAll()
         } catch {
-            let path = error.path.isEmpty ? "" : error.path
-            let prefixed = parser.roots.count > 0 ? "#\(parser.roots.count + 1)" + (path.isEmpty ? "" : (path.hasPrefix("[") ? path : "." + path)) : path
-            throw DecodeError(path: prefixed, "\(error.message) (at byte \(error.offset))")
+            // In NDJSON input, name the value that failed (1-based) once a previous one parsed.
+            var path = error.path
+            if !parser.roots.isEmpty {
+                let value = "#\(parser.roots.count + 1)"
+                path = path.isEmpty ? value : value + (path.hasPrefix("[") ? path : "." + path)
+            }
+            throw DecodeError(path: path, "\(error.message) (at byte \(error.offset))")
         }
         self.nodes = parser.nodes
         self.roots = parser.roots
