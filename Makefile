@@ -2,6 +2,7 @@
 # Both install what they need first (apt packages and moto), idempotently.
 
 SWIFT ?= swift
+SHELL := /bin/bash
 APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev libsqlite3-dev kcat prometheus docker-compose python3-confluent-kafka
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -10,9 +11,13 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 run: deps build
 	.build/debug/klaxon demo $(ARGS)
 
+# Prints a closing "N passed, N failed" line (counted from Swift Testing's per-test lines).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log; status=$$?; \
+	passed=$$(grep -c '^✔ Test .* passed after' .build/test.log); \
+	failed=$$(grep -c '^✘ Test .* failed after' .build/test.log); \
+	echo "$$passed passed, $$failed failed"; exit $$status
 
 build: deps
 	$(SWIFT) build
