@@ -4,22 +4,14 @@ import KlaxonKafka
 import KlaxonStore
 
 /// Turns one consumed batch into its effects — a `BatchWrite` for the store and the dead
-/// letters — without doing any I/O: decode, normalize, route. `now` is passed in.
+/// letters — without doing any I/O: size check, decode, normalize. `now` is passed in.
 public struct BatchProcessor: Sendable {
     public var topics: [String: TopicSettings]
-    public var routing: RoutingConfig
-    /// Integrations that have a sink, per receiver (`file[0]`, `webhook[0]`).
-    public var integrations: [String: [String]]
     public var maxMessageBytes: Int
     public var defaultEnvironment: String?
 
-    public init(
-        topics: [TopicSettings], routing: RoutingConfig, integrations: [String: [String]], maxMessageBytes: Int,
-        defaultEnvironment: String?
-    ) {
+    public init(topics: [TopicSettings], maxMessageBytes: Int, defaultEnvironment: String?) {
         self.topics = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        self.routing = routing
-        self.integrations = integrations
         self.maxMessageBytes = maxMessageBytes
         self.defaultEnvironment = defaultEnvironment
     }
@@ -42,8 +34,11 @@ public struct BatchProcessor: Sendable {
             case .success(let report):
                 let owner = "\(record.topic)/\(record.partition)"
                 for alert in report.alerts {
-                    out.write.reports.append(AlertReport(alert: alert, owner: owner, receivedAt: now, targets: targets(for: alert)))
+                    out.write.reports.append(AlertReport(alert: alert, owner: owner, receivedAt: now))
                     out.alertsBySource[alert.labels["source"] ?? "unknown", default: 0] += 1
+                }
+                if !report.scopes.isEmpty {
+                    out.write.scans.append(ScanReport(scopes: report.scopes, present: Set(report.alerts.map(\.fingerprint)), at: now))
                 }
                 outcome = "\(report.format.rawValue): \(report.alerts.count) alerts"
             }
@@ -67,19 +62,5 @@ public struct BatchProcessor: Sendable {
         } catch {
             return .failure(DeadLetter(record: record, kind: .decode, reason: error.description))
         }
-    }
-
-    /// The receivers the routing tree picks for an alert, each with the integrations that
-    /// have a sink; a receiver's own `min_severity` filters it out.
-    func targets(for alert: Alert) -> [DeliveryTarget] {
-        var seen: Set<String> = []
-        var result: [DeliveryTarget] = []
-        for name in routing.tree.receivers(for: alert.labels, severity: alert.severity.level) where seen.insert(name).inserted {
-            guard let receiver = routing.receiver(named: name), receiver.accepts(alert.severity.level),
-                let names = integrations[name], !names.isEmpty
-            else { continue }
-            result.append(DeliveryTarget(receiver: name, integrations: names))
-        }
-        return result
     }
 }

@@ -6,6 +6,7 @@ import KlaxonStore
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// The consumer loop: poll a batch → decode and route (pure) → dead letters acknowledged →
 /// state and outbox in one SQLite transaction → commit offsets → wake delivery.
@@ -15,21 +16,23 @@ final class IngestService: Service {
     let processor: BatchProcessor
     let store: AlertStore
     let deadLetters: DeadLetterPublisher
-    let dispatcher: OutboxDispatcher
+    let grouping: GroupingEngine
     let settings: KafkaSettings
     let logger: Logger
     let ready: ReadyFlag
+    /// Records handed to grouping since start (for the demo and tests to wait on).
+    let handled = HandledCounter()
 
     init(
         consumer: KafkaConsumer, processor: BatchProcessor, store: AlertStore, deadLetters: DeadLetterPublisher,
-        dispatcher: OutboxDispatcher, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
+        grouping: GroupingEngine, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
     ) {
         self.ready = ready
         self.consumer = consumer
         self.processor = processor
         self.store = store
         self.deadLetters = deadLetters
-        self.dispatcher = dispatcher
+        self.grouping = grouping
         self.settings = settings
         self.logger = logger
     }
@@ -51,9 +54,14 @@ final class IngestService: Service {
     func handle(_ batch: [KafkaRecord]) async throws {
         let out = processor.process(batch, now: Date())
         try await deadLetters.publish(out.deadLetters)
+        let now = Date()
         let result = try store.apply(out.write)
         Failpoint.hit(.crashBeforeCommit)
         try await consumer.commit(KafkaOffset.after(batch))
+        // Grouping is rebuilt from the store on start, so handing it the changes after the
+        // commit loses nothing if the process dies in between.
+        await grouping.add(result.changes, now: now)
+        handled.add(batch.count)
 
         for (topic, n) in Dictionary(grouping: batch, by: \.topic).mapValues(\.count) {
             Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)]).increment(by: n)
@@ -69,9 +77,40 @@ final class IngestService: Service {
             "batch handled",
             metadata: [
                 "records": "\(batch.count)", "alerts": "\(out.write.reports.count)", "deadletters": "\(out.deadLetters.count)",
-                "queued": "\(result.queued)",
+                "changed": "\(result.changes.count)",
             ])
-        if result.queued > 0 { dispatcher.nudge() }
+    }
+}
+
+/// A count shared between the ingest loop and whoever waits on it.
+final class HandledCounter: Sendable {
+    private let value = Mutex(0)
+    var count: Int { value.withLock { $0 } }
+    func add(_ n: Int) { value.withLock { $0 += n } }
+}
+
+/// Flushes due groups into the outbox every `tick` and wakes the dispatcher when it queued
+/// something. On graceful shutdown it flushes what is due one last time.
+struct GroupingService: Service {
+    let grouping: GroupingEngine
+    let dispatcher: OutboxDispatcher
+    let logger: Logger
+    var tick: Duration = .milliseconds(250)
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await flushOnce()
+            try? await Task.sleep(for: tick)
+        }
+        await flushOnce()
+    }
+
+    private func flushOnce() async {
+        do {
+            if try await grouping.flush(now: Date()) > 0 { dispatcher.nudge() }
+        } catch {
+            logger.error("cannot record a group flush (retried next tick): \(error)")
+        }
     }
 }
 

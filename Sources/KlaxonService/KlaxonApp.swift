@@ -14,6 +14,8 @@ public final class KlaxonApp: Sendable {
     public let store: AlertStore
     public let outbox: Outbox
     public let ready = ReadyFlag()
+    let grouping: GroupingEngine
+    private let ingest: IngestService
     /// Config warnings (receivers that cannot be delivered to yet, ignored sections).
     public let warnings: [String]
     private let producer: KafkaProducer
@@ -64,16 +66,19 @@ public final class KlaxonApp: Sendable {
             outbox: outbox, sinks: sinks.sinks,
             policy: RetryPolicy(initial: r.initial, maximum: r.maximum, maxAttempts: r.maxAttempts), logger: logger)
         let processor = BatchProcessor(
-            topics: k.topics, routing: config.routing, integrations: sinks.integrations, maxMessageBytes: k.maxMessageBytes,
-            defaultEnvironment: config.service.environment)
+            topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment)
+        let grouping = GroupingEngine(routing: config.routing, integrations: sinks.integrations, store: store, logger: logger)
         let ingest = IngestService(
             consumer: consumer, processor: processor, store: store,
             deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
-            dispatcher: dispatcher, settings: k, ready: ready, logger: logger)
+            grouping: grouping, settings: k, ready: ready, logger: logger)
 
         // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
-        // ops server, then delivery makes its last pass.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DeliveryService(dispatcher: dispatcher))]
+        // ops server, then grouping flushes what is due, then delivery makes its last pass.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: DeliveryService(dispatcher: dispatcher)),
+            .init(service: GroupingService(grouping: grouping, dispatcher: dispatcher, logger: logger)),
+        ]
         if let listen = config.service.httpListen {
             services.append(.init(service: try OpsServer.make(listen: listen, ready: ready, outbox: outbox, logger: logger)))
         }
@@ -83,6 +88,8 @@ public final class KlaxonApp: Sendable {
         self.group = ServiceGroup(configuration: groupConfig)
 
         self.config = config
+        self.grouping = grouping
+        self.ingest = ingest
         self.broker = broker
         self.bootstrapServers = bootstrap
         self.store = store
@@ -92,11 +99,19 @@ public final class KlaxonApp: Sendable {
         self.logger = logger
     }
 
-    /// Runs until shutdown (a signal or `shutdown()`), then flushes the producer.
+    /// Restores grouping from the state database, then runs until shutdown (a signal or
+    /// `shutdown()`), then flushes the producer.
     public func run() async throws {
         defer { producer.close(timeout: .seconds(5)) }
+        try await grouping.restore(now: Date())
         try await group.run()
     }
+
+    /// Kafka records consumed and handed to grouping since start.
+    public var recordsHandled: Int { ingest.handled.count }
+
+    /// True when every alert received so far has had its first notification queued.
+    public var groupsFlushed: Bool { get async { await grouping.isIdle } }
 
     /// Starts a graceful shutdown: the in-flight batch finishes and commits, then delivery
     /// makes a last pass.

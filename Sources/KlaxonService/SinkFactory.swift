@@ -11,21 +11,21 @@ enum SinkFactory {
     struct Built {
         /// Keyed `receiver/integration`.
         var sinks: [String: any AlertSink] = [:]
-        /// Integration names per receiver.
-        var integrations: [String: [String]] = [:]
+        /// Integrations per receiver.
+        var integrations: [String: [Integration]] = [:]
         var warnings: [String] = []
     }
 
     static func build(_ routing: RoutingConfig, producer: KafkaProducer, environment: [String: String]) throws -> Built {
         var built = Built()
         for receiver in routing.receivers {
-            var names: [String] = []
-            func add(_ name: String, _ sink: any AlertSink) {
+            var names: [Integration] = []
+            func add(_ name: String, _ sink: any AlertSink, sendResolved: Bool) {
                 built.sinks["\(receiver.name)/\(name)"] = sink
-                names.append(name)
+                names.append(Integration(name: name, sendResolved: sendResolved))
             }
             for (i, f) in receiver.fileConfigs.enumerated() {
-                add("file[\(i)]", FileSink(path: f.path))
+                add("file[\(i)]", FileSink(path: f.path), sendResolved: f.sendResolved)
             }
             for (i, w) in receiver.webhookConfigs.enumerated() {
                 let url = try w.url ?? secret(file: w.urlFile, env: nil, environment: environment, what: "receiver \(receiver.name) webhook url")
@@ -33,10 +33,10 @@ enum SinkFactory {
                 let hmac = try secret(file: w.hmacSecretFile, env: w.hmacSecretEnv, environment: environment, what: "receiver \(receiver.name) hmac secret")
                 let token = try w.httpConfig.credentials
                     ?? secret(file: w.httpConfig.credentialsFile, env: nil, environment: environment, what: "receiver \(receiver.name) credentials")
-                add("webhook[\(i)]", WebhookSink(url: url, hmacSecret: hmac, bearerToken: token, maxAlerts: w.maxAlerts))
+                add("webhook[\(i)]", WebhookSink(url: url, hmacSecret: hmac, bearerToken: token, maxAlerts: w.maxAlerts), sendResolved: w.sendResolved)
             }
             for (i, k) in receiver.kafkaConfigs.enumerated() {
-                add("kafka[\(i)]", KafkaSink(producer: producer, topic: k.topic, keyLabel: k.keyLabel))
+                add("kafka[\(i)]", KafkaSink(producer: producer, topic: k.topic, keyLabel: k.keyLabel), sendResolved: k.sendResolved)
             }
             let pending = [
                 ("sns_configs", receiver.snsConfigs.count), ("pagerduty_configs", receiver.pagerdutyConfigs.count),
@@ -62,6 +62,13 @@ enum SinkFactory {
         }
         return nil
     }
+}
+
+/// One delivering integration of a receiver (`file[0]`, `webhook[1]`): one outbox row each,
+/// so each retries on its own and a slow webhook never re-sends to a file that succeeded.
+struct Integration: Sendable, Hashable {
+    var name: String
+    var sendResolved: Bool
 }
 
 /// A configuration problem found while wiring (not while parsing YAML).

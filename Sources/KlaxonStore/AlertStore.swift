@@ -10,9 +10,10 @@ public final class AlertStore: Sendable {
 
     public init(database: StateDatabase) { self.database = database }
 
-    /// Applies a batch in one transaction: ledger rows, alert state (via `AlertLifecycle`),
-    /// and outbox rows for alerts that started firing. Outbox keys are unique, so applying the
-    /// same batch again (redelivery after a crash) queues nothing twice.
+    /// Applies a batch in one transaction: ledger rows, alert state (via `AlertLifecycle`), and
+    /// resolutions by complete scans. Notifications are not queued here: grouping decides them
+    /// and records them with `recordFlush`. Applying the same batch again (redelivery after a
+    /// crash) only counts the reports again.
     @discardableResult
     public func apply(_ batch: BatchWrite) throws -> BatchResult {
         try pool.write { db in
@@ -27,33 +28,79 @@ public final class AlertStore: Sendable {
                     arguments: [c.topic, c.partition, c.offset, c.outcome, Date().timeIntervalSince1970])
             }
             var transitions: [AlertTransition] = []
-            var queued = 0
+            var changes: [Fingerprint: AlertState] = [:]
             for report in batch.reports {
                 let existing = try Self.state(db, report.alert.fingerprint)
                 let (state, transition) = AlertLifecycle.report(report.alert, existing: existing, now: report.receivedAt)
                 try Self.save(db, state, owner: report.owner)
                 transitions.append(transition)
-                guard transition.notifies else { continue }
-                for target in report.targets {
-                    let n = AlertNotification.firing(state, receiver: target.receiver)
-                    let payload = try Self.encoder.encode(n)
-                    for integration in target.integrations {
-                        try db.execute(
-                            sql: """
-                                INSERT OR IGNORE INTO outbox
-                                    (idempotency_key, receiver, integration, fingerprint, payload, next_attempt_at, created_at)
-                                VALUES (?, ?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [
-                                "\(n.idempotencyKey)/\(integration)", target.receiver, integration,
-                                state.alert.fingerprint.description, payload, report.receivedAt.timeIntervalSince1970,
-                                report.receivedAt.timeIntervalSince1970,
-                            ])
-                        queued += db.changesCount
-                    }
+                if transition.notifies { changes[state.alert.fingerprint] = state }
+            }
+            for scan in batch.scans where !scan.scopes.isEmpty {
+                let marks = databaseQuestionMarks(count: scan.scopes.count)
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM alert WHERE status != 'resolved' AND scope IN (\(marks))",
+                    arguments: StatementArguments(scan.scopes))
+                for row in rows {
+                    let state = try Self.decodeState(row)
+                    guard !scan.present.contains(state.alert.fingerprint),
+                        let resolved = AlertLifecycle.resolve(state, at: scan.at)
+                    else { continue }
+                    try Self.save(db, resolved, owner: row["owner"])
+                    changes[resolved.alert.fingerprint] = resolved
                 }
             }
-            return BatchResult(transitions: transitions, queued: queued)
+            return BatchResult(transitions: transitions, changes: Array(changes.values))
+        }
+    }
+
+    /// Queues a flush's notifications and records what was notified, in one transaction.
+    /// - Returns: how many outbox rows were added (replayed keys add none).
+    @discardableResult
+    public func recordFlush(_ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], at now: Date) throws -> Int {
+        try pool.write { db in
+            var added = 0
+            for q in queued {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO outbox
+                            (idempotency_key, receiver, integration, fingerprint, payload, next_attempt_at, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        q.key, q.notification.receiver, q.integration, q.notification.alerts.first?.fingerprint.description ?? "",
+                        try Self.encoder.encode(q.notification), now.timeIntervalSince1970, now.timeIntervalSince1970,
+                    ])
+                added += db.changesCount
+            }
+            for (key, entry) in log {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)",
+                    arguments: [key, try Self.encoder.encode(entry), entry.at.timeIntervalSince1970])
+            }
+            return added
+        }
+    }
+
+    /// The persisted notification log.
+    public func notificationLog() throws -> [String: GroupScheduler.LogEntry] {
+        try pool.read { db in
+            var result: [String: GroupScheduler.LogEntry] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT log_key, entry FROM nflog") {
+                result[row["log_key"]] = try Self.decoder.decode(GroupScheduler.LogEntry.self, from: row["entry"] as Data)
+            }
+            return result
+        }
+    }
+
+    /// Alerts grouping must know after a restart: everything firing or acknowledged, and what
+    /// resolved since `resolvedSince` (its resolved notification may still be due).
+    public func activeStates(resolvedSince: Date) throws -> [AlertState] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM alert WHERE status != 'resolved' OR resolved_at >= ?",
+                arguments: [resolvedSince.timeIntervalSince1970]
+            ).map(Self.decodeState)
         }
     }
 
@@ -125,19 +172,20 @@ public final class AlertStore: Sendable {
         try db.execute(
             sql: """
                 INSERT INTO alert (fingerprint, owner, status, alertname, source, severity_id, alert_json,
-                                   first_seen_at, last_seen_at, occurrences, regressions, resolved_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(fingerprint) DO UPDATE SET
                     owner = excluded.owner, status = excluded.status, alertname = excluded.alertname,
                     source = excluded.source, severity_id = excluded.severity_id, alert_json = excluded.alert_json,
                     first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
                     occurrences = excluded.occurrences, regressions = excluded.regressions,
-                    resolved_at = excluded.resolved_at
+                    resolved_at = excluded.resolved_at, scope = excluded.scope
                 """,
             arguments: [
                 s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.labels["source"] ?? "",
                 s.alert.severity.id, try encoder.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
+                s.alert.scope,
             ])
     }
 }

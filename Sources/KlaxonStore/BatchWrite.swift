@@ -5,10 +5,26 @@ import KlaxonCore
 public struct BatchWrite: Sendable {
     public var consumed: [ConsumedRecord]
     public var reports: [AlertReport]
+    /// Complete scans: firing alerts of these scopes that the scan no longer contains resolve.
+    public var scans: [ScanReport]
 
-    public init(consumed: [ConsumedRecord] = [], reports: [AlertReport] = []) {
+    public init(consumed: [ConsumedRecord] = [], reports: [AlertReport] = [], scans: [ScanReport] = []) {
         self.consumed = consumed
         self.reports = reports
+        self.scans = scans
+    }
+}
+
+/// A report that covers its scopes completely, and the fingerprints it contains.
+public struct ScanReport: Sendable {
+    public var scopes: [String]
+    public var present: Set<Fingerprint>
+    public var at: Date
+
+    public init(scopes: [String], present: Set<Fingerprint>, at: Date) {
+        self.scopes = scopes
+        self.present = present
+        self.at = at
     }
 }
 
@@ -27,36 +43,38 @@ public struct ConsumedRecord: Sendable {
     }
 }
 
-/// One decoded alert, the partition that owns its state, and where it would be notified.
+/// One decoded alert and the partition that owns its state.
 public struct AlertReport: Sendable {
     public var alert: Alert
     /// `topic/partition` that carried it; alert state is owned by that partition.
     public var owner: String
     public var receivedAt: Date
-    public var targets: [DeliveryTarget]
 
-    public init(alert: Alert, owner: String, receivedAt: Date, targets: [DeliveryTarget]) {
+    public init(alert: Alert, owner: String, receivedAt: Date) {
         self.alert = alert
         self.owner = owner
         self.receivedAt = receivedAt
-        self.targets = targets
     }
 }
 
-/// A receiver and its integrations (`file[0]`, `webhook[1]`): one outbox row per integration,
-/// so each retries on its own and a slow webhook never re-sends to a file that succeeded.
-public struct DeliveryTarget: Sendable, Hashable {
-    public var receiver: String
-    public var integrations: [String]
-
-    public init(receiver: String, integrations: [String]) {
-        self.receiver = receiver
-        self.integrations = integrations
-    }
-}
-
-/// What a batch did: each report's transition, and how many notifications were queued.
+/// What a batch did to alert state: every report's transition, plus resolutions by scans.
 public struct BatchResult: Sendable {
+    /// One per report, in order.
     public var transitions: [AlertTransition]
-    public var queued: Int
+    /// States that opened, reopened or resolved: what grouping must hear about.
+    public var changes: [AlertState]
+}
+
+/// A notification to queue for one integration of its receiver. Keys are unique in the
+/// outbox, so queueing the same one twice (a replayed flush) stores it once.
+public struct QueuedNotification: Sendable {
+    public var notification: AlertNotification
+    public var integration: String
+    public var key: String
+
+    public init(notification: AlertNotification, integration: String, key: String) {
+        self.notification = notification
+        self.integration = integration
+        self.key = key
+    }
 }

@@ -65,6 +65,17 @@ public final class StateDatabase: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2: scan scopes, notification log") { db in
+            try db.execute(sql: """
+                ALTER TABLE alert ADD COLUMN scope TEXT;
+                CREATE INDEX alert_scope ON alert(scope) WHERE scope IS NOT NULL;
+                CREATE TABLE nflog (
+                    log_key TEXT PRIMARY KEY,
+                    entry BLOB NOT NULL,
+                    at DOUBLE NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

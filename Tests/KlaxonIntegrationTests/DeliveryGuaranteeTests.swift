@@ -25,10 +25,9 @@ import Testing
         }
         #expect(try await service.stop() == 0)
 
-        let lines = f.fileLines()
-        let keys = lines.compactMap { $0["idempotencyKey"] as? String }
-        #expect(Set(keys).count == 4, "every alert delivered")
-        #expect(keys.count == 4, "the re-processed batch queued no second notification")
+        let fingerprints = f.fileAlerts().compactMap { $0["fingerprint"] as? String }
+        #expect(Set(fingerprints).count == 4, "every alert delivered")
+        #expect(fingerprints.count == 4, "the re-processed batch queued no second notification")
         let states = try f.store().states()
         #expect(states.count == 4)
         #expect(states.allSatisfy { $0.occurrences == 2 }, "the second pass counted as a duplicate report")

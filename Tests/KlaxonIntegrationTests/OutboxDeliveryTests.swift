@@ -11,19 +11,27 @@ import Testing
 @Suite struct OutboxDeliveryTests {
     let logger = Logger(label: "test")
 
-    /// A store in a fresh temp file with one firing alert queued for receiver `r`.
+    /// A store in a fresh temp file with `alerts` firing notifications queued for receiver `r`.
     func queued(integrations: [String] = ["webhook[0]"], alerts: Int = 1) throws -> (AlertStore, Outbox, URL) {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-outbox-\(UUID().uuidString.prefix(8))")
         let db = try StateDatabase(path: dir.appendingPathComponent("state.db").path)
         let store = AlertStore(database: db)
-        let reports = (0..<alerts).map { i in
-            let labels = ["alertname": "CVE-2024-\(1000 + i)", "severity": "high", "source": "trivy"]
-            let alert = Alert(labels: labels, severity: .high, fingerprint: Fingerprint(labels: labels))
-            return AlertReport(alert: alert, owner: "scans/0", receivedAt: Date(), targets: [DeliveryTarget(receiver: "r", integrations: integrations)])
+        let items = (0..<alerts).flatMap { i in
+            let n = notification(i)
+            return integrations.map { QueuedNotification(notification: n, integration: $0, key: "\(n.idempotencyKey)/\($0)") }
         }
-        let result = try store.apply(BatchWrite(reports: reports))
-        #expect(result.queued == alerts * integrations.count)
+        #expect(try store.recordFlush(items, log: [:], at: Date()) == alerts * integrations.count)
         return (store, Outbox(database: db), dir)
+    }
+
+    func notification(_ i: Int) -> AlertNotification {
+        let labels = ["alertname": "CVE-2024-\(1000 + i)", "severity": "high", "source": "trivy"]
+        let alert = NotifiedAlert(
+            status: .firing, fingerprint: Fingerprint(labels: labels), labels: labels, annotations: [:], severity: .high,
+            startsAt: Date())
+        return AlertNotification(
+            idempotencyKey: "r/\(alert.fingerprint)", receiver: "r", status: .firing, groupKey: "{}:{}", groupLabels: [:],
+            alerts: [alert])
     }
 
     @Test func webhookIsSignedWithHMACAndCarriesTheIdempotencyKey() async throws {
@@ -100,15 +108,19 @@ import Testing
         #expect(entry.status == .dead && entry.attempts == 3)
     }
 
-    @Test func applyingTheSameBatchTwiceQueuesOnce() throws {
+    @Test func replayedFlushesAndBatchesQueueNothingTwice() throws {
         let (store, outbox, _) = try queued(integrations: ["file[0]", "webhook[0]"])
-        let alert = try #require(try store.states().first).alert
-        let again = try store.apply(BatchWrite(reports: [
-            AlertReport(alert: alert, owner: "scans/0", receivedAt: Date(), targets: [DeliveryTarget(receiver: "r", integrations: ["file[0]", "webhook[0]"])]),
-        ]))
-        #expect(again.queued == 0)
-        #expect(again.transitions == [.duplicate])
+        let n = notification(0)
+        let replay = ["file[0]", "webhook[0]"].map { QueuedNotification(notification: n, integration: $0, key: "\(n.idempotencyKey)/\($0)") }
+        #expect(try store.recordFlush(replay, log: [:], at: Date()) == 0)
         #expect(try outbox.entries().count == 2)
+
+        let labels = ["alertname": "X", "severity": "high"]
+        let alert = Alert(labels: labels, severity: .high, fingerprint: Fingerprint(labels: labels))
+        let first = try store.apply(BatchWrite(reports: [AlertReport(alert: alert, owner: "scans/0", receivedAt: Date())]))
+        let again = try store.apply(BatchWrite(reports: [AlertReport(alert: alert, owner: "scans/0", receivedAt: Date())]))
+        #expect(first.transitions == [.opened] && first.changes.count == 1)
+        #expect(again.transitions == [.duplicate] && again.changes.isEmpty)
         #expect(try store.state(of: alert.fingerprint)?.occurrences == 2)
     }
 

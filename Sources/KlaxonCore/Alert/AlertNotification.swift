@@ -65,18 +65,3 @@ public struct NotifiedAlert: Sendable, Hashable, Codable {
         self.occurrences = occurrences
     }
 }
-
-extension AlertNotification {
-    /// The notification that a newly firing (opened or reopened) alert sends to one receiver.
-    /// Until grouping lands, each alert is its own group, keyed by fingerprint.
-    public static func firing(_ state: AlertState, receiver: String) -> AlertNotification {
-        let fp = state.alert.fingerprint
-        let startMs = Int64((state.firstSeenAt.timeIntervalSince1970 * 1000).rounded())
-        let alert = NotifiedAlert(
-            status: .firing, fingerprint: fp, labels: state.alert.labels, annotations: state.alert.annotations,
-            severity: state.alert.severity, startsAt: state.firstSeenAt, occurrences: state.occurrences)
-        return AlertNotification(
-            idempotencyKey: "\(receiver)/\(fp)/firing/\(startMs)", receiver: receiver, status: .firing,
-            groupKey: "{}:{fingerprint=\"\(fp)\"}", groupLabels: [:], alerts: [alert])
-    }
-}

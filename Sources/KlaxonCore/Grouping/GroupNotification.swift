@@ -29,6 +29,11 @@ public struct GroupNotification: Sendable, Hashable {
 }
 
 extension GroupNotification {
+    /// The notification-log key of a group and receiver.
+    public static func logKey(group: GroupKey, receiver: String) -> String { group.value + "\u{0}" + receiver }
+
+    public var logKey: String { Self.logKey(group: groupKey, receiver: receiver) }
+
     /// Stable per receiver + group + state (which alerts fire, which resolved): a redelivery of
     /// the same notification after a crash carries the same key; 16 hex digits. A `.repeated`
     /// notification has the same state as the one it repeats, so the same key: a sink that must

@@ -26,14 +26,23 @@ public struct GroupScheduler: Sendable {
         var hasFlushed: Bool
     }
 
-    struct LogEntry: Sendable {
-        var firing: Set<Fingerprint>
-        var resolved: Set<Fingerprint>
-        var at: Date
+    /// What was last notified to one receiver for one group (Alertmanager's nflog entry).
+    public struct LogEntry: Sendable, Hashable, Codable {
+        public var firing: Set<Fingerprint>
+        public var resolved: Set<Fingerprint>
+        public var at: Date
+
+        public init(firing: Set<Fingerprint>, resolved: Set<Fingerprint>, at: Date) {
+            self.firing = firing
+            self.resolved = resolved
+            self.at = at
+        }
     }
 
     private var groups: [GroupKey: Group] = [:]
-    private var log: [String: LogEntry] = [:]
+    /// The notification log, keyed by `GroupNotification.logKey`. The shell persists it with
+    /// each flush and seeds it on start, so a restart does not notify again what was sent.
+    public var log: [String: LogEntry] = [:]
     /// Per receiver name: whether resolved alerts are included in notifications (default true).
     public var sendResolved: [String: Bool]
     /// Named time intervals for the routes' `mute_time_intervals` / `active_time_intervals`.
@@ -56,6 +65,9 @@ public struct GroupScheduler: Sendable {
         }
         self.init(sendResolved: sr, timeIntervals: config.timeIntervalsByName)
     }
+
+    /// Whether some group has alerts that were never flushed (its first notification is due).
+    public var hasUnflushedGroups: Bool { groups.values.contains { !$0.hasFlushed } }
 
     /// The earliest pending flush, if any group exists.
     public var nextFlushAt: Date? { groups.values.map(\.nextFlush).min() }
@@ -120,7 +132,7 @@ public struct GroupScheduler: Sendable {
 
     private mutating func notify(_ group: Group, firing: [GroupedAlert], resolved: [GroupedAlert], at t: Date) -> GroupNotification? {
         let receiver = group.route.receiver
-        let logKey = group.key.value + "\u{0}" + receiver
+        let logKey = GroupNotification.logKey(group: group.key, receiver: receiver)
         let firingSet = Set(firing.map(\.fingerprint))
         let resolvedSet = Set(resolved.map(\.fingerprint))
         let sendsResolved = sendResolved[receiver] ?? true

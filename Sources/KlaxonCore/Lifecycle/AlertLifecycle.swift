@@ -37,7 +37,10 @@ public enum AlertTransition: String, Sendable, Hashable {
     case reopened
     /// Seen again while firing or acknowledged: update counters, notify nobody.
     case duplicate
+    /// The condition is over (a later scan no longer reports it, or someone resolved it).
+    case resolved
 
+    /// Whether the alert's group must hear about it.
     public var notifies: Bool { self != .duplicate }
 }
 
@@ -57,5 +60,14 @@ public enum AlertLifecycle {
         state.lastSeenAt = now
         state.occurrences += 1
         return (state, .duplicate)
+    }
+
+    /// Resolves a firing or acknowledged alert at `now`; nil when it is already resolved.
+    public static func resolve(_ existing: AlertState, at now: Date) -> AlertState? {
+        guard existing.status != .resolved else { return nil }
+        var state = existing
+        state.status = .resolved
+        state.resolvedAt = now
+        return state
     }
 }

@@ -85,9 +85,7 @@ public enum Demo {
     static func waitUntilSettled(_ app: KlaxonApp, messages: Int, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let handled = try app.store.ledger().count
-            let pending = try app.outbox.counts()[.pending] ?? 0
-            if handled >= messages && pending == 0 { return }
+            if app.recordsHandled >= messages, await app.groupsFlushed, (try app.outbox.counts()[.pending] ?? 0) == 0 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw ConfigFailure("demo: not everything was handled within \(timeout) (see the log above)")

@@ -59,6 +59,9 @@ final class ServiceFixture: @unchecked Sendable {
         try """
             route:
               receiver: log
+              group_by: ['...']
+              group_wait: 0s
+              group_interval: 1s
               routes:
                 - receiver: log
                   continue: true

@@ -1,0 +1,108 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import Logging
+
+/// The shell around `GroupScheduler`: feeds it the alerts whose state changed, flushes due
+/// groups into the outbox (one row per integration) together with the notification log, and
+/// rebuilds itself from SQLite on start — so nothing pending is lost and nothing already sent
+/// is sent again after a restart.
+actor GroupingEngine {
+    private var scheduler: GroupScheduler
+    /// Latest state of every alert in a group, for the notification's content.
+    private var states: [Fingerprint: AlertState] = [:]
+    private let routing: RoutingConfig
+    private let integrations: [String: [Integration]]
+    private let store: AlertStore
+    private let logger: Logger
+    private var lastPrune = Date.distantPast
+    /// Asked at each flush for each alert (silences, inhibition).
+    private var isMuted: @Sendable (GroupedAlert, Date) -> Bool = { _, _ in false }
+
+    init(routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, logger: Logger) {
+        self.scheduler = GroupScheduler(config: routing)
+        self.routing = routing
+        self.integrations = integrations
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Seeds the notification log and re-inserts active alerts (and those resolved within the
+    /// last day, whose resolved notification may not have gone out).
+    func restore(now: Date) throws {
+        scheduler.log = try store.notificationLog()
+        let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
+        add(active, now: now)
+        logger.info("grouping restored", metadata: ["alerts": "\(active.count)", "log": "\(scheduler.log.count)"])
+    }
+
+    func setMuter(_ muter: @escaping @Sendable (GroupedAlert, Date) -> Bool) { isMuted = muter }
+
+    /// Adds alerts that opened, reopened or resolved to the groups of the routes they match
+    /// (routes whose receiver's `min_severity` refuses the alert are left out).
+    func add(_ changes: [AlertState], now: Date) {
+        for state in changes {
+            let alert = state.alert
+            let routes = routing.tree.match(alert).filter { route in
+                routing.receiver(named: route.receiver)?.accepts(alert.severity.level) ?? false
+            }
+            guard !routes.isEmpty else { continue }
+            states[alert.fingerprint] = state
+            let grouped = GroupedAlert(
+                fingerprint: alert.fingerprint, labels: alert.labels, startsAt: state.firstSeenAt,
+                resolvedAt: state.status == .resolved ? state.resolvedAt : nil)
+            scheduler.insert(grouped, routes: routes, at: now)
+        }
+    }
+
+    /// True when no group waits for its first notification.
+    var isIdle: Bool { !scheduler.hasUnflushedGroups }
+
+    /// Runs the flushes due at `now` and queues their notifications durably.
+    /// - Returns: outbox rows added.
+    func flush(now: Date) throws -> Int {
+        guard let next = scheduler.nextFlushAt, next <= now else { return 0 }
+        let before = scheduler.log
+        let notifications = scheduler.advance(to: now, isMuted: isMuted)
+        var changedLog: [String: GroupScheduler.LogEntry] = [:]
+        for (key, entry) in scheduler.log where before[key] != entry { changedLog[key] = entry }
+        var queued: [QueuedNotification] = []
+        for n in notifications { queued += queue(n) }
+        let added = queued.isEmpty && changedLog.isEmpty ? 0 : try store.recordFlush(queued, log: changedLog, at: now)
+        if now.timeIntervalSince(lastPrune) > 30 { prune(now: now) }
+        return added
+    }
+
+    private func queue(_ n: GroupNotification) -> [QueuedNotification] {
+        let firing = n.firing.map { notified($0, status: .firing) }
+        let resolved = n.resolved.map { notified($0, status: .resolved) }
+        var key = "\(n.receiver)/\(n.idempotencyKey)"
+        if n.reason == .repeated { key += "/repeat-\(Int(n.at.timeIntervalSince1970))" }
+        var result: [QueuedNotification] = []
+        for integration in integrations[n.receiver] ?? [] {
+            let alerts = integration.sendResolved ? firing + resolved : firing
+            guard !alerts.isEmpty else { continue }
+            let notification = AlertNotification(
+                idempotencyKey: key, receiver: n.receiver, status: firing.isEmpty ? .resolved : .firing,
+                groupKey: n.groupKey.value, groupLabels: n.groupLabels, alerts: alerts)
+            result.append(QueuedNotification(notification: notification, integration: integration.name, key: "\(key)/\(integration.name)"))
+        }
+        return result
+    }
+
+    private func notified(_ g: GroupedAlert, status: AlertNotification.Status) -> NotifiedAlert {
+        let state = states[g.fingerprint]
+        return NotifiedAlert(
+            status: status, fingerprint: g.fingerprint, labels: g.labels, annotations: state?.alert.annotations ?? [:],
+            severity: state?.alert.severity ?? Severity(level: Route.severityLevel(label: g.labels["severity"])),
+            startsAt: g.startsAt, endsAt: status == .resolved ? g.resolvedAt : nil, occurrences: state?.occurrences ?? 1)
+    }
+
+    /// Forgets cached states of alerts no group holds any more.
+    private func prune(now: Date) {
+        lastPrune = now
+        var held: Set<Fingerprint> = []
+        for key in scheduler.groupKeys { for a in scheduler.alerts(in: key) { held.insert(a.fingerprint) } }
+        states = states.filter { held.contains($0.key) }
+    }
+}
