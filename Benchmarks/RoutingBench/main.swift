@@ -18,6 +18,10 @@ let servicesPerTeam = args.count > 1 ? args[1] : 45
 let alertCount = args.count > 2 ? args[2] : 10_000
 let firingCount = args.count > 3 ? args[3] : 10_000
 let runs = args.count > 4 ? args[4] : 7
+guard teamCount >= 1, servicesPerTeam >= 2, alertCount >= 1, firingCount >= 1, runs >= 1 else {
+    print("usage: RoutingBench [teams >= 1] [services-per-team >= 2] [alerts] [firing-alerts] [runs]")
+    exit(2)
+}
 /// Each timed run repeats its pass over the data until it lasts at least this long.
 let minRunSeconds = 0.2
 
@@ -337,10 +341,8 @@ struct Measurement {
 
 extension Measurement {
     /// Median ns per item over the runs.
-    var median: Double { medianOf(nsPerItem) }
+    var medianNs: Double { median(nsPerItem) }
 }
-
-func medianOf(_ xs: [Double]) -> Double { median(xs) }
 
 /// Times `pass` (which handles `items` items and returns a checksum): one warm-up pass, then
 /// `runs` runs of as many passes as fill `minRunSeconds`; ns per item for each run.
@@ -375,7 +377,7 @@ func time(_ ns: Double) -> String {
 }
 
 func summary(_ m: Measurement) -> String {
-    "\(time(m.median))  (\(time(m.nsPerItem.min()!))–\(time(m.nsPerItem.max()!)))"
+    "\(time(m.medianNs))  (\(time(m.nsPerItem.min()!))–\(time(m.nsPerItem.max()!)))"
 }
 
 func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
@@ -430,13 +432,13 @@ let labelsPerAlert = Double(alerts.reduce(0) { $0 + $1.count }) / Double(max(ale
 // Same answers from the compiled tree and the reference walk, before timing anything.
 var disagreements = 0
 var multiReceiver = 0
-var rootOnly = 0
+var routesReached = 0
 for (i, labels) in alerts.enumerated() {
     let a = tree.match(labels, severity: levels[i]).map(\.id)
     let b = root.match(labels, severity: levels[i]).map(\.id)
     if a != b { disagreements += 1 }
     if a.count > 1 { multiReceiver += 1 }
-    if a == [root.id] { rootOnly += 1 }
+    routesReached += a.count
 }
 
 let treeReceivers = measure(items: alertCount) {
@@ -509,12 +511,13 @@ print("        \(teamCount) team pager routes, \(allRoutes.filter { $0.receiver.
 print("        \(config.receivers.count) receivers; YAML \(grouped(yaml.utf8.count / 1024)) KB, loaded in \(String(format: "%.1f", median(loadTimes) * 1000)) ms")
 print("  matchers: \(kindText); \(continueCount) continue: true, \(minSeverityCount) min_severity")
 print("  alerts: \(grouped(alertCount)) label sets, \(String(format: "%.1f", labelsPerAlert)) labels each on average;")
-print("          \(pct(multiReceiver, alertCount)) reach more than one route, \(pct(rootOnly, alertCount)) fall through to the root receiver")
+print("          \(String(format: "%.2f", Double(routesReached) / Double(max(alertCount, 1)))) routes reached per alert, \(pct(multiReceiver, alertCount)) reach more than one")
 print("  tree and reference agree on \(grouped(alertCount - disagreements)) of \(grouped(alertCount)) alerts")
+if !config.warnings.isEmpty { print("  config warnings: \(config.warnings.count)") }
 let w = 44
-print("  \(pad("config.tree.receivers(for:severity:)", w))\(summary(treeReceivers)) per alert   target < 5 µs: \(treeReceivers.median < 5000 ? "met" : "NOT met")")
+print("  \(pad("config.tree.receivers(for:severity:)", w))\(summary(treeReceivers)) per alert   target < 5 µs: \(treeReceivers.medianNs < 5000 ? "met" : "NOT met")")
 print("  \(pad("config.tree.match(_:severity:)", w))\(summary(treeMatch)) per alert")
-print("  \(pad("config.route.match(_:severity:) (reference)", w))\(summary(referenceMatch)) per alert   (\(String(format: "%.1f", referenceMatch.median / treeReceivers.median))× the tree)")
+print("  \(pad("config.route.match(_:severity:) (reference)", w))\(summary(referenceMatch)) per alert   (\(String(format: "%.1f", referenceMatch.medianNs / treeReceivers.medianNs))× the tree)")
 print("")
 print("2. Inhibition")
 print("  \(rules.count) inhibit rules, \(grouped(firingCount)) firing alerts; source alerts per rule: \(sourcesPerRule.map(grouped).joined(separator: ", "))")

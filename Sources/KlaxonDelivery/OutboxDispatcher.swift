@@ -3,13 +3,14 @@ import KlaxonCore
 import KlaxonStore
 import Logging
 import Metrics
+import Synchronization
 
 /// Drains the outbox: delivers due entries through their integration's sink, marks them
 /// delivered, retries with backoff, or dead-letters them. Entries of one integration go out in
 /// order, one at a time; different integrations run concurrently.
 public final class OutboxDispatcher: Sendable {
     private let outbox: Outbox
-    private let sinks: [String: any AlertSink]
+    private let sinkTable: Mutex<[String: any AlertSink]>
     private let policy: RetryPolicy
     private let logger: Logger
     private let wake: AsyncStream<Void>.Continuation
@@ -18,11 +19,14 @@ public final class OutboxDispatcher: Sendable {
     /// - Parameter sinks: keyed by `receiver/integration`, e.g. `default/webhook[0]`.
     public init(outbox: Outbox, sinks: [String: any AlertSink], policy: RetryPolicy = RetryPolicy(), logger: Logger) {
         self.outbox = outbox
-        self.sinks = sinks
+        self.sinkTable = Mutex(sinks)
         self.policy = policy
         self.logger = logger
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
+
+    /// Replaces the sinks (after a config reload); deliveries in flight finish on the old ones.
+    public func setSinks(_ sinks: [String: any AlertSink]) { sinkTable.withLock { $0 = sinks } }
 
     /// Asks the loop to look at the outbox now (after a batch queued notifications).
     public func nudge() { wake.yield() }
@@ -67,7 +71,7 @@ public final class OutboxDispatcher: Sendable {
     }
 
     private func deliver(_ entries: [OutboxEntry], via key: String, now: Date) async {
-        guard let sink = sinks[key] else {
+        guard let sink = sinkTable.withLock({ $0[key] }) else {
             for e in entries {
                 record(e, outcome: "dead")
                 try? outbox.markFailed(e.id, error: "integration \(key) is no longer configured", retryAt: nil)

@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonStore
 import Logging
+import Metrics
 
 /// The shell around `GroupScheduler`: feeds it the alerts whose state changed, flushes due
 /// groups into the outbox (one row per integration) together with the notification log, and
@@ -11,19 +12,20 @@ actor GroupingEngine {
     private var scheduler: GroupScheduler
     /// Latest state of every alert in a group, for the notification's content.
     private var states: [Fingerprint: AlertState] = [:]
-    private let routing: RoutingConfig
-    private let integrations: [String: [Integration]]
+    private var routing: RoutingConfig
+    private var integrations: [String: [Integration]]
     private let store: AlertStore
     private let logger: Logger
+    private let silences: SilenceStore
+    private var silencer = Silencer(silences: [])
     private var lastPrune = Date.distantPast
-    /// Asked at each flush for each alert (silences, inhibition).
-    private var isMuted: @Sendable (GroupedAlert, Date) -> Bool = { _, _ in false }
 
-    init(routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, logger: Logger) {
+    init(routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore, logger: Logger) {
         self.scheduler = GroupScheduler(config: routing)
         self.routing = routing
         self.integrations = integrations
         self.store = store
+        self.silences = silences
         self.logger = logger
     }
 
@@ -31,16 +33,39 @@ actor GroupingEngine {
     /// last day, whose resolved notification may not have gone out).
     func restore(now: Date) throws {
         scheduler.log = try store.notificationLog()
+        silencer = Silencer(silences: try silences.all())
         let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
-        add(active, now: now)
+        insert(active, now: now)
         logger.info("grouping restored", metadata: ["alerts": "\(active.count)", "log": "\(scheduler.log.count)"])
     }
 
-    func setMuter(_ muter: @escaping @Sendable (GroupedAlert, Date) -> Bool) { isMuted = muter }
+    /// Switches to a new routing config: groups are rebuilt from the alerts in the store (as
+    /// Alertmanager rebuilds its dispatcher), the notification log is kept.
+    func reload(routing: RoutingConfig, integrations: [String: [Integration]], now: Date) throws {
+        let log = scheduler.log
+        self.routing = routing
+        self.integrations = integrations
+        scheduler = GroupScheduler(config: routing)
+        scheduler.log = log
+        states = [:]
+        insert(try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)), now: now)
+    }
+
+    /// Replaces the silences consulted at each flush (after the API changed one).
+    func setSilences(_ list: [Silence]) { silencer = Silencer(silences: list) }
 
     /// Adds alerts that opened, reopened or resolved to the groups of the routes they match
-    /// (routes whose receiver's `min_severity` refuses the alert are left out).
+    /// (routes whose receiver's `min_severity` refuses the alert are left out). Newly firing
+    /// alerts that a silence or an inhibition mutes are counted; `on-resolve` silences of
+    /// alerts that resolved end now.
     func add(_ changes: [AlertState], now: Date) {
+        endOnResolveSilences(changes.filter { $0.status == .resolved }, now: now)
+        insert(changes, now: now)
+        // After inserting, so an alert is inhibited by a source that arrived in the same batch.
+        countMuted(changes.filter { $0.status != .resolved }, now: now)
+    }
+
+    private func insert(_ changes: [AlertState], now: Date) {
         for state in changes {
             let alert = state.alert
             let routes = routing.tree.match(alert).filter { route in
@@ -63,7 +88,11 @@ actor GroupingEngine {
     func flush(now: Date) throws -> Int {
         guard let next = scheduler.nextFlushAt, next <= now else { return 0 }
         let before = scheduler.log
-        let notifications = scheduler.advance(to: now, isMuted: isMuted)
+        let silencer = self.silencer
+        let inhibitor = makeInhibitor()
+        let notifications = scheduler.advance(to: now) { alert, t in
+            silencer.mutes(alert.labels, at: t) || (inhibitor?.mutes(alert.labels, at: t) ?? false)
+        }
         var changedLog: [String: GroupScheduler.LogEntry] = [:]
         for (key, entry) in scheduler.log where before[key] != entry { changedLog[key] = entry }
         var queued: [QueuedNotification] = []
@@ -96,6 +125,40 @@ actor GroupingEngine {
             status: status, fingerprint: g.fingerprint, labels: g.labels, annotations: state?.alert.annotations ?? [:],
             severity: state?.alert.severity ?? Severity(level: Route.severityLevel(label: g.labels["severity"])),
             startsAt: g.startsAt, endsAt: status == .resolved ? g.resolvedAt : nil, occurrences: state?.occurrences ?? 1)
+    }
+
+    /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.
+    private func makeInhibitor() -> Inhibitor? {
+        guard !routing.inhibitRules.isEmpty else { return nil }
+        return Inhibitor(rules: routing.inhibitRules, firingAlerts: states.values.filter { $0.status != .resolved }.map(\.alert.labels))
+    }
+
+    private func countMuted(_ firing: [AlertState], now: Date) {
+        guard !firing.isEmpty else { return }
+        let inhibitor = makeInhibitor()
+        var silenced = 0
+        var inhibited = 0
+        for s in firing {
+            if silencer.mutes(s.alert.labels, at: now) {
+                silenced += 1
+            } else if inhibitor?.mutes(s.alert.labels, at: now) == true {
+                inhibited += 1
+            }
+        }
+        if silenced > 0 { Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", "silenced")]).increment(by: silenced) }
+        if inhibited > 0 { Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", "inhibited")]).increment(by: inhibited) }
+    }
+
+    private func endOnResolveSilences(_ resolved: [AlertState], now: Date) {
+        for state in resolved {
+            let updated = silencer.resolving(state.alert.labels, at: state.resolvedAt ?? now)
+            guard updated.silences != silencer.silences else { continue }
+            for (old, new) in zip(silencer.silences, updated.silences) where old != new {
+                do { try silences.save(new, at: now) } catch { logger.error("cannot save silence \(new.id): \(error)") }
+                logger.info("silence ended with its alert", metadata: ["silence": "\(new.id)", "alert": "\(state.alert.fingerprint)"])
+            }
+            silencer = updated
+        }
     }
 
     /// Forgets cached states of alerts no group holds any more.

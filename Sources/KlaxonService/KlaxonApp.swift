@@ -4,20 +4,26 @@ import KlaxonDelivery
 import KlaxonKafka
 import KlaxonStore
 import Logging
+import Metrics
 import ServiceLifecycle
+import UnixSignals
 
 /// The running service, wired from a `LoadedConfig`: (embedded broker), consumer, producer,
-/// state database, sinks, outbox dispatcher, ops HTTP server — as one `ServiceGroup`.
+/// state database, sinks, grouping, outbox dispatcher, ops/API HTTP server — one `ServiceGroup`.
 public final class KlaxonApp: Sendable {
     public let config: LoadedConfig
     public let bootstrapServers: String
     public let store: AlertStore
     public let outbox: Outbox
+    public let silences: SilenceStore
+    public let audit: AuditLog
     public let ready = ReadyFlag()
-    let grouping: GroupingEngine
-    private let ingest: IngestService
     /// Config warnings (receivers that cannot be delivered to yet, ignored sections).
     public let warnings: [String]
+    let grouping: GroupingEngine
+    private let ingest: IngestService
+    private let dispatcher: OutboxDispatcher
+    private let reloader: ConfigReloader
     private let producer: KafkaProducer
     private let group: ServiceGroup
     private let logger: Logger
@@ -26,9 +32,14 @@ public final class KlaxonApp: Sendable {
     public let broker: EmbeddedBroker?
 
     /// Builds everything and, when embedded, starts the broker. Nothing is consumed until `run`.
-    /// - Parameter signals: shut down gracefully on SIGTERM and SIGINT (the CLI); the demo
-    ///   drives shutdown itself.
-    public init(config: LoadedConfig, signals: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) throws {
+    /// - Parameters:
+    ///   - configPath: where `reload` reads the configuration again (SIGHUP, `POST /-/reload`).
+    ///   - signals: shut down gracefully on SIGTERM and SIGINT and reload on SIGHUP (the CLI);
+    ///     the demo drives shutdown itself.
+    public init(
+        config: LoadedConfig, configPath: String? = nil, signals: Bool = true,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+    ) throws {
         Telemetry.bootstrap()
         let k = config.service.kafka
         let broker: EmbeddedBroker?
@@ -51,12 +62,13 @@ public final class KlaxonApp: Sendable {
 
         var consumerProps = common
         consumerProps["group.id"] = k.groupID
-        consumerProps["fetch.message.max.bytes"] = consumerProps["fetch.message.max.bytes"] ?? "1048576"
         let consumer = try KafkaConsumer(properties: consumerProps, topics: k.topics.map(\.name), logger: logger)
 
         let database = try StateDatabase(path: config.service.statePath)
         let store = AlertStore(database: database)
         let outbox = Outbox(database: database)
+        let silences = SilenceStore(database: database)
+        let audit = AuditLog(database: database)
         let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment)
         let warnings = config.routing.warnings.map(\.description) + sinks.warnings
         for w in warnings { logger.warning("config: \(w)") }
@@ -67,20 +79,29 @@ public final class KlaxonApp: Sendable {
             policy: RetryPolicy(initial: r.initial, maximum: r.maximum, maxAttempts: r.maxAttempts), logger: logger)
         let processor = BatchProcessor(
             topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment)
-        let grouping = GroupingEngine(routing: config.routing, integrations: sinks.integrations, store: store, logger: logger)
+        let grouping = GroupingEngine(
+            routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, logger: logger)
         let ingest = IngestService(
             consumer: consumer, processor: processor, store: store,
             deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
             grouping: grouping, settings: k, ready: ready, logger: logger)
+        let reloader = ConfigReloader(
+            path: configPath, current: config, environment: environment, producer: producer, grouping: grouping,
+            dispatcher: dispatcher, audit: audit, logger: logger)
 
         // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
-        // ops server, then grouping flushes what is due, then delivery makes its last pass.
+        // HTTP server, then grouping flushes what is due, then delivery makes its last pass.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: DeliveryService(dispatcher: dispatcher)),
             .init(service: GroupingService(grouping: grouping, dispatcher: dispatcher, logger: logger)),
         ]
+        if signals { services.append(.init(service: ReloadOnSignal(reloader: reloader))) }
         if let listen = config.service.httpListen {
-            services.append(.init(service: try OpsServer.make(listen: listen, ready: ready, outbox: outbox, logger: logger)))
+            let api = ApiDependencies(
+                store: store, silences: silences, audit: audit, grouping: grouping,
+                token: try ApiToken(config: config.service, environment: environment),
+                reload: { actor in await reloader.reload(actor: actor) })
+            services.append(.init(service: try OpsServer.make(listen: listen, ready: ready, outbox: outbox, api: api, logger: logger)))
         }
         services.append(.init(service: ingest))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
@@ -90,13 +111,17 @@ public final class KlaxonApp: Sendable {
         self.config = config
         self.grouping = grouping
         self.ingest = ingest
-        self.broker = broker
+        self.dispatcher = dispatcher
+        self.reloader = reloader
         self.bootstrapServers = bootstrap
         self.store = store
         self.outbox = outbox
+        self.silences = silences
+        self.audit = audit
         self.warnings = warnings
         self.producer = producer
         self.logger = logger
+        self.broker = broker
     }
 
     /// Restores grouping from the state database, then runs until shutdown (a signal or
@@ -104,7 +129,14 @@ public final class KlaxonApp: Sendable {
     public func run() async throws {
         defer { producer.close(timeout: .seconds(5)) }
         try await grouping.restore(now: Date())
+        await reloader.markLoaded()
         try await group.run()
+    }
+
+    /// Starts a graceful shutdown: the in-flight batch finishes and commits, then delivery
+    /// makes a last pass.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
     }
 
     /// Kafka records consumed and handed to grouping since start.
@@ -112,10 +144,16 @@ public final class KlaxonApp: Sendable {
 
     /// True when every alert received so far has had its first notification queued.
     public var groupsFlushed: Bool { get async { await grouping.isIdle } }
+}
 
-    /// Starts a graceful shutdown: the in-flight batch finishes and commits, then delivery
-    /// makes a last pass.
-    public func shutdown() async {
-        await group.triggerGracefulShutdown()
+/// Reloads on SIGHUP until shutdown.
+struct ReloadOnSignal: Service {
+    let reloader: ConfigReloader
+
+    func run() async throws {
+        // The signal sequence never ends by itself; graceful shutdown ends the loop.
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            _ = await reloader.reload(actor: "SIGHUP")
+        }
     }
 }

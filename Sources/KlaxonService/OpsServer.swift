@@ -6,9 +6,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// `/metrics` (Prometheus text), `/healthz` (the process serves), `/readyz` (the consumer loop
-/// is running and the state database answers).
+/// is running and the state database answers), and the API (`ApiRoutes`).
 enum OpsServer {
-    static func make(listen: String, ready: ReadyFlag, outbox: Outbox, logger: Logger) throws -> some Service {
+    static func make(listen: String, ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, logger: Logger) throws -> some Service {
         let (host, port) = try parse(listen)
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
@@ -25,6 +25,7 @@ enum OpsServer {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+        ApiRoutes.add(to: router, api)
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"), logger: logger)
     }

@@ -23,6 +23,8 @@ public enum Telemetry {
         "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",
         "klaxon_alerts_suppressed_total": "Alert reports that notified nobody, by reason.",
         "klaxon_notifications_total": "Notification delivery attempts, by receiver, integration and outcome (delivered, retry, dead).",
+        "klaxon_config_last_reload_successful": "1 when the last configuration (re)load succeeded, 0 while a bad one is refused.",
+        "klaxon_config_last_reload_success_timestamp_seconds": "When the configuration was last loaded successfully (Unix seconds).",
     ]
 }
 
@@ -39,7 +41,10 @@ private struct DocumentedFactory: MetricsFactory {
         base.makeFloatingPointCounter(label: label, dimensions: dimensions)
     }
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+        guard !aggregate, let help = Telemetry.help[label] else {
+            return base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+        }
+        return registry.makeGauge(name: label, labels: dimensions, help: help)
     }
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         base.makeMeter(label: label, dimensions: dimensions)

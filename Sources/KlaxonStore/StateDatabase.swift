@@ -76,6 +76,24 @@ public final class StateDatabase: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v3: silences, audit log") { db in
+            try db.execute(sql: """
+                CREATE TABLE silence (
+                    id TEXT PRIMARY KEY,
+                    json BLOB NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    updated_at DOUBLE NOT NULL
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at DOUBLE NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

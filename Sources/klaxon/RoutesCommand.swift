@@ -63,18 +63,11 @@ struct RoutesCommand: AsyncParsableCommand {
     }
 }
 
-/// Fixed-width pass/fail table for route test results.
+/// Pass/fail table for route test results.
 enum RouteTestTable {
     static func render(_ results: [RouteTestRunner.Result]) -> String {
-        let rows = results.map { r in
-            [r.passed ? "PASS" : "FAIL", r.name, r.receivers.joined(separator: ","), r.failures.joined(separator: "; ")]
-        }
-        let header = ["RESULT", "CASE", "RECEIVERS", "FAILURES"]
-        let widths = (0..<header.count).map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+        TextTable.render(
+            ["RESULT", "CASE", "RECEIVERS", "FAILURES"],
+            results.map { r in [r.passed ? "PASS" : "FAIL", r.name, r.receivers.joined(separator: ","), r.failures.joined(separator: "; ")] })
     }
 }

@@ -15,7 +15,7 @@ struct RunCommand: AsyncParsableCommand {
         let loaded: LoadedConfig
         do { loaded = try LoadedConfig.load(path: config) } catch { fail("\(error)") }
         let app: KlaxonApp
-        do { app = try KlaxonApp(config: loaded, logger: logger) } catch { fail("\(error)") }
+        do { app = try KlaxonApp(config: loaded, configPath: config, logger: logger) } catch { fail("\(error)") }
         logger.info(
             "klaxon running",
             metadata: [

@@ -16,7 +16,10 @@ extension ServiceConfig {
             config.routes = try routes.stringList()
         }
         if let http = m["http"] {
-            config.httpListen = try http.mapping(allowed: ["listen"]).string("listen")
+            let h = try http.mapping(allowed: ["listen", "token_file", "token_env"])
+            config.httpListen = try h.string("listen")
+            config.apiTokenFile = try h.string("token_file")
+            config.apiTokenEnv = try h.string("token_env") ?? config.apiTokenEnv
         }
         config.environment = try m.string("environment")
         if let delivery = m["delivery"], let retry = try delivery.mapping(allowed: ["retry"])["retry"] {

@@ -8,6 +8,11 @@ public struct ServiceConfig: Sendable, Hashable {
     public var routes: [String]
     /// `host:port` for `/metrics`, `/healthz`, `/readyz`; nil (default) serves nothing.
     public var httpListen: String?
+    /// File holding the bearer token that state-changing API calls must present. Default nil.
+    public var apiTokenFile: String?
+    /// Environment variable holding that token when no file is set. Default `KLAXON_API_TOKEN`.
+    /// With neither, state-changing API calls are refused.
+    public var apiTokenEnv: String = "KLAXON_API_TOKEN"
     /// `environment` label for alerts that carry none (topic setting and header win). Default nil.
     public var environment: String?
     public var retry: RetrySettings

@@ -53,7 +53,7 @@ public enum Demo {
         env["KLAXON_WEBHOOK_URL"] = env["KLAXON_WEBHOOK_URL"] ?? recorder.url
 
         let config = try LoadedConfig.load(path: options.configPath, environment: env)
-        let app = try KlaxonApp(config: config, environment: env, logger: logger)
+        let app = try KlaxonApp(config: config, configPath: options.configPath, environment: env, logger: logger)
         let running = Task { try await app.run() }
 
         let published = try await publish(plan(config.service, samples: options.samplesDir), to: app.bootstrapServers, logger: logger)

@@ -47,10 +47,13 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion with stdin from `input`; returns (status, stdout, stderr).
-    static func run(_ executable: String, _ arguments: [String], input: Data? = nil, in dir: URL) throws -> (Int32, String, String) {
+    static func run(
+        _ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], in dir: URL
+    ) throws -> (Int32, String, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         p.currentDirectoryURL = dir
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out

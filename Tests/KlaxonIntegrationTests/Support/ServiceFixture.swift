@@ -28,10 +28,11 @@ final class ServiceFixture: @unchecked Sendable {
     var alertsFile: URL { dir.appendingPathComponent("alerts.jsonl") }
     var configFile: URL { dir.appendingPathComponent("klaxon.yml") }
     var statePath: String { dir.appendingPathComponent("klaxon.db").path }
+    var routesFile: URL { dir.appendingPathComponent("routes.yml") }
 
     /// Writes klaxon.yml and routes.yml: everything to the file sink, critical/high also to
     /// the recorder's webhook.
-    func writeConfig(maxMessageBytes: Int = 16 << 20, httpListen: String? = nil) throws {
+    func writeConfig(maxMessageBytes: Int = 16 << 20, httpListen: String? = nil, routesExtra: String = "") throws {
         try """
             kafka:
               brokers: \(broker.bootstrapServers)
@@ -74,7 +75,8 @@ final class ServiceFixture: @unchecked Sendable {
               - name: pager
                 webhook_configs:
                   - url: \(recorder.url)
-            """.write(to: dir.appendingPathComponent("routes.yml"), atomically: true, encoding: .utf8)
+            \(routesExtra)
+            """.write(to: routesFile, atomically: true, encoding: .utf8)
     }
 
     func startService(environment: [String: String] = [:]) throws -> ChildProcess {
@@ -101,6 +103,11 @@ final class ServiceFixture: @unchecked Sendable {
     }
 
     func store() throws -> AlertStore { AlertStore(database: try StateDatabase(path: statePath)) }
+
+    /// Runs a `klaxon` command to completion with extra environment.
+    func klaxon(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
+        try ChildProcess.run(Tools.klaxon, args, environment: environment, in: dir)
+    }
 
     func producer() throws -> KafkaProducer {
         try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)

@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import KlaxonCore
+import KlaxonStore
+import Logging
+
+/// What the HTTP API works on.
+struct ApiDependencies: Sendable {
+    let store: AlertStore
+    let silences: SilenceStore
+    let audit: AuditLog
+    let grouping: GroupingEngine
+    let token: ApiToken
+    /// Reloads the configuration; the result says whether the new one was taken.
+    let reload: @Sendable (_ actor: String) async -> ReloadOutcome
+}
+
+/// `/api/v1/silences`, `/api/v1/alerts`, `/-/reload`. Reads are open; every call that changes
+/// state needs `Authorization: Bearer <token>`.
+enum ApiRoutes {
+    static func add(to router: Router<BasicRequestContext>, _ deps: ApiDependencies) {
+        router.get("/api/v1/silences") { _, _ -> Response in
+            try handle {
+                let now = Date()
+                return try json(.ok, try deps.silences.all().map { SilenceView(silence: $0, state: $0.state(at: now)) })
+            }
+        }
+        router.get("/api/v1/silences/:id") { _, context -> Response in
+            try handle {
+                let id = try context.parameters.require("id")
+                guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "no silence \(id)") }
+                return try json(.ok, SilenceView(silence: s, state: s.state(at: Date())))
+            }
+        }
+        router.post("/api/v1/silences") { request, _ -> Response in
+            try await handleAsync {
+                try authorize(request, deps.token)
+                let body = try await request.body.collect(upTo: 1 << 20)
+                let parsed: SilenceRequest
+                do { parsed = try ApiJSON.decoder.decode(SilenceRequest.self, from: Data(buffer: body)) } catch {
+                    throw ApiFailure(.badRequest, "invalid silence: \(describe(error))")
+                }
+                let now = Date()
+                let silence = try parsed.silence(id: UUID().uuidString.lowercased(), now: now)
+                try deps.silences.save(silence, at: now)
+                await deps.grouping.setSilences(try deps.silences.all())
+                try deps.audit.record(
+                    actor: silence.createdBy, action: "silence.create", subject: silence.id,
+                    detail: "\(silence.matchers.map(\.description).joined(separator: ", ")): \(silence.comment)", at: now)
+                return try json(.ok, ["silenceID": silence.id])
+            }
+        }
+        router.delete("/api/v1/silences/:id") { request, context -> Response in
+            try await handleAsync {
+                try authorize(request, deps.token)
+                let id = try context.parameters.require("id")
+                let now = Date()
+                guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "no silence \(id)") }
+                guard s.state(at: now) != .expired else { throw ApiFailure(.conflict, "silence \(id) is already expired") }
+                try deps.silences.save(s.expired(at: now), at: now)
+                await deps.grouping.setSilences(try deps.silences.all())
+                try deps.audit.record(actor: actor(request), action: "silence.expire", subject: id, at: now)
+                return Response(status: .ok)
+            }
+        }
+        router.get("/api/v1/alerts") { request, _ -> Response in
+            try handle {
+                let status = request.uri.queryParameters["status"].map(String.init)
+                let states = try deps.store.states().filter { status == nil || $0.status.rawValue == status }
+                return try json(.ok, states.map(AlertView.init))
+            }
+        }
+        router.post("/-/reload") { request, _ -> Response in
+            try await handleAsync {
+                try authorize(request, deps.token)
+                let outcome = await deps.reload(actor(request))
+                return try json(outcome.ok ? .ok : .internalServerError, outcome)
+            }
+        }
+    }
+
+    static func authorize(_ request: Request, _ token: ApiToken) throws(ApiFailure) {
+        guard token.isConfigured else {
+            throw ApiFailure(.forbidden, "state-changing API calls are disabled: no API token is configured (http.token_file or $KLAXON_API_TOKEN)")
+        }
+        guard token.accepts(authorization: request.headers[.authorization]) else {
+            throw ApiFailure(.unauthorized, "a valid bearer token is required")
+        }
+    }
+
+    static func actor(_ request: Request) -> String {
+        request.headers.first { $0.name.canonicalName == "x-klaxon-actor" }?.value ?? "api"
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try ApiJSON.encoder.encode(value))))
+    }
+
+    static func handle(_ body: () throws -> Response) throws -> Response {
+        do { return try body() } catch let failure as ApiFailure { return try errorResponse(failure) }
+    }
+
+    static func handleAsync(_ body: () async throws -> Response) async throws -> Response {
+        do { return try await body() } catch let failure as ApiFailure { return try errorResponse(failure) }
+    }
+
+    static func errorResponse(_ failure: ApiFailure) throws -> Response {
+        var response = try json(HTTPResponse.Status(code: failure.kind.rawValue), ["error": failure.message])
+        if failure.kind == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let ctx):
+            return "missing \((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx), DecodingError.dataCorrupted(let ctx):
+            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? ctx.debugDescription : "\(path): \(ctx.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// An alert's state as the API shows it.
+struct AlertView: Encodable {
+    let fingerprint: String
+    let status: String
+    let labels: [String: String]
+    let annotations: [String: String]
+    let severity: Severity
+    let firstSeenAt: Date
+    let lastSeenAt: Date
+    let occurrences: Int
+    let regressions: Int
+    let resolvedAt: Date?
+
+    init(_ s: AlertState) {
+        fingerprint = s.alert.fingerprint.description
+        status = s.status.rawValue
+        labels = s.alert.labels
+        annotations = s.alert.annotations
+        severity = s.alert.severity
+        firstSeenAt = s.firstSeenAt
+        lastSeenAt = s.lastSeenAt
+        occurrences = s.occurrences
+        regressions = s.regressions
+        resolvedAt = s.resolvedAt
+    }
+}
+
+/// The answer to a reload.
+struct ReloadOutcome: Encodable, Sendable {
+    let ok: Bool
+    let message: String
+}

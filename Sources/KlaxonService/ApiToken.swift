@@ -1,0 +1,33 @@
+import Foundation
+import KlaxonCore
+
+/// The bearer token state-changing API calls must present. Read once from a file or an
+/// environment variable; never logged. With no token configured those calls are refused.
+struct ApiToken: Sendable {
+    private let value: [UInt8]?
+
+    init(config: ServiceConfig, environment: [String: String]) throws {
+        if let file = config.apiTokenFile {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ConfigFailure("http.token_file: cannot read \(file)") }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw ConfigFailure("http.token_file: \(file) is empty") }
+            value = Array(token.utf8)
+        } else if let token = environment[config.apiTokenEnv], !token.isEmpty {
+            value = Array(token.utf8)
+        } else {
+            value = nil
+        }
+    }
+
+    var isConfigured: Bool { value != nil }
+
+    /// Checks an `Authorization: Bearer …` header in constant time.
+    func accepts(authorization: String?) -> Bool {
+        guard let value, let header = authorization, header.hasPrefix("Bearer ") else { return false }
+        let given = Array(header.dropFirst("Bearer ".count).utf8)
+        guard given.count == value.count else { return false }
+        var diff: UInt8 = 0
+        for (a, b) in zip(given, value) { diff |= a ^ b }
+        return diff == 0
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import KlaxonCore
+import KlaxonDelivery
+import KlaxonKafka
+import KlaxonStore
+import Logging
+import Metrics
+
+/// Reads the configuration again and, when it is valid, switches routing and sinks to it
+/// without a restart. A bad config is refused, the old one keeps running, and
+/// `klaxon_config_last_reload_successful` is 0 until a good one loads. Kafka and state settings
+/// need a restart; a reload that changes them says so and applies the rest.
+actor ConfigReloader {
+    private let path: String?
+    private var current: LoadedConfig
+    private let environment: [String: String]
+    private let producer: KafkaProducer
+    private let grouping: GroupingEngine
+    private let dispatcher: OutboxDispatcher
+    private let audit: AuditLog
+    private let logger: Logger
+
+    init(
+        path: String?, current: LoadedConfig, environment: [String: String], producer: KafkaProducer,
+        grouping: GroupingEngine, dispatcher: OutboxDispatcher, audit: AuditLog, logger: Logger
+    ) {
+        self.path = path
+        self.current = current
+        self.environment = environment
+        self.producer = producer
+        self.grouping = grouping
+        self.dispatcher = dispatcher
+        self.audit = audit
+        self.logger = logger
+    }
+
+    /// Records the start-up load as a successful one.
+    func markLoaded() {
+        Gauge(label: "klaxon_config_last_reload_successful").record(1)
+        Gauge(label: "klaxon_config_last_reload_success_timestamp_seconds").record(Date().timeIntervalSince1970)
+    }
+
+    func reload(actor: String) async -> ReloadOutcome {
+        let now = Date()
+        guard let path else { return ReloadOutcome(ok: false, message: "this instance was not started from a config file") }
+        do {
+            let next = try LoadedConfig.load(path: path, environment: environment)
+            let sinks = try SinkFactory.build(next.routing, producer: producer, environment: environment)
+            try await grouping.reload(routing: next.routing, integrations: sinks.integrations, now: now)
+            dispatcher.setSinks(sinks.sinks)
+            var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
+            if next.service != current.service {
+                message += "; kafka, state and http settings take effect at the next restart"
+            }
+            current = next
+            Gauge(label: "klaxon_config_last_reload_successful").record(1)
+            Gauge(label: "klaxon_config_last_reload_success_timestamp_seconds").record(now.timeIntervalSince1970)
+            logger.notice("configuration reloaded", metadata: ["by": "\(actor)", "detail": "\(message)"])
+            try? audit.record(actor: actor, action: "config.reload", subject: path, detail: message, at: now)
+            return ReloadOutcome(ok: true, message: message)
+        } catch {
+            Gauge(label: "klaxon_config_last_reload_successful").record(0)
+            logger.error("configuration reload refused; the previous configuration keeps running", metadata: ["error": "\(error)"])
+            try? audit.record(actor: actor, action: "config.reload.failed", subject: path, detail: "\(error)", at: now)
+            return ReloadOutcome(ok: false, message: "\(error)")
+        }
+    }
+}

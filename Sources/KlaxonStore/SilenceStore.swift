@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import KlaxonCore
+
+/// Silences, kept as their JSON form (Alertmanager API v2 shape plus `endsOnResolve`), so they
+/// survive restarts. Expiring one keeps it, with `expiredAt` set, for the audit trail.
+public final class SilenceStore: Sendable {
+    private let database: StateDatabase
+    private var pool: DatabasePool { database.pool }
+
+    public init(database: StateDatabase) { self.database = database }
+
+    /// Inserts or replaces a silence by id.
+    public func save(_ silence: Silence, at now: Date) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO silence (id, json, created_at, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at
+                    """,
+                arguments: [silence.id, try Self.encoder.encode(silence), now.timeIntervalSince1970, now.timeIntervalSince1970])
+        }
+    }
+
+    public func all() throws -> [Silence] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT json FROM silence ORDER BY created_at, id").map {
+                try Self.decoder.decode(Silence.self, from: $0["json"] as Data)
+            }
+        }
+    }
+
+    public func get(_ id: String) throws -> Silence? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT json FROM silence WHERE id = ?", arguments: [id]).map {
+                try Self.decoder.decode(Silence.self, from: $0["json"] as Data)
+            }
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .millisecondsSince1970
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .millisecondsSince1970
+        return d
+    }()
+}
