@@ -22,9 +22,12 @@ test: deps
 build: deps
 	$(SWIFT) build
 
+# Benchmarks measure (release build, one core each); they never assert timings.
 bench: deps
 	$(SWIFT) build -c release --product DecodeBench
+	$(SWIFT) build -c release --product RoutingBench
 	.build/release/DecodeBench
+	.build/release/RoutingBench
 
 # Installs only what is missing: no network use when everything is there.
 deps:

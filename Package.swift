@@ -93,6 +93,11 @@ let package = Package(
             dependencies: ["KlaxonCore"],
             path: "Benchmarks/DecodeBench"
         ),
+        .executableTarget(
+            name: "RoutingBench",
+            dependencies: ["KlaxonCore"],
+            path: "Benchmarks/RoutingBench"
+        ),
         .testTarget(
             name: "KlaxonCoreTests",
             dependencies: ["KlaxonCore"]
