@@ -9,8 +9,15 @@ public struct BatchProcessor: Sendable {
     public var topics: [String: TopicSettings]
     public var maxMessageBytes: Int
     public var defaultEnvironment: String?
+    public var severityOverrides: SeverityOverrides
+    public var identityOverrides: IdentityOverrides
 
-    public init(topics: [TopicSettings], maxMessageBytes: Int, defaultEnvironment: String?) {
+    public init(
+        topics: [TopicSettings], maxMessageBytes: Int, defaultEnvironment: String?,
+        severityOverrides: SeverityOverrides = SeverityOverrides(), identityOverrides: IdentityOverrides = IdentityOverrides()
+    ) {
+        self.severityOverrides = severityOverrides
+        self.identityOverrides = identityOverrides
         self.topics = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.maxMessageBytes = maxMessageBytes
         self.defaultEnvironment = defaultEnvironment
@@ -58,7 +65,8 @@ public struct BatchProcessor: Sendable {
             receivedAt: now, environment: record.header("klaxon-environment") ?? topic?.environment ?? defaultEnvironment,
             extraLabels: topic?.labels ?? [:])
         do throws(DecodeError) {
-            return .success(try Decoders.decode(record.value, format: topic?.format ?? .auto, context: context))
+            let report = try Decoders.decode(record.value, format: topic?.format ?? .auto, context: context)
+            return .success(identityOverrides.apply(to: severityOverrides.apply(to: report)))
         } catch {
             return .failure(DeadLetter(record: record, kind: .decode, reason: error.description))
         }

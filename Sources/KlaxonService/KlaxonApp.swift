@@ -78,7 +78,8 @@ public final class KlaxonApp: Sendable {
             outbox: outbox, sinks: sinks.sinks,
             policy: RetryPolicy(initial: r.initial, maximum: r.maximum, maxAttempts: r.maxAttempts), logger: logger)
         let processor = BatchProcessor(
-            topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment)
+            topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
+            severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, logger: logger)
         let ingest = IngestService(

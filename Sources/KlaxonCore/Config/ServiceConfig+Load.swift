@@ -6,7 +6,9 @@ extension ServiceConfig {
         guard let root = try decoder.root(yaml: yaml), !root.isNull else {
             throw ConfigError(code: .missingKey, file: file, line: 0, column: 0, keyPath: "kafka", reason: "empty configuration")
         }
-        let m = try root.mapping(allowed: ["kafka", "state", "routes", "http", "environment", "delivery"])
+        let m = try root.mapping(allowed: [
+            "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides",
+        ])
         var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
         if let state = m["state"] {
             let s = try state.mapping(allowed: ["path"])
@@ -27,6 +29,28 @@ extension ServiceConfig {
             config.retry = RetrySettings(
                 initial: try r.duration("initial") ?? .seconds(1), maximum: try r.duration("maximum") ?? .seconds(300),
                 maxAttempts: try r.int("max_attempts") ?? 12)
+        }
+        for item in try m["severity_overrides"]?.sequence() ?? [] {
+            let r = try item.mapping(allowed: ["match", "severity", "reason"])
+            let match = try r.stringMap("match")
+            if match.isEmpty { throw item.error(.missingKey, "match: at least one label is required") }
+            let sevNode = try r.required("severity")
+            let name = try sevNode.string()
+            let severity: Severity
+            if let level = Severity.Level(name: name) {
+                severity = Severity(level: level)
+            } else if let score = Int(name), (0...100).contains(score) {
+                severity = Severity(score: score)
+            } else {
+                throw sevNode.error(.invalidValue, "expected a level (info, low, medium, high, critical) or a score 0-100, got \"\(name)\"")
+            }
+            config.severityOverrides.rules.append(.init(match: match, severity: severity, reason: try r.string("reason")))
+        }
+        for item in try m["identity_overrides"]?.sequence() ?? [] {
+            let r = try item.mapping(allowed: ["match", "identity"])
+            let identity = try r.required("identity").stringList()
+            if identity.isEmpty { throw item.error(.missingKey, "identity: at least one label is required") }
+            config.identityOverrides.rules.append(.init(match: try r.stringMap("match"), identity: identity))
         }
         return config
     }

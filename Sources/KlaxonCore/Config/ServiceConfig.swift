@@ -16,6 +16,10 @@ public struct ServiceConfig: Sendable, Hashable {
     /// `environment` label for alerts that carry none (topic setting and header win). Default nil.
     public var environment: String?
     public var retry: RetrySettings
+    /// Site-specific severities, applied after decoding (`severity_overrides:`).
+    public var severityOverrides = SeverityOverrides()
+    /// Site-specific fingerprint identities, applied after decoding (`identity_overrides:`).
+    public var identityOverrides = IdentityOverrides()
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],

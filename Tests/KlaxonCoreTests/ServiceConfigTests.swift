@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import KlaxonCore
+
+@Suite struct ServiceConfigTests {
+    let minimal = "kafka:\n  brokers: k:9092\n  topics:\n    - name: scans\n"
+
+    @Test func defaultsApplyWhenKeysAreOmitted() throws {
+        let c = try ServiceConfig.load(yaml: minimal, file: "k.yml")
+        #expect(c.kafka.groupID == "klaxon")
+        #expect(c.kafka.deadLetterTopic == "klaxon.deadletter")
+        #expect(c.kafka.maxMessageBytes == 16 << 20)
+        #expect(c.kafka.topics == [TopicSettings(name: "scans", format: .auto)])
+        #expect(c.statePath == ".klaxon/klaxon.db" && c.routes == ["routes"] && c.httpListen == nil)
+        #expect(c.apiTokenEnv == "KLAXON_API_TOKEN")
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let c = try ServiceConfig.load(yaml: """
+            kafka:
+              embedded: true
+              group_id: g
+              topics:
+                - {name: rt, format: falco, environment: prod, labels: {team: sec}}
+              dead_letter_topic: dlq
+              max_message_bytes: 1024
+              batch: {max_records: 10, max_wait: 1s}
+              properties: {security.protocol: SASL_SSL}
+            state: {path: /var/lib/k.db}
+            routes: [a.yml, b]
+            http: {listen: ":9095", token_file: /run/secrets/t}
+            environment: staging
+            delivery: {retry: {initial: 2s, maximum: 1m, max_attempts: 3}}
+            severity_overrides:
+              - match: {source: falco, rule: Terminal shell in container}
+                severity: high
+                reason: never expected in prod
+              - match: {cve: CVE-2024-0001}
+                severity: "42"
+            identity_overrides:
+              - match: {source: falco}
+                identity: [rule, host]
+            """, file: "k.yml")
+        #expect(c.kafka.embedded && c.kafka.groupID == "g" && c.kafka.deadLetterTopic == "dlq" && c.kafka.maxMessageBytes == 1024)
+        #expect(c.kafka.topics == [TopicSettings(name: "rt", format: .falco, environment: "prod", labels: ["team": "sec"])])
+        #expect(c.kafka.batchMaxRecords == 10 && c.kafka.batchMaxWait == .seconds(1))
+        #expect(c.kafka.properties == ["security.protocol": "SASL_SSL"])
+        #expect(c.statePath == "/var/lib/k.db" && c.routes == ["a.yml", "b"])
+        #expect(c.httpListen == ":9095" && c.apiTokenFile == "/run/secrets/t" && c.environment == "staging")
+        #expect(c.retry == RetrySettings(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 3))
+        #expect(c.severityOverrides.rules.map(\.severity) == [.high, Severity(score: 42)])
+        #expect(c.severityOverrides.rules.first?.reason == "never expected in prod")
+        #expect(c.identityOverrides.rules.first?.identity == ["rule", "host"])
+    }
+
+    @Test(arguments: [
+        ("kafka:\n  topics:\n    - name: t\n", "k.yml:2:3: kafka: brokers is required unless embedded: true"),
+        ("kafka:\n  embedded: true\n  topics: []\n", "k.yml:2:3: kafka: topics: at least one topic is required"),
+        ("kafka:\n  embedded: true\n  topics:\n    - name: t\n      format: nmap\n", "format \"nmap\""),
+        ("kafka:\n  embedded: true\n  topic:\n    - name: t\n", "k.yml:3:3: kafka.topic: unknown field \"topic\""),
+        ("kafka:\n  embedded: true\n  topics: [{name: t}]\nseverity_overrides:\n  - match: {cve: X}\n    severity: loud\n",
+         "k.yml:6:15: severity_overrides[0].severity: expected a level"),
+    ])
+    func errorsNameFileLineAndKey(yaml: String, expected: String) {
+        do {
+            _ = try ServiceConfig.load(yaml: yaml, file: "k.yml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.description.contains(expected), "got: \(error.description)")
+        }
+    }
+
+    @Test func environmentReferencesExpandOrFailWithTheLine() throws {
+        let env = ["BROKERS": "kafka:9092", "EMPTY": ""]
+        #expect(try EnvironmentExpansion.expand("a: ${BROKERS}\nb: ${MISSING:-x}\nc: $$HOME\nd: ${EMPTY:-d}", file: "f", environment: env)
+            == "a: kafka:9092\nb: x\nc: $HOME\nd: d")
+        do {
+            _ = try EnvironmentExpansion.expand("a: 1\nb: ${SECRET}\n", file: "f.yml", environment: env)
+            Issue.record("an unset variable was accepted")
+        } catch {
+            #expect(error.description == "f.yml:2:0: environment variable SECRET is not set (use ${SECRET:-default} for a default)")
+        }
+    }
+}
