@@ -94,6 +94,11 @@ let package = Package(
             path: "Benchmarks/DecodeBench"
         ),
         .executableTarget(
+            name: "DedupBench",
+            dependencies: ["KlaxonCore", "KlaxonStore"],
+            path: "Benchmarks/DedupBench"
+        ),
+        .executableTarget(
             name: "RoutingBench",
             dependencies: ["KlaxonCore"],
             path: "Benchmarks/RoutingBench"

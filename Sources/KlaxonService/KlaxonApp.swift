@@ -65,7 +65,7 @@ public final class KlaxonApp: Sendable {
         let consumer = try KafkaConsumer(properties: consumerProps, topics: k.topics.map(\.name), logger: logger)
 
         let database = try StateDatabase(path: config.service.statePath)
-        let store = AlertStore(database: database)
+        let store = try AlertStore(database: database)
         let outbox = Outbox(database: database)
         let silences = SilenceStore(database: database)
         let audit = AuditLog(database: database)

@@ -1,14 +1,37 @@
 import Foundation
 import GRDB
 import KlaxonCore
+import Synchronization
 
 /// Alert state by fingerprint, with the outbox and the ingest ledger in the same database so
-/// one transaction covers all of a batch's effects.
+/// one transaction covers all of a batch's effects. Dedup decisions read an in-memory index
+/// (`HotEntry` per fingerprint, loaded at start); a duplicate costs one small UPDATE.
+/// One writer at a time (the ingest loop) is assumed for `apply`.
 public final class AlertStore: Sendable {
     public let database: StateDatabase
     private var pool: DatabasePool { database.pool }
+    private let hot: Mutex<[Fingerprint: HotEntry]>
 
-    public init(database: StateDatabase) { self.database = database }
+    /// Opens the store and loads the index of every alert's state.
+    public init(database: StateDatabase) throws {
+        self.database = database
+        let index = try database.pool.read { db in
+            var index: [Fingerprint: HotEntry] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT fingerprint, status, first_seen_at, last_seen_at, occurrences, regressions, resolved_at, sources FROM alert")
+            while let row = try rows.next() {
+                guard let fp = Fingerprint(hex: row[0]) else { continue }
+                index[fp] = HotEntry(
+                    status: AlertState.Status(rawValue: row[1]) ?? .firing, firstSeenAt: row[2], lastSeenAt: row[3],
+                    occurrences: row[4], regressions: row[5], resolvedAt: row[6], sources: SourceSet(list: row[7]))
+            }
+            return index
+        }
+        hot = Mutex(index)
+    }
+
+    /// Number of fingerprints in state.
+    public var count: Int { hot.withLock { $0.count } }
 
     /// Applies a batch in one transaction: ledger rows, alert state (via `AlertLifecycle`), and
     /// resolutions by complete scans. Notifications are not queued here: grouping decides them
@@ -16,7 +39,7 @@ public final class AlertStore: Sendable {
     /// crash) only counts the reports again.
     @discardableResult
     public func apply(_ batch: BatchWrite) throws -> BatchResult {
-        try pool.write { db in
+        let (result, updated) = try pool.write { db -> (BatchResult, [Fingerprint: HotEntry]) in
             for c in batch.consumed {
                 try db.execute(
                     sql: """
@@ -29,12 +52,23 @@ public final class AlertStore: Sendable {
             }
             var transitions: [AlertTransition] = []
             var changes: [Fingerprint: AlertState] = [:]
+            // Decisions read the index as of the batch start plus this batch's own updates;
+            // the index itself changes only after the transaction commits.
+            var updated: [Fingerprint: HotEntry] = [:]
             for report in batch.reports {
-                let existing = try Self.state(db, report.alert.fingerprint)
-                let (state, transition) = AlertLifecycle.report(report.alert, existing: existing, now: report.receivedAt)
-                try Self.save(db, state, owner: report.owner)
+                let fp = report.alert.fingerprint
+                let entry = updated[fp] ?? hot.withLock { $0[fp] }
+                let (state, transition) = AlertLifecycle.report(report.alert, existing: entry?.state(alert: report.alert), now: report.receivedAt)
+                var sources = entry?.sources ?? SourceSet()
+                sources.bits |= SourceSet(report.alert.labels["source"]).bits
+                if transition == .duplicate, let entry {
+                    try Self.touch(db, fp, state, sources: sources, sourcesChanged: sources != entry.sources)
+                } else {
+                    try Self.save(db, state, owner: report.owner, sources: sources)
+                }
+                updated[fp] = HotEntry(state, sources: sources)
                 transitions.append(transition)
-                if transition.notifies { changes[state.alert.fingerprint] = state }
+                if transition.notifies { changes[fp] = state }
             }
             for scan in batch.scans where !scan.scopes.isEmpty {
                 let marks = databaseQuestionMarks(count: scan.scopes.count)
@@ -46,12 +80,23 @@ public final class AlertStore: Sendable {
                     guard !scan.present.contains(state.alert.fingerprint),
                         let resolved = AlertLifecycle.resolve(state, at: scan.at)
                     else { continue }
-                    try Self.save(db, resolved, owner: row["owner"])
+                    let sources = SourceSet(list: row["sources"])
+                    try Self.save(db, resolved, owner: row["owner"], sources: sources)
                     changes[resolved.alert.fingerprint] = resolved
+                    updated[resolved.alert.fingerprint] = HotEntry(resolved, sources: sources)
                 }
             }
-            return BatchResult(transitions: transitions, changes: Array(changes.values))
+            return (BatchResult(transitions: transitions, changes: Array(changes.values)), updated)
         }
+        hot.withLock { index in
+            for (fp, entry) in updated { index[fp] = entry }
+        }
+        return result
+    }
+
+    /// The sources that reported an alert (e.g. `inspector2,trivy`).
+    public func sources(of fingerprint: Fingerprint) -> [String] {
+        hot.withLock { $0[fingerprint]?.sources.list.split(separator: ",").map(String.init) ?? [] }
     }
 
     /// Queues a flush's notifications and records what was notified, in one transaction.
@@ -168,24 +213,36 @@ public final class AlertStore: Sendable {
             resolvedAt: (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
-    private static func save(_ db: Database, _ s: AlertState, owner: String) throws {
-        try db.execute(
+    /// A duplicate report: only the counters (and the source list when it grew) change.
+    private static func touch(_ db: Database, _ fp: Fingerprint, _ s: AlertState, sources: SourceSet, sourcesChanged: Bool) throws {
+        if sourcesChanged {
+            try db.cachedStatement(sql: "UPDATE alert SET last_seen_at = ?, occurrences = ?, sources = ? WHERE fingerprint = ?")
+                .execute(arguments: [s.lastSeenAt.timeIntervalSince1970, s.occurrences, sources.list, fp.description])
+        } else {
+            try db.cachedStatement(sql: "UPDATE alert SET last_seen_at = ?, occurrences = ? WHERE fingerprint = ?")
+                .execute(arguments: [s.lastSeenAt.timeIntervalSince1970, s.occurrences, fp.description])
+        }
+    }
+
+    private static func save(_ db: Database, _ s: AlertState, owner: String, sources: SourceSet) throws {
+        try db.cachedStatement(
             sql: """
                 INSERT INTO alert (fingerprint, owner, status, alertname, source, severity_id, alert_json,
-                                   first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope, sources)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(fingerprint) DO UPDATE SET
                     owner = excluded.owner, status = excluded.status, alertname = excluded.alertname,
                     source = excluded.source, severity_id = excluded.severity_id, alert_json = excluded.alert_json,
                     first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
                     occurrences = excluded.occurrences, regressions = excluded.regressions,
-                    resolved_at = excluded.resolved_at, scope = excluded.scope
-                """,
+                    resolved_at = excluded.resolved_at, scope = excluded.scope, sources = excluded.sources
+                """
+        ).execute(
             arguments: [
                 s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.labels["source"] ?? "",
                 s.alert.severity.id, try encoder.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
-                s.alert.scope,
+                s.alert.scope, sources.list,
             ])
     }
 }

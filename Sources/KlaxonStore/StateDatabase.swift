@@ -14,6 +14,7 @@ public final class StateDatabase: Sendable {
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")  // durable at commit in WAL mode
+            try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB: keeps hot B-tree pages in memory
         }
         pool = try DatabasePool(path: path, configuration: config)
         self.path = path
@@ -93,6 +94,9 @@ public final class StateDatabase: Sendable {
                     detail TEXT NOT NULL
                 );
                 """)
+        }
+        m.registerMigration("v4: sources per alert") { db in
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN sources TEXT NOT NULL DEFAULT ''")
         }
         return m
     }

@@ -15,7 +15,7 @@ import Testing
     func queued(integrations: [String] = ["webhook[0]"], alerts: Int = 1) throws -> (AlertStore, Outbox, URL) {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-outbox-\(UUID().uuidString.prefix(8))")
         let db = try StateDatabase(path: dir.appendingPathComponent("state.db").path)
-        let store = AlertStore(database: db)
+        let store = try AlertStore(database: db)
         let items = (0..<alerts).flatMap { i in
             let n = notification(i)
             return integrations.map { QueuedNotification(notification: n, integration: $0, key: "\(n.idempotencyKey)/\($0)") }

@@ -102,7 +102,7 @@ final class ServiceFixture: @unchecked Sendable {
         }
     }
 
-    func store() throws -> AlertStore { AlertStore(database: try StateDatabase(path: statePath)) }
+    func store() throws -> AlertStore { try AlertStore(database: try StateDatabase(path: statePath)) }
 
     /// Runs a `klaxon` command to completion with extra environment.
     func klaxon(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {

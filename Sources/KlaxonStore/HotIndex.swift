@@ -1,0 +1,77 @@
+import Foundation
+import KlaxonCore
+
+/// The part of every alert's state that dedup decisions need, kept in memory (about 60 bytes
+/// per fingerprint) and mirrored to SQLite, so a decision never reads the database.
+struct HotEntry: Sendable {
+    var status: AlertState.Status
+    var firstSeenAt: Double
+    var lastSeenAt: Double
+    var occurrences: Int
+    var regressions: Int
+    var resolvedAt: Double?
+    var sources: SourceSet
+
+    init(
+        status: AlertState.Status, firstSeenAt: Double, lastSeenAt: Double, occurrences: Int, regressions: Int,
+        resolvedAt: Double?, sources: SourceSet
+    ) {
+        self.status = status
+        self.firstSeenAt = firstSeenAt
+        self.lastSeenAt = lastSeenAt
+        self.occurrences = occurrences
+        self.regressions = regressions
+        self.resolvedAt = resolvedAt
+        self.sources = sources
+    }
+
+    init(_ s: AlertState, sources: SourceSet) {
+        status = s.status
+        firstSeenAt = s.firstSeenAt.timeIntervalSince1970
+        lastSeenAt = s.lastSeenAt.timeIntervalSince1970
+        occurrences = s.occurrences
+        regressions = s.regressions
+        resolvedAt = s.resolvedAt?.timeIntervalSince1970
+        self.sources = sources
+    }
+
+    /// The state this entry describes, with `alert` as its content.
+    func state(alert: Alert) -> AlertState {
+        AlertState(
+            alert: alert, status: status, firstSeenAt: Date(timeIntervalSince1970: firstSeenAt),
+            lastSeenAt: Date(timeIntervalSince1970: lastSeenAt), occurrences: occurrences, regressions: regressions,
+            resolvedAt: resolvedAt.map(Date.init(timeIntervalSince1970:)))
+    }
+}
+
+/// The set of sources that reported one alert (Trivy and Inspector2 finding the same CVE on
+/// the same image are one alert with two sources), as bits over a fixed list of names.
+struct SourceSet: Sendable, Hashable {
+    var bits: UInt32
+
+    static let names = [
+        "trivy", "sarif", "falco", "guardduty", "inspector2", "ecr", "securityhub", "alertmanager", "generic", "klaxon",
+    ]
+    /// Sources not in `names` share this bit.
+    static let otherBit = 31
+
+    init(bits: UInt32 = 0) { self.bits = bits }
+
+    init(_ source: String?) {
+        guard let source else { self.init(); return }
+        let index = Self.names.firstIndex(of: source) ?? Self.otherBit
+        self.init(bits: 1 << UInt32(index))
+    }
+
+    /// Parses the stored comma-separated list.
+    init(list: String?) {
+        self.init()
+        for name in (list ?? "").split(separator: ",") { bits |= SourceSet(String(name)).bits }
+    }
+
+    var list: String {
+        var out = Self.names.enumerated().filter { bits & (1 << UInt32($0.offset)) != 0 }.map(\.element)
+        if bits & (1 << UInt32(Self.otherBit)) != 0 { out.append("other") }
+        return out.joined(separator: ",")
+    }
+}
