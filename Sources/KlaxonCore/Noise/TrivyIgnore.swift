@@ -11,8 +11,8 @@ import Foundation
 /// line becomes a rule with an `id` condition.
 ///
 /// Klaxon additionally keeps the *why*: a `# comment` after the id on the same line is the
-/// reason; otherwise the comment lines directly above (a block that ends at the next empty
-/// line, so one header comment covers the ids listed under it); otherwise a reason saying where
+/// reason; otherwise the comment block above it (consecutive comment lines; it covers the ids
+/// listed under it until an empty line or the next comment), otherwise a reason saying where
 /// the id came from.
 public enum TrivyIgnore {
     /// A line that was skipped, with why.
@@ -39,16 +39,19 @@ public enum TrivyIgnore {
         var rules: [IgnoreRule] = []
         var warnings: [Warning] = []
         var block: [String] = []
+        var afterID = false
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         for (i, raw) in lines.enumerated() {
             let lineNo = i + 1
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { block = []; continue }
+            if line.isEmpty { block = []; afterID = false; continue }
             if line.hasPrefix("#") {
+                if afterID { block = []; afterID = false }
                 let comment = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
                 if !comment.isEmpty { block.append(comment) }
                 continue
             }
+            afterID = true
             let fields = line.split(whereSeparator: \.isWhitespace)
             let id = String(fields[0])
             var expires: Date?
