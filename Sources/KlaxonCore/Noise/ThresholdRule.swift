@@ -3,8 +3,11 @@
 /// Occurrences are counted per key: the alert's fingerprint by default, or the values of the
 /// `groupBy` labels. A key notifies once its count within the sliding `window` reaches `count`,
 /// and then not again in the same *burst*: a burst ends when the key has been quiet (no
-/// occurrence) for a whole `window`. `minInterval` additionally spaces two notifications of the
-/// same key by at least that long (flap damping), whatever the bursts do.
+/// occurrence) for a whole `window`. `minInterval` (flap damping) spaces two notifications of
+/// the same key by at least that long, whatever the bursts do; and when set, a burst that goes
+/// on longer than `minInterval` may notify again for occurrences that want to notify (a reopened
+/// alert, a new fingerprint in a `groupBy` key), at most once per `minInterval`. Duplicates of
+/// an already notified alert never renotify (dedup).
 public struct ThresholdRule: Sendable, Hashable, Codable {
     public var name: String?
     /// Which alerts the rule applies to (ANDed, Alertmanager syntax). The first rule that matches wins.
@@ -15,7 +18,8 @@ public struct ThresholdRule: Sendable, Hashable, Codable {
     public var window: Duration
     /// Labels whose values form the key; nil keys by fingerprint.
     public var groupBy: [String]?
-    /// Minimum time between two notifications of one key; zero (the default) disables damping.
+    /// Minimum time between two notifications of one key, and the renotify interval within a long
+    /// burst; zero (the default): no damping, one notification per burst.
     public var minInterval: Duration
     public var origin: ConfigOrigin?
 

@@ -104,7 +104,8 @@ public struct ThresholdTracker: Sendable {
         let decision: ThresholdDecision
         if !(wantsNotification || s.pending) {
             decision = .counted(count: count)
-        } else if let at = s.burstNotified {
+        } else if let at = s.burstNotified, !(rule.minInterval > .zero && now - at >= rule.minInterval.milliseconds) {
+            // Once per burst; with min_interval, a burst that lasts renotifies held occurrences that often.
             s.pending = true
             decision = .alreadyNotified(count: count, at: ThresholdTracker.date(at))
         } else if count < rule.count {
