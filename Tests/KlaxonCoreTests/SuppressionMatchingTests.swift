@@ -132,4 +132,43 @@ import Testing
         #expect(c.activeIgnoreRule(for: F.vuln(cve: "CVE-1", package: "zlib", image: "x/y:1"), at: F.t0)?.reason == "zlib")
         #expect(c.activeIgnoreRule(for: F.vuln(cve: "CVE-2", image: "x/y:1"), at: F.t0) == nil)
     }
+
+    @Test func indexedLookupAgreesWithALinearScan() throws {
+        // Literal ids (indexed), wildcard ids and condition-only rules (scanned), interleaved.
+        var rng = SplitMix(seed: 7)
+        var rules: [IgnoreRule] = []
+        for i in 0..<300 {
+            switch i % 5 {
+            case 0: rules.append(IgnoreRule(vulnerabilities: ["CVE-\(rng.next() % 50)"], reason: "v\(i)", owner: "o"))
+            case 1: rules.append(IgnoreRule(ids: ["CVE-\(rng.next() % 50)", "DS\(rng.next() % 20)"], packages: ["p\(rng.next() % 3)"], reason: "i\(i)", owner: "o"))
+            case 2: rules.append(IgnoreRule(vulnerabilities: ["CVE-\(rng.next() % 5)*"], reason: "w\(i)", owner: "o"))
+            case 3: rules.append(IgnoreRule(packages: ["p\(rng.next() % 40)"], reason: "p\(i)", owner: "o",
+                                            expires: F.t0.addingTimeInterval(Double(rng.next() % 3) - 1)))
+            default: rules.append(IgnoreRule(rules: ["DS\(rng.next() % 20)"], reason: "r\(i)", owner: "o"))
+            }
+        }
+        let config = NoiseConfig(suppressions: rules)
+        var hits = 0
+        for _ in 0..<2000 {
+            var alert = F.vuln(cve: "CVE-\(rng.next() % 60)", package: "p\(rng.next() % 50)")
+            if rng.next() % 2 == 0 { alert.labels["rule"] = "DS\(rng.next() % 25)" }
+            let linear = rules.firstIndex { $0.matches(alert, at: F.t0) }
+            #expect(config.activeIgnoreRuleIndex(for: alert, at: F.t0) == linear)
+            if linear != nil { hits += 1 }
+        }
+        #expect(hits > 200 && hits < 1900, "the sample exercises both outcomes")
+    }
+}
+
+/// A tiny deterministic generator for property-style tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -66,6 +66,12 @@ public struct GlobPattern: Sendable, Hashable, Codable, CustomStringConvertible 
 
     public var description: String { source }
 
+    /// The exact string matched, for a literal pattern (escapes removed); else `source`.
+    var literalValue: String {
+        if case let .literal(bytes) = shape { return String(decoding: bytes, as: UTF8.self) }
+        return source
+    }
+
     /// Whether the whole of `value` matches.
     public func matches(_ value: String) -> Bool {
         var v = value

@@ -2,13 +2,31 @@ import Foundation
 
 /// Klaxon's noise-control sections of `routes/*.yml`: `suppressions:` (ignore rules) and
 /// `thresholds:`. Rules from several files are concatenated in the order the files are given.
+///
+/// Ignore rules are indexed by their literal ids (`vulnerability`, `id`, `rule` without
+/// wildcards), so a long imported `.trivyignore` costs a few dictionary lookups per alert, not a
+/// scan; the first matching rule in configuration order still wins.
 public struct NoiseConfig: Sendable, Hashable {
-    public var suppressions: [IgnoreRule]
+    /// Ignore rules in configuration order. Setting it rebuilds the index.
+    public var suppressions: [IgnoreRule] {
+        didSet { index = IgnoreIndex(suppressions) }
+    }
     public var thresholds: [ThresholdRule]
+    private var index: IgnoreIndex
 
     public init(suppressions: [IgnoreRule] = [], thresholds: [ThresholdRule] = []) {
         self.suppressions = suppressions
         self.thresholds = thresholds
+        self.index = IgnoreIndex(suppressions)
+    }
+
+    public static func == (a: NoiseConfig, b: NoiseConfig) -> Bool {
+        a.suppressions == b.suppressions && a.thresholds == b.thresholds
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(suppressions)
+        hasher.combine(thresholds)
     }
 
     /// Reads `suppressions` and `thresholds` from the same documents `RoutingConfig.load` reads;
@@ -57,8 +75,21 @@ public struct NoiseConfig: Sendable, Hashable {
 
     /// Index into `suppressions` of the first rule that applies, or nil.
     public func activeIgnoreRuleIndex(for alert: Alert, at now: Date) -> Int? {
-        for i in suppressions.indices where suppressions[i].matches(alert, at: now) { return i }
-        return nil
+        if suppressions.isEmpty { return nil }
+        var best = Int.max
+        @inline(__always) func firstMatch(_ candidates: [Int]) {
+            for i in candidates {
+                if i >= best { return }
+                if suppressions[i].matches(alert, at: now) { best = i; return }
+            }
+        }
+        firstMatch(index.scan)
+        if !index.byID.isEmpty {
+            for label in ["cve", "rule", "avd_id"] {
+                if let v = alert.labels[label], let candidates = index.byID[v] { firstMatch(candidates) }
+            }
+        }
+        return best == Int.max ? nil : best
     }
 
     /// Rules whose expiry has passed at `now` (they no longer apply; `klaxon config check` lists them).
@@ -82,5 +113,25 @@ extension Duration {
     /// Whole milliseconds.
     var milliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// Candidate rules per literal finding id, plus the rules that must always be checked.
+/// Every list is in ascending rule order.
+struct IgnoreIndex: Sendable {
+    var byID: [String: [Int]] = [:]
+    var scan: [Int] = []
+
+    init(_ rules: [IgnoreRule]) {
+        for (i, rule) in rules.enumerated() {
+            // Any one all-literal id condition is enough: a candidate must carry one of its values
+            // in `cve`, `rule` or `avd_id` (the labels these conditions test).
+            let literal = [rule.vulnerabilities, rule.ids, rule.rules].first { !$0.isEmpty && $0.allSatisfy(\.isLiteral) }
+            if let literal {
+                for v in Set(literal.map(\.literalValue)) { byID[v, default: []].append(i) }
+            } else {
+                scan.append(i)
+            }
+        }
     }
 }
