@@ -42,6 +42,8 @@ public struct GlobPattern: Sendable, Hashable, Codable, CustomStringConvertible 
             }
         }
         shape = GlobPattern.classify(tokens)
+        let afterSlash = source.lastIndex(of: "/").map { source[source.index(after: $0)...] } ?? Substring(source)
+        hasTagOrDigest = source.contains("@") || afterSlash.contains(":")
     }
 
     private static func classify(_ tokens: [Token]) -> Shape {
@@ -65,6 +67,10 @@ public struct GlobPattern: Sendable, Hashable, Codable, CustomStringConvertible 
     }
 
     public var description: String { source }
+
+    /// True when the pattern names a tag or digest (`:` after the last `/`, or `@`); image
+    /// patterns without one also match every tag and digest of the repository.
+    let hasTagOrDigest: Bool
 
     /// The exact string matched, for a literal pattern (escapes removed); else `source`.
     var literalValue: String {

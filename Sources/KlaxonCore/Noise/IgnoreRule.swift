@@ -73,16 +73,19 @@ public struct IgnoreRule: Sendable, Hashable {
 
     /// The conditions alone, ignoring expiry. A rule with no condition matches nothing.
     public func matchesConditions(_ alert: Alert) -> Bool {
+        matchesConditions(FindingFields(alert), labels: alert.labels)
+    }
+
+    /// The conditions over fields looked up once per alert (the hot path of `NoiseConfig`).
+    func matchesConditions(_ f: FindingFields, labels: [String: String]) -> Bool {
         guard hasCondition else { return false }
-        let labels = alert.labels
-        if !vulnerabilities.isEmpty, !IgnoreRule.any(vulnerabilities, labels["cve"]) { return false }
-        if !ids.isEmpty, !(IgnoreRule.any(ids, labels["cve"]) || IgnoreRule.any(ids, labels["rule"])
-                           || IgnoreRule.any(ids, labels["avd_id"])) { return false }
-        if !packages.isEmpty, !IgnoreRule.any(packages, labels["package"]) { return false }
-        if !rules.isEmpty, !(IgnoreRule.any(rules, labels["rule"]) || IgnoreRule.any(rules, labels["avd_id"])) { return false }
-        if !artifacts.isEmpty, !(IgnoreRule.any(artifacts, alert.scope) || IgnoreRule.any(artifacts, labels["artifact"])) { return false }
-        if !images.isEmpty, !IgnoreRule.matchesImage(images, labels["image"]) { return false }
-        return matchers.matches(labels)
+        if !vulnerabilities.isEmpty, !IgnoreRule.any(vulnerabilities, f.cve) { return false }
+        if !ids.isEmpty, !(IgnoreRule.any(ids, f.cve) || IgnoreRule.any(ids, f.rule) || IgnoreRule.any(ids, f.avdID)) { return false }
+        if !packages.isEmpty, !IgnoreRule.any(packages, f.package) { return false }
+        if !rules.isEmpty, !(IgnoreRule.any(rules, f.rule) || IgnoreRule.any(rules, f.avdID)) { return false }
+        if !artifacts.isEmpty, !(IgnoreRule.any(artifacts, f.scope) || IgnoreRule.any(artifacts, f.artifact)) { return false }
+        if !images.isEmpty, !matchesImage(f.image) { return false }
+        return matchers.isEmpty || matchers.matches(labels)
     }
 
     /// A short human name: `suppressions[1] 'base-image CVE accepted'`.
@@ -100,27 +103,45 @@ public struct IgnoreRule: Sendable, Hashable {
         return value.withUTF8 { buf in patterns.contains { $0.matches(utf8: buf) } }
     }
 
-    private static func matchesImage(_ patterns: [GlobPattern], _ image: String?) -> Bool {
-        guard let image else { return false }
-        if any(patterns, image) { return true }
-        let repo = repository(of: image)
-        guard repo.utf8.count != image.utf8.count else { return false }
-        let repoString = String(repo)
-        return patterns.contains { !hasTagOrDigest($0.source) && $0.matches(repoString) }
+    /// Image patterns match the whole reference, or — for patterns without a tag or digest —
+    /// its repository part.
+    private func matchesImage(_ image: String?) -> Bool {
+        guard var image else { return false }
+        return image.withUTF8 { buf in
+            if images.contains(where: { $0.matches(utf8: buf) }) { return true }
+            let repoLength = IgnoreRule.repositoryLength(buf)
+            guard repoLength < buf.count else { return false }
+            let repo = UnsafeBufferPointer(rebasing: buf[0..<repoLength])
+            return images.contains { !$0.hasTagOrDigest && $0.matches(utf8: repo) }
+        }
     }
 
+    /// Length of the repository part of an image reference:
     /// `registry:5000/a/b:1.2@sha256:…` → `registry:5000/a/b`.
-    static func repository(of image: String) -> Substring {
-        var s = Substring(image)
-        if let at = s.firstIndex(of: "@") { s = s[..<at] }
-        let lastSlash = s.lastIndex(of: "/")
-        if let colon = s.lastIndex(of: ":"), lastSlash.map({ colon > $0 }) ?? true { s = s[..<colon] }
-        return s
+    static func repositoryLength(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var end = b.firstIndex(of: UInt8(ascii: "@")) ?? b.count
+        var lastSlash = -1
+        var lastColon = -1
+        for i in 0..<end {
+            if b[i] == UInt8(ascii: "/") { lastSlash = i } else if b[i] == UInt8(ascii: ":") { lastColon = i }
+        }
+        if lastColon > lastSlash { end = lastColon }
+        return end
     }
+}
 
-    private static func hasTagOrDigest(_ pattern: String) -> Bool {
-        if pattern.contains("@") { return true }
-        let afterSlash = pattern.lastIndex(of: "/").map { pattern[pattern.index(after: $0)...] } ?? Substring(pattern)
-        return afterSlash.contains(":")
+/// The alert fields ignore rules test, looked up once per alert.
+struct FindingFields {
+    var cve, rule, avdID, package, image, artifact, scope: String?
+
+    init(_ alert: Alert) {
+        let l = alert.labels
+        cve = l["cve"]
+        rule = l["rule"]
+        avdID = l["avd_id"]
+        package = l["package"]
+        image = l["image"]
+        artifact = l["artifact"]
+        scope = alert.scope
     }
 }

@@ -77,17 +77,19 @@ public struct NoiseConfig: Sendable, Hashable {
     public func activeIgnoreRuleIndex(for alert: Alert, at now: Date) -> Int? {
         if suppressions.isEmpty { return nil }
         var best = Int.max
+        let fields = FindingFields(alert)
         @inline(__always) func firstMatch(_ candidates: [Int]) {
             for i in candidates {
                 if i >= best { return }
-                if suppressions[i].matches(alert, at: now) { best = i; return }
+                let rule = suppressions[i]
+                if rule.isActive(at: now) && rule.matchesConditions(fields, labels: alert.labels) { best = i; return }
             }
         }
         firstMatch(index.scan)
         if !index.byID.isEmpty {
-            for label in ["cve", "rule", "avd_id"] {
-                if let v = alert.labels[label], let candidates = index.byID[v] { firstMatch(candidates) }
-            }
+            if let v = fields.cve, let c = index.byID[v] { firstMatch(c) }
+            if let v = fields.rule, let c = index.byID[v] { firstMatch(c) }
+            if let v = fields.avdID, let c = index.byID[v] { firstMatch(c) }
         }
         return best == Int.max ? nil : best
     }
