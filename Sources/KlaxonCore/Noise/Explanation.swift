@@ -57,10 +57,11 @@ public struct Explanation: Sendable, Hashable, CustomStringConvertible {
         threshold.map { ($0.decision.count, $0.rule.count) }
     }
 
-    /// One line: `notified` or `suppressed (ignored): ignored by …`.
+    /// One line: `notified (opened)`, `notified (duplicate): thresholds[0] … reached 5 …` or
+    /// `suppressed (ignored): ignored by …`.
     public var summary: String {
         switch decision {
-        case .notify: return "notified: " + decision.description.dropFirst("notify ".count)
+        case .notify: return "notified " + decision.description.dropFirst("notify ".count)
         case let .suppressed(reason, detail): return "suppressed (\(reason.rawValue)): \(detail)"
         }
     }
