@@ -126,4 +126,69 @@ import Testing
 
         """)
     }
+
+    /// Trivy's own .trivyignore.yaml test data plus an id-optional entry and a few mistakes.
+    static let yaml = """
+    vulnerabilities:
+      - id: CVE-2019-0001
+        paths:
+          - "**/*-lock.json"
+      - id: CVE-2019-0003
+      - id: CVE-2019-0005
+        expired_at: 2023-01-01
+        statement: Accept the risk
+      - id: CVE-2019-0007
+        purls:
+          - "pkg:golang/github.com/aquasecurity/bar"
+      - purls:
+          - "pkg:deb/ubuntu/linux-libc-dev"
+        statement: Kernel headers, not exercised at runtime
+      - id: CVE-2019-0008
+        expires_at: 2020-01-01
+      - id: CVE-2019-0009
+        expired_at: soon
+
+    misconfigurations:
+      - id: ID100
+      - id: AVD-DS-0002
+        statement: The image needs root privileges
+    secrets:
+      - id: generic-unwanted-rule
+    licenses:
+      - id: GPL-3.0
+      - id: MIT
+    """
+
+    @Test func importsTrivyIgnoreYAMLWithoutWideningAnything() throws {
+        let r = try TrivyIgnore.load(Self.yaml, owner: "secops", file: "app/.trivyignore.yaml")
+        #expect(r.rules.map { ($0.vulnerabilities + $0.rules).map(\.source) } == [
+            ["CVE-2019-0003"], ["CVE-2019-0005"], ["CVE-2019-0008"], ["ID100"], ["AVD-DS-0002"], ["generic-unwanted-rule"],
+        ])
+        #expect(r.rules.map { $0.vulnerabilities.isEmpty ? "rule" : "vulnerability" } == ["vulnerability", "vulnerability", "vulnerability", "rule", "rule", "rule"])
+        #expect(r.rules[0].reason == "imported from app/.trivyignore.yaml:5 (no statement given)")
+        #expect(r.rules[1].reason == "Accept the risk")
+        #expect(r.rules[1].expires == Date(timeIntervalSince1970: 1_672_531_200))  // 2023-01-01T00:00:00Z
+        #expect(r.rules[2].expires == nil, "a misspelled expired_at does not expire, as in Trivy")
+        #expect(r.rules[4].reason == "The image needs root privileges")
+        #expect(r.rules.allSatisfy { $0.owner == "secops" })
+        #expect(r.warnings.map(\.description) == [
+            "app/.trivyignore.yaml:2: CVE-2019-0001: paths narrow this entry further than Klaxon can express; skipped (write a rule with package or artifact by hand)",
+            "app/.trivyignore.yaml:9: CVE-2019-0007: purls narrow this entry further than Klaxon can express; skipped (write a rule with package or artifact by hand)",
+            "app/.trivyignore.yaml:12: entry without an id (paths or purls only) cannot be expressed as a Klaxon rule; skipped",
+            #"app/.trivyignore.yaml:16: unknown field "expires_at" ignored (Trivy ignores it too)"#,
+            "app/.trivyignore.yaml:18: CVE-2019-0009: expired_at is not a date; entry skipped",
+            "app/.trivyignore.yaml:26: licenses are not alerts in Klaxon; 2 entries skipped",
+        ])
+        let misconfig = Alert(labels: ["rule": "DS002", "avd_id": "AVD-DS-0002"], severity: .high, fingerprint: Fingerprint(value: 1))
+        #expect(NoiseConfig(suppressions: r.rules).activeIgnoreRule(for: misconfig, at: F.t0)?.reason == "The image needs root privileges")
+        #expect(NoiseConfig(suppressions: r.rules).activeIgnoreRule(for: F.vuln(cve: "CVE-2019-0001"), at: F.t0) == nil)
+    }
+
+    @Test func loadChoosesTheFormatByExtensionAsTrivyDoes() throws {
+        #expect(try TrivyIgnore.load("CVE-1\n", owner: "o", file: ".trivyignore").rules.map { $0.ids.map(\.source) } == [["CVE-1"]])
+        #expect(try TrivyIgnore.load("vulnerabilities:\n  - id: CVE-1\n", owner: "o", file: "x.yml").rules.map { $0.vulnerabilities.map(\.source) } == [["CVE-1"]])
+        #expect(try TrivyIgnore.load("", owner: "o", file: "x.yaml").rules.isEmpty)
+        #expect(throws: ConfigError.self) { try TrivyIgnore.load("vulnerabilities: [\n", owner: "o", file: "x.yaml") }
+        #expect(throws: ConfigError.self) { try TrivyIgnore.load("- id: CVE-1\n", owner: "o", file: "x.yaml") }
+    }
 }
