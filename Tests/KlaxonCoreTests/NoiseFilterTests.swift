@@ -174,4 +174,50 @@ import Testing
         }
         #expect(notifiedAt == [0, 30])
     }
+
+    @Test func groupByKeyNotifiesOncePerBurstAcrossFingerprints() throws {
+        let config = try F.load("""
+        thresholds:
+          - {name: per-host, matchers: ['source="falco"'], count: 3, window: 1m, group_by: [rule, host]}
+        """)
+        var tracker = ThresholdTracker(rules: config.thresholds)
+        let filter = NoiseFilter(config: config)
+        var states: [Fingerprint: AlertState] = [:]
+        var notified: Set<Fingerprint> = []
+        /// `informed`: the caller tells the filter whether this instance already notified.
+        func report(_ container: String, host: String = "node-1", at seconds: Double, informed: Bool = true) -> NoiseDecision {
+            let alert = F.falco(host: host, container: container)
+            let t = now.addingTimeInterval(seconds)
+            let (state, transition) = AlertLifecycle.report(alert, existing: states[alert.fingerprint], now: t)
+            states[alert.fingerprint] = state
+            let d = filter.decide(alert, transition: transition, instanceNotified: informed ? notified.contains(alert.fingerprint) : nil,
+                                  falsePositives: [], silencer: Silencer(silences: []), inhibitor: nil, thresholds: &tracker, at: t)
+            if d.notifies { notified.insert(alert.fingerprint) }
+            return d
+        }
+        #expect(report("a", at: 0).reason == .threshold)
+        #expect(report("b", at: 1).reason == .threshold)
+        #expect(report("x", host: "node-2", at: 2).reason == .threshold, "another host is another key")
+        let crossing = report("c", at: 3)
+        #expect(crossing == .notify(transition: .opened, threshold: crossing.thresholdOutcome))
+        #expect(crossing.thresholdOutcome?.decision == .notify(count: 3))
+        #expect(report("a", at: 4).reason == .threshold, "a held alert of a notified burst stays held")
+        #expect(report("d", at: 5).detail?.description == "held by thresholds[0] 'per-host': this burst already notified at 2027-01-15T08:00:03Z (5 occurrences within 1m)")
+        // Quiet for a minute: the next burst notifies again.
+        #expect(report("a", at: 70).reason == .threshold)
+        #expect(report("a", at: 71).reason == .threshold)
+        #expect(report("a", at: 72).notifies)
+        #expect(report("a", at: 73).reason == .duplicate)
+        // b was held and never notified: told so, the filter says why; left to infer, a duplicate is a duplicate.
+        #expect(report("b", at: 74, informed: false).reason == .duplicate)
+        #expect(report("b", at: 75).reason == .threshold)
+    }
+}
+
+extension NoiseDecision {
+    var thresholdOutcome: ThresholdOutcome? {
+        if case let .notify(_, t) = self { return t }
+        if case let .suppressed(_, .threshold(t)) = self { return t }
+        return nil
+    }
 }
