@@ -2,7 +2,8 @@
 struct RoutingConfigLoader {
     static let topLevelKeys: Set<String> = [
         "route", "receivers", "inhibit_rules", "time_intervals", "mute_time_intervals", "global", "templates",
-        // Klaxon sections owned by other parts of the configuration; the routing loader skips them.
+        // Klaxon sections owned by other parts of the configuration (`suppressions`, `thresholds`:
+        // NoiseConfig); the routing loader skips them.
         "suppressions", "thresholds", "dedup", "escalation_policies",
     ]
 
@@ -26,7 +27,8 @@ struct RoutingConfigLoader {
                 decoder.warnings.append(n.warning("Alertmanager's \(key) section is not used by Klaxon; ignored"))
             }
         }
-        for key in ["suppressions", "thresholds", "dedup", "escalation_policies"] {
+        // `suppressions` and `thresholds` are read by `NoiseConfig.load` from the same files.
+        for key in ["dedup", "escalation_policies"] {
             if m[key] != nil, let n = m.keyNode(key) {
                 decoder.warnings.append(n.warning("not part of the routing configuration; ignored by the routing loader"))
             }
