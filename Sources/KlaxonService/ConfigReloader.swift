@@ -16,14 +16,16 @@ actor ConfigReloader {
     private let environment: [String: String]
     private let producer: KafkaProducer
     private let grouping: GroupingEngine
+    private let noise: NoiseGate
     private let dispatcher: OutboxDispatcher
     private let audit: AuditLog
     private let logger: Logger
 
     init(
         path: String?, current: LoadedConfig, environment: [String: String], producer: KafkaProducer,
-        grouping: GroupingEngine, dispatcher: OutboxDispatcher, audit: AuditLog, logger: Logger
+        grouping: GroupingEngine, noise: NoiseGate, dispatcher: OutboxDispatcher, audit: AuditLog, logger: Logger
     ) {
+        self.noise = noise
         self.path = path
         self.current = current
         self.environment = environment
@@ -48,6 +50,7 @@ actor ConfigReloader {
             let sinks = try SinkFactory.build(next.routing, producer: producer, environment: environment)
             try await grouping.reload(routing: next.routing, integrations: sinks.integrations, now: now)
             dispatcher.setSinks(sinks.sinks)
+            noise.reload(next.noise)
             var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
             if next.service != current.service {
                 message += "; kafka, state and http settings take effect at the next restart"

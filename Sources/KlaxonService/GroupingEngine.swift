@@ -17,10 +17,15 @@ actor GroupingEngine {
     private let store: AlertStore
     private let logger: Logger
     private let silences: SilenceStore
+    private let noise: NoiseGate
     private var silencer = Silencer(silences: [])
     private var lastPrune = Date.distantPast
 
-    init(routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore, logger: Logger) {
+    init(
+        routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
+        noise: NoiseGate, logger: Logger
+    ) {
+        self.noise = noise
         self.scheduler = GroupScheduler(config: routing)
         self.routing = routing
         self.integrations = integrations
@@ -90,8 +95,10 @@ actor GroupingEngine {
         let before = scheduler.log
         let silencer = self.silencer
         let inhibitor = makeInhibitor()
+        let noise = self.noise
         let notifications = scheduler.advance(to: now) { alert, t in
-            silencer.mutes(alert.labels, at: t) || (inhibitor?.mutes(alert.labels, at: t) ?? false)
+            noise.isFalsePositive(alert.fingerprint) || silencer.mutes(alert.labels, at: t)
+                || (inhibitor?.mutes(alert.labels, at: t) ?? false)
         }
         var changedLog: [String: GroupScheduler.LogEntry] = [:]
         for (key, entry) in scheduler.log where before[key] != entry { changedLog[key] = entry }
@@ -125,6 +132,15 @@ actor GroupingEngine {
             status: status, fingerprint: g.fingerprint, labels: g.labels, annotations: state?.alert.annotations ?? [:],
             severity: state?.alert.severity ?? Severity(level: Route.severityLevel(label: g.labels["severity"])),
             startsAt: g.startsAt, endsAt: status == .resolved ? g.resolvedAt : nil, occurrences: state?.occurrences ?? 1)
+    }
+
+    /// What routing and muting say about an alert now, for `klaxon alerts explain`.
+    func explain(_ alert: Alert, now: Date) -> (routes: [String], receivers: [String], silences: [String], inhibitedBy: [String: String]?) {
+        let routes = routing.tree.match(alert)
+        let receivers = routes.map(\.receiver).filter { routing.receiver(named: $0)?.accepts(alert.severity.level) ?? false }
+        let silences = silencer.silences(muting: alert.labels, at: now).map { "\($0.id) (\($0.createdBy): \($0.comment))" }
+        let inhibition = makeInhibitor()?.inhibition(of: alert.labels)
+        return (routes.map { GroupKey(route: $0, labels: alert.labels).value }, receivers, silences, inhibition?.sourceLabels)
     }
 
     /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.

@@ -17,6 +17,7 @@ final class IngestService: Service {
     let store: AlertStore
     let deadLetters: DeadLetterPublisher
     let grouping: GroupingEngine
+    let noise: NoiseGate
     let settings: KafkaSettings
     let logger: Logger
     let ready: ReadyFlag
@@ -25,8 +26,9 @@ final class IngestService: Service {
 
     init(
         consumer: KafkaConsumer, processor: BatchProcessor, store: AlertStore, deadLetters: DeadLetterPublisher,
-        grouping: GroupingEngine, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
+        grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
     ) {
+        self.noise = noise
         self.ready = ready
         self.consumer = consumer
         self.processor = processor
@@ -55,7 +57,7 @@ final class IngestService: Service {
         let out = processor.process(batch, now: Date())
         try await deadLetters.publish(out.deadLetters)
         let now = Date()
-        let result = try store.apply(out.write)
+        let result = try store.apply(out.write, decide: noise.decide)
         Failpoint.hit(.crashBeforeCommit)
         try await consumer.commit(KafkaOffset.after(batch))
         // Grouping is rebuilt from the store on start, so handing it the changes after the
@@ -69,9 +71,10 @@ final class IngestService: Service {
         for (source, n) in out.alertsBySource {
             Counter(label: "klaxon_alerts_decoded_total", dimensions: [("source", source)]).increment(by: n)
         }
-        let duplicates = result.transitions.filter { $0 == .duplicate }.count
-        if duplicates > 0 {
-            Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", "duplicate")]).increment(by: duplicates)
+        var suppressed: [SuppressionReason: Int] = [:]
+        for d in result.decisions { if let r = d.reason { suppressed[r, default: 0] += 1 } }
+        for (reason, n) in suppressed {
+            Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", reason.rawValue)]).increment(by: n)
         }
         logger.debug(
             "batch handled",

@@ -80,15 +80,17 @@ public final class KlaxonApp: Sendable {
         let processor = BatchProcessor(
             topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
             severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)
+        let falsePositives = FalsePositiveStore(database: database)
+        let noise = NoiseGate(config: config.noise, falsePositives: Set(try falsePositives.all().map(\.fingerprint)))
         let grouping = GroupingEngine(
-            routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, logger: logger)
+            routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)
         let ingest = IngestService(
             consumer: consumer, processor: processor, store: store,
             deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
-            grouping: grouping, settings: k, ready: ready, logger: logger)
+            grouping: grouping, noise: noise, settings: k, ready: ready, logger: logger)
         let reloader = ConfigReloader(
             path: configPath, current: config, environment: environment, producer: producer, grouping: grouping,
-            dispatcher: dispatcher, audit: audit, logger: logger)
+            noise: noise, dispatcher: dispatcher, audit: audit, logger: logger)
 
         // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
         // HTTP server, then grouping flushes what is due, then delivery makes its last pass.
@@ -99,7 +101,8 @@ public final class KlaxonApp: Sendable {
         if signals { services.append(.init(service: ReloadOnSignal(reloader: reloader))) }
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
-                store: store, silences: silences, audit: audit, grouping: grouping,
+                store: store, silences: silences, audit: audit, grouping: grouping, noise: noise, falsePositives: falsePositives,
+                outbox: outbox,
                 token: try ApiToken(config: config.service, environment: environment),
                 reload: { actor in await reloader.reload(actor: actor) })
             services.append(.init(service: try OpsServer.make(listen: listen, ready: ready, outbox: outbox, api: api, logger: logger)))

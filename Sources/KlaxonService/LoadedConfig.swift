@@ -5,12 +5,15 @@ import KlaxonCore
 public struct LoadedConfig: Sendable {
     public var service: ServiceConfig
     public var routing: RoutingConfig
+    /// `suppressions:` and `thresholds:` from the same route files.
+    public var noise: NoiseConfig
     /// The route files that were read, in order.
     public var routeFiles: [String]
 
-    public init(service: ServiceConfig, routing: RoutingConfig, routeFiles: [String]) {
+    public init(service: ServiceConfig, routing: RoutingConfig, noise: NoiseConfig = NoiseConfig(), routeFiles: [String]) {
         self.service = service
         self.routing = routing
+        self.noise = noise
         self.routeFiles = routeFiles
     }
 
@@ -19,14 +22,22 @@ public struct LoadedConfig: Sendable {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LoadedConfig {
         let text = try readText(path)
         let service = try ServiceConfig.load(yaml: try EnvironmentExpansion.expand(text, file: path, environment: environment), file: path)
-        let (routing, files) = try loadRouting(service.routes, environment: environment)
-        return LoadedConfig(service: service, routing: routing, routeFiles: files)
+        let (routing, noise, files) = try loadRoutes(service.routes, environment: environment)
+        return LoadedConfig(service: service, routing: routing, noise: noise, routeFiles: files)
     }
 
     /// Loads route files (or folders of them) as one routing config, `${ENV}` expanded.
     public static func loadRouting(
         _ entries: [String], environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> (RoutingConfig, [String]) {
+        let (routing, _, files) = try loadRoutes(entries, environment: environment)
+        return (routing, files)
+    }
+
+    /// Loads route files as the routing config and the noise rules they hold.
+    public static func loadRoutes(
+        _ entries: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> (RoutingConfig, NoiseConfig, [String]) {
         let files = try routeFiles(entries)
         guard !files.isEmpty else {
             throw ConfigError(
@@ -37,7 +48,7 @@ public struct LoadedConfig: Sendable {
         for f in files {
             sources.append(ConfigSource(file: f, yaml: try EnvironmentExpansion.expand(try readText(f), file: f, environment: environment)))
         }
-        return (try RoutingConfig.load(sources), files)
+        return (try RoutingConfig.load(sources), try NoiseConfig.load(sources), files)
     }
 
     /// Files as given, folders expanded to their `*.yml`/`*.yaml` files in name order.

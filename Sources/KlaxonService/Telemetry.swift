@@ -23,6 +23,7 @@ public enum Telemetry {
         "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",
         "klaxon_alerts_suppressed_total": "Alert reports that notified nobody, by reason.",
         "klaxon_notifications_total": "Notification delivery attempts, by receiver, integration and outcome (delivered, retry, dead).",
+        "klaxon_false_positive_ratio": "Alerts marked false positive over distinct alerts, by source.",
         "klaxon_config_last_reload_successful": "1 when the last configuration (re)load succeeded, 0 while a bad one is refused.",
         "klaxon_config_last_reload_success_timestamp_seconds": "When the configuration was last loaded successfully (Unix seconds).",
     ]

@@ -18,12 +18,14 @@ public final class AlertStore: Sendable {
         let index = try database.pool.read { db in
             var index: [Fingerprint: HotEntry] = [:]
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT fingerprint, status, first_seen_at, last_seen_at, occurrences, regressions, resolved_at, sources FROM alert")
+                db,
+                sql: "SELECT fingerprint, status, first_seen_at, last_seen_at, occurrences, regressions, resolved_at, sources, admitted FROM alert")
             while let row = try rows.next() {
                 guard let fp = Fingerprint(hex: row[0]) else { continue }
                 index[fp] = HotEntry(
                     status: AlertState.Status(rawValue: row[1]) ?? .firing, firstSeenAt: row[2], lastSeenAt: row[3],
-                    occurrences: row[4], regressions: row[5], resolvedAt: row[6], sources: SourceSet(list: row[7]))
+                    occurrences: row[4], regressions: row[5], resolvedAt: row[6], sources: SourceSet(list: row[7]),
+                    admitted: row[8])
             }
             return index
         }
@@ -37,8 +39,12 @@ public final class AlertStore: Sendable {
     /// resolutions by complete scans. Notifications are not queued here: grouping decides them
     /// and records them with `recordFlush`. Applying the same batch again (redelivery after a
     /// crash) only counts the reports again.
+    /// - Parameter decide: the noise filter; the default admits whatever the lifecycle notifies.
     @discardableResult
-    public func apply(_ batch: BatchWrite) throws -> BatchResult {
+    public func apply(
+        _ batch: BatchWrite,
+        decide: NoiseDecider = { _, t, _, _ in t.notifies ? .notify(transition: t, threshold: nil) : .suppressed(.duplicate, .duplicate) }
+    ) throws -> BatchResult {
         let (result, updated) = try pool.write { db -> (BatchResult, [Fingerprint: HotEntry]) in
             for c in batch.consumed {
                 try db.execute(
@@ -51,6 +57,7 @@ public final class AlertStore: Sendable {
                     arguments: [c.topic, c.partition, c.offset, c.outcome, Date().timeIntervalSince1970])
             }
             var transitions: [AlertTransition] = []
+            var decisions: [NoiseDecision] = []
             var changes: [Fingerprint: AlertState] = [:]
             // Decisions read the index as of the batch start plus this batch's own updates;
             // the index itself changes only after the transaction commits.
@@ -59,16 +66,21 @@ public final class AlertStore: Sendable {
                 let fp = report.alert.fingerprint
                 let entry = updated[fp] ?? hot.withLock { $0[fp] }
                 let (state, transition) = AlertLifecycle.report(report.alert, existing: entry?.state(alert: report.alert), now: report.receivedAt)
+                let wasAdmitted = transition == .duplicate && (entry?.admitted ?? false)
+                let decision = decide(report.alert, transition, wasAdmitted, report.receivedAt)
+                let admitted = wasAdmitted || decision.notifies
                 var sources = entry?.sources ?? SourceSet()
                 sources.bits |= SourceSet(report.alert.labels["source"]).bits
-                if transition == .duplicate, let entry {
+                let record = decision.reason == .duplicate ? nil : decision.description
+                if transition == .duplicate, let entry, admitted == entry.admitted, record == nil {
                     try Self.touch(db, fp, state, sources: sources, sourcesChanged: sources != entry.sources)
                 } else {
-                    try Self.save(db, state, owner: report.owner, sources: sources)
+                    try Self.save(db, state, owner: report.owner, sources: sources, admitted: admitted, decision: record)
                 }
-                updated[fp] = HotEntry(state, sources: sources)
+                updated[fp] = HotEntry(state, sources: sources, admitted: admitted)
                 transitions.append(transition)
-                if transition.notifies { changes[fp] = state }
+                decisions.append(decision)
+                if decision.notifies { changes[fp] = state }
             }
             for scan in batch.scans where !scan.scopes.isEmpty {
                 let marks = databaseQuestionMarks(count: scan.scopes.count)
@@ -81,17 +93,26 @@ public final class AlertStore: Sendable {
                         let resolved = AlertLifecycle.resolve(state, at: scan.at)
                     else { continue }
                     let sources = SourceSet(list: row["sources"])
-                    try Self.save(db, resolved, owner: row["owner"], sources: sources)
-                    changes[resolved.alert.fingerprint] = resolved
-                    updated[resolved.alert.fingerprint] = HotEntry(resolved, sources: sources)
+                    let admitted: Bool = row["admitted"]
+                    try Self.save(db, resolved, owner: row["owner"], sources: sources, admitted: admitted, decision: nil)
+                    if admitted { changes[resolved.alert.fingerprint] = resolved }
+                    updated[resolved.alert.fingerprint] = HotEntry(resolved, sources: sources, admitted: admitted)
                 }
             }
-            return (BatchResult(transitions: transitions, changes: Array(changes.values)), updated)
+            return (BatchResult(transitions: transitions, decisions: decisions, changes: Array(changes.values)), updated)
         }
         hot.withLock { index in
             for (fp, entry) in updated { index[fp] = entry }
         }
         return result
+    }
+
+    /// The noise filter's last verdict for an alert other than "duplicate" (empty when it
+    /// notified every time), for `klaxon alerts explain`.
+    public func lastDecision(of fingerprint: Fingerprint) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT last_decision FROM alert WHERE fingerprint = ?", arguments: [fingerprint.description])
+        }
     }
 
     /// The sources that reported an alert (e.g. `inspector2,trivy`).
@@ -143,7 +164,7 @@ public final class AlertStore: Sendable {
     public func activeStates(resolvedSince: Date) throws -> [AlertState] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM alert WHERE status != 'resolved' OR resolved_at >= ?",
+                db, sql: "SELECT * FROM alert WHERE admitted = 1 AND (status != 'resolved' OR resolved_at >= ?)",
                 arguments: [resolvedSince.timeIntervalSince1970]
             ).map(Self.decodeState)
         }
@@ -224,25 +245,31 @@ public final class AlertStore: Sendable {
         }
     }
 
-    private static func save(_ db: Database, _ s: AlertState, owner: String, sources: SourceSet) throws {
+    /// Writes the whole row; `decision` (the noise filter's verdict) is kept when nil.
+    private static func save(
+        _ db: Database, _ s: AlertState, owner: String, sources: SourceSet, admitted: Bool, decision: String?
+    ) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO alert (fingerprint, owner, status, alertname, source, severity_id, alert_json,
-                                   first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope, sources)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope, sources,
+                                   admitted, last_decision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''))
                 ON CONFLICT(fingerprint) DO UPDATE SET
                     owner = excluded.owner, status = excluded.status, alertname = excluded.alertname,
                     source = excluded.source, severity_id = excluded.severity_id, alert_json = excluded.alert_json,
                     first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
                     occurrences = excluded.occurrences, regressions = excluded.regressions,
-                    resolved_at = excluded.resolved_at, scope = excluded.scope, sources = excluded.sources
+                    resolved_at = excluded.resolved_at, scope = excluded.scope, sources = excluded.sources,
+                    admitted = excluded.admitted,
+                    last_decision = CASE WHEN ? IS NULL THEN last_decision ELSE excluded.last_decision END
                 """
         ).execute(
             arguments: [
                 s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.labels["source"] ?? "",
                 s.alert.severity.id, try encoder.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
-                s.alert.scope, sources.list,
+                s.alert.scope, sources.list, admitted, decision, decision,
             ])
     }
 }

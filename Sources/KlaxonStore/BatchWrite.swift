@@ -61,7 +61,10 @@ public struct AlertReport: Sendable {
 public struct BatchResult: Sendable {
     /// One per report, in order.
     public var transitions: [AlertTransition]
-    /// States that opened, reopened or resolved: what grouping must hear about.
+    /// The noise filter's decision for each report, in order.
+    public var decisions: [NoiseDecision]
+    /// States that passed the noise filter (opened, reopened, or held back until now) and
+    /// admitted states that resolved: what grouping must hear about.
     public var changes: [AlertState]
 }
 
@@ -78,3 +81,7 @@ public struct QueuedNotification: Sendable {
         self.key = key
     }
 }
+
+/// Decides a report inside the batch transaction: the alert, its lifecycle transition, whether
+/// this firing instance was already admitted, and the report time.
+public typealias NoiseDecider = (Alert, AlertTransition, Bool, Date) -> NoiseDecision

@@ -11,11 +11,14 @@ struct HotEntry: Sendable {
     var regressions: Int
     var resolvedAt: Double?
     var sources: SourceSet
+    /// The current firing instance passed the noise filter at least once (it is in a group).
+    var admitted: Bool
 
     init(
         status: AlertState.Status, firstSeenAt: Double, lastSeenAt: Double, occurrences: Int, regressions: Int,
-        resolvedAt: Double?, sources: SourceSet
+        resolvedAt: Double?, sources: SourceSet, admitted: Bool
     ) {
+        self.admitted = admitted
         self.status = status
         self.firstSeenAt = firstSeenAt
         self.lastSeenAt = lastSeenAt
@@ -25,7 +28,8 @@ struct HotEntry: Sendable {
         self.sources = sources
     }
 
-    init(_ s: AlertState, sources: SourceSet) {
+    init(_ s: AlertState, sources: SourceSet, admitted: Bool) {
+        self.admitted = admitted
         status = s.status
         firstSeenAt = s.firstSeenAt.timeIntervalSince1970
         lastSeenAt = s.lastSeenAt.timeIntervalSince1970

@@ -98,6 +98,18 @@ public final class StateDatabase: Sendable {
         m.registerMigration("v4: sources per alert") { db in
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN sources TEXT NOT NULL DEFAULT ''")
         }
+        m.registerMigration("v5: noise decisions, false positives") { db in
+            try db.execute(sql: """
+                ALTER TABLE alert ADD COLUMN admitted INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE alert ADD COLUMN last_decision TEXT NOT NULL DEFAULT '';
+                CREATE TABLE false_positive (
+                    fingerprint TEXT PRIMARY KEY,
+                    reason TEXT NOT NULL,
+                    marked_by TEXT NOT NULL,
+                    marked_at DOUBLE NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

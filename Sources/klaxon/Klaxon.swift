@@ -7,7 +7,8 @@ struct Klaxon: AsyncParsableCommand {
         abstract: "Security-alert router: Kafka in, deduplicated and routed notifications out.",
         subcommands: [
             RunCommand.self, DemoCommand.self, BrokerCommand.self, PublishCommand.self, DecodeCommand.self,
-            ConfigCommand.self, RoutesCommand.self, SilenceCommand.self,
+            ConfigCommand.self, RoutesCommand.self, SilenceCommand.self, AlertsCommand.self,
+            SuppressionsCommand.self,
         ])
 }
 

@@ -10,6 +10,9 @@ struct ApiDependencies: Sendable {
     let silences: SilenceStore
     let audit: AuditLog
     let grouping: GroupingEngine
+    let noise: NoiseGate
+    let falsePositives: FalsePositiveStore
+    let outbox: Outbox
     let token: ApiToken
     /// Reloads the configuration; the result says whether the new one was taken.
     let reload: @Sendable (_ actor: String) async -> ReloadOutcome
@@ -70,6 +73,38 @@ enum ApiRoutes {
                 return try json(.ok, states.map(AlertView.init))
             }
         }
+        router.get("/api/v1/alerts/:fingerprint/explain") { _, context -> Response in
+            try await handleAsync {
+                let state = try alertState(context, deps)
+                return try json(.ok, try await ExplainReport.make(state, deps: deps, now: Date()))
+            }
+        }
+        router.post("/api/v1/alerts/:fingerprint/false-positive") { request, context -> Response in
+            try await handleAsync {
+                try authorize(request, deps.token)
+                let state = try alertState(context, deps)
+                let body = try await request.body.collect(upTo: 1 << 16)
+                let fields = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+                guard let reason = fields["reason"] as? String, !reason.isEmpty else { throw ApiFailure(.badRequest, "reason is required") }
+                let by = fields["by"] as? String ?? actor(request)
+                let now = Date()
+                let fp = state.alert.fingerprint
+                try deps.falsePositives.mark(fp, reason: reason, by: by, at: now)
+                deps.noise.markFalsePositive(fp)
+                try deps.audit.record(actor: by, action: "alert.false_positive", subject: fp.description, detail: reason, at: now)
+                FalsePositiveRates.publish(try deps.falsePositives.rates())
+                return try json(.ok, ["fingerprint": fp.description, "falsePositive": "true"])
+            }
+        }
+        router.get("/api/v1/stats") { _, _ -> Response in
+            try handle {
+                let rates = try deps.falsePositives.rates().map { source, v in
+                    ["source": source, "alerts": "\(v.alerts)", "false_positives": "\(v.falsePositives)",
+                     "false_positive_rate": String(format: "%.4f", v.alerts == 0 ? 0 : Double(v.falsePositives) / Double(v.alerts))]
+                }.sorted { $0["source"]! < $1["source"]! }
+                return try json(.ok, ["sources": rates])
+            }
+        }
         router.post("/-/reload") { request, _ -> Response in
             try await handleAsync {
                 try authorize(request, deps.token)
@@ -77,6 +112,13 @@ enum ApiRoutes {
                 return try json(outcome.ok ? .ok : .internalServerError, outcome)
             }
         }
+    }
+
+    static func alertState(_ context: BasicRequestContext, _ deps: ApiDependencies) throws -> AlertState {
+        let text = try context.parameters.require("fingerprint")
+        guard let fp = Fingerprint(hex: text) else { throw ApiFailure(.badRequest, "a fingerprint is 16 hex digits, got \(text)") }
+        guard let state = try deps.store.state(of: fp) else { throw ApiFailure(.notFound, "no alert \(text)") }
+        return state
     }
 
     static func authorize(_ request: Request, _ token: ApiToken) throws(ApiFailure) {

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import KlaxonCore
+import KlaxonService
+
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts", abstract: "Inspect alerts on a running Klaxon, explain them, mark false positives.",
+        subcommands: [List.self, Explain.self, MarkFalsePositive.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List alerts with their state.")
+
+        @OptionGroup var api: ApiOptions
+
+        @Option(help: "Only alerts in this status: firing, acknowledged, resolved.")
+        var status: String?
+
+        func run() async throws {
+            let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts" + (status.map { "?status=\($0)" } ?? ""))
+            let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            let rows = list.map { a -> [String] in
+                let labels = a["labels"] as? [String: String] ?? [:]
+                let sev = (a["severity"] as? [String: Any])?["id"] as? Int ?? 0
+                return [
+                    a["fingerprint"] as? String ?? "", a["status"] as? String ?? "", Severity.Level(rawValue: sev)?.name ?? "",
+                    labels["source"] ?? "", labels["alertname"] ?? "", "\(a["occurrences"] as? Int ?? 0)",
+                ]
+            }
+            print(TextTable.render(["FINGERPRINT", "STATUS", "SEVERITY", "SOURCE", "ALERT", "REPORTS"], rows))
+        }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say why an alert was or was not notified: which rule, which silence, which route.")
+
+        @OptionGroup var api: ApiOptions
+
+        @Argument(help: "The alert's fingerprint (16 hex digits).")
+        var fingerprint: String
+
+        @Flag(help: "Print the JSON answer.")
+        var json = false
+
+        func run() async throws {
+            let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts/\(fingerprint)/explain")
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            func list(_ key: String) -> String { (r[key] as? [String] ?? []).joined(separator: ", ") }
+            var lines = [
+                "\(r["fingerprint"] ?? "") \(r["alertname"] ?? "") — \(r["status"] ?? ""), \(r["occurrences"] ?? 0) report(s) from \(list("sources"))",
+                "verdict:   \(r["summary"] ?? "")",
+            ]
+            if let d = r["lastDecision"] as? String, !d.isEmpty { lines.append("filter:    \(d)") }
+            if let fp = r["falsePositive"] as? String { lines.append("false positive: \(fp)") }
+            lines.append("routes:    \(list("routes"))")
+            lines.append("receivers: \(list("receivers"))")
+            if !(r["silencedBy"] as? [String] ?? []).isEmpty { lines.append("silenced:  \(list("silencedBy"))") }
+            if let inh = r["inhibitedBy"] as? [String: String] {
+                lines.append("inhibited by: \(inh.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            }
+            for n in r["notifications"] as? [[String: Any]] ?? [] {
+                lines.append("sent:      \(n["receiver"] ?? "")/\(n["integration"] ?? "") \(n["status"] ?? "") after \(n["attempts"] ?? 0) attempt(s)")
+            }
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    struct MarkFalsePositive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mark-false-positive",
+            abstract: "Suppress a fingerprint from now on; it counts towards the source's false-positive rate.")
+
+        @OptionGroup var api: ApiOptions
+
+        @Argument(help: "The alert's fingerprint.")
+        var fingerprint: String
+
+        @Option(help: "Why it is not a real problem (required).")
+        var reason: String
+
+        @Option(help: "Who. Default: $USER.")
+        var by: String?
+
+        func run() async throws {
+            let body = try JSONSerialization.data(withJSONObject: [
+                "reason": reason, "by": by ?? ProcessInfo.processInfo.environment["USER"] ?? "klaxon-cli",
+            ])
+            _ = try await ApiClient(options: api).call("POST", "/api/v1/alerts/\(fingerprint)/false-positive", body: body)
+            print("marked \(fingerprint) as a false positive")
+        }
+    }
+}
+
+struct SuppressionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suppressions", abstract: "Ignore rules in the route files: list them, import .trivyignore.",
+        subcommands: [List.self, Import.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List ignore rules (active ones; --expired for those that stopped applying).")
+
+        @Option(name: .shortAndLong, help: "Route file or folder.")
+        var config = "routes"
+
+        @Flag(help: "List only expired rules.")
+        var expired = false
+
+        func run() async throws {
+            let noise: NoiseConfig
+            do { noise = try LoadedConfig.loadRoutes([config]).1 } catch { fail("\(error)") }
+            let now = Date()
+            let rules = noise.suppressions.filter { expired ? !$0.isActive(at: now) : $0.isActive(at: now) }
+            let rows = rules.map { r in
+                [r.displayName, r.owner, r.expires.map { $0.formatted(.iso8601.year().month().day()) } ?? "never", r.reason,
+                 r.origin?.description ?? ""]
+            }
+            print(TextTable.render(["RULE", "OWNER", "EXPIRES", "REASON", "WHERE"], rows))
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn a .trivyignore (or .trivyignore.yaml) into suppressions to paste into routes/*.yml.")
+
+        @Argument(help: "The .trivyignore file.")
+        var file: String
+
+        @Option(help: "Owner recorded on every imported rule.")
+        var owner: String
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
+            let imported: TrivyIgnore.Import
+            do { imported = try TrivyIgnore.load(String(decoding: data, as: UTF8.self), owner: owner, file: file) } catch { fail("\(error)") }
+            for w in imported.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            print(SuppressionYAML.render(imported.rules), terminator: "")
+        }
+    }
+}
