@@ -21,9 +21,9 @@ import Testing
         return try JSONSerialization.data(withJSONObject: report)
     }
 
-    func start(_ f: ServiceFixture, routesExtra: String = "") async throws -> (ChildProcess, String) {
+    func start(_ f: ServiceFixture, routesExtra: String = "", environmentThresholds: String? = "{}") async throws -> (ChildProcess, String) {
         let port = try freePort()
-        try f.writeConfig(httpListen: "127.0.0.1:\(port)", routesExtra: routesExtra)
+        try f.writeConfig(httpListen: "127.0.0.1:\(port)", routesExtra: routesExtra, environmentThresholds: environmentThresholds)
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": token])
         let base = "http://127.0.0.1:\(port)"
         try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
@@ -147,5 +147,26 @@ import Testing
         let (_, sslExplain, _) = try f.klaxon(["alerts", "explain", ssl.alert.fingerprint.description], environment: env)
         #expect(sslExplain.contains("false positive") && sslExplain.contains("not reachable from the network"))
         #expect(try await service.stop() == 0)
+    }
+
+    @Test func environmentsNotifyFromTheirDefaultMinimumSeverity() async throws {
+        let f = try await ServiceFixture()
+        let (service, base) = try await start(f, environmentThresholds: nil)
+        let producer = try f.producer()
+        defer { producer.close() }
+        // The runtime topic is labelled staging: only high and above notify there by default.
+        let events = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n")
+        _ = try await producer.sendAll(topic: ServiceFixture.runtime, events.map { KafkaMessage(value: Data($0.utf8)) })
+        try await eventually("3 events handled") { try f.store().timesSeen(topic: ServiceFixture.runtime).count == 3 }
+        try await eventually("the critical event is delivered") { !f.fileAlerts().isEmpty }
+        try await Task.sleep(for: .seconds(2))
+        let metrics = try await HTTP.text(base + "/metrics")
+        let held = try #require(try f.store().states().first { $0.alert.severity.level == .medium })
+        let (_, explain) = try await HTTP.call("GET", base + "/api/v1/alerts/\(held.alert.fingerprint)/explain")
+        #expect(try await service.stop() == 0)
+
+        #expect(f.fileAlerts().compactMap { ($0["labels"] as? [String: String])?["severity"] } == ["critical"])
+        #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="threshold"} 2"#))
+        #expect((HTTP.object(explain)["summary"] as? String)?.contains("below the staging threshold: staging notifies from high") == true)
     }
 }

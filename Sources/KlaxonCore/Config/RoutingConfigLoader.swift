@@ -4,7 +4,7 @@ struct RoutingConfigLoader {
         "route", "receivers", "inhibit_rules", "time_intervals", "mute_time_intervals", "global", "templates",
         // Klaxon sections owned by other parts of the configuration (`suppressions`, `thresholds`:
         // NoiseConfig); the routing loader skips them.
-        "suppressions", "thresholds", "dedup", "escalation_policies",
+        "suppressions", "thresholds", "environment_thresholds", "dedup", "escalation_policies",
     ]
 
     private var route: (Route, ConfigNode)?

@@ -6,7 +6,11 @@ import Foundation
 /// events); with `auto` the first value decides the format and the others must match it.
 public enum Decoders {
     public static func decode(_ data: Data, format: InputFormat, context: DecodeContext) throws(DecodeError) -> DecodedReport {
-        let doc = try JSONDocument(bytes: [UInt8](data))
+        let doc: JSONDocument
+        do { doc = try JSONDocument(bytes: [UInt8](data)) } catch {
+            // Say what the input is not before where the parser stopped.
+            throw DecodeError(path: error.path, error.path.isEmpty ? "not valid JSON: \(error.message)" : error.message)
+        }
         let resolved = format == .auto ? try FormatDetector.detect(doc, root: doc.roots[0]) : format
         let assembly = AlertAssembly(context: context)
         var alerts: [Alert] = []

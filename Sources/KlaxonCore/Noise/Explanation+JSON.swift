@@ -69,7 +69,7 @@ extension Explanation: Encodable {
                 try c.encode(silences.map(\.id), forKey: .silences)
             case let .inhibited(index, _, source):
                 try c.encode(InhibitionJSON(rule: index, sourceLabels: source), forKey: .inhibition)
-            case .falsePositive, .duplicate, .threshold:
+            case .falsePositive, .duplicate, .threshold, .belowEnvironmentMinimum:
                 break
             }
         }

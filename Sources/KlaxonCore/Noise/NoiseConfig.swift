@@ -12,21 +12,43 @@ public struct NoiseConfig: Sendable, Hashable {
         didSet { index = IgnoreIndex(suppressions) }
     }
     public var thresholds: [ThresholdRule]
+    /// Minimum severity that notifies, per `environment` label (`environment_thresholds:`).
+    /// Alerts without an environment, or of an environment not listed, are not held back.
+    public var environmentThresholds: [String: Severity.Level]
     private var index: IgnoreIndex
 
-    public init(suppressions: [IgnoreRule] = [], thresholds: [ThresholdRule] = []) {
+    /// The ops guide's defaults: local and dev notify from medium, staging and prod from high.
+    /// A route file's `environment_thresholds:` replaces them (`{}` turns them off).
+    public static let defaultEnvironmentThresholds: [String: Severity.Level] = [
+        "local": .medium, "dev": .medium, "development": .medium, "staging": .high, "prod": .high, "production": .high,
+    ]
+
+    public init(
+        suppressions: [IgnoreRule] = [], thresholds: [ThresholdRule] = [],
+        environmentThresholds: [String: Severity.Level] = NoiseConfig.defaultEnvironmentThresholds
+    ) {
         self.suppressions = suppressions
         self.thresholds = thresholds
+        self.environmentThresholds = environmentThresholds
         self.index = IgnoreIndex(suppressions)
     }
 
     public static func == (a: NoiseConfig, b: NoiseConfig) -> Bool {
-        a.suppressions == b.suppressions && a.thresholds == b.thresholds
+        a.suppressions == b.suppressions && a.thresholds == b.thresholds && a.environmentThresholds == b.environmentThresholds
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(suppressions)
         hasher.combine(thresholds)
+        hasher.combine(environmentThresholds)
+    }
+
+    /// The minimum severity for an alert's environment, when one applies and the alert is below it.
+    public func environmentMinimum(holdingBack alert: Alert) -> (environment: String, minimum: Severity.Level)? {
+        guard !environmentThresholds.isEmpty, let env = alert.labels["environment"],
+            let minimum = environmentThresholds[env.lowercased()], alert.severity.level < minimum
+        else { return nil }
+        return (env, minimum)
     }
 
     /// Reads `suppressions` and `thresholds` from the same documents `RoutingConfig.load` reads;
@@ -49,6 +71,16 @@ public struct NoiseConfig: Sendable, Hashable {
                 let rule = try NoiseConfigDecoder.ignoreRule(item)
                 if let name = rule.name { try checkUnique(name, item, &names, what: "suppression") }
                 config.suppressions.append(rule)
+            }
+            if let section = top["environment_thresholds"] {
+                var map: [String: Severity.Level] = [:]
+                for (env, value, node) in try section.stringMap() {
+                    guard let level = Severity.Level(name: value) else {
+                        throw node.error(.invalidValue, "expected a severity level (info, low, medium, high, critical), got \"\(value)\"")
+                    }
+                    map[env.lowercased()] = level
+                }
+                config.environmentThresholds = map
             }
             for item in try top["thresholds"]?.sequence() ?? [] {
                 let rule = try NoiseConfigDecoder.thresholdRule(item)

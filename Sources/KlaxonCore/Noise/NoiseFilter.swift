@@ -10,7 +10,8 @@ import Foundation
 ///    The most specific and final verdict; nothing else matters for it.
 /// 2. `ignored` — a reviewed, owned policy in `routes/*.yml`. Longer-lived than any silence:
 ///    when both apply, the ignore rule is the true reason it stays quiet (the silence ending
-///    would change nothing), and its owner is who to ask.
+///    would change nothing), and its owner is who to ask. Then `threshold` for an alert below
+///    its environment's minimum severity (`environment_thresholds`), also a standing policy.
 /// 3. `silenced` — an explicit, time-boxed human decision about this alert.
 /// 4. `inhibited` — derived from other alerts' state, the most transient mute.
 /// 5. `duplicate` — not muted, but this firing instance was already notified.
@@ -46,6 +47,9 @@ public struct NoiseFilter: Sendable {
         }
         if let i = config.activeIgnoreRuleIndex(for: alert, at: now) {
             return .suppressed(.ignored, .ignored(index: i, rule: config.suppressions[i]))
+        }
+        if let (env, minimum) = config.environmentMinimum(holdingBack: alert) {
+            return .suppressed(.threshold, .belowEnvironmentMinimum(environment: env, minimum: minimum))
         }
         if !silencer.silences.isEmpty {
             var muting: [Silence] = []

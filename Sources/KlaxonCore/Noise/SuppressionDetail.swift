@@ -14,11 +14,15 @@ public enum SuppressionDetail: Sendable, Hashable, CustomStringConvertible {
     case duplicate
     /// The threshold rule and what it decided (`.held`, `.alreadyNotified` or `.damped`).
     case threshold(ThresholdOutcome)
+    /// Below the minimum severity of its environment (`environment_thresholds:`).
+    case belowEnvironmentMinimum(environment: String, minimum: Severity.Level)
 
     public var description: String {
         switch self {
         case let .falsePositive(fp):
             return "fingerprint \(fp) is marked as a false positive"
+        case let .belowEnvironmentMinimum(env, minimum):
+            return "below the \(env) threshold: \(env) notifies from \(minimum.name) (environment_thresholds)"
         case let .ignored(_, rule):
             var facts: [String] = []
             if let name = rule.name { facts.append("name \(name)") }

@@ -28,6 +28,11 @@ struct DemoReport {
         out.append("")
         out.append("messages published: \(published), consumed: \(ledger.count)")
         out.append("alerts: \(states.count) distinct, \(reports) reports, \(reports - states.count) suppressed as duplicates")
+        for state in states {
+            guard let decision = try app.store.lastDecision(of: state.alert.fingerprint), !decision.isEmpty, !decision.hasPrefix("notify")
+            else { continue }
+            out.append("not notified: \(state.alert.name) (\(state.alert.severity.name)): \(decision)")
+        }
         for dead in ledger where dead.isDeadLetter {
             out.append("dead-lettered: \(dead.topic)[\(dead.partition)]@\(dead.offset) → \(app.config.service.kafka.deadLetterTopic): \(dead.outcome.dropFirst("deadletter: ".count))")
         }

@@ -32,7 +32,10 @@ final class ServiceFixture: @unchecked Sendable {
 
     /// Writes klaxon.yml and routes.yml: everything to the file sink, critical/high also to
     /// the recorder's webhook.
-    func writeConfig(maxMessageBytes: Int = 16 << 20, httpListen: String? = nil, routesExtra: String = "") throws {
+    /// - Parameter environmentThresholds: the routes' `environment_thresholds:` (nil: Klaxon's defaults).
+    func writeConfig(
+        maxMessageBytes: Int = 16 << 20, httpListen: String? = nil, routesExtra: String = "", environmentThresholds: String? = "{}"
+    ) throws {
         try """
             kafka:
               brokers: \(broker.bootstrapServers)
@@ -58,6 +61,7 @@ final class ServiceFixture: @unchecked Sendable {
               - \(dir.appendingPathComponent("routes.yml").path)
             """.write(to: configFile, atomically: true, encoding: .utf8)
         try """
+            \(environmentThresholds.map { "environment_thresholds: \($0)" } ?? "")
             route:
               receiver: log
               group_by: ['...']
