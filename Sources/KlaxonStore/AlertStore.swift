@@ -11,6 +11,10 @@ public final class AlertStore: Sendable {
     public let database: StateDatabase
     private var pool: DatabasePool { database.pool }
     private let hot: Mutex<[Fingerprint: HotEntry]>
+    /// Rows in `alert_touch` not yet compacted.
+    private let touches: Mutex<Int>
+    /// Compaction runs inside the batch that takes the touch log past this many rows.
+    public static let compactionThreshold = 20_000
 
     /// Opens the store and loads the index of every alert's state.
     public init(database: StateDatabase) throws {
@@ -19,7 +23,10 @@ public final class AlertStore: Sendable {
             var index: [Fingerprint: HotEntry] = [:]
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT fingerprint, status, first_seen_at, last_seen_at, occurrences, regressions, resolved_at, sources, admitted FROM alert")
+                sql: """
+                    SELECT fingerprint, status, first_seen_at, cur_last_seen_at, cur_occurrences, regressions, resolved_at,
+                           cur_sources, admitted FROM alert_now
+                    """)
             while let row = try rows.next() {
                 guard let fp = Fingerprint(hex: row[0]) else { continue }
                 index[fp] = HotEntry(
@@ -30,6 +37,7 @@ public final class AlertStore: Sendable {
             return index
         }
         hot = Mutex(index)
+        touches = Mutex(try database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM alert_touch") ?? 0 })
     }
 
     /// Number of fingerprints in state.
@@ -73,7 +81,7 @@ public final class AlertStore: Sendable {
                 sources.bits |= SourceSet(report.alert.labels["source"]).bits
                 let record = decision.reason == .duplicate ? nil : decision.description
                 if transition == .duplicate, let entry, admitted == entry.admitted, record == nil {
-                    try Self.touch(db, fp, state, sources: sources, sourcesChanged: sources != entry.sources)
+                    try Self.touch(db, fp, state, sources: sources)
                 } else {
                     try Self.save(db, state, owner: report.owner, sources: sources, admitted: admitted, decision: record)
                 }
@@ -85,19 +93,28 @@ public final class AlertStore: Sendable {
             for scan in batch.scans where !scan.scopes.isEmpty {
                 let marks = databaseQuestionMarks(count: scan.scopes.count)
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM alert WHERE status != 'resolved' AND scope IN (\(marks))",
+                    db, sql: "SELECT * FROM alert_now WHERE status != 'resolved' AND scope IN (\(marks))",
                     arguments: StatementArguments(scan.scopes))
                 for row in rows {
                     let state = try Self.decodeState(row)
                     guard !scan.present.contains(state.alert.fingerprint),
                         let resolved = AlertLifecycle.resolve(state, at: scan.at)
                     else { continue }
-                    let sources = SourceSet(list: row["sources"])
+                    let sources = SourceSet(list: row["cur_sources"])
                     let admitted: Bool = row["admitted"]
                     try Self.save(db, resolved, owner: row["owner"], sources: sources, admitted: admitted, decision: nil)
                     if admitted { changes[resolved.alert.fingerprint] = resolved }
                     updated[resolved.alert.fingerprint] = HotEntry(resolved, sources: sources, admitted: admitted)
                 }
+            }
+            let appended = batch.reports.count + updated.count  // touches per report, plus resolutions (an upper bound)
+            let pending = touches.withLock { n in
+                n += appended
+                return n
+            }
+            if pending > Self.compactionThreshold {
+                try Self.compact(db)
+                touches.withLock { $0 = 0 }
             }
             return (BatchResult(transitions: transitions, decisions: decisions, changes: Array(changes.values)), updated)
         }
@@ -164,7 +181,7 @@ public final class AlertStore: Sendable {
     public func activeStates(resolvedSince: Date) throws -> [AlertState] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM alert WHERE admitted = 1 AND (status != 'resolved' OR resolved_at >= ?)",
+                db, sql: "SELECT * FROM alert_now WHERE admitted = 1 AND (status != 'resolved' OR resolved_at >= ?)",
                 arguments: [resolvedSince.timeIntervalSince1970]
             ).map(Self.decodeState)
         }
@@ -178,7 +195,7 @@ public final class AlertStore: Sendable {
     /// All alert states, newest first.
     public func states(limit: Int = 10_000) throws -> [AlertState] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alert ORDER BY last_seen_at DESC LIMIT ?", arguments: [limit])
+            try Row.fetchAll(db, sql: "SELECT * FROM alert_now ORDER BY cur_last_seen_at DESC LIMIT ?", arguments: [limit])
                 .map(Self.decodeState)
         }
     }
@@ -220,7 +237,7 @@ public final class AlertStore: Sendable {
     }()
 
     private static func state(_ db: Database, _ fp: Fingerprint) throws -> AlertState? {
-        try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE fingerprint = ?", arguments: [fp.description])
+        try Row.fetchOne(db, sql: "SELECT * FROM alert_now WHERE fingerprint = ?", arguments: [fp.description])
             .map(decodeState)
     }
 
@@ -229,20 +246,27 @@ public final class AlertStore: Sendable {
         return AlertState(
             alert: alert, status: AlertState.Status(rawValue: row["status"]) ?? .firing,
             firstSeenAt: Date(timeIntervalSince1970: row["first_seen_at"]),
-            lastSeenAt: Date(timeIntervalSince1970: row["last_seen_at"]),
-            occurrences: row["occurrences"], regressions: row["regressions"],
+            lastSeenAt: Date(timeIntervalSince1970: row["cur_last_seen_at"]),
+            occurrences: row["cur_occurrences"], regressions: row["regressions"],
             resolvedAt: (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
-    /// A duplicate report: only the counters (and the source list when it grew) change.
-    private static func touch(_ db: Database, _ fp: Fingerprint, _ s: AlertState, sources: SourceSet, sourcesChanged: Bool) throws {
-        if sourcesChanged {
-            try db.cachedStatement(sql: "UPDATE alert SET last_seen_at = ?, occurrences = ?, sources = ? WHERE fingerprint = ?")
-                .execute(arguments: [s.lastSeenAt.timeIntervalSince1970, s.occurrences, sources.list, fp.description])
-        } else {
-            try db.cachedStatement(sql: "UPDATE alert SET last_seen_at = ?, occurrences = ? WHERE fingerprint = ?")
-                .execute(arguments: [s.lastSeenAt.timeIntervalSince1970, s.occurrences, fp.description])
-        }
+    /// A duplicate report: appends its counters to the touch log (see migration v6).
+    private static func touch(_ db: Database, _ fp: Fingerprint, _ s: AlertState, sources: SourceSet) throws {
+        try db.cachedStatement(sql: "INSERT INTO alert_touch (fp, last_seen_at, occurrences, sources) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [fp.description, s.lastSeenAt.timeIntervalSince1970, s.occurrences, sources.list])
+    }
+
+    /// Folds the latest touch of each fingerprint into `alert_counter` and empties the log.
+    static func compact(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO alert_counter (fp, last_seen_at, occurrences, sources)
+            SELECT fp, last_seen_at, occurrences, sources FROM alert_touch
+            WHERE rowid IN (SELECT MAX(rowid) FROM alert_touch GROUP BY fp) ORDER BY fp
+            ON CONFLICT(fp) DO UPDATE SET
+                last_seen_at = excluded.last_seen_at, occurrences = excluded.occurrences, sources = excluded.sources;
+            DELETE FROM alert_touch;
+            """)
     }
 
     /// Writes the whole row; `decision` (the noise filter's verdict) is kept when nil.
@@ -271,6 +295,8 @@ public final class AlertStore: Sendable {
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
                 s.alert.scope, sources.list, admitted, decision, decision,
             ])
+        // The row now holds the counts; a touch keeps any older touch or counter from winning.
+        try touch(db, s.alert.fingerprint, s, sources: sources)
     }
 }
 

@@ -110,6 +110,34 @@ public final class StateDatabase: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v6: append-only counters for duplicates") { db in
+            // A duplicate report appends one small row to alert_touch (sequential pages) instead
+            // of rewriting a random page of alert; compaction folds the latest touch per
+            // fingerprint into the narrow, fingerprint-ordered alert_counter.
+            try db.execute(sql: """
+                CREATE TABLE alert_counter (
+                    fp TEXT PRIMARY KEY,
+                    last_seen_at DOUBLE NOT NULL,
+                    occurrences INTEGER NOT NULL,
+                    sources TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE alert_touch (
+                    fp TEXT NOT NULL,
+                    last_seen_at DOUBLE NOT NULL,
+                    occurrences INTEGER NOT NULL,
+                    sources TEXT NOT NULL
+                );
+                CREATE VIEW alert_now AS
+                SELECT a.*,
+                    COALESCE(t.last_seen_at, c.last_seen_at, a.last_seen_at) AS cur_last_seen_at,
+                    COALESCE(t.occurrences, c.occurrences, a.occurrences) AS cur_occurrences,
+                    COALESCE(t.sources, c.sources, a.sources) AS cur_sources
+                FROM alert a
+                LEFT JOIN alert_counter c ON c.fp = a.fingerprint
+                LEFT JOIN (SELECT fp, last_seen_at, occurrences, sources FROM alert_touch
+                           WHERE rowid IN (SELECT MAX(rowid) FROM alert_touch GROUP BY fp)) t ON t.fp = a.fingerprint;
+                """)
+        }
         return m
     }
 }
