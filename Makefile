@@ -26,8 +26,10 @@ build: deps
 bench: deps
 	$(SWIFT) build -c release --product DecodeBench
 	$(SWIFT) build -c release --product RoutingBench
+	$(SWIFT) build -c release --product DedupBench
 	.build/release/DecodeBench
 	.build/release/RoutingBench
+	.build/release/DedupBench
 
 # Installs only what is missing: no network use when everything is there.
 deps:
