@@ -8,7 +8,7 @@ import KlaxonStore
 
 let args = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let total = args.count > 0 ? args[0] : 1_000_000
-let batches = args.count > 1 ? args[1] : 200
+let batches = args.count > 1 ? args[1] : 1_000
 let batchSize = args.count > 2 ? args[2] : 500
 
 /// A Trivy-shaped vulnerability alert; `i` picks image, CVE and package.

@@ -14,7 +14,7 @@ public final class AlertStore: Sendable {
     /// Rows in `alert_touch` not yet compacted.
     private let touches: Mutex<Int>
     /// Compaction runs inside the batch that takes the touch log past this many rows.
-    public static let compactionThreshold = 20_000
+    public static let compactionThreshold = 200_000
 
     /// Opens the store and loads the index of every alert's state.
     public init(database: StateDatabase) throws {

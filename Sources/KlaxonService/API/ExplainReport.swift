@@ -47,7 +47,7 @@ struct ExplainReport: Encodable {
         if let falsePositive {
             summary = "suppressed: false positive (\(falsePositive))"
         } else if !decision.isEmpty && !decision.hasPrefix("notify") {
-            summary = "suppressed: \(decision)"
+            summary = decision
         } else if !live.silences.isEmpty {
             summary = "muted by silence \(live.silences.joined(separator: ", "))"
         } else if let inh = live.inhibitedBy {
@@ -59,7 +59,7 @@ struct ExplainReport: Encodable {
         } else {
             summary = "notified: \(notes.map { "\($0.receiver)/\($0.integration) \($0.status)" }.joined(separator: ", "))"
         }
-        if state.occurrences > 1 { summary += "; \(state.occurrences - 1) later report(s) were duplicates" }
+        if state.occurrences > 1 { summary += "; reported \(state.occurrences) times" }
         return ExplainReport(
             fingerprint: fp.description, alertname: state.alert.name, status: state.status.rawValue,
             occurrences: state.occurrences, sources: deps.store.sources(of: fp), lastDecision: decision,
