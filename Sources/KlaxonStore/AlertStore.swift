@@ -13,6 +13,9 @@ public final class AlertStore: Sendable {
     private let hot: Mutex<[Fingerprint: HotEntry]>
     /// Rows in `alert_touch` not yet compacted.
     private let touches: Mutex<Int>
+    /// Held across a write transaction and the index update that follows it, so the ingest
+    /// loop and API calls (acknowledge, resolve) never interleave their index updates.
+    private let writeLock = Mutex(())
     /// Compaction runs inside the batch that takes the touch log past this many rows.
     public static let compactionThreshold = 200_000
 
@@ -25,14 +28,14 @@ public final class AlertStore: Sendable {
                 db,
                 sql: """
                     SELECT fingerprint, status, first_seen_at, cur_last_seen_at, cur_occurrences, regressions, resolved_at,
-                           cur_sources, admitted FROM alert_now
+                           cur_sources, admitted, acknowledged_at FROM alert_now
                     """)
             while let row = try rows.next() {
                 guard let fp = Fingerprint(hex: row[0]) else { continue }
                 index[fp] = HotEntry(
                     status: AlertState.Status(rawValue: row[1]) ?? .firing, firstSeenAt: row[2], lastSeenAt: row[3],
-                    occurrences: row[4], regressions: row[5], resolvedAt: row[6], sources: SourceSet(list: row[7]),
-                    admitted: row[8])
+                    occurrences: row[4], regressions: row[5], resolvedAt: row[6], acknowledgedAt: row[9],
+                    sources: SourceSet(list: row[7]), admitted: row[8])
             }
             return index
         }
@@ -53,6 +56,10 @@ public final class AlertStore: Sendable {
         _ batch: BatchWrite,
         decide: NoiseDecider = { _, t, _, _ in t.notifies ? .notify(transition: t, threshold: nil) : .suppressed(.duplicate, .duplicate) }
     ) throws -> BatchResult {
+        try writeLock.withLock { _ in try applyLocked(batch, decide: decide) }
+    }
+
+    private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider) throws -> BatchResult {
         let (result, updated) = try pool.write { db -> (BatchResult, [Fingerprint: HotEntry]) in
             for c in batch.consumed {
                 try db.execute(
@@ -122,6 +129,25 @@ public final class AlertStore: Sendable {
             for (fp, entry) in updated { index[fp] = entry }
         }
         return result
+    }
+
+    /// Changes one alert's state by hand (acknowledge, resolve): `change` gets the current state
+    /// and returns the new one, or nil to leave it. Returns the new state, or nil when unchanged.
+    public func update(_ fingerprint: Fingerprint, _ change: (AlertState) -> AlertState?) throws -> AlertState? {
+        try writeLock.withLock { _ in
+            let written = try pool.write { db -> (AlertState, HotEntry)? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert_now WHERE fingerprint = ?", arguments: [fingerprint.description]),
+                    let next = change(try Self.decodeState(row))
+                else { return nil }
+                let sources = SourceSet(list: row["cur_sources"])
+                let admitted: Bool = row["admitted"]
+                try Self.save(db, next, owner: row["owner"], sources: sources, admitted: admitted, decision: nil)
+                return (next, HotEntry(next, sources: sources, admitted: admitted))
+            }
+            guard let (state, entry) = written else { return nil }
+            hot.withLock { $0[fingerprint] = entry }
+            return state
+        }
     }
 
     /// The noise filter's last verdict for an alert other than "duplicate" (empty when it
@@ -248,6 +274,7 @@ public final class AlertStore: Sendable {
             firstSeenAt: Date(timeIntervalSince1970: row["first_seen_at"]),
             lastSeenAt: Date(timeIntervalSince1970: row["cur_last_seen_at"]),
             occurrences: row["cur_occurrences"], regressions: row["regressions"],
+            acknowledgedAt: (row["acknowledged_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             resolvedAt: (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
@@ -277,15 +304,15 @@ public final class AlertStore: Sendable {
             sql: """
                 INSERT INTO alert (fingerprint, owner, status, alertname, source, severity_id, alert_json,
                                    first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope, sources,
-                                   admitted, last_decision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''))
+                                   admitted, last_decision, acknowledged_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''), ?)
                 ON CONFLICT(fingerprint) DO UPDATE SET
                     owner = excluded.owner, status = excluded.status, alertname = excluded.alertname,
                     source = excluded.source, severity_id = excluded.severity_id, alert_json = excluded.alert_json,
                     first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
                     occurrences = excluded.occurrences, regressions = excluded.regressions,
                     resolved_at = excluded.resolved_at, scope = excluded.scope, sources = excluded.sources,
-                    admitted = excluded.admitted,
+                    admitted = excluded.admitted, acknowledged_at = excluded.acknowledged_at,
                     last_decision = CASE WHEN ? IS NULL THEN last_decision ELSE excluded.last_decision END
                 """
         ).execute(
@@ -293,7 +320,7 @@ public final class AlertStore: Sendable {
                 s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.labels["source"] ?? "",
                 s.alert.severity.id, try encoder.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
-                s.alert.scope, sources.list, admitted, decision, decision,
+                s.alert.scope, sources.list, admitted, decision, s.acknowledgedAt?.timeIntervalSince1970, decision,
             ])
         // The row now holds the counts; a touch keeps any older touch or counter from winning.
         try touch(db, s.alert.fingerprint, s, sources: sources)

@@ -10,15 +10,17 @@ struct HotEntry: Sendable {
     var occurrences: Int
     var regressions: Int
     var resolvedAt: Double?
+    var acknowledgedAt: Double?
     var sources: SourceSet
     /// The current firing instance passed the noise filter at least once (it is in a group).
     var admitted: Bool
 
     init(
         status: AlertState.Status, firstSeenAt: Double, lastSeenAt: Double, occurrences: Int, regressions: Int,
-        resolvedAt: Double?, sources: SourceSet, admitted: Bool
+        resolvedAt: Double?, acknowledgedAt: Double?, sources: SourceSet, admitted: Bool
     ) {
         self.admitted = admitted
+        self.acknowledgedAt = acknowledgedAt
         self.status = status
         self.firstSeenAt = firstSeenAt
         self.lastSeenAt = lastSeenAt
@@ -30,6 +32,7 @@ struct HotEntry: Sendable {
 
     init(_ s: AlertState, sources: SourceSet, admitted: Bool) {
         self.admitted = admitted
+        acknowledgedAt = s.acknowledgedAt?.timeIntervalSince1970
         status = s.status
         firstSeenAt = s.firstSeenAt.timeIntervalSince1970
         lastSeenAt = s.lastSeenAt.timeIntervalSince1970
@@ -44,7 +47,7 @@ struct HotEntry: Sendable {
         AlertState(
             alert: alert, status: status, firstSeenAt: Date(timeIntervalSince1970: firstSeenAt),
             lastSeenAt: Date(timeIntervalSince1970: lastSeenAt), occurrences: occurrences, regressions: regressions,
-            resolvedAt: resolvedAt.map(Date.init(timeIntervalSince1970:)))
+            acknowledgedAt: acknowledgedAt.map(Date.init(timeIntervalSince1970:)), resolvedAt: resolvedAt.map(Date.init(timeIntervalSince1970:)))
     }
 }
 

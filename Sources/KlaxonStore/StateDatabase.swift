@@ -138,6 +138,9 @@ public final class StateDatabase: Sendable {
                            WHERE rowid IN (SELECT MAX(rowid) FROM alert_touch GROUP BY fp)) t ON t.fp = a.fingerprint;
                 """)
         }
+        m.registerMigration("v7: acknowledgements") { db in
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN acknowledged_at DOUBLE")
+        }
         return m
     }
 }

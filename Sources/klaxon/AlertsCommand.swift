@@ -6,7 +6,29 @@ import KlaxonService
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts", abstract: "Inspect alerts on a running Klaxon, explain them, mark false positives.",
-        subcommands: [List.self, Explain.self, MarkFalsePositive.self])
+        subcommands: [List.self, Explain.self, Ack.self, Resolve.self, MarkFalsePositive.self])
+
+    struct Ack: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Acknowledge a firing alert.")
+        @OptionGroup var api: ApiOptions
+        @Argument(help: "The alert's fingerprint.") var fingerprint: String
+
+        func run() async throws {
+            _ = try await ApiClient(options: api).call("POST", "/api/v1/alerts/\(fingerprint)/ack")
+            print("acknowledged \(fingerprint)")
+        }
+    }
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Resolve an alert by hand (its receivers get the resolved notification).")
+        @OptionGroup var api: ApiOptions
+        @Argument(help: "The alert's fingerprint.") var fingerprint: String
+
+        func run() async throws {
+            _ = try await ApiClient(options: api).call("POST", "/api/v1/alerts/\(fingerprint)/resolve")
+            print("resolved \(fingerprint)")
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List alerts with their state.")

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonKafka
+import KlaxonCore
 import KlaxonStore
 import Testing
 
@@ -154,5 +155,49 @@ import Testing
         #expect(try await service.stop() == 0)
         let actions = try AuditLog(database: StateDatabase(path: f.statePath)).entries().map(\.action)
         #expect(actions == ["config.reload", "config.reload.failed"])
+    }
+
+    @Test func silencesSurviveARestartAndAcksAndResolutionsAreAudited() async throws {
+        let f = try await ServiceFixture()
+        let port = try freePort()
+        try f.writeConfig(httpListen: "127.0.0.1:\(port)")
+        let base = "http://127.0.0.1:\(port)"
+        let env = ["KLAXON_API_TOKEN": token, "KLAXON_URL": base]
+        var service = try f.startService(environment: env)
+        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
+        let (_, id, _) = try f.klaxon(["silence", "add", "cve=CVE-2024-2511", "--comment", "vendor patch Friday", "--duration", "2h"], environment: env)
+        #expect(try await service.stop() == 0)
+
+        service = try f.startService(environment: env)
+        try await eventually("the API answers again") { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
+        let (_, one) = try await HTTP.call("GET", base + "/api/v1/silences/\(id.trimmingCharacters(in: .whitespacesAndNewlines))")
+        #expect((HTTP.object(one)["status"] as? [String: Any])?["state"] as? String == "active")
+        let producer = try f.producer()
+        defer { producer.close() }
+        try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
+        try await eventually("3 alerts delivered") { f.fileAlerts().count >= 3 }
+        try await Task.sleep(for: .seconds(2))
+        #expect(!f.fileAlerts().contains { ($0["labels"] as? [String: String])?["cve"] == "CVE-2024-2511" }, "the silence still mutes after a restart")
+
+        // Acknowledge, then resolve by hand: the receivers hear about the resolution.
+        let openssh = try #require(try f.store().states().first { $0.alert.labels["cve"] == "CVE-2024-6387" }).alert.fingerprint.description
+        #expect(try f.klaxon(["alerts", "resolve", "ffffffffffffffff"], environment: env).0 != 0)
+        let (ack, _, ackErr) = try f.klaxon(["alerts", "ack", openssh], environment: env)
+        #expect(ack == 0, "\(ackErr)")
+        let (again, _, againErr) = try f.klaxon(["alerts", "ack", openssh], environment: env)
+        #expect(again != 0 && againErr.contains("HTTP 409"))
+        let (_, listed, _) = try f.klaxon(["alerts", "list", "--status", "acknowledged"], environment: env)
+        #expect(listed.contains(openssh))
+        let (resolved, _, resolveErr) = try f.klaxon(["alerts", "resolve", openssh], environment: env)
+        #expect(resolved == 0, "\(resolveErr)")
+        try await eventually("the resolved notification") {
+            f.fileAlerts().contains { $0["status"] as? String == "resolved" && $0["fingerprint"] as? String == openssh }
+        }
+        #expect(try await service.stop() == 0)
+        let fingerprint = try #require(Fingerprint(hex: openssh))
+        let state = try #require(try f.store().state(of: fingerprint))
+        #expect(state.status == .resolved && state.acknowledgedAt != nil && state.resolvedAt != nil)
+        let actions = try AuditLog(database: StateDatabase(path: f.statePath)).entries().map(\.action)
+        #expect(actions == ["alert.resolve", "alert.ack", "silence.create"])
     }
 }

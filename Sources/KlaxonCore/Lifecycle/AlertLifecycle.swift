@@ -13,12 +13,15 @@ public struct AlertState: Sendable, Hashable {
     public var occurrences: Int
     /// How many times this fingerprint came back after resolving.
     public var regressions: Int
+    /// When someone acknowledged the current instance (MTTA = acknowledged − notified).
+    public var acknowledgedAt: Date?
     public var resolvedAt: Date?
 
     public init(
         alert: Alert, status: Status, firstSeenAt: Date, lastSeenAt: Date, occurrences: Int,
-        regressions: Int = 0, resolvedAt: Date? = nil
+        regressions: Int = 0, acknowledgedAt: Date? = nil, resolvedAt: Date? = nil
     ) {
+        self.acknowledgedAt = acknowledgedAt
         self.alert = alert
         self.status = status
         self.firstSeenAt = firstSeenAt
@@ -60,6 +63,15 @@ public enum AlertLifecycle {
         state.lastSeenAt = now
         state.occurrences += 1
         return (state, .duplicate)
+    }
+
+    /// Acknowledges a firing alert at `now`; nil unless it is firing.
+    public static func acknowledge(_ existing: AlertState, at now: Date) -> AlertState? {
+        guard existing.status == .firing else { return nil }
+        var state = existing
+        state.status = .acknowledged
+        state.acknowledgedAt = now
+        return state
     }
 
     /// Resolves a firing or acknowledged alert at `now`; nil when it is already resolved.

@@ -96,6 +96,12 @@ enum ApiRoutes {
                 return try json(.ok, ["fingerprint": fp.description, "falsePositive": "true"])
             }
         }
+        router.post("/api/v1/alerts/:fingerprint/ack") { request, context -> Response in
+            try await handleAsync { try await changeState(request, context, deps, action: "alert.ack", AlertLifecycle.acknowledge) }
+        }
+        router.post("/api/v1/alerts/:fingerprint/resolve") { request, context -> Response in
+            try await handleAsync { try await changeState(request, context, deps, action: "alert.resolve", AlertLifecycle.resolve) }
+        }
         router.get("/api/v1/stats") { _, _ -> Response in
             try handle {
                 let rates = try deps.falsePositives.rates().map { source, v in
@@ -112,6 +118,23 @@ enum ApiRoutes {
                 return try json(outcome.ok ? .ok : .internalServerError, outcome)
             }
         }
+    }
+
+    /// Acknowledges or resolves an alert by hand; a resolution goes to grouping, which sends the
+    /// resolved notification.
+    static func changeState(
+        _ request: Request, _ context: BasicRequestContext, _ deps: ApiDependencies, action: String,
+        _ change: @escaping (AlertState, Date) -> AlertState?
+    ) async throws -> Response {
+        try authorize(request, deps.token)
+        let current = try alertState(context, deps)
+        let now = Date()
+        guard let next = try deps.store.update(current.alert.fingerprint, { change($0, now) }) else {
+            throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
+        }
+        if next.status == .resolved { await deps.grouping.add([next], now: now) }
+        try deps.audit.record(actor: actor(request), action: action, subject: next.alert.fingerprint.description, at: now)
+        return try json(.ok, AlertView(next))
     }
 
     static func alertState(_ context: BasicRequestContext, _ deps: ApiDependencies) throws -> AlertState {
@@ -178,6 +201,7 @@ struct AlertView: Encodable {
     let lastSeenAt: Date
     let occurrences: Int
     let regressions: Int
+    let acknowledgedAt: Date?
     let resolvedAt: Date?
 
     init(_ s: AlertState) {
@@ -190,6 +214,7 @@ struct AlertView: Encodable {
         lastSeenAt = s.lastSeenAt
         occurrences = s.occurrences
         regressions = s.regressions
+        acknowledgedAt = s.acknowledgedAt
         resolvedAt = s.resolvedAt
     }
 }
