@@ -15,8 +15,8 @@ run: deps build
 test: deps
 	$(SWIFT) build --build-tests
 	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log; status=$$?; \
-	passed=$$(grep -c '^✔ Test .* passed after' .build/test.log); \
-	failed=$$(grep -c '^✘ Test .* failed after' .build/test.log); \
+	passed=$$(grep -v '^. Test run with' .build/test.log | grep -c '^✔ Test .* passed after'); \
+	failed=$$(grep -v '^. Test run with' .build/test.log | grep -c '^✘ Test .* failed after'); \
 	echo "$$passed passed, $$failed failed"; exit $$status
 
 build: deps
