@@ -45,9 +45,10 @@ final class IngestService: Service {
             ready.set(false)
             logger.info("ingest stopped")
         }
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
-            guard !batch.isEmpty else { continue }
+        // Graceful shutdown ends the sequence between batches: the batch in hand is always
+        // handled and committed first.
+        let batches = consumer.batches(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
+        for try await batch in batches.cancelOnGracefulShutdown() {
             try await handle(batch)
         }
         await consumer.close()

@@ -86,4 +86,28 @@ import Testing
             KafkaOffset(topic: "t", partition: 0, offset: 8), KafkaOffset(topic: "t", partition: 1, offset: 1),
         ])
     }
+
+    @Test func batchesArriveAsAnAsyncSequenceThatEndsWhenTheTaskIsCancelled() async throws {
+        let broker = try EmbeddedBroker(topics: ["seq"], partitions: 1)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+        defer { producer.close() }
+        _ = try await producer.sendAll(topic: "seq", (0..<25).map { KafkaMessage(value: Data("m\($0)".utf8)) })
+        let consumer = try KafkaConsumer(properties: consumerProps(broker, group: "seq"), topics: ["seq"], logger: logger)
+        let reader = Task {
+            var seen: [Int64] = []
+            var sizes: [Int] = []
+            for try await batch in consumer.batches(maxRecords: 10, maxWait: .milliseconds(100)) {
+                sizes.append(batch.count)
+                seen += batch.map(\.offset)
+                if seen.count >= 25 { try await consumer.commit(KafkaOffset.after(batch)) }
+            }
+            return (seen, sizes)
+        }
+        try await Task.sleep(for: .seconds(8))
+        reader.cancel()
+        let (seen, sizes) = try await reader.value
+        await consumer.close()
+        #expect(seen == Array(0..<25))
+        #expect(sizes.allSatisfy { $0 > 0 && $0 <= 10 }, "batches are never empty and never over maxRecords: \(sizes)")
+    }
 }
