@@ -73,10 +73,7 @@ public final class KlaxonApp: Sendable {
         let warnings = config.routing.warnings.map(\.description) + sinks.warnings
         for w in warnings { logger.warning("config: \(w)") }
 
-        let r = config.service.retry
-        let dispatcher = OutboxDispatcher(
-            outbox: outbox, sinks: sinks.sinks,
-            policy: RetryPolicy(initial: r.initial, maximum: r.maximum, maxAttempts: r.maxAttempts), logger: logger)
+        let dispatcher = OutboxDispatcher(outbox: outbox, sinks: sinks.sinks, policy: config.service.retry, logger: logger)
         let processor = BatchProcessor(
             topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
             severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)

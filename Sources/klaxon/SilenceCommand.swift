@@ -140,15 +140,3 @@ struct SilenceCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Fixed-width text tables for CLI output.
-enum TextTable {
-    static func render(_ header: [String], _ rows: [[String]]) -> String {
-        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
-    }
-}

@@ -70,19 +70,6 @@ import Testing
     }
 }
 
-/// Deterministic PRNG (SplitMix64): the same seed gives the same mutants on every platform.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-}
 
 extension String {
     /// FNV-1a of the UTF-8 bytes: a hash that, unlike `hashValue`, is the same in every run.

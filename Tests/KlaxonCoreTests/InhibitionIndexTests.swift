@@ -31,21 +31,7 @@ import Testing
         }
     }
 
-    /// SplitMix64, seeded: every run tests the same cases.
-    struct SeededRandom: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
-        mutating func pick<T>(_ values: [T]) -> T { values[int(values.count)] }
-    }
+    typealias SeededRandom = SplitMix64
 
     /// Few names and values, so that matchers and `equal` labels often agree. "é" and "e\u{301}"
     /// are equal Strings (canonical equivalence), which the index must treat as the scan does.

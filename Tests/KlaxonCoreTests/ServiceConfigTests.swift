@@ -47,7 +47,7 @@ import Testing
         #expect(c.kafka.properties == ["security.protocol": "SASL_SSL"])
         #expect(c.statePath == "/var/lib/k.db" && c.routes == ["a.yml", "b"])
         #expect(c.httpListen == ":9095" && c.apiTokenFile == "/run/secrets/t" && c.environment == "staging")
-        #expect(c.retry == RetrySettings(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 3))
+        #expect(c.retry == RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 3))
         #expect(c.severityOverrides.rules.map(\.severity) == [.high, Severity(score: 42)])
         #expect(c.severityOverrides.rules.first?.reason == "never expected in prod")
         #expect(c.identityOverrides.rules.first?.identity == ["rule", "host"])

@@ -135,7 +135,7 @@ import Testing
 
     @Test func indexedLookupAgreesWithALinearScan() throws {
         // Literal ids (indexed), wildcard ids and condition-only rules (scanned), interleaved.
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var rules: [IgnoreRule] = []
         for i in 0..<300 {
             switch i % 5 {
@@ -160,15 +160,3 @@ import Testing
     }
 }
 
-/// A tiny deterministic generator for property-style tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

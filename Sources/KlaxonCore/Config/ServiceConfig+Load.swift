@@ -26,7 +26,7 @@ extension ServiceConfig {
         config.environment = try m.string("environment")
         if let delivery = m["delivery"], let retry = try delivery.mapping(allowed: ["retry"])["retry"] {
             let r = try retry.mapping(allowed: ["initial", "maximum", "max_attempts"])
-            config.retry = RetrySettings(
+            config.retry = RetryPolicy(
                 initial: try r.duration("initial") ?? .seconds(1), maximum: try r.duration("maximum") ?? .seconds(300),
                 maxAttempts: try r.int("max_attempts") ?? 12)
         }

@@ -15,7 +15,7 @@ public struct ServiceConfig: Sendable, Hashable {
     public var apiTokenEnv: String = "KLAXON_API_TOKEN"
     /// `environment` label for alerts that carry none (topic setting and header win). Default nil.
     public var environment: String?
-    public var retry: RetrySettings
+    public var retry: RetryPolicy
     /// Site-specific severities, applied after decoding (`severity_overrides:`).
     public var severityOverrides = SeverityOverrides()
     /// Site-specific fingerprint identities, applied after decoding (`identity_overrides:`).
@@ -23,7 +23,7 @@ public struct ServiceConfig: Sendable, Hashable {
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],
-        httpListen: String? = nil, environment: String? = nil, retry: RetrySettings = RetrySettings()
+        httpListen: String? = nil, environment: String? = nil, retry: RetryPolicy = RetryPolicy()
     ) {
         self.kafka = kafka
         self.statePath = statePath
@@ -84,20 +84,5 @@ public struct TopicSettings: Sendable, Hashable {
         self.format = format
         self.environment = environment
         self.labels = labels
-    }
-}
-
-public struct RetrySettings: Sendable, Hashable {
-    /// Default 1 s.
-    public var initial: Duration
-    /// Default 5 min.
-    public var maximum: Duration
-    /// Default 12.
-    public var maxAttempts: Int
-
-    public init(initial: Duration = .seconds(1), maximum: Duration = .seconds(300), maxAttempts: Int = 12) {
-        self.initial = initial
-        self.maximum = maximum
-        self.maxAttempts = maxAttempts
     }
 }

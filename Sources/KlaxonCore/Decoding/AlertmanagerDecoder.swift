@@ -22,10 +22,10 @@ struct AlertmanagerDecoder {
     private func alert(_ a: Int, groupStatus: String?) throws(DecodeError) -> Alert {
         _ = try doc.requireObject(a)
         let labelsNode = try doc.requireObject(try doc.requireMember(a, "labels"))
-        var labels = try stringMap(labelsNode)
+        var labels = try doc.stringMap(labelsNode)
         guard labels["alertname"]?.isEmpty == false else { throw DecodeError(path: doc.path(of: labelsNode, key: "alertname"), "missing") }
         let identity = Array(labels.keys)
-        var ann = try doc.optionalObject(a, "annotations").map { (o) throws(DecodeError) in try stringMap(o) } ?? [:]
+        var ann = try doc.optionalObject(a, "annotations").map { (o) throws(DecodeError) in try doc.stringMap(o) } ?? [:]
         if labels["source"]?.isEmpty != false { labels["source"] = "alertmanager" }
         let native = labels["severity"]
         ann["native_severity"] = native
@@ -54,22 +54,12 @@ struct AlertmanagerDecoder {
         }
     }
 
-    private func stringMap(_ obj: Int) throws(DecodeError) -> [String: String] {
-        var out: [String: String] = [:]
-        for (k, v) in doc.members(obj) {
-            guard let key = doc.string(k) else { continue }
-            guard let s = doc.string(v) else { throw doc.typeError(v, "a string") }
-            out[key] = s
-        }
-        return out
-    }
-
     /// Alertmanager writes the zero time `0001-01-01T00:00:00Z` for "not set".
     private func time(_ obj: Int, _ key: StaticString) throws(DecodeError) -> Date? {
-        guard let s = try doc.optionalString(obj, key) else { return nil }
-        guard let d = Timestamps.rfc3339(s) else {
-            throw DecodeError(path: doc.path(of: obj, key: key.description), "not an RFC 3339 timestamp: \(s)")
-        }
-        return s.hasPrefix("0001-01-01") ? nil : d
+        guard let d = try doc.optionalRFC3339(obj, key) else { return nil }
+        return d < Self.notSet ? nil : d
     }
+
+    /// Anything before year 2 is Go's zero time.
+    private static let notSet = Date(timeIntervalSince1970: -62_104_060_800)
 }

@@ -23,9 +23,9 @@ struct KlaxonJSONDecoder {
     private func alert(_ a: Int) throws(DecodeError) -> Alert {
         _ = try doc.requireObject(a)
         let labelsNode = try doc.requireObject(try doc.requireMember(a, "labels"))
-        var labels = try stringMap(labelsNode)
+        var labels = try doc.stringMap(labelsNode)
         guard labels["alertname"]?.isEmpty == false else { throw DecodeError(path: doc.path(of: labelsNode, key: "alertname"), "missing") }
-        let ann = try doc.optionalObject(a, "annotations").map { (o) throws(DecodeError) in try stringMap(o) } ?? [:]
+        let ann = try doc.optionalObject(a, "annotations").map { (o) throws(DecodeError) in try doc.stringMap(o) } ?? [:]
         let severity = try self.severity(a, label: labels["severity"])
         var identity: [String]?
         if let ids = try doc.optionalArray(a, "identity") {
@@ -68,21 +68,5 @@ struct KlaxonJSONDecoder {
         return Severity(id: Int(id), score: Int(score))
     }
 
-    private func stringMap(_ obj: Int) throws(DecodeError) -> [String: String] {
-        var out: [String: String] = [:]
-        for (k, v) in doc.members(obj) {
-            guard let key = doc.string(k) else { continue }
-            guard let s = doc.string(v) else { throw doc.typeError(v, "a string") }
-            out[key] = s
-        }
-        return out
-    }
-
-    private func time(_ obj: Int, _ key: StaticString) throws(DecodeError) -> Date? {
-        guard let s = try doc.optionalString(obj, key) else { return nil }
-        guard let d = Timestamps.rfc3339(s) else {
-            throw DecodeError(path: doc.path(of: obj, key: key.description), "not an RFC 3339 timestamp: \(s)")
-        }
-        return d
-    }
+    private func time(_ obj: Int, _ key: StaticString) throws(DecodeError) -> Date? { try doc.optionalRFC3339(obj, key) }
 }

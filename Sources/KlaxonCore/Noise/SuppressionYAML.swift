@@ -34,25 +34,7 @@ public enum SuppressionYAML {
         return out
     }
 
-    /// A YAML double-quoted scalar.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    let h = String(u.value, radix: 16)
-                    out += "\\x" + (h.count < 2 ? "0" + h : h)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A YAML double-quoted scalar. Go's quoting escapes (`\a`, `\x7f`, `\u2028`, …) are all valid
+    /// YAML double-quoted escapes.
+    static func quote(_ s: String) -> String { GoQuote.quote(s) }
 }

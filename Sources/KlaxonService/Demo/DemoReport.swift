@@ -21,7 +21,7 @@ struct DemoReport {
             }
         }
         var out = ["", "Klaxon demo — what went where", ""]
-        out.append(table(["SEVERITY", "SCORE", "SOURCE", "ALERT", "SUBJECT", "RECEIVER/SINK", "STATUS"], rows))
+        out.append(TextTable.render(["SEVERITY", "SCORE", "SOURCE", "ALERT", "SUBJECT", "RECEIVER/SINK", "STATUS"], rows, rule: true))
         let ledger = try app.store.ledger()
         let states = try app.store.states()
         let reports = states.reduce(0) { $0 + $1.occurrences }
@@ -51,12 +51,4 @@ struct DemoReport {
     }
 
     func truncate(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
-
-    func table(_ header: [String], _ rows: [[String]]) -> String {
-        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        }
-        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
-    }
 }

@@ -117,3 +117,25 @@ extension JSONDocument {
 }
 
 import Foundation
+
+extension JSONDocument {
+    /// An object whose values must all be strings (labels, annotations).
+    func stringMap(_ obj: Int) throws(DecodeError) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in members(obj) {
+            guard let key = string(k) else { continue }
+            guard let s = string(v) else { throw typeError(v, "a string") }
+            out[key] = s
+        }
+        return out
+    }
+
+    /// An optional member holding an RFC 3339 time.
+    func optionalRFC3339(_ obj: Int, _ key: StaticString) throws(DecodeError) -> Date? {
+        guard let s = try optionalString(obj, key) else { return nil }
+        guard let d = Timestamps.rfc3339(s) else {
+            throw DecodeError(path: path(of: obj, key: key.description), "not an RFC 3339 timestamp: \(s)")
+        }
+        return d
+    }
+}
