@@ -40,7 +40,11 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@command -v moto_server >/dev/null 2>&1 || python3 -m pip install -q 'moto[server]'
+	@# moto's SNS server is for the SNS sink's tests. Debian's own python refuses a plain
+	@# `pip install` (PEP 668), hence the fallback.
+	@command -v moto_server >/dev/null 2>&1 || { \
+		python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; \
+		python3 -m pip install -q 'moto[server]' 2>/dev/null || python3 -m pip install -q --break-system-packages 'moto[server]'; }
 
 clean:
 	rm -rf .build .klaxon
