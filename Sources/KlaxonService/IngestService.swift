@@ -8,9 +8,10 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// The consumer loop: poll a batch → decode and route (pure) → dead letters acknowledged →
-/// state and outbox in one SQLite transaction → commit offsets → wake delivery.
-/// On graceful shutdown it finishes the batch in hand, commits, and leaves the group.
+/// The consumer loop: a batch → decode and normalize (pure) → dead letters acknowledged by the
+/// broker → alert state and noise decisions in one SQLite transaction → commit offsets → hand
+/// the changed alerts to grouping. On graceful shutdown it finishes the batch in hand, commits,
+/// and leaves the group.
 final class IngestService: Service {
     let consumer: KafkaConsumer
     let processor: BatchProcessor
@@ -55,9 +56,9 @@ final class IngestService: Service {
     }
 
     func handle(_ batch: [KafkaRecord]) async throws {
-        let out = processor.process(batch, now: Date())
-        try await deadLetters.publish(out.deadLetters)
         let now = Date()
+        let out = processor.process(batch, now: now)
+        try await deadLetters.publish(out.deadLetters)
         let result = try store.apply(out.write, decide: noise.decide)
         Failpoint.hit(.crashBeforeCommit)
         try await consumer.commit(KafkaOffset.after(batch))
