@@ -11,6 +11,7 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     private let handle: RDKafkaHandle
     private let running = RunFlag()
+    private let pollerExited = DispatchSemaphore(value: 0)
     private let logger: Logger
 
     public init(properties: [String: String], logger: Logger) throws(KafkaError) {
@@ -32,10 +33,11 @@ public final class KafkaProducer: Sendable {
         }
         self.handle = handle
         self.logger = logger
-        let thread = Thread { [handle, running] in
+        let thread = Thread { [handle, running, pollerExited] in
             while running.isSet {
                 handle.withHandle { _ = rd_kafka_poll($0, 100) }
             }
+            pollerExited.signal()
         }
         thread.name = "klaxon.kafka.producer"
         thread.start()
@@ -78,7 +80,11 @@ public final class KafkaProducer: Sendable {
     /// Flushes, then stops the poll thread. Messages still queued fail with their own error.
     public func close(timeout: Duration = .seconds(10)) {
         flush(timeout: timeout)
+        guard running.isSet else { return }
         running.clear()
+        // Wait for the poll thread to let go of the handle, so the handle ends with this
+        // object (and before a broker it talks to, in tests and the demo).
+        _ = pollerExited.wait(timeout: .now() + 1)
     }
 
     /// Queues the message; retries briefly while librdkafka's local queue is full.
