@@ -110,4 +110,43 @@ import Testing
         #expect(seen == Array(0..<25))
         #expect(sizes.allSatisfy { $0 > 0 && $0 <= 10 }, "batches are never empty and never over maxRecords: \(sizes)")
     }
+
+    @Test func aJoiningMemberTakesPartitionsWithoutReReadingWhatWasCommitted() async throws {
+        let broker = try EmbeddedBroker(topics: ["split"], partitions: 4)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+        defer { producer.close() }
+        func produce(_ range: Range<Int>) async throws {
+            for i in range { try await producer.send(topic: "split", key: Data("k\(i)".utf8), value: Data("\(i)".utf8)) }
+        }
+        try await produce(0..<20)
+        let a = try KafkaConsumer(properties: consumerProps(broker, group: "split"), topics: ["split"], logger: logger)
+        let first = try await drain(a, count: 20)
+        try await a.commit(KafkaOffset.after(first))
+        #expect(a.assignment.count == 4)
+
+        // A second member joins: the group rebalances and each member gets two partitions.
+        let b = try KafkaConsumer(properties: consumerProps(broker, group: "split"), topics: ["split"], logger: logger)
+        var early: [KafkaRecord] = []
+        let settle = ContinuousClock.now + .seconds(40)
+        while !(a.assignment.count == 2 && b.assignment.count == 2) && ContinuousClock.now < settle {
+            for c in [a, b] { early += try await c.poll(maxRecords: 100, maxWait: .milliseconds(100)) }
+        }
+        #expect(early.isEmpty, "nothing committed is read again during the rebalance")
+        try await produce(20..<40)
+        var seen: [String] = []
+        let end = ContinuousClock.now + .seconds(40)
+        while seen.count < 20 && ContinuousClock.now < end {
+            for c in [a, b] {
+                let batch = try await c.poll(maxRecords: 100, maxWait: .milliseconds(100))
+                seen += batch.map { String(decoding: $0.value, as: UTF8.self) }
+                try await c.commit(KafkaOffset.after(batch))
+            }
+        }
+        #expect(a.assignment.count == 2 && b.assignment.count == 2)
+        #expect(a.assignment.isDisjoint(with: b.assignment))
+        await a.close()
+        await b.close()
+        #expect(Set(seen) == Set((20..<40).map(String.init)), "only the new messages, each once")
+        #expect(seen.count == 20)
+    }
 }
