@@ -48,6 +48,9 @@ public enum Demo {
         var env = ProcessInfo.processInfo.environment
         let stateDir = env["KLAXON_STATE_DIR"] ?? NSTemporaryDirectory() + "klaxon-demo-\(UUID().uuidString.prefix(8))"
         env["KLAXON_STATE_DIR"] = stateDir
+        // Any free port for /metrics and the API, unless asked for one (a busy 9095 must not
+        // stop the demo).
+        env["KLAXON_HTTP_LISTEN"] = env["KLAXON_HTTP_LISTEN"] ?? "127.0.0.1:0"
         let recorder = WebhookRecorder()
         try await recorder.start()
         env["KLAXON_WEBHOOK_URL"] = env["KLAXON_WEBHOOK_URL"] ?? recorder.url
