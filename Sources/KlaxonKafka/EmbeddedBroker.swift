@@ -28,11 +28,6 @@ public final class EmbeddedBroker: Sendable {
         let rc = cluster.withPointer { rd_kafka_mock_topic_create($0, name, partitions, 1) }
         guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "create topic \(name)") }
     }
-
-    /// Takes a broker down (connections refused) or up, to test outages.
-    public func setBroker(_ id: Int32, up: Bool) {
-        _ = cluster.withPointer { up ? rd_kafka_mock_broker_set_up($0, id) : rd_kafka_mock_broker_set_down($0, id) }
-    }
 }
 
 /// Owns `rd_kafka_mock_cluster_t`; the mock API is internally locked, hence `@unchecked`.

@@ -13,10 +13,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var api: ApiOptions
         @Argument(help: "The alert's fingerprint.") var fingerprint: String
 
-        func run() async throws {
-            _ = try await ApiClient(options: api).call("POST", "/api/v1/alerts/\(fingerprint)/ack")
-            print("acknowledged \(fingerprint)")
-        }
+        func run() async throws { try await changeState(api, fingerprint, "ack", done: "acknowledged") }
     }
 
     struct Resolve: AsyncParsableCommand {
@@ -24,10 +21,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @OptionGroup var api: ApiOptions
         @Argument(help: "The alert's fingerprint.") var fingerprint: String
 
-        func run() async throws {
-            _ = try await ApiClient(options: api).call("POST", "/api/v1/alerts/\(fingerprint)/resolve")
-            print("resolved \(fingerprint)")
-        }
+        func run() async throws { try await changeState(api, fingerprint, "resolve", done: "resolved") }
     }
 
     struct List: AsyncParsableCommand {
@@ -116,6 +110,12 @@ struct AlertsCommand: AsyncParsableCommand {
             print("marked \(fingerprint) as a false positive")
         }
     }
+}
+
+/// POSTs `/api/v1/alerts/FP/ACTION` and says what happened.
+private func changeState(_ api: ApiOptions, _ fingerprint: String, _ action: String, done: String) async throws {
+    _ = try await ApiClient(options: api).call("POST", "/api/v1/alerts/\(fingerprint)/\(action)")
+    print("\(done) \(fingerprint)")
 }
 
 struct SuppressionsCommand: AsyncParsableCommand {

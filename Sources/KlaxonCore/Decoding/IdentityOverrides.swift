@@ -5,7 +5,7 @@
 /// Same matching as `SeverityOverrides`: label equalities, most specific rule wins, then the
 /// first listed. Decoded alerts keep their documented identity unless a rule matches.
 public struct IdentityOverrides: Sendable, Hashable, Codable {
-    public struct Rule: Sendable, Hashable, Codable {
+    public struct Rule: Sendable, Hashable, Codable, LabelMatchedRule {
         /// Label equalities, e.g. `["source": "falco"]`.
         public var match: [String: String]
         /// Label names hashed into the fingerprint (absent labels are skipped).
@@ -14,10 +14,6 @@ public struct IdentityOverrides: Sendable, Hashable, Codable {
         public init(match: [String: String], identity: [String]) {
             self.match = match
             self.identity = identity
-        }
-
-        func matches(_ labels: [String: String]) -> Bool {
-            match.allSatisfy { labels[$0.key] == $0.value }
         }
     }
 
@@ -35,11 +31,7 @@ public struct IdentityOverrides: Sendable, Hashable, Codable {
     }
 
     public func rule(for labels: [String: String]) -> Rule? {
-        var best: Rule?
-        for r in rules where r.matches(labels) {
-            if best == nil || r.match.count > best!.match.count { best = r }
-        }
-        return best
+        rules.mostSpecific(for: labels)
     }
 
     public func apply(to alert: Alert) -> Alert {

@@ -5,7 +5,7 @@
 /// the most specific (most labels) wins, and among equally specific rules the first listed.
 /// The fingerprint never changes: severity is not part of any identity.
 public struct SeverityOverrides: Sendable, Hashable, Codable {
-    public struct Rule: Sendable, Hashable, Codable {
+    public struct Rule: Sendable, Hashable, Codable, LabelMatchedRule {
         /// Label equalities, e.g. `["source": "falco", "rule": "Terminal shell in container"]`.
         public var match: [String: String]
         public var severity: Severity
@@ -33,10 +33,6 @@ public struct SeverityOverrides: Sendable, Hashable, Codable {
         /// Everything from one source.
         public static func source(_ source: String, severity: Severity, reason: String? = nil) -> Rule {
             Rule(match: ["source": source], severity: severity, reason: reason)
-        }
-
-        func matches(_ labels: [String: String]) -> Bool {
-            match.allSatisfy { labels[$0.key] == $0.value }
         }
 
         private enum CodingKeys: String, CodingKey { case match, severity, reason }
@@ -72,11 +68,7 @@ public struct SeverityOverrides: Sendable, Hashable, Codable {
 
     /// The rule that decides for these labels, if any.
     public func rule(for labels: [String: String]) -> Rule? {
-        var best: Rule?
-        for r in rules where r.matches(labels) {
-            if best == nil || r.match.count > best!.match.count { best = r }
-        }
-        return best
+        rules.mostSpecific(for: labels)
     }
 
     public func apply(to alert: Alert) -> Alert {
