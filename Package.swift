@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "PipelineBench",
             dependencies: [
-                "KlaxonKafka", "KlaxonService",
+                "KlaxonCore", "KlaxonKafka", "KlaxonService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,7 @@
 // PipelineBench: Klaxon end to end (consume → decode → dedup → route → group → commit) against
 // a bare librdkafka consumer (kcat) reading the same topic in the same run, and scanner fan-in
 // at three report counts to show whether scan resolution is linear. Not a test; release build:
-//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|all] [events]
+//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|alertmanager|all] [events]
 // Results: a table on stdout and JSON in Benchmarks/results/pipeline.json.
 import Foundation
 import KlaxonKafka
@@ -40,6 +40,28 @@ if mode == "latency" || mode == "all" {
     let r = try await Latency.run(rate: 2_000, seconds: 30, logger: logger)
     results["latency"] = r.json
     rows.append(("produce → webhook at \(r.rate)/s for \(r.seconds) s", String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d delivered)", r.p50, r.p99, r.max, r.delivered)))
+}
+
+if mode == "footprint" || mode == "all" {
+    let n = mode == "footprint" && args.count > 1 ? events : 1_000_000
+    let r = try await Footprint.run(fingerprints: n, logger: logger)
+    results["footprint"] = r.json
+    rows.append(("footprint, \(n) distinct fingerprints, grouping on", String(format: "peak RSS %.0f MB, SQLite %.0f MB (%.0f s)", r.rssMB, r.dbMB, r.seconds)))
+}
+
+if mode == "alertmanager" || mode == "all" {
+    var race: [[String: Any]] = []
+    for inhibition in [false, true] {
+        for side in try await AlertmanagerRace.run(alerts: 20_000, inhibition: inhibition, timeout: .seconds(120), logger: logger) {
+            var j = side.json
+            j["inhibition"] = inhibition
+            race.append(j)
+            let time = side.seconds.map { String(format: "%.2f s", $0) } ?? "not done in 120 s"
+            rows.append(("20k alerts, \(inhibition ? "inhibition on" : "no inhibition"): \(side.name)",
+                         String(format: "%@, %.2f CPU-s, peak RSS %.0f MB (%d/%d groups)", time, side.cpuSeconds, side.rssMB, side.groups, side.expected)))
+        }
+    }
+    results["alertmanager"] = race
 }
 
 print("PipelineBench (release)")

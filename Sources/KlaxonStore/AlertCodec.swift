@@ -9,10 +9,10 @@ import KlaxonCore
 /// (Float64 bit patterns, LE), labels, annotations (count, then name/value strings). Strings
 /// and counts are LEB128 lengths followed by UTF-8 bytes. Rows written by earlier versions hold
 /// JSON (first byte `{`) and still decode.
-enum AlertCodec {
+public enum AlertCodec {
     static let version: UInt8 = 1
 
-    static func encode(_ alert: Alert) -> Data {
+    public static func encode(_ alert: Alert) -> Data {
         var out = [UInt8]()
         out.reserveCapacity(256)
         out.append(version)
@@ -34,7 +34,7 @@ enum AlertCodec {
         return Data(out)
     }
 
-    static func decode(_ data: Data) throws -> Alert {
+    public static func decode(_ data: Data) throws -> Alert {
         if data.first == UInt8(ascii: "{") { return try AlertStore.decoder.decode(Alert.self, from: data) }
         return try data.withUnsafeBytes { raw throws(CodecError) -> Alert in
             var r = Reader(bytes: raw)
