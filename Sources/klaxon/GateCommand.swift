@@ -79,7 +79,7 @@ struct GateCommand: AsyncParsableCommand {
                 .applying(loaded?.service.gate.override(for: env) ?? GateLimitOverride())
                 .applying(try GateLimitOverride.fromEnvironment(ProcessInfo.processInfo.environment))
                 .applying(try max.map { try GateLimitOverride.parse(max: $0) } ?? GateLimitOverride())
-        } catch { fail(error.message, code: 2) }
+        } catch { fail("\(error)", code: 2) }
 
         var inputs: [(name: String, data: Data)] = []
         for path in reports {

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonKafka
 import KlaxonStore
 import Testing
 
@@ -154,6 +155,38 @@ import FoundationXML
         #expect(noState == 2 && noStateErr.contains("no state file"))
     }
 
+    @Test func falsePositiveMarksFromARunningKlaxonsAPIAreSuppressed() async throws {
+        let f = try await ServiceFixture()
+        let port = try freePort()
+        try f.writeConfig(httpListen: "127.0.0.1:\(port)")
+        let service = try f.startService(environment: ["KLAXON_API_TOKEN": "tok"])
+        let base = "http://127.0.0.1:\(port)"
+        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
+        let data = try #require(FileManager.default.contents(atPath: report))
+        let producer = try f.producer()
+        _ = try await producer.send(topic: ServiceFixture.scans, value: data)
+        producer.close()
+        let alerts = try Decoders.decode(data, format: .auto, context: DecodeContext(receivedAt: Date())).alerts
+        let critical = try #require(alerts.first { $0.labels["cve"] == "CVE-2024-6387" }).fingerprint
+        try await eventually("the scan is in state") {
+            (try? await HTTP.call("GET", base + "/api/v1/alerts/\(critical)/explain").0) == 200
+        }
+        let (marked, _) = try await HTTP.call(
+            "POST", base + "/api/v1/alerts/\(critical)/false-positive", token: "tok", json: ["reason": "backported fix", "by": "carol"])
+        #expect(marked == 200)
+        let (listed, body) = try await HTTP.call("GET", base + "/api/v1/false-positives")
+        #expect(listed == 200)
+        let list = try #require(try JSONSerialization.jsonObject(with: body) as? [[String: Any]])
+        #expect(list.count == 1 && list.first?["fingerprint"] as? String == critical.description && list.first?["markedBy"] as? String == "carol")
+
+        let (status, out, err) = try ChildProcess.run(
+            Tools.klaxon, ["gate", "--api", base, "--max", "high=1", report], environment: ["MAX_CRITICAL_VULNERABILITIES": ""], in: f.dir)
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.contains("fingerprint \(critical) is marked as a false positive"))
+        #expect(try await service.stop() == 0)
+        await f.recorder.stop()
+    }
+
     @Test func sarifOutputValidatesAgainstTheSARIF210Schema() throws {
         let ws = try Workspace("gate")
         let cfg = try config(ws, suppressions: suppression("CVE-2023-45853", expires: "2099-01-31"))
@@ -189,9 +222,13 @@ import FoundationXML
         let (valid, validOut, validErr) = try ChildProcess.run(python, [script, out], in: ws.dir)
         #expect(valid == 0, "SARIF does not validate: \(validOut)\(validErr)")
         // The validator does reject what the schema forbids (a result level SARIF does not have).
-        let text = try String(contentsOfFile: out, encoding: .utf8)
-        let broken = text.replacingOccurrences(of: #""level" : "error""#, with: #""level" : "fatal""#)
-        #expect(broken != text)
+        var runs = try #require(sarif["runs"] as? [[String: Any]])
+        var brokenResults = results
+        brokenResults[0]["level"] = "fatal"
+        runs[0]["results"] = brokenResults
+        var brokenLog = sarif
+        brokenLog["runs"] = runs
+        let broken = String(decoding: try JSONSerialization.data(withJSONObject: brokenLog), as: UTF8.self)
         let (invalid, invalidOut, _) = try ChildProcess.run(python, [script, try ws.write("broken.sarif", broken)], in: ws.dir)
         #expect(invalid == 1)
         #expect(invalidOut.contains("'fatal' is not one of"))

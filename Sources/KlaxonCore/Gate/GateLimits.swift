@@ -1,3 +1,5 @@
+import Foundation
+
 /// The most findings of each severity a report may carry and still pass `klaxon gate`.
 ///
 /// Levels are counted separately (a limit on high does not count critical findings); `fatal`

@@ -22,7 +22,7 @@ public enum GateSARIF {
             }
             results.append(resultObject(f, ruleIndex: index))
         }
-        var driver: [String: Any] = ["name": "klaxon-gate", "informationUri": "https://github.com/klaxon/klaxon", "rules": rules]
+        var driver: [String: Any] = ["name": "klaxon-gate", "rules": rules]
         if let toolVersion { driver["version"] = toolVersion }
         var limits: [String: Any] = [:]
         for l in GateLimits.levels { limits[l.name] = result.limits.maximum[l].map { $0 as Any } ?? NSNull() }
