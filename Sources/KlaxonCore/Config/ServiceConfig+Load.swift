@@ -7,7 +7,7 @@ extension ServiceConfig {
             throw ConfigError(code: .missingKey, file: file, line: 0, column: 0, keyPath: "kafka", reason: "empty configuration")
         }
         let m = try root.mapping(allowed: [
-            "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides",
+            "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides", "gate",
         ])
         var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
         if let state = m["state"] {
@@ -52,6 +52,7 @@ extension ServiceConfig {
             if identity.isEmpty { throw item.error(.missingKey, "identity: at least one label is required") }
             config.identityOverrides.rules.append(.init(match: try r.stringMap("match"), identity: identity))
         }
+        if let gate = m["gate"] { config.gate = try Self.gate(gate) }
         return config
     }
 

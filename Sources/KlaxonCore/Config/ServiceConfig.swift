@@ -20,6 +20,8 @@ public struct ServiceConfig: Sendable, Hashable {
     public var severityOverrides = SeverityOverrides()
     /// Site-specific fingerprint identities, applied after decoding (`identity_overrides:`).
     public var identityOverrides = IdentityOverrides()
+    /// Limits for `klaxon gate` (`gate:`); empty keeps the application guide's policy.
+    public var gate = GateConfig()
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],

@@ -96,6 +96,13 @@ enum ApiRoutes {
                 return try json(.ok, ["fingerprint": fp.description, "falsePositive": "true"])
             }
         }
+        router.get("/api/v1/false-positives") { _, _ -> Response in
+            try handle {
+                try json(.ok, try deps.falsePositives.all().map {
+                    FalsePositiveView(fingerprint: $0.fingerprint.description, reason: $0.reason, markedBy: $0.markedBy, markedAt: $0.markedAt)
+                })
+            }
+        }
         router.post("/api/v1/alerts/:fingerprint/ack") { request, context -> Response in
             try await handleAsync { try await changeState(request, context, deps, action: "alert.ack", AlertLifecycle.acknowledge) }
         }
@@ -188,6 +195,14 @@ enum ApiRoutes {
             return "\(error)"
         }
     }
+}
+
+/// A false-positive mark as `GET /api/v1/false-positives` shows it (`klaxon gate --api` reads it).
+struct FalsePositiveView: Encodable {
+    let fingerprint: String
+    let reason: String
+    let markedBy: String
+    let markedAt: Date
 }
 
 /// An alert's state as the API shows it.
