@@ -45,6 +45,10 @@ deps:
 	@command -v moto_server >/dev/null 2>&1 || { \
 		python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; \
 		python3 -m pip install -q 'moto[server]' 2>/dev/null || python3 -m pip install -q --break-system-packages 'moto[server]'; }
+	@# The AWS channel tests set up moto and read back what was sent with the AWS CLI (an
+	@# independent SigV4 signer); moto's strict IAM mode needs nothing beyond moto[server].
+	@command -v aws >/dev/null 2>&1 || { \
+		python3 -m pip install -q awscli 2>/dev/null || python3 -m pip install -q --break-system-packages awscli; }
 
 clean:
 	rm -rf .build .klaxon
