@@ -14,7 +14,7 @@ import Testing
             _ = try receiver(yaml)
             return "accepted"
         } catch {
-            return error.description
+            return "\(error)"
         }
     }
 

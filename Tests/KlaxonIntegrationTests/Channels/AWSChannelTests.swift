@@ -25,7 +25,8 @@ import Testing
             let received = try moto.aws(["sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10"])
             let messages = try #require(received["Messages"] as? [[String: Any]])
             #expect(messages.count == 1)
-            let envelope = try #require(try JSONSerialization.jsonObject(with: Data(try #require(messages.first?["Body"] as? String).utf8)) as? [String: Any])
+            let raw = try #require(messages.first?["Body"] as? String)
+            let envelope = try #require(try JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any])
             #expect(envelope["Message"] as? String == "CVE-2024-1234 ü+space on app:1.2 & co (score 95)\n")
             #expect(envelope["Subject"] as? String == SNSSink.subject(NotificationSummary.title(n)))
             let attributes = try #require(envelope["MessageAttributes"] as? [String: [String: Any]])
@@ -67,7 +68,10 @@ import Testing
             let out = try moto.aws(["logs", "get-log-events", "--log-group-name", "/klaxon/alerts", "--log-stream-name", "prod", "--start-from-head"])
             let events = try #require(out["events"] as? [[String: Any]])
             #expect(events.count == 3)
-            let bodies = try events.map { try #require(try JSONSerialization.jsonObject(with: Data(try #require($0["message"] as? String).utf8)) as? [String: Any]) }
+            let bodies = events.map { e -> [String: Any] in
+                let text = e["message"] as? String ?? ""
+                return ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]) ?? [:]
+            }
             let names = bodies.compactMap { (($0["alert"] as? [String: Any])?["labels"] as? [String: Any])?["alertname"] as? String }
             #expect(names == ["CVE-1", "CVE-2", "CVE-1"])
             #expect(bodies.map { $0["status"] as? String } == ["firing", "firing", "resolved"])

@@ -67,7 +67,7 @@ import Testing
     @Test func aRefusedEventIsFinalAndAThrottledOneRetriesAfterItsDelay() async throws {
         try await withServer({ r in
             r.json["routing_key"] as? String == "throttled-key-000000000000000000"
-                ? .init(status: 429, headers: ["Retry-After": "7"]) : handler(r)
+                ? .init(status: 429, headers: ["Retry-After": "7"]) : PagerDutyChannelTests.handler(r)
         }) { server in
             let n = ChannelFixtures.notification([ChannelFixtures.alert("CVE-1")])
             do {

@@ -5,32 +5,35 @@ import KlaxonStore
 import Synchronization
 import Testing
 
+/// A tiny Slack: checks the bot token, keeps messages by ts, answers postMessage/update.
+final class FakeSlack: Sendable {
+    let messages = Mutex<[String: Data]>([:])
+    let counter = Mutex(0)
+    func handle(_ r: ChannelTestServer.Request) -> ChannelTestServer.Answer {
+        guard r.headers["authorization"] == "Bearer xoxb-test" else { return .json(["ok": false, "error": "invalid_auth"]) }
+        let body = r.json
+        if r.path.hasSuffix("/chat.postMessage") {
+            guard body["channel"] as? String == "#sec-alerts" else { return .json(["ok": false, "error": "channel_not_found"]) }
+            let ts = counter.withLock { n -> String in
+                n += 1
+                return "1700000000.00010\(n)"
+            }
+            messages.withLock { $0[ts] = r.body }
+            return .json(["ok": true, "channel": "C0SEC", "ts": ts])
+        }
+        if r.path.hasSuffix("/chat.update") {
+            guard body["channel"] as? String == "C0SEC", let ts = body["ts"] as? String,
+                  messages.withLock({ $0[ts] != nil }) else { return .json(["ok": false, "error": "message_not_found"]) }
+            messages.withLock { $0[ts] = r.body }
+            return .json(["ok": true, "channel": "C0SEC", "ts": ts])
+        }
+        return .json(["ok": false, "error": "unknown_method"], status: 404)
+    }
+}
+
 /// The Slack sink against a local server speaking the Web API's shape (`ok`, `ts`, `channel`)
 /// and an incoming webhook's (`ok` body).
 @Suite struct SlackChannelTests {
-    /// A tiny Slack: checks the bot token, keeps messages by ts, answers postMessage/update.
-    final class FakeSlack: Sendable {
-        let messages = Mutex<[String: [String: Any]]>([:])
-        let counter = Mutex(0)
-        func handle(_ r: ChannelTestServer.Request) -> ChannelTestServer.Answer {
-            guard r.headers["authorization"] == "Bearer xoxb-test" else { return .json(["ok": false, "error": "invalid_auth"]) }
-            let body = r.json
-            if r.path.hasSuffix("/chat.postMessage") {
-                guard body["channel"] as? String == "#sec-alerts" else { return .json(["ok": false, "error": "channel_not_found"]) }
-                let ts = counter.withLock { $0 += 1; return "1700000000.00010\($0)" }
-                messages.withLock { $0[ts] = body }
-                return .json(["ok": true, "channel": "C0SEC", "ts": ts])
-            }
-            if r.path.hasSuffix("/chat.update") {
-                guard body["channel"] as? String == "C0SEC", let ts = body["ts"] as? String,
-                      messages.withLock({ $0[ts] }) != nil else { return .json(["ok": false, "error": "message_not_found"]) }
-                messages.withLock { $0[ts] = body }
-                return .json(["ok": true, "channel": "C0SEC", "ts": ts])
-            }
-            return .json(["ok": false, "error": "unknown_method"], status: 404)
-        }
-    }
-
     @Test func aBotPostsThenUpdatesTheSameMessageOnResolveEvenAfterARestart() async throws {
         let slack = FakeSlack()
         let dir = try ChannelFixtures.tempDir("slack")
