@@ -11,7 +11,11 @@ import Testing
     /// Never used to send: the factory only keeps it for Kafka sinks.
     let producer: KafkaProducer
 
-    init() throws { producer = try KafkaProducer(properties: ["bootstrap.servers": "127.0.0.1:1"], logger: Logger(label: "test")) }
+    init() throws {
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        producer = try KafkaProducer(properties: ["bootstrap.servers": "127.0.0.1:1"], logger: quiet)
+    }
     @Test func everyChannelIsBuiltWithItsSendResolvedAndNoNotDeliveredWarning() throws {
         let dir = try ChannelFixtures.tempDir("factory")
         let keyFile = dir.appendingPathComponent("key").path

@@ -82,8 +82,10 @@ final class MotoServer: @unchecked Sendable {
         return (try JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? [:]
     }
 
+    /// Kills moto (SIGKILL: it keeps nothing worth flushing, and a SIGTERM can stay pending
+    /// in a child that inherited a blocked signal mask) and waits for it to exit.
     func stop() async {
-        _ = try? await process.stop(signal: SIGTERM, timeout: .seconds(20))
+        _ = try? await process.stop(signal: SIGKILL, timeout: .seconds(20))
     }
 
     struct AWSCLIFailed: Error, CustomStringConvertible {
