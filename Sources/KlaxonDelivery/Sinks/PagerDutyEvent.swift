@@ -3,9 +3,9 @@ import Foundation
 import KlaxonCore
 
 /// A PagerDuty Events API v2 event (`/v2/enqueue`).
-struct PagerDutyEvent: Encodable {
+public struct PagerDutyEvent: Encodable {
     /// `trigger`, `acknowledge` or `resolve`.
-    enum Action: String, Encodable, Sendable { case trigger, acknowledge, resolve }
+    public enum Action: String, Encodable, Sendable { case trigger, acknowledge, resolve }
 
     struct Payload: Encodable {
         let summary: String

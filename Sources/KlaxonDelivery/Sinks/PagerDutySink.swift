@@ -32,8 +32,9 @@ public struct PagerDutySink: AlertSink {
         try await send(notification, action: notification.status == .resolved ? .resolve : .trigger)
     }
 
-    /// Sends one event; `acknowledge` is here for the acknowledgement lifecycle.
-    func send(_ n: AlertNotification, action: PagerDutyEvent.Action) async throws {
+    /// Sends one event for the notification's group; `acknowledge` is here for the
+    /// acknowledgement lifecycle (same `dedup_key`, no payload).
+    public func send(_ n: AlertNotification, action: PagerDutyEvent.Action) async throws {
         let event = try event(n, action: action)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
