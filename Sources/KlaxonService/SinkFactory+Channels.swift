@@ -22,7 +22,12 @@ extension SinkFactory {
         if c.credentials != nil || c.credentialsFile != nil || c.basicAuthUsername != nil || c.basicAuthUsernameFile != nil {
             throw ConfigFailure("http_config authorization, bearer_token and basic_auth do not apply to AWS receivers (requests are signed with sigv4)")
         }
-        return try HTTPTransport(config: c, url: url ?? "https://amazonaws.com")
+        guard let url else {
+            if c.tlsServerName != nil { throw ConfigFailure("tls_config.server_name on an AWS receiver needs api_url") }
+            // The real endpoint depends on the region; nothing here depends on its host.
+            return try HTTPTransport(config: c, url: "https://amazonaws.com")
+        }
+        return try HTTPTransport(config: c, url: url)
     }
 
     static func pagerduty(_ p: PagerDutyConfig) throws -> PagerDutySink {

@@ -164,6 +164,7 @@ extension RoutingConfigDecoder {
             throw node.error(.missingKey, "one of api_url, api_url_file, app_token or app_token_file must be configured")
         }
         if let n = m["app_token"] { warnings.append(n.warning("inline app_token; prefer app_token_file")) }
+        if let n = m["api_url"] { warnings.append(n.warning("inline api_url (a Slack webhook URL is a secret); prefer api_url_file")) }
         c.channel = try m.string("channel")
         if c.usesBotToken && c.channel == nil {
             throw node.error(.missingKey, "channel is required with app_token/app_token_file (chat.postMessage)")

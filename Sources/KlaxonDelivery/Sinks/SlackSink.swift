@@ -52,6 +52,7 @@ public struct SlackSink: AlertSink {
             guard answer.isSuccess else { throw answer.failure(detail: String(decoding: answer.body.prefix(200), as: UTF8.self)) }
         case .bot(let token, let postURL, let updateURL, let threads):
             let channel = config.channel ?? ""
+            // An unreadable store only means the resolve is posted as a new message.
             let known = try? threads.message(receiver: n.receiver, groupKey: n.groupKey, channel: channel)
             if n.status == .resolved, let known {
                 let body = SlackMessage.body(n, config: config, channel: known.channelID, ts: known.ts)
