@@ -102,13 +102,28 @@ let package = Package(
             path: "Benchmarks/DedupBench"
         ),
         .executableTarget(
+            name: "PipelineBench",
+            dependencies: [
+                "KlaxonKafka", "KlaxonService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/PipelineBench"
+        ),
+        .executableTarget(
             name: "RoutingBench",
             dependencies: ["KlaxonCore"],
             path: "Benchmarks/RoutingBench"
         ),
+        // Test support shared by the test targets (seeded randomness, for now).
+        .target(
+            name: "KlaxonTesting",
+            path: "Sources/KlaxonTesting"
+        ),
         .testTarget(
             name: "KlaxonCoreTests",
-            dependencies: ["KlaxonCore"]
+            dependencies: ["KlaxonCore", "KlaxonTesting"]
         ),
         .testTarget(
             name: "KlaxonKafkaTests",
@@ -118,6 +133,7 @@ let package = Package(
             name: "KlaxonIntegrationTests",
             dependencies: [
                 "klaxon",
+                "KlaxonTesting",
                 "KlaxonCore",
                 "KlaxonKafka",
                 "KlaxonStore",
