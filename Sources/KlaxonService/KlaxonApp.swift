@@ -69,7 +69,8 @@ public final class KlaxonApp: Sendable {
         let outbox = Outbox(database: database)
         let silences = SilenceStore(database: database)
         let audit = AuditLog(database: database)
-        let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment)
+        let slackThreads = SlackThreadStore(database: database)
+        let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment, slackThreads: slackThreads)
         let warnings = config.routing.warnings.map(\.description) + sinks.warnings
         for w in warnings { logger.warning("config: \(w)") }
 
@@ -87,7 +88,7 @@ public final class KlaxonApp: Sendable {
             grouping: grouping, noise: noise, settings: k, ready: ready, logger: logger)
         let reloader = ConfigReloader(
             path: configPath, current: config, environment: environment, producer: producer, grouping: grouping,
-            noise: noise, dispatcher: dispatcher, audit: audit, logger: logger)
+            noise: noise, dispatcher: dispatcher, audit: audit, slackThreads: slackThreads, logger: logger)
 
         // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
         // HTTP server, then grouping flushes what is due, then delivery makes its last pass.

@@ -141,6 +141,20 @@ public final class StateDatabase: Sendable {
         m.registerMigration("v7: acknowledgements") { db in
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN acknowledged_at DOUBLE")
         }
+        m.registerMigration("v8: slack messages") { db in
+            // The Slack message each group's notification was posted as, so a resolve edits it.
+            try db.execute(sql: """
+                CREATE TABLE slack_message (
+                    receiver TEXT NOT NULL,
+                    group_key TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    channel_id TEXT NOT NULL,
+                    ts TEXT NOT NULL,
+                    updated_at DOUBLE NOT NULL,
+                    PRIMARY KEY (receiver, group_key, channel)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -9,6 +9,9 @@ public struct Receiver: Sendable, Hashable {
     public var snsConfigs: [SNSConfig]
     public var pagerdutyConfigs: [PagerDutyConfig]
     public var slackConfigs: [SlackConfig]
+    /// Klaxon: CloudWatch Logs and Security Hub.
+    public var cloudwatchLogsConfigs: [CloudWatchLogsConfig]
+    public var securityHubConfigs: [SecurityHubConfig]
     /// Klaxon: alerts below this severity are not delivered to this receiver (default: all).
     public var minSeverity: Severity.Level?
     /// Alertmanager integration kinds present in the config that Klaxon does not deliver to
@@ -23,6 +26,8 @@ public struct Receiver: Sendable, Hashable {
         snsConfigs: [SNSConfig] = [],
         pagerdutyConfigs: [PagerDutyConfig] = [],
         slackConfigs: [SlackConfig] = [],
+        cloudwatchLogsConfigs: [CloudWatchLogsConfig] = [],
+        securityHubConfigs: [SecurityHubConfig] = [],
         minSeverity: Severity.Level? = nil,
         unsupportedKinds: [String] = []
     ) {
@@ -33,6 +38,8 @@ public struct Receiver: Sendable, Hashable {
         self.snsConfigs = snsConfigs
         self.pagerdutyConfigs = pagerdutyConfigs
         self.slackConfigs = slackConfigs
+        self.cloudwatchLogsConfigs = cloudwatchLogsConfigs
+        self.securityHubConfigs = securityHubConfigs
         self.minSeverity = minSeverity
         self.unsupportedKinds = unsupportedKinds
     }
@@ -47,5 +54,6 @@ public struct Receiver: Sendable, Hashable {
     public var integrationCount: Int {
         webhookConfigs.count + fileConfigs.count + kafkaConfigs.count
             + snsConfigs.count + pagerdutyConfigs.count + slackConfigs.count
+            + cloudwatchLogsConfigs.count + securityHubConfigs.count
     }
 }
