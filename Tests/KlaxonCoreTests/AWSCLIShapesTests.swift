@@ -135,10 +135,10 @@ import Testing
         #expect(trivy.alerts.first { $0.labels["cve"] == "CVE-2024-0727" }?.fingerprint == crypto.fingerprint)
         // The count-only ECR event for the same image is in the same scope: the detailed report resolves it.
         let event = try Decoders.decode(Samples.data("ecr-image-scan.json"), format: .auto, context: Self.ctx)
-        if let countAlert = event.alerts.first, countAlert.labels["artifact"] == Self.digest {
-            let firing = [countAlert.fingerprint: countAlert.scope ?? ""]
-            #expect(ScanScopeResolution.disappeared(firing: firing, report: r) == [countAlert.fingerprint])
-        }
+        let countAlert = try #require(event.alerts.first)
+        #expect(countAlert.scope == Self.digest)
+        let firing = [countAlert.fingerprint: Self.digest]
+        #expect(ScanScopeResolution.disappeared(firing: firing, report: r) == [countAlert.fingerprint])
     }
 
     @Test func ecrEnhancedFindingsAreInspectorFindingsScopedToTheImage() throws {
