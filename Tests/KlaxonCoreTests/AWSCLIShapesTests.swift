@@ -64,9 +64,12 @@ import Testing
         #expect(inspector.severity == Severity(id: 3, score: 40))
         let guardduty = try #require(byProduct["GuardDuty"])
         #expect(guardduty.labels["category"] == "threat")
+        // The detector ARN in GeneratorId names no kind of finding; the type does.
+        #expect(guardduty.labels["alertname"] == "CryptoCurrency:EC2-BitcoinTool.B!DNS")
         #expect(guardduty.severity == Severity(id: 4, score: 70))  // Label HIGH beats Normalized 60
         let config = try #require(byProduct["Config"])
         #expect(config.labels["category"] == "misconfiguration" && config.labels["resource"] == "arn:aws:s3:::shop-exports")
+        #expect(config.labels["alertname"] == "s3-bucket-versioning-enabled")
         let prowler = try #require(r.alerts.first { $0.labels["rule"] == "prowler-iam_root_mfa_enabled" })
         #expect(prowler.severity == .critical && prowler.labels["category"] == "compliance")
         #expect(prowler.resolvedAt == Timestamps.rfc3339("2025-05-31T16:30:00Z"))

@@ -102,7 +102,12 @@ struct SecurityHubDecoder {
         let title = try doc.optionalString(f, "Title").flatMap { $0.isEmpty ? nil : $0 }
 
         var labels: [String: String] = ["source": "securityhub", "finding_id": id]
-        labels["alertname"] = control ?? generator ?? title ?? id
+        // A GeneratorId that is an ARN names a detector or a rule instance (GuardDuty, Config),
+        // not the kind of finding: the Config rule's name or the finding type says more.
+        let named = generator?.hasPrefix("arn:") == true ? nil : generator
+        let configRule = fields.flatMap { doc.nonEmptyString($0, "aws/config/ConfigRuleName") }
+        let threat = try threatType(f)
+        labels["alertname"] = control ?? named ?? configRule ?? threat ?? title ?? generator ?? id
         labels["rule"] = generator
         labels["control"] = control
         labels["category"] = try category(f)
@@ -151,6 +156,18 @@ struct SecurityHubDecoder {
         // Older ASFF: only Normalized.
         guard let n = normalized else { throw DecodeError(path: doc.path(of: sev, key: "Label"), "missing (and no Normalized score)") }
         return Severity(score: n)
+    }
+
+    /// The finding type a threat detector put after its namespace
+    /// (`TTPs/Command and Control/CryptoCurrency:EC2-BitcoinTool.B!DNS` → `CryptoCurrency:EC2-BitcoinTool.B!DNS`).
+    private func threatType(_ f: Int) throws(DecodeError) -> String? {
+        guard let types = try doc.optionalArray(f, "Types") else { return nil }
+        for t in types {
+            guard let s = doc.string(t), s.hasPrefix("TTPs/") || s.hasPrefix("Effects/") || s.hasPrefix("Unusual Behaviors/") else { continue }
+            let parts = s.split(separator: "/", maxSplits: 2)
+            if parts.count == 3, !parts[2].isEmpty { return String(parts[2]) }
+        }
+        return nil
     }
 
     /// ASFF `Types` namespaces to Klaxon categories.
