@@ -87,21 +87,27 @@ public final class AlertStore: Sendable {
             for report in batch.reports {
                 let fp = report.alert.fingerprint
                 let entry = updated[fp] ?? hot.withLock { $0[fp] }
+                var alert = report.alert
                 let scope: Int32
-                if let s = report.alert.scope {
+                if let s = alert.scope {
                     if let id = scopeIDs[s] { scope = id } else {
                         scope = hot.withLock { $0.scopeID(s) }
                         scopeIDs[s] = scope
                     }
+                } else if let kept = entry?.scope, kept >= 0 {
+                    // A report that covers no scope (an AWS listing, a runtime event) leaves the
+                    // alert in the scope whose complete scans resolve it.
+                    scope = kept
+                    alert.scope = hot.withLock { $0.scopeName(kept) }
                 } else {
                     scope = -1
                 }
-                let (state, transition) = AlertLifecycle.report(report.alert, existing: entry?.state(alert: report.alert), now: report.receivedAt)
+                let (state, transition) = AlertLifecycle.report(alert, existing: entry?.state(alert: alert), now: report.receivedAt)
                 let wasAdmitted = transition == .duplicate && (entry?.admitted ?? false)
-                let decision = decide(report.alert, transition, wasAdmitted, report.receivedAt)
+                let decision = decide(alert, transition, wasAdmitted, report.receivedAt)
                 let admitted = wasAdmitted || decision.notifies
                 var sources = entry?.sources ?? SourceSet()
-                sources.bits |= SourceSet(report.alert.labels["source"]).bits
+                sources.bits |= SourceSet(alert.labels["source"]).bits
                 let record = decision.reason == .duplicate ? nil : decision.description
                 if transition == .duplicate, let entry, admitted == entry.admitted, record == nil {
                     try Self.touch(db, fp, state, sources: sources)
