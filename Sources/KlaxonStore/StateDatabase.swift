@@ -141,6 +141,10 @@ public final class StateDatabase: Sendable {
         m.registerMigration("v7: acknowledgements") { db in
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN acknowledged_at DOUBLE")
         }
+        m.registerMigration("v12: alert events") { db in
+            try AlertHistory.createTable(db)
+            try EscalationStore.createTable(db)
+        }
         return m
     }
 }

@@ -20,6 +20,8 @@ public struct ServiceConfig: Sendable, Hashable {
     public var severityOverrides = SeverityOverrides()
     /// Site-specific fingerprint identities, applied after decoding (`identity_overrides:`).
     public var identityOverrides = IdentityOverrides()
+    /// Resolve timeouts and SLAs (`lifecycle:`).
+    public var lifecycle = LifecycleConfig()
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],
