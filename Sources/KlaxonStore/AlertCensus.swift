@@ -8,6 +8,12 @@ public struct AlertCensus: Sendable {
         public var status: String
         public var severity: String
         public var source: String
+
+        public init(status: String, severity: String, source: String) {
+            self.status = status
+            self.severity = severity
+            self.source = source
+        }
     }
 
     private let database: StateDatabase

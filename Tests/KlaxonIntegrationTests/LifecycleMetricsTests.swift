@@ -27,7 +27,7 @@ import FoundationNetworking
         #expect(before.contains(#"klaxon_time_to_detect_seconds_count{severity="critical",source="falco"} 0"#), "configured source primed")
         #expect(before.contains("klaxon_build_info{version="))
         #expect(before.contains("process_cpu_seconds_total"))
-        #expect(before.contains(#"klaxon_consumer_lag{topic="scans",partition="0"} 0"#), "\(before)")
+        #expect(before.contains(#"klaxon_consumer_lag{topic="scans",partition="0"} 0.0"#), "\(before)")
 
         // Acknowledge one alert by hand, then a re-scan without CVE-2024-6387 resolves it.
         let list = try JSONSerialization.jsonObject(with: try await HTTP.call("GET", "\(base)/api/v1/alerts").1) as? [[String: Any]] ?? []
@@ -58,7 +58,7 @@ import FoundationNetworking
             return metrics.range(of: #"klaxon_time_to_resolve_seconds_count\{severity="[a-z]+",source="trivy"\} 1"#, options: .regularExpression) != nil
         }
         #expect(metrics.range(of: #"klaxon_time_to_acknowledge_seconds_count\{severity="[a-z]+",source="trivy"\} 1"#, options: .regularExpression) != nil)
-        #expect(metrics.range(of: #"klaxon_alerts\{status="resolved",severity="[a-z]+",source="trivy"\} 1"#, options: .regularExpression) != nil)
+        #expect(metrics.range(of: #"klaxon_alerts\{status="resolved",severity="[a-z]+",source="trivy"\} 1\.0"#, options: .regularExpression) != nil)
         let (status, lint, lintErr) = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
         #expect(status == 0, "promtool check metrics: \(lint)\(lintErr)")
 

@@ -7,6 +7,11 @@ import Testing
 
 @testable import KlaxonService
 
+/// What the sweeper handed to grouping.
+final class Sink: Sendable {
+    let states = Mutex<[AlertState]>([])
+}
+
 /// Resolve timeouts, source-reported resolutions and SLA breaches over a real SQLite file, on
 /// virtual time (each pass gets its `now`).
 @Suite struct LifecycleTimerTests {
@@ -24,14 +29,14 @@ import Testing
             fingerprint: Fingerprint(labels: ["alertname": name, "source": source]), resolvedAt: resolvedAt)
     }
 
-    func sweeper(_ store: AlertStore, _ history: AlertHistory, config: LifecycleConfig = LifecycleConfig(), sink: Mutex<[AlertState]>) -> LifecycleSweeper {
+    func sweeper(_ store: AlertStore, _ history: AlertHistory, config: LifecycleConfig = LifecycleConfig(), sink: Sink) -> LifecycleSweeper {
         LifecycleSweeper(
-            store: store, history: history, config: config, resolved: { states, _ in sink.withLock { $0 += states } }, logger: Logger(label: "test"))
+            store: store, history: history, config: config, resolved: { states, _ in sink.states.withLock { $0 += states } }, logger: Logger(label: "test"))
     }
 
     @Test func aFalcoAlertWithNoRecurrenceResolvesAfterItsTimeout() async throws {
         let (store, history, _) = try world()
-        let sink = Mutex<[AlertState]>([])
+        let sink = Sink()
         let s = sweeper(store, history, sink: sink)
         let falco = alert("Terminal shell in container", source: "falco", severity: .high)
         let trivy = alert("CVE-1", source: "trivy", severity: .high)
@@ -42,7 +47,7 @@ import Testing
         let outcome = try await s.sweep(now: t0.addingTimeInterval(600 + 30 * 60))
         #expect(outcome.resolved == [falco.fingerprint], "a scanner's finding never times out")
         #expect(try store.state(of: falco.fingerprint)?.status == .resolved)
-        #expect(sink.withLock { $0.map(\.alert.fingerprint) } == [falco.fingerprint], "grouping hears of the admitted alert's resolution")
+        #expect(sink.states.withLock { $0.map(\.alert.fingerprint) } == [falco.fingerprint], "grouping hears of the admitted alert's resolution")
         let last = try #require(try history.events(of: falco.fingerprint, current: nil).last)
         #expect(last.kind == .resolved && last.actor == "timeout" && last.reason == "no report for 30m")
         #expect(try await s.sweep(now: t0.addingTimeInterval(7200)).resolved.isEmpty)
@@ -80,7 +85,7 @@ import Testing
 
     @Test func aHighAlertPastItsSLARecordsOneBreach() async throws {
         let (store, history, _) = try world()
-        let sink = Mutex<[AlertState]>([])
+        let sink = Sink()
         let s = sweeper(store, history, sink: sink)
         let high = alert("CVE-2", source: "trivy", severity: .high)
         let critical = alert("CVE-3", source: "trivy", severity: .critical)
@@ -92,9 +97,9 @@ import Testing
         try store.recordFlush([QueuedNotification(notification: n, integration: "webhook/0", key: "k/webhook/0")], log: [:], at: t0.addingTimeInterval(60))
 
         #expect(try await s.sweep(now: t0.addingTimeInterval(60 + 14 * 60)).breaches.isEmpty)
-        #expect(try await s.sweep(now: t0.addingTimeInterval(60 + 15 * 60)).breaches == [critical.fingerprint: [.acknowledge]])
+        #expect(try await s.sweep(now: t0.addingTimeInterval(60 + 15 * 60)).breaches == [critical.fingerprint: [SLAKind.acknowledge]])
         #expect(try await s.sweep(now: t0.addingTimeInterval(86_399)).breaches.isEmpty, "recorded once")
-        #expect(try await s.sweep(now: t0.addingTimeInterval(86_400)).breaches == [high.fingerprint: [.resolve]])
+        #expect(try await s.sweep(now: t0.addingTimeInterval(86_400)).breaches == [high.fingerprint: [SLAKind.resolve]])
         #expect(try await s.sweep(now: t0.addingTimeInterval(90_000)).breaches.isEmpty)
         let events = try history.events(of: high.fingerprint, current: nil).filter { $0.kind == .slaBreached }
         #expect(events.count == 1 && events[0].reason == "resolve: high within 1d")
