@@ -75,7 +75,7 @@ final class Sink: Sendable {
         #expect(result.changes.map(\.status) == [.resolved], "an admitted alert's resolution reaches grouping")
         let state = try #require(try store.state(of: open.fingerprint))
         #expect(state.status == .resolved && state.resolvedAt == t0.addingTimeInterval(3000))
-        #expect(try history.events(of: open.fingerprint, current: state).last?.actor == "source")
+        #expect(try history.events(of: open.fingerprint, current: state).first { $0.kind == .resolved }?.actor == "source")
         // A finding first seen already archived is kept as resolved and tells nobody.
         let closed = alert("Old finding", source: "inspector2", severity: .high, resolvedAt: t0)
         let quiet = try store.apply(BatchWrite(reports: [AlertReport(alert: closed, owner: "r/0", receivedAt: t0)]))
@@ -84,6 +84,7 @@ final class Sink: Sendable {
     }
 
     @Test func aHighAlertPastItsSLARecordsOneBreach() async throws {
+        Telemetry.bootstrap()
         let (store, history, _) = try world()
         let sink = Sink()
         let s = sweeper(store, history, sink: sink)
