@@ -55,7 +55,7 @@ extension LifecycleSweeper {
             case let .notify(tier, cycle, receivers, next):
                 guard let state = try store.state(of: s.fingerprint) else { continue }
                 let queued = notifications(state, receivers: receivers, step: s, routing: routing)
-                _ = try store.recordFlush(queued, log: [:], at: now)
+                _ = try store.recordFlush(queued, log: [:], at: queueTime())
                 try history.record(s.fingerprint, AlertEvent(
                     at: now, kind: .escalated, actor: "escalation",
                     reason: "\(s.policy) tier \(tier + 1)\(cycle > 0 ? " (repeat \(cycle))" : "") → \(receivers.joined(separator: ", "))"))

@@ -21,6 +21,9 @@ struct LifecycleSweeper: Sendable {
     var routingNow: (@Sendable () async -> EscalationRouting)? = nil
     /// Called after escalation queued notifications (wakes the outbox dispatcher).
     var delivered: @Sendable () -> Void = {}
+    /// The time notifications are queued at: the outbox dispatcher runs on the wall clock,
+    /// whatever `now` the timers are given.
+    var queueTime: @Sendable () -> Date = { Date() }
     let logger: Logger
 
     struct Outcome: Sendable, Hashable {
