@@ -59,6 +59,19 @@ import FoundationNetworking
         }
         #expect(metrics.range(of: #"klaxon_time_to_acknowledge_seconds_count\{severity="[a-z]+",source="trivy"\} 1"#, options: .regularExpression) != nil)
         #expect(metrics.range(of: #"klaxon_alerts\{status="resolved",severity="[a-z]+",source="trivy"\} 1\.0"#, options: .regularExpression) != nil)
+        // The report: the resolved finding's MTTR, as a table and as CSV.
+        let (rc, table, reportErr) = try f.klaxon(["report", "--since", "1d", "--by", "severity,source", "--url", base])
+        #expect(rc == 0, "\(reportErr)")
+        #expect(table.contains("MTTR p50") && table.contains("TOTAL"), "\(table)")
+        let critical = try #require(table.split(separator: "\n").first { $0.hasPrefix("critical") && $0.contains("trivy") }, "\(table)")
+        let cells = critical.split(separator: " ", omittingEmptySubsequences: true)
+        #expect(cells[2...5] == ["1", "0", "1", "1"], "alerts, open, acked, resolved: \(critical)")
+        let (_, csv, _) = try f.klaxon(["report", "--since", "1d", "--by", "severity", "--format", "csv", "--url", base])
+        let row = try #require(csv.split(separator: "\n").first { $0.hasPrefix("critical,") }, "\(csv)")
+        #expect(row.split(separator: ",", omittingEmptySubsequences: false)[10].isEmpty == false, "an MTTR median: \(row)")
+        let (bad, _, badErr) = try f.klaxon(["report", "--format", "xml", "--url", base])
+        #expect(bad != 0 && badErr.contains("--format must be table, json or csv"))
+
         let (status, lint, lintErr) = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
         #expect(status == 0, "promtool check metrics: \(lint)\(lintErr)")
 
