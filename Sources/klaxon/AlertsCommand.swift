@@ -32,9 +32,33 @@ struct AlertsCommand: AsyncParsableCommand {
         @Option(help: "Only alerts in this status: firing, acknowledged, resolved.")
         var status: String?
 
+        @Option(name: .shortAndLong, help: "table or json.")
+        var output = "table"
+
+        @Argument(help: "Label matchers, as amtool takes them: severity=critical 'image=~shop-.*' cve!=CVE-2024-1.")
+        var matchers: [String] = []
+
+        func validate() throws {
+            guard ["table", "json"].contains(output) else { throw ValidationError("-o must be table or json") }
+        }
+
         func run() async throws {
+            var parsed: [Matcher] = []
+            for m in matchers {
+                do { parsed.append(try Matcher(parsing: m)) } catch { throw ValidationError("bad matcher \(m): \(error)") }
+            }
             let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts" + (status.map { "?status=\($0)" } ?? ""))
-            let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            let all = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            let list = all.filter { a in
+                var labels = a["labels"] as? [String: String] ?? [:]
+                let sev = (a["severity"] as? [String: Any])?["id"] as? Int ?? 0
+                labels["severity"] = labels["severity"] ?? Severity.Level(rawValue: sev)?.name
+                return parsed.allSatisfy { $0.matches(labels) }
+            }
+            if output == "json" {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]), as: UTF8.self))
+                return
+            }
             let rows = list.map { a -> [String] in
                 let labels = a["labels"] as? [String: String] ?? [:]
                 let sev = (a["severity"] as? [String: Any])?["id"] as? Int ?? 0

@@ -69,6 +69,12 @@ import FoundationNetworking
         let (_, csv, _) = try f.klaxon(["report", "--since", "1d", "--by", "severity", "--format", "csv", "--url", base])
         let row = try #require(csv.split(separator: "\n").first { $0.hasPrefix("critical,") }, "\(csv)")
         #expect(row.split(separator: ",", omittingEmptySubsequences: false)[10].isEmpty == false, "an MTTR median: \(row)")
+        let (listed, listOut, listErr) = try f.klaxon(["alerts", "list", "severity=critical", "cve=~CVE-2024-.*", "-o", "json", "--url", base])
+        #expect(listed == 0, "\(listErr)")
+        let only = (try JSONSerialization.jsonObject(with: Data(listOut.utf8)) as? [[String: Any]] ?? []).map { $0["fingerprint"] as? String }
+        #expect(only == [fp], "\(listOut)")
+        let (badMatcher, _, badMatcherErr) = try f.klaxon(["alerts", "list", "severity~critical", "--url", base])
+        #expect(badMatcher != 0 && badMatcherErr.contains("bad matcher"), "\(badMatcherErr)")
         let (bad, _, badErr) = try f.klaxon(["report", "--format", "xml", "--url", base])
         #expect(bad != 0 && badErr.contains("--format must be table, json or csv"))
 
