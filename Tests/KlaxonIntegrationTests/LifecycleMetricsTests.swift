@@ -75,6 +75,12 @@ import FoundationNetworking
         #expect(only == [fp], "\(listOut)")
         let (badMatcher, _, badMatcherErr) = try f.klaxon(["alerts", "list", "severity~critical", "--url", base])
         #expect(badMatcher != 0 && badMatcherErr.contains("bad matcher"), "\(badMatcherErr)")
+        let (audited, auditOut, auditErr) = try f.klaxon(
+            ["audit", "--action", "alert.ack", "--since", "1h", "--url", base], environment: ["KLAXON_API_TOKEN": "tok"])
+        #expect(audited == 0, "\(auditErr)")
+        #expect(auditOut.contains("alert.ack") && auditOut.contains(fp), "\(auditOut)")
+        let (refused, _, refusedErr) = try f.klaxon(["audit", "--url", base], environment: ["KLAXON_API_TOKEN": "wrong"])
+        #expect(refused != 0 && refusedErr.contains("401"), "\(refusedErr)")
         let (bad, _, badErr) = try f.klaxon(["report", "--format", "xml", "--url", base])
         #expect(bad != 0 && badErr.contains("--format must be table, json or csv"))
 

@@ -124,6 +124,24 @@ enum ApiRoutes {
                 return try json(.ok, IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now))
             }
         }
+        router.get("/api/v1/audit") { request, _ -> Response in
+            try handle {
+                // The audit log names people and what they did: token required, as for changes.
+                try authorize(request, deps.token)
+                let q = request.uri.queryParameters
+                var since = Date.distantPast
+                if let text = q["since"].map(String.init) {
+                    guard let d = ConfigDuration.parse(text) else { throw ApiFailure(.badRequest, "since must be a duration such as 7d, got \(text)") }
+                    since = Date().addingTimeInterval(-Double(d.components.seconds))
+                }
+                let actor = q["actor"].map(String.init)
+                let action = q["action"].map(String.init)
+                let entries = try deps.audit.entries(limit: 10_000).filter {
+                    $0.at >= since && (actor == nil || $0.actor == actor) && (action == nil || $0.action == action)
+                }
+                return try json(.ok, entries.map(AuditView.init))
+            }
+        }
         router.get("/api/v1/stats") { _, _ -> Response in
             try handle {
                 let rates = try deps.falsePositives.rates().map { source, v in
@@ -238,6 +256,23 @@ struct AlertView: Encodable {
         regressions = s.regressions
         acknowledgedAt = s.acknowledgedAt
         resolvedAt = s.resolvedAt
+    }
+}
+
+/// An audit log entry as the API shows it.
+struct AuditView: Encodable {
+    let at: Date
+    let actor: String
+    let action: String
+    let subject: String
+    let detail: String
+
+    init(_ e: AuditLog.Entry) {
+        at = e.at
+        actor = e.actor
+        action = e.action
+        subject = e.subject
+        detail = e.detail
     }
 }
 
