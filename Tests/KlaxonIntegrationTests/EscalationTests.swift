@@ -76,7 +76,14 @@ final class VirtualNow: Sendable {
 
     @Test func unacknowledgedAlertEscalatesAcrossARestartAndStopsAtAnAck() async throws {
         let f = try await ServiceFixture()
-        defer { Task { await f.recorder.stop() } }
+        do { try await escalation(f) } catch {
+            await f.recorder.stop()
+            throw error
+        }
+        await f.recorder.stop()
+    }
+
+    func escalation(_ f: ServiceFixture) async throws {
         let port = try freePort()
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         // SLAs far away, so only the policy's delays move the escalation.

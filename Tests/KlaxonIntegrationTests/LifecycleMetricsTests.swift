@@ -12,6 +12,14 @@ import FoundationNetworking
         let promtool = try Tools.require("promtool", package: "prometheus")
         let prometheus = try Tools.require("prometheus", package: "prometheus")
         let f = try await ServiceFixture()
+        do { try await scenario(f, promtool: promtool, prometheus: prometheus) } catch {
+            await f.recorder.stop()
+            throw error
+        }
+        await f.recorder.stop()
+    }
+
+    func scenario(_ f: ServiceFixture, promtool: String, prometheus: String) async throws {
         let port = try freePort()
         let base = "http://127.0.0.1:\(port)"
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
