@@ -30,12 +30,19 @@ extension LifecycleSweeper {
         var states = Dictionary(grouping: try escalations.all(), by: \.fingerprint)
         let unacked = open.filter { $0.acknowledgedAt == nil && $0.notifiedAt != nil }
         let openByFP = Dictionary(unacked.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
-        // New escalations (an earlier instance's leftover rows are replaced).
-        let fresh = unacked.filter { a in !(states[a.fingerprint] ?? []).contains { $0.instanceStart == a.detectedAt } }
+        // New escalations (an earlier instance's leftover rows are replaced). Instances already
+        // found to have no policy are not read again until the policies change.
+        let policyNames = routing.routing.escalationPolicies.map(\.name)
+        let fresh = policyNames.isEmpty ? [] : unacked.filter { a in
+            !(states[a.fingerprint] ?? []).contains { $0.instanceStart == a.detectedAt }
+                && !unescalated.contains(a.fingerprint, instance: a.detectedAt, policies: policyNames)
+        }
         let contents = fresh.isEmpty ? [:] : try store.contents(of: fresh.map(\.fingerprint))
         for a in fresh {
             guard let alert = contents[a.fingerprint]?.alert, let notifiedAt = a.notifiedAt else { continue }
-            for policy in routing.policies(for: alert) {
+            let policies = routing.policies(for: alert)
+            if policies.isEmpty { unescalated.insert(a.fingerprint, instance: a.detectedAt, policies: policyNames) }
+            for policy in policies {
                 guard let s = Escalation.start(a.fingerprint, policy: policy, instanceStart: a.detectedAt, notifiedAt: notifiedAt) else { continue }
                 try escalations.save(s)
                 states[a.fingerprint, default: []].removeAll { $0.policy == s.policy }

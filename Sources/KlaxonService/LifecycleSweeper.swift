@@ -24,6 +24,8 @@ struct LifecycleSweeper: Sendable {
     /// The time notifications are queued at: the outbox dispatcher runs on the wall clock,
     /// whatever `now` the timers are given.
     var queueTime: @Sendable () -> Date = { Date() }
+    /// Alert instances whose routes name no policy (so they are not read again each pass).
+    let unescalated = UnescalatedInstances()
     let logger: Logger
 
     struct Outcome: Sendable, Hashable {
