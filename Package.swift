@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "KlaxonCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(

@@ -56,7 +56,7 @@ actor ConfigReloader {
             noise.reload(next.noise)
             var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
             if next.service != current.service {
-                message += "; kafka, state and http settings take effect at the next restart"
+                message += "; kafka, state, http and lifecycle settings take effect at the next restart"
             }
             current = next
             Gauge(label: "klaxon_config_last_reload_successful").record(1)

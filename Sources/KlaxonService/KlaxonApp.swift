@@ -36,9 +36,13 @@ public final class KlaxonApp: Sendable {
     ///   - configPath: where `reload` reads the configuration again (SIGHUP, `POST /-/reload`).
     ///   - signals: shut down gracefully on SIGTERM and SIGINT and reload on SIGHUP (the CLI);
     ///     the demo drives shutdown itself.
+    ///   - lifecycleNow: the time the lifecycle timers (resolve timeouts, SLAs, escalation) go by;
+    ///     default the wall clock. Tests pass a virtual one.
+    ///   - lifecycleInterval: how often those timers look (default 10 s).
     public init(
         config: LoadedConfig, configPath: String? = nil, signals: Bool = true,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        lifecycleNow: @escaping @Sendable () -> Date = { Date() }, lifecycleInterval: Duration = .seconds(10), logger: Logger
     ) throws {
         Telemetry.bootstrap()
         let k = config.service.kafka
@@ -97,13 +101,23 @@ public final class KlaxonApp: Sendable {
             .init(service: GroupingService(grouping: grouping, dispatcher: dispatcher, logger: logger)),
         ]
         if signals { services.append(.init(service: ReloadOnSignal(reloader: reloader))) }
+        let sweeper = LifecycleSweeper(
+            store: store, history: AlertHistory(database: database), config: config.service.lifecycle,
+            resolved: { states, now in await grouping.add(states, now: now) }, escalations: EscalationStore(database: database),
+            routingNow: { await grouping.current }, delivered: { dispatcher.nudge() }, logger: logger)
+        services.append(.init(service: LifecycleTimerService(
+            sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
                 store: store, silences: silences, audit: audit, grouping: grouping, noise: noise, falsePositives: falsePositives,
-                outbox: outbox,
+                outbox: outbox, history: AlertHistory(database: database),
                 token: try ApiToken(config: config.service, environment: environment),
                 reload: { actor in await reloader.reload(actor: actor) })
-            services.append(.init(service: try OpsServer.make(listen: listen, ready: ready, outbox: outbox, api: api, logger: logger)))
+            let telemetry = LifecycleTelemetry(
+                census: AlertCensus(database: database), consumer: consumer,
+                sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
+            services.append(.init(service: try OpsServer.make(
+                listen: listen, ready: ready, outbox: outbox, api: api, refresh: { telemetry.refresh() }, logger: logger)))
         }
         services.append(.init(service: ingest))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)

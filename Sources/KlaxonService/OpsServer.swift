@@ -8,7 +8,11 @@ import Synchronization
 /// `/metrics` (Prometheus text), `/healthz` (the process serves), `/readyz` (the consumer loop
 /// is running and the state database answers), and the API (`ApiRoutes`).
 enum OpsServer {
-    static func make(listen: String, ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, logger: Logger) throws -> some Service {
+    /// - Parameter refresh: reads scrape-time values (gauges) before `/metrics` answers.
+    static func make(
+        listen: String, ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, refresh: @escaping @Sendable () -> Void = {},
+        logger: Logger
+    ) throws -> some Service {
         let (host, port) = try parse(listen)
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
@@ -20,6 +24,7 @@ enum OpsServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: ok ? "ready\n" : "not ready\n")))
         }
         router.get("/metrics") { _, _ -> Response in
+            refresh()
             let bytes = Telemetry.registry.emitToBuffer()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

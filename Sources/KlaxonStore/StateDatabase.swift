@@ -155,6 +155,10 @@ public final class StateDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v12: alert events") { db in
+            try AlertHistory.createTable(db)
+            try EscalationStore.createTable(db)
+        }
         return m
     }
 }

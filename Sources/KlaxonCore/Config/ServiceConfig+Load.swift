@@ -8,6 +8,7 @@ extension ServiceConfig {
         }
         let m = try root.mapping(allowed: [
             "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides", "gate",
+            "lifecycle",
         ])
         var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
         if let state = m["state"] {
@@ -24,6 +25,7 @@ extension ServiceConfig {
             config.apiTokenEnv = try h.string("token_env") ?? config.apiTokenEnv
         }
         config.environment = try m.string("environment")
+        if let lifecycle = m["lifecycle"] { config.lifecycle = try LifecycleConfig.load(lifecycle) }
         if let delivery = m["delivery"], let retry = try delivery.mapping(allowed: ["retry"])["retry"] {
             let r = try retry.mapping(allowed: ["initial", "maximum", "max_attempts"])
             config.retry = RetryPolicy(

@@ -22,6 +22,8 @@ public struct ServiceConfig: Sendable, Hashable {
     public var identityOverrides = IdentityOverrides()
     /// Limits for `klaxon gate` (`gate:`); empty keeps the application guide's policy.
     public var gate = GateConfig()
+    /// Resolve timeouts and SLAs (`lifecycle:`).
+    public var lifecycle = LifecycleConfig()
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],
