@@ -74,6 +74,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -97,6 +98,16 @@ let package = Package(
             name: "DedupBench",
             dependencies: ["KlaxonCore", "KlaxonStore"],
             path: "Benchmarks/DedupBench"
+        ),
+        .executableTarget(
+            name: "DeliveryBench",
+            dependencies: [
+                "KlaxonCore", "KlaxonStore", "KlaxonDelivery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/DeliveryBench"
         ),
         .executableTarget(
             name: "RoutingBench",

@@ -14,6 +14,8 @@ enum SinkFactory {
         /// Integrations per receiver.
         var integrations: [String: [Integration]] = [:]
         var warnings: [String] = []
+        /// Keyed by the receiver whose undeliverable notifications go to the fallback.
+        var fallbacks: [String: OutboxDispatcher.Fallback] = [:]
     }
 
     static func build(_ routing: RoutingConfig, producer: KafkaProducer, environment: [String: String]) throws -> Built {
@@ -25,7 +27,7 @@ enum SinkFactory {
                 names.append(Integration(name: name, sendResolved: sendResolved))
             }
             for (i, f) in receiver.fileConfigs.enumerated() {
-                add("file[\(i)]", FileSink(path: f.path), sendResolved: f.sendResolved)
+                add("file[\(i)]", FileSink(config: f), sendResolved: f.sendResolved)
             }
             for (i, w) in receiver.webhookConfigs.enumerated() {
                 let url = try w.url ?? secret(file: w.urlFile, env: nil, environment: environment, what: "receiver \(receiver.name) webhook url")
@@ -46,6 +48,11 @@ enum SinkFactory {
                 built.warnings.append("receiver \(receiver.name): \(kind) are not delivered by this version of Klaxon")
             }
             built.integrations[receiver.name] = names
+        }
+        for receiver in routing.receivers {
+            guard let name = receiver.fallbackReceiver else { continue }
+            built.fallbacks[receiver.name] = OutboxDispatcher.Fallback(
+                receiver: name, integrations: (built.integrations[name] ?? []).map { (name: $0.name, sendResolved: $0.sendResolved) })
         }
         return built
     }

@@ -168,20 +168,7 @@ public final class AlertStore: Sendable {
     @discardableResult
     public func recordFlush(_ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], at now: Date) throws -> Int {
         try pool.write { db in
-            var added = 0
-            for q in queued {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO outbox
-                            (idempotency_key, receiver, integration, fingerprint, payload, next_attempt_at, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        q.key, q.notification.receiver, q.integration, q.notification.alerts.first?.fingerprint.description ?? "",
-                        try Self.encoder.encode(q.notification), now.timeIntervalSince1970, now.timeIntervalSince1970,
-                    ])
-                added += db.changesCount
-            }
+            let added = try Outbox.enqueue(queued, at: now, in: db)
             for (key, entry) in log {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)",
