@@ -42,9 +42,12 @@ public struct DeliveryJob: Sendable {
         self.clock = clock
     }
 
-    /// When the attempt ended: the later of the pass time and the clock after the send, so a
-    /// retry counts from the failure, not from the start of the pass.
-    public var endedAt: Date { max(now, clock()) }
+    /// When the attempt ended: the pass time plus how long the send took, so a retry counts
+    /// from the failure, not from the start of the pass (and stays on virtual time in tests).
+    public var endedAt: Date {
+        guard let latency else { return now }
+        return now.addingTimeInterval(Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18)
+    }
 }
 
 /// Runs stages in order (Alertmanager's `MultiStage`).

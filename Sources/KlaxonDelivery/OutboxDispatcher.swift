@@ -31,6 +31,8 @@ public final class OutboxDispatcher: Sendable {
     private struct Pending: Sendable {
         var records: [DeliveryRecord] = []
         var fallbacks: [QueuedNotification] = []
+        /// When the fallback copies are due: the earliest pass time that asked for one.
+        var fallbackAt: Date?
         /// Lanes whose sink buffers and delivered something in this batch.
         var flushLanes: Set<String> = []
         /// Entry ids of the records, by lane (they stay in flight until written).
@@ -198,15 +200,18 @@ public final class OutboxDispatcher: Sendable {
         var job = job
         await chain.exec(&job)
         let record = job.record ?? DeliveryRecord(id: job.entry.id, at: job.endedAt, result: .retry(at: job.endedAt.addingTimeInterval(1)))
-        add(record, lane: job.entry.lane, entry: job.entry, fallback: job.needsFallback, flushes: job.sink is any FlushingSink)
+        add(record, lane: job.entry.lane, entry: job.entry, fallback: job.needsFallback, flushes: job.sink is any FlushingSink, now: job.now)
     }
 
-    private func add(_ record: DeliveryRecord, lane: String, entry: OutboxEntry, fallback: Bool = false, flushes: Bool = false) {
+    private func add(
+        _ record: DeliveryRecord, lane: String, entry: OutboxEntry, fallback: Bool = false, flushes: Bool = false, now: Date? = nil
+    ) {
         let copies = fallback ? fallbackCopies(of: entry) : []
         pending.withLock {
             $0.records.append(record)
             $0.ids.append((lane, record.id))
             $0.fallbacks += copies
+            if !copies.isEmpty, let now { $0.fallbackAt = min($0.fallbackAt ?? now, now) }
             if flushes, record.result == .delivered { $0.flushLanes.insert(lane) }
         }
     }
@@ -248,7 +253,7 @@ public final class OutboxDispatcher: Sendable {
             }
         }
         do {
-            try outbox.record(records, fallbacks: batch.fallbacks, at: clock())
+            try outbox.record(records, fallbacks: batch.fallbacks, at: batch.fallbackAt ?? clock())
         } catch {
             // Not written: the entries stay pending and are sent again (same idempotency key).
             logger.error("cannot record delivery outcomes: \(error)")
