@@ -78,10 +78,11 @@ import Testing
         let history = try outbox(f).attempts(of: id).map(\.outcome)
         #expect(history == ["dead", "delivered"])
 
-        if dead.count > 1 {
+        let stillDead = try outbox(f).list(filter: .dead).count
+        if stillDead > 0 {
             let (status, all, _) = try f.klaxon(
                 ["deliveries", "retry", "--all-dead", "--url", url], environment: ["KLAXON_API_TOKEN": "s3cret-token"])
-            #expect(status == 0 && all.contains("queued \(dead.count - 1) deliveries again"), "\(all)")
+            #expect(status == 0 && all.contains("queued \(stillDead) deliver"), "\(all)")
             try await eventually("every dead delivery delivered") { try outbox(f).list(filter: .dead).isEmpty && outbox(f).list(filter: .pending).isEmpty }
         }
         #expect(try await service.stop() == 0)
