@@ -9,7 +9,8 @@ public protocol NotifyStage: Sendable {
     func exec(_ job: inout DeliveryJob) async
 }
 
-/// Reads the time for a stage. Production passes `Date.init`; tests a virtual clock.
+/// Reads the time for the dispatcher's passes. Production passes `Date.init`; tests a virtual
+/// clock. Stages never read it: they work from the pass time and the measured send duration.
 public typealias DeliveryClock = @Sendable () -> Date
 
 /// An outbox entry on its way through the stages.
@@ -19,7 +20,6 @@ public struct DeliveryJob: Sendable {
     public let lane: LaneControl
     /// When the pass that picked the entry ran: breaker and rate limit decide at this time.
     public let now: Date
-    public let clock: DeliveryClock
     /// Set by the send stage: nil when the sink took the notification.
     public var failure: DeliveryError?
     /// Set by the send stage: why the send failed, for `klaxon_notifications_failed_total`.
@@ -34,12 +34,11 @@ public struct DeliveryJob: Sendable {
     /// Set when the entry must also go to its receiver's fallback receiver.
     public var needsFallback = false
 
-    public init(entry: OutboxEntry, sink: any AlertSink, lane: LaneControl, now: Date, clock: @escaping DeliveryClock) {
+    public init(entry: OutboxEntry, sink: any AlertSink, lane: LaneControl, now: Date) {
         self.entry = entry
         self.sink = sink
         self.lane = lane
         self.now = now
-        self.clock = clock
     }
 
     /// When the attempt ended: the pass time plus how long the send took, so a retry counts

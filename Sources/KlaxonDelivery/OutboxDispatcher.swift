@@ -57,7 +57,7 @@ public final class OutboxDispatcher: Sendable {
     /// - Parameters:
     ///   - sinks: keyed by `receiver/integration`, e.g. `default/webhook[0]`.
     ///   - fallbacks: keyed by the receiver whose notifications fall back.
-    ///   - clock: the time stages read after a send (production: the wall clock).
+    ///   - clock: the time of each pass of `run` (production: the wall clock).
     public init(
         outbox: Outbox, sinks: [String: any AlertSink], settings: DeliverySettings = DeliverySettings(),
         fallbacks: [String: Fallback] = [:], clock: @escaping DeliveryClock = { Date() }, logger: Logger
@@ -191,7 +191,7 @@ public final class OutboxDispatcher: Sendable {
             }
             let control = laneControl(key)
             inFlight.withLock { $0[key, default: []].formUnion(heads.map(\.id)) }
-            jobs += heads.map { DeliveryJob(entry: $0, sink: sink, lane: control, now: now, clock: clock) }
+            jobs += heads.map { DeliveryJob(entry: $0, sink: sink, lane: control, now: now) }
         }
         return jobs
     }
