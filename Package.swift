@@ -110,13 +110,28 @@ let package = Package(
             path: "Benchmarks/DeliveryBench"
         ),
         .executableTarget(
+            name: "PipelineBench",
+            dependencies: [
+                "KlaxonCore", "KlaxonKafka", "KlaxonService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/PipelineBench"
+        ),
+        .executableTarget(
             name: "RoutingBench",
             dependencies: ["KlaxonCore"],
             path: "Benchmarks/RoutingBench"
         ),
+        // Test support shared by the test targets (seeded randomness, for now).
+        .target(
+            name: "KlaxonTesting",
+            path: "Sources/KlaxonTesting"
+        ),
         .testTarget(
             name: "KlaxonCoreTests",
-            dependencies: ["KlaxonCore"]
+            dependencies: ["KlaxonCore", "KlaxonTesting"]
         ),
         .testTarget(
             name: "KlaxonKafkaTests",
@@ -126,6 +141,7 @@ let package = Package(
             name: "KlaxonIntegrationTests",
             dependencies: [
                 "klaxon",
+                "KlaxonTesting",
                 "KlaxonCore",
                 "KlaxonKafka",
                 "KlaxonStore",

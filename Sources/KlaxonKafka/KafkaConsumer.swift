@@ -37,6 +37,12 @@ public final class KafkaConsumer: Sendable {
                 Unmanaged<RebalanceContext>.fromOpaque(opaque).takeUnretainedValue()
                     .handle(rk: rk, err: err, partitions: partitions)
             }
+            // Answers to asynchronous commits arrive through the poll; only failures matter.
+            rd_kafka_conf_set_offset_commit_cb(conf) { _, err, _, opaque in
+                guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET, let opaque else { return }
+                Unmanaged<RebalanceContext>.fromOpaque(opaque).takeUnretainedValue()
+                    .logger.warning("offset commit failed (the messages may be read again): \(String(cString: rd_kafka_err2str(err)))")
+            }
         }
         let rc: rd_kafka_resp_err_t = handle.withHandle { rk in
             rd_kafka_poll_set_consumer(rk)
@@ -82,6 +88,23 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Stores the given next-offsets and sends their commit without waiting for the coordinator's
+    /// answer. Callable from any thread, beside a poll in progress. A commit that fails is
+    /// logged; the stored offsets are committed again on revocation and on `close`, and at
+    /// worst the messages are read again (at-least-once), never skipped.
+    public func commitAsync(_ offsets: [KafkaOffset]) throws {
+        guard !offsets.isEmpty, !isClosed else { return }
+        try handle.withHandle { rk throws(KafkaError) in
+            try withPartitionList(offsets) { list throws(KafkaError) in
+                _ = rd_kafka_offsets_store(rk, list)
+                let rc = rd_kafka_commit(rk, list, 1)
+                if rc != RD_KAFKA_RESP_ERR_NO_ERROR && rc != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                    throw rdKafkaError(rc, "commit")
+                }
+            }
+        }
+    }
+
     /// Leaves the group (revocation commits stored offsets) and stops fetching. Idempotent.
     public func close() async {
         let already = closed.withLock { c in defer { c = true }; return c }
@@ -101,7 +124,8 @@ public final class KafkaConsumer: Sendable {
         KafkaBatches(consumer: self, maxRecords: maxRecords, maxWait: maxWait)
     }
 
-    var isClosed: Bool { closed.withLock { $0 } }
+    /// True once `close()` has begun.
+    public var isClosed: Bool { closed.withLock { $0 } }
 
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws(KafkaError) -> T) async throws -> T {
         try await withCheckedThrowingContinuation { cont in

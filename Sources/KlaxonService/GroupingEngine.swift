@@ -10,8 +10,6 @@ import Metrics
 /// is sent again after a restart.
 actor GroupingEngine {
     private var scheduler: GroupScheduler
-    /// Latest state of every alert in a group, for the notification's content.
-    private var states: [Fingerprint: AlertState] = [:]
     private var routing: RoutingConfig
     private var integrations: [String: [Integration]]
     private let store: AlertStore
@@ -19,7 +17,6 @@ actor GroupingEngine {
     private let silences: SilenceStore
     private let noise: NoiseGate
     private var silencer = Silencer(silences: [])
-    private var lastPrune = Date.distantPast
 
     init(
         routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
@@ -52,7 +49,6 @@ actor GroupingEngine {
         self.integrations = integrations
         scheduler = GroupScheduler(config: routing)
         scheduler.log = log
-        states = [:]
         insert(try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)), now: now)
     }
 
@@ -68,6 +64,7 @@ actor GroupingEngine {
         insert(changes, now: now)
         // After inserting, so an alert is inhibited by a source that arrived in the same batch.
         countMuted(changes.filter { $0.status != .resolved }, now: now)
+        if !changes.isEmpty { doorbell.ring() }
     }
 
     private func insert(_ changes: [AlertState], now: Date) {
@@ -77,7 +74,6 @@ actor GroupingEngine {
                 routing.receiver(named: route.receiver)?.accepts(alert.severity.level) ?? false
             }
             guard !routes.isEmpty else { continue }
-            states[alert.fingerprint] = state
             let grouped = GroupedAlert(
                 fingerprint: alert.fingerprint, labels: alert.labels, startsAt: state.firstSeenAt,
                 resolvedAt: state.status == .resolved ? state.resolvedAt : nil)
@@ -88,11 +84,16 @@ actor GroupingEngine {
     /// True when no group waits for its first notification.
     var isIdle: Bool { !scheduler.hasUnflushedGroups }
 
+    /// When the earliest group is due.
+    var nextFlushAt: Date? { scheduler.nextFlushAt }
+
+    /// Rung when alerts are added, so the flush loop looks at new deadlines at once.
+    nonisolated let doorbell = Doorbell()
+
     /// Runs the flushes due at `now` and queues their notifications durably.
     /// - Returns: outbox rows added.
     func flush(now: Date) throws -> Int {
         guard let next = scheduler.nextFlushAt, next <= now else { return 0 }
-        let before = scheduler.log
         let silencer = self.silencer
         let inhibitor = makeInhibitor()
         let noise = self.noise
@@ -100,18 +101,19 @@ actor GroupingEngine {
             noise.isFalsePositive(alert.fingerprint) || silencer.mutes(alert.labels, at: t)
                 || (inhibitor?.mutes(alert.labels, at: t) ?? false)
         }
-        var changedLog: [String: GroupScheduler.LogEntry] = [:]
-        for (key, entry) in scheduler.log where before[key] != entry { changedLog[key] = entry }
+        let changedLog = scheduler.takeChangedLog()
+        // Groups hold labels only; the notified alerts' content (annotations, severity,
+        // occurrences) is read from the store, once per flush.
+        let fps = notifications.flatMap { $0.firing.map(\.fingerprint) + $0.resolved.map(\.fingerprint) }
+        let states = fps.isEmpty ? [:] : try store.contents(of: Array(Set(fps)))
         var queued: [QueuedNotification] = []
-        for n in notifications { queued += queue(n) }
-        let added = queued.isEmpty && changedLog.isEmpty ? 0 : try store.recordFlush(queued, log: changedLog, at: now)
-        if now.timeIntervalSince(lastPrune) > 30 { prune(now: now) }
-        return added
+        for n in notifications { queued += queue(n, states: states) }
+        return queued.isEmpty && changedLog.isEmpty ? 0 : try store.recordFlush(queued, log: changedLog, at: now)
     }
 
-    private func queue(_ n: GroupNotification) -> [QueuedNotification] {
-        let firing = n.firing.map { notified($0, status: .firing) }
-        let resolved = n.resolved.map { notified($0, status: .resolved) }
+    private func queue(_ n: GroupNotification, states: [Fingerprint: AlertState]) -> [QueuedNotification] {
+        let firing = n.firing.map { notified($0, status: .firing, state: states[$0.fingerprint]) }
+        let resolved = n.resolved.map { notified($0, status: .resolved, state: states[$0.fingerprint]) }
         var key = "\(n.receiver)/\(n.idempotencyKey)"
         if n.reason == .repeated { key += "/repeat-\(Int(n.at.timeIntervalSince1970))" }
         var result: [QueuedNotification] = []
@@ -126,8 +128,7 @@ actor GroupingEngine {
         return result
     }
 
-    private func notified(_ g: GroupedAlert, status: AlertNotification.Status) -> NotifiedAlert {
-        let state = states[g.fingerprint]
+    private func notified(_ g: GroupedAlert, status: AlertNotification.Status, state: AlertState?) -> NotifiedAlert {
         return NotifiedAlert(
             status: status, fingerprint: g.fingerprint, labels: g.labels, annotations: state?.alert.annotations ?? [:],
             severity: state?.alert.severity ?? Severity(level: Route.severityLevel(label: g.labels["severity"])),
@@ -146,7 +147,7 @@ actor GroupingEngine {
     /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.
     private func makeInhibitor() -> Inhibitor? {
         guard !routing.inhibitRules.isEmpty else { return nil }
-        return Inhibitor(rules: routing.inhibitRules, firingAlerts: states.values.filter { $0.status != .resolved }.map(\.alert.labels))
+        return Inhibitor(rules: routing.inhibitRules, firingAlerts: scheduler.heldAlerts.values.filter { $0.resolvedAt == nil }.map(\.labels))
     }
 
     private func countMuted(_ firing: [AlertState], now: Date) {
@@ -175,13 +176,5 @@ actor GroupingEngine {
             }
             silencer = updated
         }
-    }
-
-    /// Forgets cached states of alerts no group holds any more.
-    private func prune(now: Date) {
-        lastPrune = now
-        var held: Set<Fingerprint> = []
-        for key in scheduler.groupKeys { for a in scheduler.alerts(in: key) { held.insert(a.fingerprint) } }
-        states = states.filter { held.contains($0.key) }
     }
 }

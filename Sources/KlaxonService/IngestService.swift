@@ -10,8 +10,8 @@ import Synchronization
 
 /// The consumer loop: a batch → decode and normalize (pure) → dead letters acknowledged by the
 /// broker → alert state and noise decisions in one SQLite transaction → commit offsets → hand
-/// the changed alerts to grouping. On graceful shutdown it finishes the batch in hand, commits,
-/// and leaves the group.
+/// the changed alerts to grouping. Decoding the next batch overlaps the write of the current
+/// one. On graceful shutdown it finishes the batches in hand, commits, and leaves the group.
 final class IngestService: Service {
     let consumer: KafkaConsumer
     let processor: BatchProcessor
@@ -40,28 +40,50 @@ final class IngestService: Service {
         self.logger = logger
     }
 
+    /// A polled batch, already decoded.
+    struct Decoded: Sendable {
+        var batch: [KafkaRecord]
+        var output: BatchProcessor.Output
+        var now: Date
+    }
+
     func run() async throws {
         ready.set(true)
         defer {
             ready.set(false)
             logger.info("ingest stopped")
         }
-        // Graceful shutdown ends the sequence between batches: the batch in hand is always
-        // handled and committed first.
-        let batches = consumer.batches(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
-        for try await batch in batches.cancelOnGracefulShutdown() {
-            try await handle(batch)
+        // Two stages on two cores: the next batch is polled and decoded while the current one
+        // is written. Graceful shutdown stops the polling; a batch already read is still
+        // written and committed, so a clean stop re-reads nothing.
+        var next = try await read()
+        while let current = next {
+            async let following = read()
+            try await write(current)
+            next = try await following
         }
         await consumer.close()
     }
 
-    func handle(_ batch: [KafkaRecord]) async throws {
-        let now = Date()
-        let out = processor.process(batch, now: now)
+    /// Polls until a batch arrives (nil on shutdown or close) and decodes it.
+    private func read() async throws -> Decoded? {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
+            let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
+            guard !batch.isEmpty else { continue }
+            let now = Date()
+            return Decoded(batch: batch, output: processor.process(batch, now: now), now: now)
+        }
+        return nil
+    }
+
+    /// Dead letters acknowledged by the broker → state in one transaction → offsets committed
+    /// (asynchronously, after the durable write) → changes handed to grouping.
+    private func write(_ decoded: Decoded) async throws {
+        let (batch, out, now) = (decoded.batch, decoded.output, decoded.now)
         try await deadLetters.publish(out.deadLetters)
         let result = try store.apply(out.write, decide: noise.decide)
         Failpoint.hit(.crashBeforeCommit)
-        try await consumer.commit(KafkaOffset.after(batch))
+        try consumer.commitAsync(KafkaOffset.after(batch))
         // Grouping is rebuilt from the store on start, so handing it the changes after the
         // commit loses nothing if the process dies in between.
         await grouping.add(result.changes, now: now)
@@ -92,29 +114,4 @@ final class HandledCounter: Sendable {
     private let value = Mutex(0)
     var count: Int { value.withLock { $0 } }
     func add(_ n: Int) { value.withLock { $0 += n } }
-}
-
-/// Flushes due groups into the outbox every `tick` and wakes the dispatcher when it queued
-/// something. On graceful shutdown it flushes what is due one last time.
-struct GroupingService: Service {
-    let grouping: GroupingEngine
-    let dispatcher: OutboxDispatcher
-    let logger: Logger
-    var tick: Duration = .milliseconds(250)
-
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await flushOnce()
-            try? await Task.sleep(for: tick)
-        }
-        await flushOnce()
-    }
-
-    private func flushOnce() async {
-        do {
-            if try await grouping.flush(now: Date()) > 0 { dispatcher.nudge() }
-        } catch {
-            logger.error("cannot record a group flush (retried next tick): \(error)")
-        }
-    }
 }

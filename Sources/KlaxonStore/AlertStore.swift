@@ -10,7 +10,7 @@ import Synchronization
 public final class AlertStore: Sendable {
     public let database: StateDatabase
     private var pool: DatabasePool { database.pool }
-    private let hot: Mutex<[Fingerprint: HotEntry]>
+    private let hot: Mutex<HotIndex>
     /// Rows in `alert_touch` not yet compacted.
     private let touches: Mutex<Int>
     /// Held across a write transaction and the index update that follows it, so the ingest
@@ -19,28 +19,33 @@ public final class AlertStore: Sendable {
     /// Compaction runs inside the batch that takes the touch log past this many rows.
     public static let compactionThreshold = 200_000
 
-    /// Opens the store and loads the index of every alert's state.
+    /// Opens the store and loads the index of every alert's state. The touch log is folded into
+    /// the counters first, so the load is one pass over `alert` joined with `alert_counter`.
     public init(database: StateDatabase) throws {
         self.database = database
+        try database.pool.write { try Self.compact($0) }
         let index = try database.pool.read { db in
-            var index: [Fingerprint: HotEntry] = [:]
+            var index = HotIndex()
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT fingerprint, status, first_seen_at, cur_last_seen_at, cur_occurrences, regressions, resolved_at,
-                           cur_sources, admitted, acknowledged_at FROM alert_now
+                    SELECT a.fingerprint, a.status, a.first_seen_at, COALESCE(c.last_seen_at, a.last_seen_at),
+                           COALESCE(c.occurrences, a.occurrences), a.regressions, a.resolved_at,
+                           COALESCE(c.sources, a.sources), a.admitted, a.acknowledged_at, a.scope
+                    FROM alert a LEFT JOIN alert_counter c ON c.fp = a.fingerprint
                     """)
             while let row = try rows.next() {
                 guard let fp = Fingerprint(hex: row[0]) else { continue }
-                index[fp] = HotEntry(
+                let scope = index.scopeID(row[10])
+                index.set(fp, HotEntry(
                     status: AlertState.Status(rawValue: row[1]) ?? .firing, firstSeenAt: row[2], lastSeenAt: row[3],
                     occurrences: row[4], regressions: row[5], resolvedAt: row[6], acknowledgedAt: row[9],
-                    sources: SourceSet(list: row[7]), admitted: row[8])
+                    sources: SourceSet(list: row[7]), admitted: row[8], scope: scope))
             }
             return index
         }
         hot = Mutex(index)
-        touches = Mutex(try database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM alert_touch") ?? 0 })
+        touches = Mutex(0)
     }
 
     /// Number of fingerprints in state.
@@ -61,15 +66,15 @@ public final class AlertStore: Sendable {
 
     private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider) throws -> BatchResult {
         let (result, updated) = try pool.write { db -> (BatchResult, [Fingerprint: HotEntry]) in
+            let ledger = try db.cachedStatement(sql: """
+                INSERT INTO ingest_ledger (topic, partition, "offset", times_seen, outcome, last_seen_at)
+                VALUES (?, ?, ?, 1, ?, ?)
+                ON CONFLICT(topic, partition, "offset") DO UPDATE SET
+                    times_seen = times_seen + 1, outcome = excluded.outcome, last_seen_at = excluded.last_seen_at
+                """)
+            let at = Date().timeIntervalSince1970
             for c in batch.consumed {
-                try db.execute(
-                    sql: """
-                        INSERT INTO ingest_ledger (topic, partition, "offset", times_seen, outcome, last_seen_at)
-                        VALUES (?, ?, ?, 1, ?, ?)
-                        ON CONFLICT(topic, partition, "offset") DO UPDATE SET
-                            times_seen = times_seen + 1, outcome = excluded.outcome, last_seen_at = excluded.last_seen_at
-                        """,
-                    arguments: [c.topic, c.partition, c.offset, c.outcome, Date().timeIntervalSince1970])
+                try ledger.execute(arguments: [c.topic, c.partition, c.offset, c.outcome, at])
             }
             var transitions: [AlertTransition] = []
             var decisions: [NoiseDecision] = []
@@ -77,9 +82,20 @@ public final class AlertStore: Sendable {
             // Decisions read the index as of the batch start plus this batch's own updates;
             // the index itself changes only after the transaction commits.
             var updated: [Fingerprint: HotEntry] = [:]
+            var scopeIDs: [String: Int32] = [:]
+            var batchScoped: [Int32: [Fingerprint]] = [:]
             for report in batch.reports {
                 let fp = report.alert.fingerprint
                 let entry = updated[fp] ?? hot.withLock { $0[fp] }
+                let scope: Int32
+                if let s = report.alert.scope {
+                    if let id = scopeIDs[s] { scope = id } else {
+                        scope = hot.withLock { $0.scopeID(s) }
+                        scopeIDs[s] = scope
+                    }
+                } else {
+                    scope = -1
+                }
                 let (state, transition) = AlertLifecycle.report(report.alert, existing: entry?.state(alert: report.alert), now: report.receivedAt)
                 let wasAdmitted = transition == .duplicate && (entry?.admitted ?? false)
                 let decision = decide(report.alert, transition, wasAdmitted, report.receivedAt)
@@ -92,26 +108,38 @@ public final class AlertStore: Sendable {
                 } else {
                     try Self.save(db, state, owner: report.owner, sources: sources, admitted: admitted, decision: record)
                 }
-                updated[fp] = HotEntry(state, sources: sources, admitted: admitted)
+                updated[fp] = HotEntry(state, sources: sources, admitted: admitted, scope: scope)
+                if scope >= 0 { batchScoped[scope, default: []].append(fp) }
                 transitions.append(transition)
                 decisions.append(decision)
                 if decision.notifies { changes[fp] = state }
             }
+            // Complete scans: what the index lists as unresolved in a scope and the scan no longer
+            // reports resolves. Only admitted alerts' content is read back (grouping needs it).
             for scan in batch.scans where !scan.scopes.isEmpty {
-                let marks = databaseQuestionMarks(count: scan.scopes.count)
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM alert_now WHERE status != 'resolved' AND scope IN (\(marks))",
-                    arguments: StatementArguments(scan.scopes))
-                for row in rows {
-                    let state = try Self.decodeState(row)
-                    guard !scan.present.contains(state.alert.fingerprint),
-                        let resolved = AlertLifecycle.resolve(state, at: scan.at)
-                    else { continue }
-                    let sources = SourceSet(list: row["cur_sources"])
-                    let admitted: Bool = row["admitted"]
-                    try Self.save(db, resolved, owner: row["owner"], sources: sources, admitted: admitted, decision: nil)
-                    if admitted { changes[resolved.alert.fingerprint] = resolved }
-                    updated[resolved.alert.fingerprint] = HotEntry(resolved, sources: sources, admitted: admitted)
+                var gone: Set<Fingerprint> = []
+                hot.withLock { index in
+                    for scope in scan.scopes { gone.formUnion(index.unresolved(inScope: scope)) }
+                }
+                // This batch's own reports may have opened alerts of the scope.
+                for scope in scan.scopes {
+                    guard let id = scopeIDs[scope] else { continue }
+                    for fp in batchScoped[id] ?? [] where updated[fp]?.status != .resolved { gone.insert(fp) }
+                }
+                gone.subtract(scan.present)
+                for fp in gone.sorted() {
+                    guard let entry = updated[fp] ?? hot.withLock({ $0[fp] }), entry.status != .resolved else { continue }
+                    try db.cachedStatement(sql: "UPDATE alert SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?")
+                        .execute(arguments: [scan.at.timeIntervalSince1970, fp.description])
+                    var resolved = entry
+                    resolved.status = .resolved
+                    resolved.resolvedAt = scan.at.timeIntervalSince1970
+                    updated[fp] = resolved
+                    if entry.admitted, let row = try Row.fetchOne(
+                        db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [fp.description])
+                    {
+                        changes[fp] = resolved.state(alert: try AlertCodec.decode(row[0]))
+                    }
                 }
             }
             let appended = batch.reports.count + updated.count  // touches per report, plus resolutions (an upper bound)
@@ -126,7 +154,7 @@ public final class AlertStore: Sendable {
             return (BatchResult(transitions: transitions, decisions: decisions, changes: Array(changes.values)), updated)
         }
         hot.withLock { index in
-            for (fp, entry) in updated { index[fp] = entry }
+            for (fp, entry) in updated { index.set(fp, entry) }
         }
         return result
     }
@@ -135,17 +163,17 @@ public final class AlertStore: Sendable {
     /// and returns the new one, or nil to leave it. Returns the new state, or nil when unchanged.
     public func update(_ fingerprint: Fingerprint, _ change: (AlertState) -> AlertState?) throws -> AlertState? {
         try writeLock.withLock { _ in
-            let written = try pool.write { db -> (AlertState, HotEntry)? in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert_now WHERE fingerprint = ?", arguments: [fingerprint.description]),
-                    let next = change(try Self.decodeState(row))
+            guard let entry = hot.withLock({ $0[fingerprint] }) else { return nil }
+            let written = try pool.write { db -> AlertState? in
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT alert_json, owner FROM alert WHERE fingerprint = ?", arguments: [fingerprint.description]),
+                    let next = change(entry.state(alert: try AlertCodec.decode(row[0])))
                 else { return nil }
-                let sources = SourceSet(list: row["cur_sources"])
-                let admitted: Bool = row["admitted"]
-                try Self.save(db, next, owner: row["owner"], sources: sources, admitted: admitted, decision: nil)
-                return (next, HotEntry(next, sources: sources, admitted: admitted))
+                try Self.save(db, next, owner: row[1], sources: entry.sources, admitted: entry.admitted, decision: nil)
+                return next
             }
-            guard let (state, entry) = written else { return nil }
-            hot.withLock { $0[fingerprint] = entry }
+            guard let state = written else { return nil }
+            hot.withLock { $0.set(fingerprint, HotEntry(state, sources: entry.sources, admitted: entry.admitted, scope: entry.scope)) }
             return state
         }
     }
@@ -170,9 +198,8 @@ public final class AlertStore: Sendable {
         try pool.write { db in
             let added = try Outbox.enqueue(queued, at: now, in: db)
             for (key, entry) in log {
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)",
-                    arguments: [key, try Self.encoder.encode(entry), entry.at.timeIntervalSince1970])
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)")
+                    .execute(arguments: [key, LogEntryCodec.encode(entry), entry.at.timeIntervalSince1970])
             }
             return added
         }
@@ -183,7 +210,7 @@ public final class AlertStore: Sendable {
         try pool.read { db in
             var result: [String: GroupScheduler.LogEntry] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT log_key, entry FROM nflog") {
-                result[row["log_key"]] = try Self.decoder.decode(GroupScheduler.LogEntry.self, from: row["entry"] as Data)
+                result[row["log_key"]] = try LogEntryCodec.decode(row["entry"])
             }
             return result
         }
@@ -192,25 +219,43 @@ public final class AlertStore: Sendable {
     /// Alerts grouping must know after a restart: everything firing or acknowledged, and what
     /// resolved since `resolvedSince` (its resolved notification may still be due).
     public func activeStates(resolvedSince: Date) throws -> [AlertState] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM alert_now WHERE admitted = 1 AND (status != 'resolved' OR resolved_at >= ?)",
-                arguments: [resolvedSince.timeIntervalSince1970]
-            ).map(Self.decodeState)
+        let since = resolvedSince.timeIntervalSince1970
+        let fps = hot.withLock { index in
+            index.entries.compactMap { fp, e in e.admitted && (e.status != .resolved || (e.resolvedAt ?? 0) >= since) ? fp : nil }
         }
+        return try states(of: fps)
     }
 
     /// The current state of one fingerprint.
     public func state(of fingerprint: Fingerprint) throws -> AlertState? {
-        try pool.read { try Self.state($0, fingerprint) }
+        try states(of: [fingerprint]).first
     }
 
-    /// All alert states, newest first.
+    /// All alert states, most recently seen first.
     public func states(limit: Int = 10_000) throws -> [AlertState] {
+        try states(of: hot.withLock { $0.recent(limit: limit) })
+    }
+
+    /// The current states of these fingerprints, by fingerprint (unknown ones left out).
+    public func contents(of fps: [Fingerprint]) throws -> [Fingerprint: AlertState] {
+        Dictionary(try states(of: fps).map { ($0.alert.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The states of these fingerprints, in the given order (unknown ones left out): content
+    /// from SQLite, status, times and counters from the index.
+    private func states(of fps: [Fingerprint]) throws -> [AlertState] {
+        var content: [Fingerprint: Alert] = [:]
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alert_now ORDER BY cur_last_seen_at DESC LIMIT ?", arguments: [limit])
-                .map(Self.decodeState)
+            for chunk in stride(from: 0, to: fps.count, by: 500).map({ fps[$0..<min($0 + 500, fps.count)] }) {
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT fingerprint, alert_json FROM alert WHERE fingerprint IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk.map(\.description)))
+                while let row = try rows.next() {
+                    if let fp = Fingerprint(hex: row[0]) { content[fp] = try AlertCodec.decode(row[1]) }
+                }
+            }
         }
+        return hot.withLock { index in fps.compactMap { fp in content[fp].flatMap { alert in index[fp]?.state(alert: alert) } } }
     }
 
     /// How often each message of a partition was processed (the ingest ledger).
@@ -248,22 +293,6 @@ public final class AlertStore: Sendable {
         d.dateDecodingStrategy = .millisecondsSince1970
         return d
     }()
-
-    private static func state(_ db: Database, _ fp: Fingerprint) throws -> AlertState? {
-        try Row.fetchOne(db, sql: "SELECT * FROM alert_now WHERE fingerprint = ?", arguments: [fp.description])
-            .map(decodeState)
-    }
-
-    private static func decodeState(_ row: Row) throws -> AlertState {
-        let alert = try decoder.decode(Alert.self, from: row["alert_json"] as Data)
-        return AlertState(
-            alert: alert, status: AlertState.Status(rawValue: row["status"]) ?? .firing,
-            firstSeenAt: Date(timeIntervalSince1970: row["first_seen_at"]),
-            lastSeenAt: Date(timeIntervalSince1970: row["cur_last_seen_at"]),
-            occurrences: row["cur_occurrences"], regressions: row["regressions"],
-            acknowledgedAt: (row["acknowledged_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            resolvedAt: (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
-    }
 
     /// A duplicate report: appends its counters to the touch log (see migration v6).
     private static func touch(_ db: Database, _ fp: Fingerprint, _ s: AlertState, sources: SourceSet) throws {
@@ -305,7 +334,7 @@ public final class AlertStore: Sendable {
         ).execute(
             arguments: [
                 s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.labels["source"] ?? "",
-                s.alert.severity.id, try encoder.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
+                s.alert.severity.id, AlertCodec.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
                 s.alert.scope, sources.list, admitted, decision, s.acknowledgedAt?.timeIntervalSince1970, decision,
             ])

@@ -1,8 +1,9 @@
 import Foundation
 import KlaxonCore
 
-/// The part of every alert's state that dedup decisions need, kept in memory (about 60 bytes
-/// per fingerprint) and mirrored to SQLite, so a decision never reads the database.
+/// The part of every alert's state that dedup decisions need, kept in memory (about 70 bytes
+/// per fingerprint) and mirrored to SQLite, so a decision never reads the database. It is the
+/// authority for status, times and counters; SQLite rows add the alert's content.
 struct HotEntry: Sendable {
     var status: AlertState.Status
     var firstSeenAt: Double
@@ -14,11 +15,14 @@ struct HotEntry: Sendable {
     var sources: SourceSet
     /// The current firing instance passed the noise filter at least once (it is in a group).
     var admitted: Bool
+    /// The alert's scan scope, interned by `HotIndex` (-1: none).
+    var scope: Int32
 
     init(
         status: AlertState.Status, firstSeenAt: Double, lastSeenAt: Double, occurrences: Int, regressions: Int,
-        resolvedAt: Double?, acknowledgedAt: Double?, sources: SourceSet, admitted: Bool
+        resolvedAt: Double?, acknowledgedAt: Double?, sources: SourceSet, admitted: Bool, scope: Int32
     ) {
+        self.scope = scope
         self.admitted = admitted
         self.acknowledgedAt = acknowledgedAt
         self.status = status
@@ -30,7 +34,8 @@ struct HotEntry: Sendable {
         self.sources = sources
     }
 
-    init(_ s: AlertState, sources: SourceSet, admitted: Bool) {
+    init(_ s: AlertState, sources: SourceSet, admitted: Bool, scope: Int32) {
+        self.scope = scope
         self.admitted = admitted
         acknowledgedAt = s.acknowledgedAt?.timeIntervalSince1970
         status = s.status
@@ -80,5 +85,52 @@ struct SourceSet: Sendable, Hashable {
         var out = Self.names.enumerated().filter { bits & (1 << UInt32($0.offset)) != 0 }.map(\.element)
         if bits & (1 << UInt32(Self.otherBit)) != 0 { out.append("other") }
         return out.joined(separator: ",")
+    }
+}
+
+/// Every alert's `HotEntry` by fingerprint, plus the unresolved fingerprints of each scan scope,
+/// so a complete scan finds what it no longer reports in time linear in the scope's size
+/// (a SQL view over the touch log made that quadratic, issue #8).
+struct HotIndex: Sendable {
+    private(set) var entries: [Fingerprint: HotEntry] = [:]
+    /// Scope strings interned once; `HotEntry.scope` holds the id (-1: no scope).
+    private var scopeIDs: [String: Int32] = [:]
+    private var scopeNames: [String] = []
+    /// Unresolved fingerprints per scope id.
+    private var members: [Int32: Set<Fingerprint>] = [:]
+
+    var count: Int { entries.count }
+
+    subscript(_ fp: Fingerprint) -> HotEntry? { entries[fp] }
+
+    /// The id of `scope`, interning it when new.
+    mutating func scopeID(_ scope: String?) -> Int32 {
+        guard let scope else { return -1 }
+        if let id = scopeIDs[scope] { return id }
+        let id = Int32(scopeNames.count)
+        scopeNames.append(scope)
+        scopeIDs[scope] = id
+        return id
+    }
+
+    /// Stores an entry, keeping the scope membership of unresolved alerts in step.
+    mutating func set(_ fp: Fingerprint, _ entry: HotEntry) {
+        if let old = entries[fp], old.scope >= 0, old.status != .resolved, old.scope != entry.scope || entry.status == .resolved {
+            members[old.scope]?.remove(fp)
+        }
+        if entry.scope >= 0 && entry.status != .resolved { members[entry.scope, default: []].insert(fp) }
+        entries[fp] = entry
+    }
+
+    /// Unresolved fingerprints whose alert belongs to `scope`.
+    func unresolved(inScope scope: String) -> Set<Fingerprint> {
+        guard let id = scopeIDs[scope] else { return [] }
+        return members[id] ?? []
+    }
+
+    /// Fingerprints whose entry passes `include`, the `limit` most recently seen first.
+    func recent(limit: Int, where include: (HotEntry) -> Bool = { _ in true }) -> [Fingerprint] {
+        let picked = entries.filter { include($0.value) }
+        return picked.sorted { ($0.value.lastSeenAt, $0.key) > ($1.value.lastSeenAt, $1.key) }.prefix(limit).map(\.key)
     }
 }

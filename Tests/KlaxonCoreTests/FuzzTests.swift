@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 @testable import KlaxonCore
 

@@ -1,3 +1,4 @@
+import KlaxonTesting
 import Testing
 @testable import KlaxonCore
 

@@ -61,6 +61,9 @@ public struct GroupScheduler: Sendable {
     /// The notification log, keyed by `GroupNotification.logKey`. The shell persists it with
     /// each flush and seeds it on start, so a restart does not notify again what was sent.
     public var log: [String: LogEntry] = [:]
+    /// Log keys written since the last `takeChangedLogKeys()`, so the shell persists only those
+    /// (comparing the whole log after each flush cost a copy of it per flush).
+    private var changedLogKeys: Set<String> = []
     /// Per receiver name: whether resolved alerts are included in notifications (default true).
     public var sendResolved: [String: Bool]
     /// Named time intervals for the routes' `mute_time_intervals` / `active_time_intervals`.
@@ -84,6 +87,14 @@ public struct GroupScheduler: Sendable {
         self.init(sendResolved: sr, timeIntervals: config.timeIntervalsByName)
     }
 
+    /// The log entries written since the last call, and forgets them.
+    public mutating func takeChangedLog() -> [String: LogEntry] {
+        defer { changedLogKeys = [] }
+        var out: [String: LogEntry] = [:]
+        for key in changedLogKeys { out[key] = log[key] }
+        return out
+    }
+
     /// Whether some group has alerts that were never flushed (its first notification is due).
     public var hasUnflushedGroups: Bool { groups.values.contains { !$0.hasFlushed } }
 
@@ -92,6 +103,13 @@ public struct GroupScheduler: Sendable {
 
     /// Keys of the current groups, sorted (a key shared by sibling nodes appears once).
     public var groupKeys: [GroupKey] { Set(groups.keys.map(\.key)).sorted() }
+
+    /// Every alert some group holds, once each.
+    public var heldAlerts: [Fingerprint: GroupedAlert] {
+        var out: [Fingerprint: GroupedAlert] = [:]
+        for g in groups.values { out.merge(g.alerts) { a, _ in a } }
+        return out
+    }
 
     /// The alerts currently held by the groups with this key, sorted by fingerprint.
     public func alerts(in key: GroupKey) -> [GroupedAlert] {
@@ -180,6 +198,7 @@ public struct GroupScheduler: Sendable {
             reason = .initial
         }
         log[logKey] = LogEntry(firing: firingSet, resolved: resolvedSet, at: t)
+        changedLogKeys.insert(logKey)
         let sentResolved = sendsResolved ? resolved : []
         if firing.isEmpty && sentResolved.isEmpty { return nil }
         return GroupNotification(groupKey: group.key, receiver: receiver, routeID: group.route.id,

@@ -1,0 +1,128 @@
+import Foundation
+import KlaxonKafka
+import KlaxonService
+import Logging
+
+/// Runs Klaxon in-process against an embedded broker and times it beside kcat.
+enum Harness {
+    struct Throughput {
+        var klaxonSeconds: Double
+        var kcatSeconds: Double
+        var events: Int
+        var rssMB: Double
+        var dbMB: Double
+        var klaxonRate: Double { Double(events) / klaxonSeconds }
+        var kcatRate: Double { Double(events) / kcatSeconds }
+        var json: [String: Any] {
+            ["events": events, "klaxon_seconds": klaxonSeconds, "kcat_seconds": kcatSeconds, "klaxon_per_s": klaxonRate,
+             "kcat_per_s": kcatRate, "ratio": klaxonRate / kcatRate, "peak_rss_mb": rssMB, "sqlite_mb": dbMB]
+        }
+    }
+
+    struct FanIn {
+        var reports: Int
+        var alerts: Int
+        var seconds: Double
+        var rate: Double { Double(alerts) / seconds }
+        var json: [String: Any] { ["reports": reports, "alerts": alerts, "seconds": seconds, "alerts_per_s": rate] }
+    }
+
+    static func throughput(events: Int, logger: Logger) async throws -> Throughput {
+        // The embedded broker keeps ~5 MB per partition: 64 partitions retain 200k 1 KB events.
+        let broker = try EmbeddedBroker(topics: ["bench.runtime", "bench.deadletter"], partitions: 64)
+        let dir = tempDir("throughput")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await produce((0..<events).map(Workload.falcoEvent), topic: "bench.runtime", brokers: broker.bootstrapServers, logger: logger)
+        let kcat = try timeKcat(brokers: broker.bootstrapServers, topic: "bench.runtime", expect: events)
+        let (seconds, rss) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.runtime"], messages: events, logger: logger)
+        let db = (try? FileManager.default.attributesOfItem(atPath: dir + "/klaxon.db")[.size] as? Int) ?? 0
+        let wal = (try? FileManager.default.attributesOfItem(atPath: dir + "/klaxon.db-wal")[.size] as? Int) ?? 0
+        return Throughput(klaxonSeconds: seconds, kcatSeconds: kcat, events: events, rssMB: rss, dbMB: Double(db + wal) / 1e6)
+    }
+
+    static func fanIn(reports: Int, vulnerabilities: Int, logger: Logger) async throws -> FanIn {
+        let broker = try EmbeddedBroker(topics: ["bench.scans", "bench.deadletter"], partitions: 8)
+        let dir = tempDir("fanin")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await produce((0..<reports).map { Workload.trivyReport(image: $0, count: vulnerabilities) }, topic: "bench.scans",
+                          brokers: broker.bootstrapServers, logger: logger)
+        let (seconds, _) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.scans"], messages: reports, logger: logger)
+        return FanIn(reports: reports, alerts: reports * vulnerabilities, seconds: seconds)
+    }
+
+    /// Starts the service on the topics and times until every message is handled (committed).
+    static func runKlaxon(dir: String, brokers: String, topics: [String], messages: Int, logger: Logger) async throws -> (Double, Double) {
+        try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)
+        let configPath = dir + "/klaxon.yml"
+        try Workload.serviceConfig(brokers: brokers, dir: dir, topics: topics).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try LoadedConfig.load(path: configPath)
+        let app = try KlaxonApp(config: config, configPath: configPath, signals: false, logger: logger)
+        let running = Task { try await app.run() }
+        let clock = ContinuousClock()
+        // Time from the first handled record, so the consumer group's join (~3 s on the
+        // embedded broker) is not counted; kcat assigns partitions directly and has no join.
+        var start: ContinuousClock.Instant?
+        var peak = 0.0
+        let deadline = clock.now + .seconds(1_800)
+        while app.recordsHandled < messages {
+            if start == nil && app.recordsHandled > 0 { start = clock.now }
+            peak = max(peak, rssMB())
+            guard clock.now < deadline else { throw BenchFailure("not all messages handled in 30 min (\(app.recordsHandled)/\(messages))") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let elapsed = clock.now - (start ?? clock.now)
+        peak = max(peak, rssMB())
+        await app.shutdown()
+        try await running.value
+        return (seconds(elapsed), peak)
+    }
+
+    static func produce(_ values: [Data], topic: String, brokers: String, logger: Logger) async throws {
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers, "linger.ms": "20", "batch.num.messages": "10000"], logger: logger)
+        defer { producer.close() }
+        var i = 0
+        while i < values.count {
+            let chunk = values[i..<min(i + 20_000, values.count)].map { KafkaMessage(value: $0) }
+            _ = try await producer.sendAll(topic: topic, chunk)
+            i += chunk.count
+        }
+    }
+
+    /// kcat reading the whole topic from the beginning to its end, as a bare librdkafka consumer.
+    static func timeKcat(brokers: String, topic: String, expect: Int) throws -> Double {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        p.arguments = ["-C", "-b", brokers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\n"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        let start = ContinuousClock.now
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let elapsed = ContinuousClock.now - start
+        let lines = data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        guard lines == expect else { throw BenchFailure("kcat read \(lines) of \(expect) messages") }
+        return seconds(elapsed)
+    }
+
+    static func tempDir(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "klaxon-pipelinebench-\(name)-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func rssMB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,72 @@
+// PipelineBench: Klaxon end to end (consume → decode → dedup → route → group → commit) against
+// a bare librdkafka consumer (kcat) reading the same topic in the same run, and scanner fan-in
+// at three report counts to show whether scan resolution is linear. Not a test; release build:
+//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|alertmanager|all] [events]
+// Results: a table on stdout and JSON in Benchmarks/results/pipeline.json.
+import Foundation
+import KlaxonKafka
+import KlaxonService
+import Logging
+
+let args = Array(CommandLine.arguments.dropFirst())
+let mode = args.first ?? "all"
+let events = args.count > 1 ? Int(args[1]) ?? 200_000 : 200_000
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
+
+var results: [String: Any] = ["machine": "\(ProcessInfo.processInfo.activeProcessorCount) cores", "date": ISO8601DateFormatter().string(from: Date())]
+var rows: [(String, String)] = []
+
+if mode == "throughput" || mode == "all" {
+    let r = try await Harness.throughput(events: events, logger: logger)
+    results["throughput"] = r.json
+    rows.append(("end to end, \(events) distinct Falco events, 64 partitions", String(format: "%.0f events/s (%.1f s)", r.klaxonRate, r.klaxonSeconds)))
+    rows.append(("kcat -C on the same topic", String(format: "%.0f events/s (%.2f s)", r.kcatRate, r.kcatSeconds)))
+    rows.append(("ratio Klaxon / kcat", String(format: "%.3f", r.klaxonRate / r.kcatRate)))
+    rows.append(("peak RSS / SQLite size", String(format: "%.0f MB / %.0f MB", r.rssMB, r.dbMB)))
+}
+if mode == "fanin" || mode == "all" {
+    var fanin: [[String: Any]] = []
+    for reports in [50, 100, 200] {
+        let r = try await Harness.fanIn(reports: reports, vulnerabilities: 200, logger: logger)
+        fanin.append(r.json)
+        rows.append(("fan-in \(reports) Trivy reports × 200", String(format: "%.0f alerts/s (%.1f s)", r.rate, r.seconds)))
+    }
+    results["fanin"] = fanin
+}
+
+if mode == "latency" || mode == "all" {
+    let r = try await Latency.run(rate: 2_000, seconds: 30, logger: logger)
+    results["latency"] = r.json
+    rows.append(("produce → webhook at \(r.rate)/s for \(r.seconds) s", String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d delivered)", r.p50, r.p99, r.max, r.delivered)))
+}
+
+if mode == "footprint" || mode == "all" {
+    let n = mode == "footprint" && args.count > 1 ? events : 1_000_000
+    let r = try await Footprint.run(fingerprints: n, logger: logger)
+    results["footprint"] = r.json
+    rows.append(("footprint, \(n) distinct fingerprints, grouping on", String(format: "peak RSS %.0f MB, SQLite %.0f MB (%.0f s)", r.rssMB, r.dbMB, r.seconds)))
+}
+
+if mode == "alertmanager" || mode == "all" {
+    var race: [[String: Any]] = []
+    for inhibition in [false, true] {
+        for side in try await AlertmanagerRace.run(alerts: 20_000, inhibition: inhibition, timeout: .seconds(120), logger: logger) {
+            var j = side.json
+            j["inhibition"] = inhibition
+            race.append(j)
+            let time = side.seconds.map { String(format: "%.2f s", $0) } ?? "not done in 120 s"
+            rows.append(("20k alerts, \(inhibition ? "inhibition on" : "no inhibition"): \(side.name)",
+                         String(format: "%@, %.2f CPU-s, peak RSS %.0f MB (%d/%d groups)", time, side.cpuSeconds, side.rssMB, side.groups, side.expected)))
+        }
+    }
+    results["alertmanager"] = race
+}
+
+print("PipelineBench (release)")
+let width = rows.map(\.0.count).max() ?? 0
+for (k, v) in rows { print("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+let out = URL(fileURLWithPath: "Benchmarks/results/pipeline.json")
+try? FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys]).write(to: out)

@@ -1,0 +1,21 @@
+import Foundation
+import Testing
+
+/// `klaxon demo` as a user runs it, with its output going to a file.
+@Suite struct DemoTests {
+    /// stdout to a file is block-buffered unless the CLI line-buffers it: the broker and API
+    /// addresses must be readable while `--follow` keeps running.
+    @Test func followPrintsItsAddressesWhileItRunsWithStdoutInAFile() async throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-demo-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let demo = try ChildProcess(
+            Tools.klaxon, ["demo", "--follow", "--config", Tools.packageRoot.appendingPathComponent("config/klaxon.yml").path,
+                           "--samples", Tools.packageRoot.appendingPathComponent("samples/demo").path],
+            environment: ["KLAXON_STATE_DIR": dir.path], in: Tools.packageRoot)
+        try await eventually("demo prints that it follows", timeout: .seconds(120)) { demo.stdout.contains("following:") }
+        #expect(demo.isRunning)
+        #expect(demo.stdout.contains("messages published"))
+        #expect(try await demo.stop() == 0, "stderr: \(demo.stderr.suffix(2000))")
+    }
+}
