@@ -27,9 +27,11 @@ bench: deps
 	$(SWIFT) build -c release --product DecodeBench
 	$(SWIFT) build -c release --product RoutingBench
 	$(SWIFT) build -c release --product DedupBench
+	$(SWIFT) build -c release --product DeliveryBench
 	.build/release/DecodeBench
 	.build/release/RoutingBench
 	.build/release/DedupBench
+	.build/release/DeliveryBench
 
 # Installs only what is missing: no network use when everything is there.
 deps:

@@ -78,6 +78,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -101,6 +102,16 @@ let package = Package(
             name: "DedupBench",
             dependencies: ["KlaxonCore", "KlaxonStore"],
             path: "Benchmarks/DedupBench"
+        ),
+        .executableTarget(
+            name: "DeliveryBench",
+            dependencies: [
+                "KlaxonCore", "KlaxonStore", "KlaxonDelivery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/DeliveryBench"
         ),
         .executableTarget(
             name: "PipelineBench",

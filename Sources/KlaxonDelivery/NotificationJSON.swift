@@ -17,6 +17,8 @@ enum NotificationJSON {
         let externalURL: String
         let alerts: [AlertBody]
         let idempotencyKey: String
+        /// Present (the original receiver) only on a copy sent to a fallback receiver.
+        let fallbackFor: String?
     }
 
     struct AlertBody: Encodable {
@@ -43,6 +45,7 @@ enum NotificationJSON {
         let idempotencyKey: String
         let groupKey: String
         let alert: AlertBody
+        let fallbackFor: String?
     }
 
     static func alertBody(_ a: NotifiedAlert) -> AlertBody {
@@ -63,7 +66,7 @@ enum NotificationJSON {
             groupKey: n.groupKey, truncatedAlerts: truncated, status: n.status.rawValue,
             receiver: n.receiver, groupLabels: n.groupLabels, commonLabels: sent.commonLabels,
             commonAnnotations: sent.commonAnnotations, externalURL: externalURL, alerts: sent.alerts.map(alertBody),
-            idempotencyKey: n.idempotencyKey)
+            idempotencyKey: n.idempotencyKey, fallbackFor: n.fallbackFor)
         return try encoder.encode(body)
     }
 
@@ -80,7 +83,8 @@ enum NotificationJSON {
         var out = Data()
         for a in n.alerts {
             out.append(try encoder.encode(FileLine(
-                receiver: n.receiver, idempotencyKey: n.idempotencyKey, groupKey: n.groupKey, alert: alertBody(a))))
+                receiver: n.receiver, idempotencyKey: n.idempotencyKey, groupKey: n.groupKey, alert: alertBody(a),
+                fallbackFor: n.fallbackFor)))
             out.append(0x0A)
         }
         return out

@@ -52,7 +52,7 @@ actor ConfigReloader {
             let next = try LoadedConfig.load(path: path, environment: environment)
             let sinks = try SinkFactory.build(next.routing, producer: producer, environment: environment, slackThreads: slackThreads)
             try await grouping.reload(routing: next.routing, integrations: sinks.integrations, now: now)
-            dispatcher.setSinks(sinks.sinks)
+            dispatcher.setSinks(sinks.sinks, fallbacks: sinks.fallbacks)
             noise.reload(next.noise)
             var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
             if next.service != current.service {

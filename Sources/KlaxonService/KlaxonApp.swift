@@ -78,7 +78,8 @@ public final class KlaxonApp: Sendable {
         let warnings = config.routing.warnings.map(\.description) + sinks.warnings
         for w in warnings { logger.warning("config: \(w)") }
 
-        let dispatcher = OutboxDispatcher(outbox: outbox, sinks: sinks.sinks, policy: config.service.retry, logger: logger)
+        let dispatcher = OutboxDispatcher(
+            outbox: outbox, sinks: sinks.sinks, settings: config.service.delivery, fallbacks: sinks.fallbacks, logger: logger)
         let processor = BatchProcessor(
             topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
             severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)
@@ -110,14 +111,15 @@ public final class KlaxonApp: Sendable {
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
                 store: store, silences: silences, audit: audit, grouping: grouping, noise: noise, falsePositives: falsePositives,
-                outbox: outbox, history: AlertHistory(database: database),
+                outbox: outbox, history: AlertHistory(database: database), nudgeDelivery: { dispatcher.nudge() },
                 token: try ApiToken(config: config.service, environment: environment),
                 reload: { actor in await reloader.reload(actor: actor) })
             let telemetry = LifecycleTelemetry(
                 census: AlertCensus(database: database), consumer: consumer,
                 sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
             services.append(.init(service: try OpsServer.make(
-                listen: listen, ready: ready, outbox: outbox, api: api, refresh: { telemetry.refresh() }, logger: logger)))
+                listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
+                refresh: { telemetry.refresh() }, logger: logger)))
         }
         services.append(.init(service: ingest))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)

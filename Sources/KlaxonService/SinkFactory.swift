@@ -16,6 +16,8 @@ enum SinkFactory {
         /// Integrations per receiver.
         var integrations: [String: [Integration]] = [:]
         var warnings: [String] = []
+        /// Keyed by the receiver whose undeliverable notifications go to the fallback.
+        var fallbacks: [String: OutboxDispatcher.Fallback] = [:]
     }
 
     /// - Parameter slackThreads: where Slack bot messages are remembered (required by `slack_configs` with `app_token`).
@@ -34,7 +36,7 @@ enum SinkFactory {
                 names.append(Integration(name: name, sendResolved: sendResolved))
             }
             for (i, f) in receiver.fileConfigs.enumerated() {
-                try add("file[\(i)]", sendResolved: f.sendResolved) { FileSink(path: f.path) }
+                try add("file[\(i)]", sendResolved: f.sendResolved) { FileSink(config: f) }
             }
             for (i, w) in receiver.webhookConfigs.enumerated() {
                 try add("webhook[\(i)]", sendResolved: w.sendResolved) { try webhook(w, environment: environment) }
@@ -67,6 +69,11 @@ enum SinkFactory {
                 built.warnings.append("receiver \(receiver.name): \(kind) are not delivered by this version of Klaxon")
             }
             built.integrations[receiver.name] = names
+        }
+        for receiver in routing.receivers {
+            guard let name = receiver.fallbackReceiver else { continue }
+            built.fallbacks[receiver.name] = OutboxDispatcher.Fallback(
+                receiver: name, integrations: (built.integrations[name] ?? []).map { (name: $0.name, sendResolved: $0.sendResolved) })
         }
         return built
     }

@@ -233,20 +233,8 @@ public final class AlertStore: Sendable {
     public func recordFlush(_ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], at now: Date) throws -> Int {
         var samples: [LifecycleSample] = []
         let added = try pool.write { db in
-            var added = 0
-            for q in queued {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO outbox
-                            (idempotency_key, receiver, integration, fingerprint, payload, next_attempt_at, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        q.key, q.notification.receiver, q.integration, q.notification.alerts.first?.fingerprint.description ?? "",
-                        try Self.encoder.encode(q.notification), now.timeIntervalSince1970, now.timeIntervalSince1970,
-                    ])
-                guard db.changesCount > 0 else { continue }
-                added += 1
+            // Each notification queued (not a replayed key) is also a `notified` event of its alerts.
+            let added = try Outbox.enqueue(queued, at: now, in: db) { q in
                 try AlertHistory.notified(db, q, at: now, samples: &samples)
             }
             for (key, entry) in log {

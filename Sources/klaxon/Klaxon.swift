@@ -9,6 +9,7 @@ struct Klaxon: AsyncParsableCommand {
             RunCommand.self, DemoCommand.self, BrokerCommand.self, PublishCommand.self, DecodeCommand.self,
             ConfigCommand.self, RoutesCommand.self, SilenceCommand.self, AlertsCommand.self,
             SuppressionsCommand.self, GateCommand.self, ReplayCommand.self, ReportCommand.self, AuditCommand.self,
+            DeliveriesCommand.self,
         ])
 }
 

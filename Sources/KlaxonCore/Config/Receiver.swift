@@ -14,6 +14,10 @@ public struct Receiver: Sendable, Hashable {
     public var securityHubConfigs: [SecurityHubConfig]
     /// Klaxon: alerts below this severity are not delivered to this receiver (default: all).
     public var minSeverity: Severity.Level?
+    /// Klaxon: `fallback_receiver`, the receiver that also gets a notification this one could
+    /// not take (dead-lettered, or waiting behind an open breaker past `delivery.fallback_after`).
+    /// Must name another existing receiver. Default none.
+    public var fallbackReceiver: String?
     /// Alertmanager integration kinds present in the config that Klaxon does not deliver to
     /// yet (`email_configs`, `opsgenie_configs`, …). Each also produced a warning.
     public var unsupportedKinds: [String]

@@ -6,17 +6,26 @@ extension RoutingConfigDecoder {
         "jira_configs", "rocketchat_configs", "incidentio_configs",
     ]
 
-    mutating func receiver(_ node: ConfigNode) throws(ConfigError) -> Receiver {
-        let keys: Set<String> = Set(["name", "webhook_configs", "file_configs", "kafka_configs", "sns_configs",
-                                     "pagerduty_configs", "slack_configs", "cloudwatch_logs_configs",
-                                     "securityhub_configs", "min_severity"])
+    /// Every key a receiver may have.
+    static var receiverKeys: Set<String> {
+        Set(["name", "webhook_configs", "file_configs", "kafka_configs", "sns_configs",
+             "pagerduty_configs", "slack_configs", "cloudwatch_logs_configs", "securityhub_configs",
+             "min_severity", "fallback_receiver"])
             .union(RoutingConfigDecoder.unsupportedReceiverKinds)
-        let m = try node.mapping(allowed: keys)
+    }
+
+    mutating func receiver(_ node: ConfigNode) throws(ConfigError) -> Receiver {
+        let m = try node.mapping(allowed: Self.receiverKeys)
         guard let name = try m.string("name"), !name.isEmpty else {
             throw node.error(.missingKey, "missing name in receiver")
         }
         var r = Receiver(name: name)
         if let n = m["min_severity"] { r.minSeverity = try severityLevel(n) }
+        if let n = m["fallback_receiver"] {
+            let fallback = try n.string()
+            if fallback == name { throw n.error(.invalidValue, "receiver \"\(name)\" cannot be its own fallback_receiver") }
+            r.fallbackReceiver = fallback
+        }
         for item in try m["webhook_configs"]?.sequence() ?? [] { r.webhookConfigs.append(try webhook(item)) }
         for item in try m["file_configs"]?.sequence() ?? [] { r.fileConfigs.append(try fileConfig(item)) }
         for item in try m["kafka_configs"]?.sequence() ?? [] { r.kafkaConfigs.append(try kafka(item)) }
@@ -79,9 +88,26 @@ extension RoutingConfigDecoder {
     }
 
     func fileConfig(_ node: ConfigNode) throws(ConfigError) -> FileConfig {
-        let m = try node.mapping(allowed: ["path", "send_resolved"])
+        let m = try node.mapping(allowed: ["path", "send_resolved", "max_size", "max_files", "fsync"])
         let path = try m.required("path").string()
-        return FileConfig(path: path, sendResolved: try m.bool("send_resolved") ?? true)
+        var c = FileConfig(path: path, sendResolved: try m.bool("send_resolved") ?? true)
+        if let n = m["max_size"] {
+            c.maxSize = try n.int()
+            if c.maxSize < 0 { throw n.error(.invalidValue, "max_size must not be negative (0 never rotates)") }
+        }
+        if let n = m["max_files"] {
+            c.maxFiles = try n.int()
+            if !(1...1000).contains(c.maxFiles) { throw n.error(.invalidValue, "max_files must be 1 to 1000") }
+        }
+        if let n = m["fsync"] {
+            let s = try n.string()
+            guard let p = FileConfig.FsyncPolicy(rawValue: s) else {
+                let names = FileConfig.FsyncPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+                throw n.error(.invalidValue, "unknown fsync policy \"\(s)\" (one of \(names))")
+            }
+            c.fsync = p
+        }
+        return c
     }
 
     func kafka(_ node: ConfigNode) throws(ConfigError) -> KafkaSinkConfig {

@@ -83,6 +83,11 @@ struct RoutingConfigLoader {
         for (name, node) in receiverReferences where !names.contains(name) {
             throw node.error(.undefinedReference, "undefined receiver \"\(name)\" used in route")
         }
+        for (r, node) in receivers {
+            guard let fallback = r.fallbackReceiver, !names.contains(fallback) else { continue }
+            let at = (try? node.mapping(allowed: Set(["fallback_receiver"]).union(RoutingConfigDecoder.receiverKeys)))?["fallback_receiver"] ?? node
+            throw at.error(.undefinedReference, "undefined receiver \"\(fallback)\" used as fallback_receiver of \"\(r.name)\"")
+        }
         let intervals = Set(timeIntervals.map(\.0.name))
         for (name, node) in timeIntervalReferences where !intervals.contains(name) {
             throw node.error(.undefinedReference, "undefined time interval \"\(name)\" used in route")

@@ -14,6 +14,8 @@ struct ApiDependencies: Sendable {
     let falsePositives: FalsePositiveStore
     let outbox: Outbox
     let history: AlertHistory
+    /// Wakes the dispatcher (after a retry put entries back in the queue).
+    var nudgeDelivery: @Sendable () -> Void = {}
     let token: ApiToken
     /// Reloads the configuration; the result says whether the new one was taken.
     let reload: @Sendable (_ actor: String) async -> ReloadOutcome
@@ -158,6 +160,7 @@ enum ApiRoutes {
                 return try json(.ok, ["sources": rates])
             }
         }
+        addDeliveries(to: router, deps)
         router.post("/-/reload") { request, _ -> Response in
             try await handleAsync {
                 try authorize(request, deps.token)
