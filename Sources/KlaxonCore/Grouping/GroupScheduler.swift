@@ -61,7 +61,7 @@ public struct GroupScheduler: Sendable {
     /// The notification log, keyed by `GroupNotification.logKey`. The shell persists it with
     /// each flush and seeds it on start, so a restart does not notify again what was sent.
     public var log: [String: LogEntry] = [:]
-    /// Log keys written since the last `takeChangedLogKeys()`, so the shell persists only those
+    /// Log keys written since the last `takeChangedLog()`, so the shell persists only those
     /// (comparing the whole log after each flush cost a copy of it per flush).
     private var changedLogKeys: Set<String> = []
     /// Per receiver name: whether resolved alerts are included in notifications (default true).
