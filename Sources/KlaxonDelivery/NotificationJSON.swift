@@ -17,6 +17,8 @@ enum NotificationJSON {
         let externalURL: String
         let alerts: [AlertBody]
         let idempotencyKey: String
+        /// Present (the original receiver) only on a copy sent to a fallback receiver.
+        let fallbackFor: String?
     }
 
     struct AlertBody: Encodable {
@@ -43,6 +45,7 @@ enum NotificationJSON {
         let idempotencyKey: String
         let groupKey: String
         let alert: AlertBody
+        let fallbackFor: String?
     }
 
     static func alertBody(_ a: NotifiedAlert) -> AlertBody {
@@ -55,14 +58,24 @@ enum NotificationJSON {
     }
 
     /// The webhook body; `maxAlerts` > 0 truncates the alert list as Alertmanager does.
+    /// Like Alertmanager's `truncateAlerts`, the cut comes first: common labels and
+    /// annotations are those of the alerts sent.
     static func webhook(_ n: AlertNotification, maxAlerts: Int = 0, externalURL: String = "") throws -> Data {
-        let alerts = maxAlerts > 0 ? Array(n.alerts.prefix(maxAlerts)) : n.alerts
+        let (sent, truncated) = truncate(n, maxAlerts: maxAlerts)
         let body = WebhookBody(
-            groupKey: n.groupKey, truncatedAlerts: n.alerts.count - alerts.count, status: n.status.rawValue,
-            receiver: n.receiver, groupLabels: n.groupLabels, commonLabels: n.commonLabels,
-            commonAnnotations: n.commonAnnotations, externalURL: externalURL, alerts: alerts.map(alertBody),
-            idempotencyKey: n.idempotencyKey)
+            groupKey: n.groupKey, truncatedAlerts: truncated, status: n.status.rawValue,
+            receiver: n.receiver, groupLabels: n.groupLabels, commonLabels: sent.commonLabels,
+            commonAnnotations: sent.commonAnnotations, externalURL: externalURL, alerts: sent.alerts.map(alertBody),
+            idempotencyKey: n.idempotencyKey, fallbackFor: n.fallbackFor)
         return try encoder.encode(body)
+    }
+
+    /// The notification with at most `maxAlerts` alerts (0 = all) and how many were cut.
+    static func truncate(_ n: AlertNotification, maxAlerts: Int) -> (AlertNotification, Int) {
+        guard maxAlerts > 0, n.alerts.count > maxAlerts else { return (n, 0) }
+        var cut = n
+        cut.alerts = Array(n.alerts.prefix(maxAlerts))
+        return (cut, n.alerts.count - maxAlerts)
     }
 
     /// JSON lines for a file sink, one per alert, each ending in a newline.
@@ -70,7 +83,8 @@ enum NotificationJSON {
         var out = Data()
         for a in n.alerts {
             out.append(try encoder.encode(FileLine(
-                receiver: n.receiver, idempotencyKey: n.idempotencyKey, groupKey: n.groupKey, alert: alertBody(a))))
+                receiver: n.receiver, idempotencyKey: n.idempotencyKey, groupKey: n.groupKey, alert: alertBody(a),
+                fallbackFor: n.fallbackFor)))
             out.append(0x0A)
         }
         return out

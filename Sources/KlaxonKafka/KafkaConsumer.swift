@@ -11,7 +11,7 @@ import Synchronization
 /// through it are committed again (nothing newer). Blocking calls run on a serial queue of their
 /// own, never on the Swift concurrency pool.
 public final class KafkaConsumer: Sendable {
-    private let handle: RDKafkaHandle
+    let handle: RDKafkaHandle  // internal: KafkaConsumer+Lag reads watermarks through it
     private let context: RebalanceContext
     private let queue = DispatchQueue(label: "klaxon.kafka.consumer")
     private let closed = Mutex(false)

@@ -54,7 +54,9 @@ public struct BatchProcessor: Sendable {
         return out
     }
 
-    func decode(_ record: KafkaRecord, now: Date) -> Result<DecodedReport, DeadLetter> {
+    /// One record as ingest decodes it (size check, topic format and labels, environment from
+    /// header, topic or default, then the overrides); `klaxon replay --topic` decodes with it too.
+    public func decode(_ record: KafkaRecord, now: Date) -> Result<DecodedReport, DeadLetter> {
         guard record.value.count <= maxMessageBytes else {
             return .failure(DeadLetter(
                 record: record, kind: .size,

@@ -19,12 +19,15 @@ actor ConfigReloader {
     private let noise: NoiseGate
     private let dispatcher: OutboxDispatcher
     private let audit: AuditLog
+    private let slackThreads: SlackThreadStore
     private let logger: Logger
 
     init(
         path: String?, current: LoadedConfig, environment: [String: String], producer: KafkaProducer,
-        grouping: GroupingEngine, noise: NoiseGate, dispatcher: OutboxDispatcher, audit: AuditLog, logger: Logger
+        grouping: GroupingEngine, noise: NoiseGate, dispatcher: OutboxDispatcher, audit: AuditLog,
+        slackThreads: SlackThreadStore, logger: Logger
     ) {
+        self.slackThreads = slackThreads
         self.noise = noise
         self.path = path
         self.current = current
@@ -47,13 +50,13 @@ actor ConfigReloader {
         guard let path else { return ReloadOutcome(ok: false, message: "this instance was not started from a config file") }
         do {
             let next = try LoadedConfig.load(path: path, environment: environment)
-            let sinks = try SinkFactory.build(next.routing, producer: producer, environment: environment)
+            let sinks = try SinkFactory.build(next.routing, producer: producer, environment: environment, slackThreads: slackThreads)
             try await grouping.reload(routing: next.routing, integrations: sinks.integrations, now: now)
-            dispatcher.setSinks(sinks.sinks)
+            dispatcher.setSinks(sinks.sinks, fallbacks: sinks.fallbacks)
             noise.reload(next.noise)
             var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
             if next.service != current.service {
-                message += "; kafka, state and http settings take effect at the next restart"
+                message += "; kafka, state, http and lifecycle settings take effect at the next restart"
             }
             current = next
             Gauge(label: "klaxon_config_last_reload_successful").record(1)

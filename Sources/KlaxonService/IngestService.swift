@@ -115,18 +115,3 @@ final class HandledCounter: Sendable {
     var count: Int { value.withLock { $0 } }
     func add(_ n: Int) { value.withLock { $0 += n } }
 }
-
-/// Runs the outbox dispatcher; on graceful shutdown it makes one last pass so notifications
-/// queued by the final batch go out before exit (what fails stays queued for next start).
-struct DeliveryService: Service {
-    let dispatcher: OutboxDispatcher
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await dispatcher.run()
-        } onGracefulShutdown: {
-            dispatcher.finish()
-        }
-        await dispatcher.drainDue(now: Date())
-    }
-}

@@ -36,9 +36,13 @@ public final class KlaxonApp: Sendable {
     ///   - configPath: where `reload` reads the configuration again (SIGHUP, `POST /-/reload`).
     ///   - signals: shut down gracefully on SIGTERM and SIGINT and reload on SIGHUP (the CLI);
     ///     the demo drives shutdown itself.
+    ///   - lifecycleNow: the time the lifecycle timers (resolve timeouts, SLAs, escalation) go by;
+    ///     default the wall clock. Tests pass a virtual one.
+    ///   - lifecycleInterval: how often those timers look (default 10 s).
     public init(
         config: LoadedConfig, configPath: String? = nil, signals: Bool = true,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        lifecycleNow: @escaping @Sendable () -> Date = { Date() }, lifecycleInterval: Duration = .seconds(10), logger: Logger
     ) throws {
         Telemetry.bootstrap()
         let k = config.service.kafka
@@ -69,11 +73,13 @@ public final class KlaxonApp: Sendable {
         let outbox = Outbox(database: database)
         let silences = SilenceStore(database: database)
         let audit = AuditLog(database: database)
-        let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment)
+        let slackThreads = SlackThreadStore(database: database)
+        let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment, slackThreads: slackThreads)
         let warnings = config.routing.warnings.map(\.description) + sinks.warnings
         for w in warnings { logger.warning("config: \(w)") }
 
-        let dispatcher = OutboxDispatcher(outbox: outbox, sinks: sinks.sinks, policy: config.service.retry, logger: logger)
+        let dispatcher = OutboxDispatcher(
+            outbox: outbox, sinks: sinks.sinks, settings: config.service.delivery, fallbacks: sinks.fallbacks, logger: logger)
         let processor = BatchProcessor(
             topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
             severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)
@@ -87,7 +93,7 @@ public final class KlaxonApp: Sendable {
             grouping: grouping, noise: noise, settings: k, ready: ready, logger: logger)
         let reloader = ConfigReloader(
             path: configPath, current: config, environment: environment, producer: producer, grouping: grouping,
-            noise: noise, dispatcher: dispatcher, audit: audit, logger: logger)
+            noise: noise, dispatcher: dispatcher, audit: audit, slackThreads: slackThreads, logger: logger)
 
         // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
         // HTTP server, then grouping flushes what is due, then delivery makes its last pass.
@@ -96,13 +102,24 @@ public final class KlaxonApp: Sendable {
             .init(service: GroupingService(grouping: grouping, dispatcher: dispatcher, logger: logger)),
         ]
         if signals { services.append(.init(service: ReloadOnSignal(reloader: reloader))) }
+        let sweeper = LifecycleSweeper(
+            store: store, history: AlertHistory(database: database), config: config.service.lifecycle,
+            resolved: { states, now in await grouping.add(states, now: now) }, escalations: EscalationStore(database: database),
+            routingNow: { await grouping.current }, delivered: { dispatcher.nudge() }, logger: logger)
+        services.append(.init(service: LifecycleTimerService(
+            sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
                 store: store, silences: silences, audit: audit, grouping: grouping, noise: noise, falsePositives: falsePositives,
-                outbox: outbox,
+                outbox: outbox, history: AlertHistory(database: database), nudgeDelivery: { dispatcher.nudge() },
                 token: try ApiToken(config: config.service, environment: environment),
                 reload: { actor in await reloader.reload(actor: actor) })
-            services.append(.init(service: try OpsServer.make(listen: listen, ready: ready, outbox: outbox, api: api, logger: logger)))
+            let telemetry = LifecycleTelemetry(
+                census: AlertCensus(database: database), consumer: consumer,
+                sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
+            services.append(.init(service: try OpsServer.make(
+                listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
+                refresh: { telemetry.refresh() }, logger: logger)))
         }
         services.append(.init(service: ingest))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)

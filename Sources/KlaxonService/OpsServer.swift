@@ -2,13 +2,21 @@ import Foundation
 import Hummingbird
 import KlaxonStore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 
 /// `/metrics` (Prometheus text), `/healthz` (the process serves), `/readyz` (the consumer loop
 /// is running and the state database answers), and the API (`ApiRoutes`).
 enum OpsServer {
-    static func make(listen: String, ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, logger: Logger) throws -> some Service {
+    /// - Parameters:
+    ///   - idleTimeout: a connection that sends nothing for this long, a half-sent request
+    ///     included, is closed (`http.idle_timeout`, default 30 s).
+    ///   - refresh: reads scrape-time values (gauges) before `/metrics` answers.
+    static func make(
+        listen: String, idleTimeout: Duration = .seconds(30), ready: ReadyFlag, outbox: Outbox, api: ApiDependencies,
+        refresh: @escaping @Sendable () -> Void = {}, logger: Logger
+    ) throws -> some Service {
         let (host, port) = try parse(listen)
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
@@ -20,14 +28,17 @@ enum OpsServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: ok ? "ready\n" : "not ready\n")))
         }
         router.get("/metrics") { _, _ -> Response in
+            refresh()
             let bytes = Telemetry.registry.emitToBuffer()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         ApiRoutes.add(to: router, api)
+        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"), logger: logger)
+            router: router, server: .http1(configuration: .init(idleTimeout: idle)),
+            configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"), logger: logger)
     }
 
     static func parse(_ listen: String) throws -> (String, Int) {

@@ -2,11 +2,13 @@ import Foundation
 import KlaxonCore
 import KlaxonDelivery
 import KlaxonKafka
+import KlaxonStore
 import Logging
 
 /// Builds one sink per integration of every receiver. Secrets referenced by file or env are
-/// read here, once, and never logged. Integrations Klaxon cannot deliver to yet are reported
-/// as warnings and get no sink (alerts routed only to them are stored, not sent).
+/// read here, once, and never logged; an `http_config` or secret that cannot be honoured is a
+/// `ConfigFailure` naming the receiver and integration. Integrations Klaxon cannot deliver to
+/// yet (`email_configs`, …) are reported as warnings and get no sink.
 enum SinkFactory {
     struct Built {
         /// Keyed `receiver/integration`.
@@ -14,38 +16,64 @@ enum SinkFactory {
         /// Integrations per receiver.
         var integrations: [String: [Integration]] = [:]
         var warnings: [String] = []
+        /// Keyed by the receiver whose undeliverable notifications go to the fallback.
+        var fallbacks: [String: OutboxDispatcher.Fallback] = [:]
     }
 
-    static func build(_ routing: RoutingConfig, producer: KafkaProducer, environment: [String: String]) throws -> Built {
+    /// - Parameter slackThreads: where Slack bot messages are remembered (required by `slack_configs` with `app_token`).
+    static func build(
+        _ routing: RoutingConfig, producer: KafkaProducer, environment: [String: String], slackThreads: SlackThreadStore? = nil
+    ) throws -> Built {
         var built = Built()
         for receiver in routing.receivers {
             var names: [Integration] = []
-            func add(_ name: String, _ sink: any AlertSink, sendResolved: Bool) {
-                built.sinks["\(receiver.name)/\(name)"] = sink
+            func add(_ name: String, sendResolved: Bool, _ make: () throws -> any AlertSink) throws {
+                do {
+                    built.sinks["\(receiver.name)/\(name)"] = try make()
+                } catch {
+                    throw ConfigFailure("receiver \(receiver.name): \(name): \(error)")
+                }
                 names.append(Integration(name: name, sendResolved: sendResolved))
             }
             for (i, f) in receiver.fileConfigs.enumerated() {
-                add("file[\(i)]", FileSink(path: f.path), sendResolved: f.sendResolved)
+                try add("file[\(i)]", sendResolved: f.sendResolved) { FileSink(config: f) }
             }
             for (i, w) in receiver.webhookConfigs.enumerated() {
-                let url = try w.url ?? secret(file: w.urlFile, env: nil, environment: environment, what: "receiver \(receiver.name) webhook url")
-                guard let url else { throw ConfigFailure("receiver \(receiver.name): webhook_configs[\(i)] needs url or url_file") }
-                let hmac = try secret(file: w.hmacSecretFile, env: w.hmacSecretEnv, environment: environment, what: "receiver \(receiver.name) hmac secret")
-                let token = try w.httpConfig.credentials
-                    ?? secret(file: w.httpConfig.credentialsFile, env: nil, environment: environment, what: "receiver \(receiver.name) credentials")
-                add("webhook[\(i)]", WebhookSink(url: url, hmacSecret: hmac, bearerToken: token, maxAlerts: w.maxAlerts), sendResolved: w.sendResolved)
+                try add("webhook[\(i)]", sendResolved: w.sendResolved) { try webhook(w, environment: environment) }
             }
             for (i, k) in receiver.kafkaConfigs.enumerated() {
-                add("kafka[\(i)]", KafkaSink(producer: producer, topic: k.topic, keyLabel: k.keyLabel), sendResolved: k.sendResolved)
+                try add("kafka[\(i)]", sendResolved: k.sendResolved) { KafkaSink(producer: producer, topic: k.topic, keyLabel: k.keyLabel) }
             }
-            let pending = [
-                ("sns_configs", receiver.snsConfigs.count), ("pagerduty_configs", receiver.pagerdutyConfigs.count),
-                ("slack_configs", receiver.slackConfigs.count),
-            ].filter { $0.1 > 0 }.map(\.0) + receiver.unsupportedKinds
-            for kind in pending {
+            for (i, s) in receiver.snsConfigs.enumerated() {
+                try add("sns[\(i)]", sendResolved: s.sendResolved) {
+                    try SNSSink(config: s, environment: environment, transport: try awsTransport(s.httpConfig, url: s.apiURL))
+                }
+            }
+            for (i, c) in receiver.cloudwatchLogsConfigs.enumerated() {
+                try add("cloudwatch_logs[\(i)]", sendResolved: c.sendResolved) {
+                    try CloudWatchLogsSink(config: c, environment: environment, transport: try awsTransport(c.httpConfig, url: c.apiURL))
+                }
+            }
+            for (i, c) in receiver.securityHubConfigs.enumerated() {
+                try add("securityhub[\(i)]", sendResolved: c.sendResolved) {
+                    try SecurityHubSink(config: c, environment: environment, transport: try awsTransport(c.httpConfig, url: c.apiURL))
+                }
+            }
+            for (i, p) in receiver.pagerdutyConfigs.enumerated() {
+                try add("pagerduty[\(i)]", sendResolved: p.sendResolved) { try pagerduty(p) }
+            }
+            for (i, s) in receiver.slackConfigs.enumerated() {
+                try add("slack[\(i)]", sendResolved: s.sendResolved) { try slack(s, threads: slackThreads) }
+            }
+            for kind in receiver.unsupportedKinds {
                 built.warnings.append("receiver \(receiver.name): \(kind) are not delivered by this version of Klaxon")
             }
             built.integrations[receiver.name] = names
+        }
+        for receiver in routing.receivers {
+            guard let name = receiver.fallbackReceiver else { continue }
+            built.fallbacks[receiver.name] = OutboxDispatcher.Fallback(
+                receiver: name, integrations: (built.integrations[name] ?? []).map { (name: $0.name, sendResolved: $0.sendResolved) })
         }
         return built
     }

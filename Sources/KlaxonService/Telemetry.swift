@@ -16,6 +16,12 @@ public enum Telemetry {
     /// Ensures the bootstrap happened (call before creating any metric).
     public static func bootstrap() { _ = registry }
 
+    /// Buckets of latency histograms: 5 ms to 30 s.
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+    ]
+
     /// Every counter Klaxon emits, with what it counts.
     static let help: [String: String] = [
         "klaxon_messages_consumed_total": "Kafka messages consumed, by topic.",
@@ -23,9 +29,28 @@ public enum Telemetry {
         "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",
         "klaxon_alerts_suppressed_total": "Alert reports that notified nobody, by reason.",
         "klaxon_notifications_total": "Notification delivery attempts, by receiver, integration and outcome (delivered, retry, dead).",
+        "klaxon_notifications_failed_total": "Failed notification delivery attempts, by receiver, integration and reason (timeout, throttled, rejected, error, unconfigured).",
+        "klaxon_notification_latency_seconds": "How long a notification send took, by receiver and integration.",
+        "klaxon_outbox_pending": "Notifications waiting in the outbox, by receiver and integration.",
+        "klaxon_notification_breaker_open": "1 while the integration's circuit breaker is open or half-open, else 0.",
         "klaxon_false_positive_ratio": "Alerts marked false positive over distinct alerts, by source.",
         "klaxon_config_last_reload_successful": "1 when the last configuration (re)load succeeded, 0 while a bad one is refused.",
         "klaxon_config_last_reload_success_timestamp_seconds": "When the configuration was last loaded successfully (Unix seconds).",
+        "klaxon_time_to_detect_seconds": "MTTD: detected minus occurred, per alert instance opened, by severity and source.",
+        "klaxon_time_to_notify_seconds": "Notified (first notification queued) minus occurred, per alert instance, by severity and source.",
+        "klaxon_time_to_acknowledge_seconds": "MTTA: acknowledged minus first notified, by severity and source.",
+        "klaxon_time_to_resolve_seconds": "MTTR: resolved minus detected, for alerts that were notified, by severity and source.",
+        "klaxon_alerts": "Alerts in state, by status, severity and source.",
+        "klaxon_sla_breaches_total": "Alerts that outlived their SLA, by severity and kind (acknowledge, resolve).",
+        "klaxon_escalations_total": "Escalation tiers notified, by policy and tier.",
+        "klaxon_consumer_lag": "Messages between the consumer's position and the end of each assigned partition.",
+        "klaxon_build_info": "Always 1; the labels say which Klaxon build runs.",
+    ]
+
+    /// Buckets of the `klaxon_time_to_*_seconds` histograms: 1 s to 30 days, spaced where
+    /// the SLAs sit (15 m acknowledge, 24 h, 7 d and 30 d resolve).
+    static let lifecycleBuckets: [Double] = [
+        1, 5, 15, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400,
     ]
 }
 
@@ -42,16 +67,18 @@ private struct DocumentedFactory: MetricsFactory {
         base.makeFloatingPointCounter(label: label, dimensions: dimensions)
     }
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        guard !aggregate, let help = Telemetry.help[label] else {
+        guard let help = Telemetry.help[label] else {
             return base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
         }
-        return registry.makeGauge(name: label, labels: dimensions, help: help)
+        guard aggregate else { return registry.makeGauge(name: label, labels: dimensions, help: help) }
+        return registry.makeValueHistogram(name: label, labels: dimensions, buckets: Telemetry.lifecycleBuckets, help: help)
     }
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         base.makeMeter(label: label, dimensions: dimensions)
     }
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        base.makeTimer(label: label, dimensions: dimensions)
+        guard let help = Telemetry.help[label] else { return base.makeTimer(label: label, dimensions: dimensions) }
+        return registry.makeDurationHistogram(name: label, labels: dimensions, buckets: Telemetry.latencyBuckets, help: help)
     }
     func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
     func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { base.destroyFloatingPointCounter(handler) }

@@ -61,10 +61,15 @@ public final class AlertStore: Sendable {
         _ batch: BatchWrite,
         decide: NoiseDecider = { _, t, _, _ in t.notifies ? .notify(transition: t, threshold: nil) : .suppressed(.duplicate, .duplicate) }
     ) throws -> BatchResult {
-        try writeLock.withLock { _ in try applyLocked(batch, decide: decide) }
+        try writeLock.withLock { _ in
+            let (result, samples) = try applyLocked(batch, decide: decide)
+            LifecycleMetrics.emit(samples)
+            return result
+        }
     }
 
-    private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider) throws -> BatchResult {
+    private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider) throws -> (BatchResult, [LifecycleSample]) {
+        var samples: [LifecycleSample] = []
         let (result, updated) = try pool.write { db -> (BatchResult, [Fingerprint: HotEntry]) in
             let ledger = try db.cachedStatement(sql: """
                 INSERT INTO ingest_ledger (topic, partition, "offset", times_seen, outcome, last_seen_at)
@@ -87,21 +92,30 @@ public final class AlertStore: Sendable {
             for report in batch.reports {
                 let fp = report.alert.fingerprint
                 let entry = updated[fp] ?? hot.withLock { $0[fp] }
+                var alert = report.alert
                 let scope: Int32
-                if let s = report.alert.scope {
+                if let s = alert.scope {
                     if let id = scopeIDs[s] { scope = id } else {
                         scope = hot.withLock { $0.scopeID(s) }
                         scopeIDs[s] = scope
                     }
+                } else if let kept = entry?.scope, kept >= 0 {
+                    // A report that covers no scope (an AWS listing, a runtime event) leaves the
+                    // alert in the scope whose complete scans resolve it.
+                    scope = kept
+                    alert.scope = hot.withLock { $0.scopeName(kept) }
                 } else {
                     scope = -1
                 }
-                let (state, transition) = AlertLifecycle.report(report.alert, existing: entry?.state(alert: report.alert), now: report.receivedAt)
-                let wasAdmitted = transition == .duplicate && (entry?.admitted ?? false)
-                let decision = decide(report.alert, transition, wasAdmitted, report.receivedAt)
+                let (state, transition) = AlertLifecycle.report(alert, existing: entry?.state(alert: alert), now: report.receivedAt)
+                let wasAdmitted = transition != .opened && transition != .reopened && (entry?.admitted ?? false)
+                // A resolution the source reports reaches grouping only if the alert was admitted.
+                let decision = transition == .resolved
+                    ? (wasAdmitted ? .notify(transition: .resolved, threshold: nil) : .suppressed(.duplicate, .duplicate))
+                    : decide(alert, transition, wasAdmitted, report.receivedAt)
                 let admitted = wasAdmitted || decision.notifies
                 var sources = entry?.sources ?? SourceSet()
-                sources.bits |= SourceSet(report.alert.labels["source"]).bits
+                sources.bits |= SourceSet(alert.labels["source"]).bits
                 let record = decision.reason == .duplicate ? nil : decision.description
                 if transition == .duplicate, let entry, admitted == entry.admitted, record == nil {
                     try Self.touch(db, fp, state, sources: sources)
@@ -109,6 +123,7 @@ public final class AlertStore: Sendable {
                     try Self.save(db, state, owner: report.owner, sources: sources, admitted: admitted, decision: record)
                 }
                 updated[fp] = HotEntry(state, sources: sources, admitted: admitted, scope: scope)
+                try AlertHistory.reported(db, report, state, transition, decision, wasAdmitted: wasAdmitted, samples: &samples)
                 if scope >= 0 { batchScoped[scope, default: []].append(fp) }
                 transitions.append(transition)
                 decisions.append(decision)
@@ -140,6 +155,10 @@ public final class AlertStore: Sendable {
                     {
                         changes[fp] = resolved.state(alert: try AlertCodec.decode(row[0]))
                     }
+                    try AlertHistory.resolved(
+                        db, fp, alert: changes[fp]?.alert, firstSeenAt: entry.firstSeenAt, occurrences: entry.occurrences,
+                        lastSeenAt: entry.lastSeenAt, at: scan.at, by: "scan",
+                        reason: "a complete scan of \(scan.scopes.joined(separator: ", ")) no longer reports it", samples: &samples)
                 }
             }
             let appended = batch.reports.count + updated.count  // touches per report, plus resolutions (an upper bound)
@@ -156,25 +175,42 @@ public final class AlertStore: Sendable {
         hot.withLock { index in
             for (fp, entry) in updated { index.set(fp, entry) }
         }
-        return result
+        return (result, samples)
     }
 
     /// Changes one alert's state by hand (acknowledge, resolve): `change` gets the current state
     /// and returns the new one, or nil to leave it. Returns the new state, or nil when unchanged.
-    public func update(_ fingerprint: Fingerprint, _ change: (AlertState) -> AlertState?) throws -> AlertState? {
+    /// The change enters the alert's history as done by `actor` (default `api`) because of `reason`.
+    public func update(
+        _ fingerprint: Fingerprint, by actor: String = "api", reason: String = "", _ change: (AlertState) -> AlertState?
+    ) throws -> AlertState? {
         try writeLock.withLock { _ in
             guard let entry = hot.withLock({ $0[fingerprint] }) else { return nil }
+            var samples: [LifecycleSample] = []
             let written = try pool.write { db -> AlertState? in
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT alert_json, owner FROM alert WHERE fingerprint = ?", arguments: [fingerprint.description]),
                     let next = change(entry.state(alert: try AlertCodec.decode(row[0])))
                 else { return nil }
                 try Self.save(db, next, owner: row[1], sources: entry.sources, admitted: entry.admitted, decision: nil)
+                try AlertHistory.changed(db, from: entry.status, to: next, by: actor, reason: reason, admitted: entry.admitted, samples: &samples)
                 return next
             }
+            LifecycleMetrics.emit(samples)
             guard let state = written else { return nil }
             hot.withLock { $0.set(fingerprint, HotEntry(state, sources: entry.sources, admitted: entry.admitted, scope: entry.scope)) }
             return state
+        }
+    }
+
+    /// Every unresolved alert's sources and last report time, from the index (resolve timeouts).
+    public func unresolvedActivity() -> [UnresolvedActivity] {
+        hot.withLock { index in
+            index.entries.compactMap { fp, e in
+                e.status == .resolved ? nil : UnresolvedActivity(
+                    fingerprint: fp, sources: e.sources.list.split(separator: ",").map(String.init),
+                    lastSeenAt: Date(timeIntervalSince1970: e.lastSeenAt), admitted: e.admitted)
+            }
         }
     }
 
@@ -195,20 +231,11 @@ public final class AlertStore: Sendable {
     /// - Returns: how many outbox rows were added (replayed keys add none).
     @discardableResult
     public func recordFlush(_ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], at now: Date) throws -> Int {
-        try pool.write { db in
-            var added = 0
-            for q in queued {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO outbox
-                            (idempotency_key, receiver, integration, fingerprint, payload, next_attempt_at, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        q.key, q.notification.receiver, q.integration, q.notification.alerts.first?.fingerprint.description ?? "",
-                        try Self.encoder.encode(q.notification), now.timeIntervalSince1970, now.timeIntervalSince1970,
-                    ])
-                added += db.changesCount
+        var samples: [LifecycleSample] = []
+        let added = try pool.write { db in
+            // Each notification queued (not a replayed key) is also a `notified` event of its alerts.
+            let added = try Outbox.enqueue(queued, at: now, in: db) { q in
+                try AlertHistory.notified(db, q, at: now, samples: &samples)
             }
             for (key, entry) in log {
                 try db.cachedStatement(sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)")
@@ -216,6 +243,8 @@ public final class AlertStore: Sendable {
             }
             return added
         }
+        LifecycleMetrics.emit(samples)
+        return added
     }
 
     /// The persisted notification log.
@@ -354,6 +383,15 @@ public final class AlertStore: Sendable {
         // The row now holds the counts; a touch keeps any older touch or counter from winning.
         try touch(db, s.alert.fingerprint, s, sources: sources)
     }
+}
+
+/// An unresolved alert's sources and last report (see `AlertStore.unresolvedActivity`).
+public struct UnresolvedActivity: Sendable, Hashable {
+    public var fingerprint: Fingerprint
+    public var sources: [String]
+    public var lastSeenAt: Date
+    /// It passed the noise filter: its resolution must reach grouping.
+    public var admitted: Bool
 }
 
 /// One row of the ingest ledger.

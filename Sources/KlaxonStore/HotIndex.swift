@@ -62,7 +62,7 @@ struct SourceSet: Sendable, Hashable {
     var bits: UInt32
 
     static let names = [
-        "trivy", "sarif", "falco", "guardduty", "inspector2", "ecr", "securityhub", "alertmanager", "generic", "klaxon",
+        "trivy", "sarif", "falco", "guardduty", "inspector2", "ecr", "securityhub", "alertmanager", "generic", "klaxon", "grype",
     ]
     /// Sources not in `names` share this bit.
     static let otherBit = 31
@@ -112,6 +112,9 @@ struct HotIndex: Sendable {
         scopeIDs[scope] = id
         return id
     }
+
+    /// The scope string of an interned id.
+    func scopeName(_ id: Int32) -> String? { id >= 0 && Int(id) < scopeNames.count ? scopeNames[Int(id)] : nil }
 
     /// Stores an entry, keeping the scope membership of unresolved alerts in step.
     mutating func set(_ fp: Fingerprint, _ entry: HotEntry) {

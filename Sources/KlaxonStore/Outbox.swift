@@ -10,87 +10,242 @@ public struct OutboxEntry: Sendable, Identifiable {
     public var idempotencyKey: String
     public var receiver: String
     public var integration: String
+    /// The notification's group key: entries of one group leave one integration in order.
+    public var groupKey: String
     public var notification: AlertNotification
     public var status: Status
     public var attempts: Int
     public var lastError: String?
+    public var nextAttemptAt: Date
     public var createdAt: Date
     public var deliveredAt: Date?
+
+    /// `receiver/integration`, the key of the integration's sink and lane.
+    public var lane: String { "\(receiver)/\(integration)" }
 }
 
-/// The durable per-integration queue that notifications leave through.
+/// The durable per-integration queue that notifications leave through. It owns the `outbox`
+/// and `delivery_attempt` tables: grouping queues through `enqueue(_:at:in:)` inside its own
+/// flush transaction; the dispatcher reads due entries per integration and records outcomes
+/// in batches.
 public final class Outbox: Sendable {
     private let database: StateDatabase
     private var pool: DatabasePool { database.pool }
 
     public init(database: StateDatabase) { self.database = database }
 
-    /// Pending entries whose next attempt is due at `now`, oldest first.
-    public func due(now: Date, limit: Int = 200) throws -> [OutboxEntry] {
-        try pool.read { db in
+    // MARK: Queueing
+
+    /// Inserts queued notifications in the caller's transaction; a key already present (a
+    /// replayed flush) adds nothing. Returns the rows added.
+    @discardableResult
+    public static func enqueue(
+        _ queued: [QueuedNotification], at now: Date, in db: Database, onAdded: (QueuedNotification) throws -> Void = { _ in }
+    ) throws -> Int {
+        var added = 0
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO outbox
+                (idempotency_key, receiver, integration, fingerprint, group_key, fallback_for, payload, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for q in queued {
+            let n = q.notification
+            try statement.execute(arguments: [
+                q.key, n.receiver, q.integration, n.alerts.first?.fingerprint.description ?? "", n.groupKey, n.fallbackFor,
+                try OutboxPayload.encode(n), now.timeIntervalSince1970, now.timeIntervalSince1970,
+            ])
+            guard db.changesCount > 0 else { continue }
+            added += 1
+            try onAdded(q)
+        }
+        return added
+    }
+
+    /// `enqueue(_:at:in:)` in a transaction of its own.
+    @discardableResult
+    public func enqueue(_ queued: [QueuedNotification], at now: Date) throws -> Int {
+        try pool.write { try Self.enqueue(queued, at: now, in: $0) }
+    }
+
+    // MARK: Dispatching
+
+    /// Pending entries of one integration that are due at `now` and first of their group
+    /// (no older pending entry of the same group key waits in that integration), oldest first.
+    /// Each integration is read on its own, so one integration's backlog never hides another's.
+    public func dueHeads(receiver: String, integration: String, now: Date, limit: Int, excluding: Set<Int64> = []) throws -> [OutboxEntry] {
+        guard limit > 0 else { return [] }
+        // Entries in flight are still pending heads; they are left out in SQL so their
+        // payloads are not read again.
+        let skip = excluding.isEmpty ? "" : "AND o.id NOT IN (\(databaseQuestionMarks(count: excluding.count)))"
+        var arguments: StatementArguments = [receiver, integration, now.timeIntervalSince1970]
+        arguments += StatementArguments(Array(excluding))
+        arguments += [limit]
+        return try pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-                arguments: [now.timeIntervalSince1970, limit]
+                sql: """
+                    SELECT * FROM outbox o
+                    WHERE o.receiver = ? AND o.integration = ? AND o.status = 'pending' AND o.next_attempt_at <= ? \(skip)
+                      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.receiver = o.receiver AND p.integration = o.integration
+                                      AND p.group_key = o.group_key AND p.status = 'pending' AND p.id < o.id)
+                    ORDER BY o.id LIMIT ?
+                    """,
+                arguments: arguments
             ).map(Self.decode)
         }
     }
 
-    /// When the earliest pending entry becomes due, if any is pending.
-    public func nextDue() throws -> Date? {
+    /// Every due group head across integrations, oldest first (tests and reports).
+    public func due(now: Date, limit: Int = 200) throws -> [OutboxEntry] {
+        var out: [OutboxEntry] = []
+        for lane in try pendingLanes() {
+            out += try dueHeads(receiver: lane.receiver, integration: lane.integration, now: now, limit: limit)
+        }
+        return Array(out.sorted { $0.id < $1.id }.prefix(limit))
+    }
+
+    /// Integrations with pending entries.
+    public func pendingLanes() throws -> [(receiver: String, integration: String)] {
         try pool.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
-                .map(Date.init(timeIntervalSince1970:))
+            try Row.fetchAll(db, sql: "SELECT DISTINCT receiver, integration FROM outbox WHERE status = 'pending'")
+                .map { (receiver: $0["receiver"], integration: $0["integration"]) }
         }
     }
 
-    public func markDelivered(_ id: Int64, at now: Date) throws {
-        try pool.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?",
-                arguments: [now.timeIntervalSince1970, id])
+    /// Pending entries per `receiver/integration` (for `klaxon_outbox_pending`).
+    public func pendingCounts() throws -> [String: Int] {
+        try pool.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT receiver, integration, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY receiver, integration")
+            {
+                out["\(row["receiver"] as String)/\(row["integration"] as String)"] = row["n"]
+            }
+            return out
         }
+    }
+
+    /// When the earliest pending entry that heads its group becomes due, if any is pending.
+    public func nextDue() throws -> Date? {
+        try pool.read { db in
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(next_attempt_at) FROM outbox o WHERE o.status = 'pending'
+                      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.receiver = o.receiver AND p.integration = o.integration
+                                      AND p.group_key = o.group_key AND p.status = 'pending' AND p.id < o.id)
+                    """
+            ).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Applies a batch of outcomes in one transaction: each entry's new state, one
+    /// `delivery_attempt` row per real attempt, and the fallback copies to queue.
+    public func record(_ outcomes: [DeliveryRecord], fallbacks: [QueuedNotification] = [], at now: Date) throws {
+        guard !outcomes.isEmpty || !fallbacks.isEmpty else { return }
+        try pool.write { db in
+            let delivered = try db.cachedStatement(sql: """
+                UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?
+                """)
+            let failed = try db.cachedStatement(sql: """
+                UPDATE outbox SET attempts = attempts + 1, last_error = ?,
+                    status = CASE WHEN ? THEN 'pending' ELSE 'dead' END,
+                    next_attempt_at = COALESCE(?, next_attempt_at)
+                WHERE id = ?
+                """)
+            let deferred = try db.cachedStatement(sql: "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?) WHERE id = ? AND status = 'pending'")
+            let attempt = try db.cachedStatement(sql: """
+                INSERT INTO delivery_attempt (outbox_id, at, outcome, error, latency_seconds) VALUES (?, ?, ?, ?, ?)
+                """)
+            for o in outcomes {
+                switch o.result {
+                case .delivered:
+                    try delivered.execute(arguments: [o.at.timeIntervalSince1970, o.id])
+                case .retry(let at):
+                    try failed.execute(arguments: [o.error, true, at.timeIntervalSince1970, o.id])
+                case .dead:
+                    try failed.execute(arguments: [o.error, false, nil, o.id])
+                case .deferred(let until):
+                    try deferred.execute(arguments: [until.timeIntervalSince1970, o.id])
+                    continue
+                }
+                try attempt.execute(arguments: [o.id, o.at.timeIntervalSince1970, o.result.name, o.error, o.latency])
+            }
+            try Self.enqueue(fallbacks, at: now, in: db)
+        }
+    }
+
+    /// Records a delivery (one attempt, no latency known).
+    public func markDelivered(_ id: Int64, at now: Date) throws {
+        try record([DeliveryRecord(id: id, at: now, result: .delivered)], at: now)
     }
 
     /// Records a failed attempt: retried at `retryAt`, or dead-lettered when `retryAt` is nil.
-    public func markFailed(_ id: Int64, error: String, retryAt: Date?) throws {
+    public func markFailed(_ id: Int64, error: String, retryAt: Date?, at now: Date = Date()) throws {
+        try record([DeliveryRecord(id: id, at: now, result: retryAt.map { .retry(at: $0) } ?? .dead, error: error)], at: now)
+    }
+
+    // MARK: Operator surface
+
+    /// Puts a dead (or pending) entry back in the queue, due at `now`, with its attempt count
+    /// reset (its history stays in `attempts(of:)`). Returns false when no such entry waits
+    /// or failed (delivered entries are not sent again).
+    public func retry(_ id: Int64, at now: Date) throws -> Bool {
         try pool.write { db in
             try db.execute(
-                sql: """
-                    UPDATE outbox SET attempts = attempts + 1, last_error = ?,
-                        status = CASE WHEN ? THEN 'pending' ELSE 'dead' END,
-                        next_attempt_at = COALESCE(?, next_attempt_at)
-                    WHERE id = ?
-                    """,
-                arguments: [error, retryAt != nil, retryAt?.timeIntervalSince1970, id])
+                sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND status IN ('dead', 'pending')",
+                arguments: [now.timeIntervalSince1970, id])
+            return db.changesCount > 0
         }
     }
 
-    /// Moves entries' next attempt to `until` without counting an attempt (they wait in order
-    /// behind an earlier entry of the same integration that is being retried).
-    public func postpone(_ ids: [Int64], until: Date) throws {
-        guard !ids.isEmpty else { return }
+    /// Puts every dead entry back in the queue (optionally one receiver's); returns how many.
+    public func retryAllDead(receiver: String? = nil, at now: Date) throws -> Int {
         try pool.write { db in
-            for id in ids {
-                try db.execute(
-                    sql: "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?) WHERE id = ? AND status = 'pending'",
-                    arguments: [until.timeIntervalSince1970, id])
+            try db.execute(
+                sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead' AND (? IS NULL OR receiver = ?)",
+                arguments: [now.timeIntervalSince1970, receiver, receiver])
+            return db.changesCount
+        }
+    }
+
+    /// One entry by id.
+    public func entry(_ id: Int64) throws -> OutboxEntry? {
+        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(Self.decode) }
+    }
+
+    /// Every attempt of an entry, oldest first.
+    public func attempts(of id: Int64) throws -> [DeliveryAttempt] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM delivery_attempt WHERE outbox_id = ? ORDER BY id", arguments: [id]).map {
+                DeliveryAttempt(
+                    at: Date(timeIntervalSince1970: $0["at"]), outcome: $0["outcome"], error: $0["error"], latencySeconds: $0["latency_seconds"])
             }
+        }
+    }
+
+    /// Entries for `klaxon deliveries list`, newest first: by status (`failed` = pending after
+    /// at least one failed attempt) and receiver.
+    public func list(filter: DeliveryFilter = .all, receiver: String? = nil, limit: Int = 1000) throws -> [OutboxEntry] {
+        let condition: String
+        switch filter {
+        case .all: condition = "1"
+        case .pending: condition = "status = 'pending'"
+        case .failed: condition = "status = 'pending' AND attempts > 0"
+        case .dead: condition = "status = 'dead'"
+        case .delivered: condition = "status = 'delivered'"
+        }
+        return try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE \(condition) AND (? IS NULL OR receiver = ?) ORDER BY id DESC LIMIT ?",
+                arguments: [receiver, receiver, limit]
+            ).map(Self.decode)
         }
     }
 
     /// Entries in a status, newest first (for `klaxon` reports and tests).
     public func entries(status: OutboxEntry.Status? = nil, limit: Int = 10_000) throws -> [OutboxEntry] {
-        try pool.read { db in
-            if let status {
-                return try Row.fetchAll(
-                    db, sql: "SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?",
-                    arguments: [status.rawValue, limit]
-                ).map(Self.decode)
-            }
-            return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit])
-                .map(Self.decode)
-        }
+        try list(filter: status.map { DeliveryFilter(rawValue: $0.rawValue)! } ?? .all, limit: limit)
     }
 
     /// Number of entries per status.
@@ -107,10 +262,63 @@ public final class Outbox: Sendable {
     private static func decode(_ row: Row) throws -> OutboxEntry {
         OutboxEntry(
             id: row["id"], idempotencyKey: row["idempotency_key"], receiver: row["receiver"],
-            integration: row["integration"],
-            notification: try AlertStore.decoder.decode(AlertNotification.self, from: row["payload"] as Data),
+            integration: row["integration"], groupKey: row["group_key"],
+            notification: try OutboxPayload.decode(row["payload"] as Data),
             status: OutboxEntry.Status(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
-            lastError: row["last_error"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            lastError: row["last_error"], nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
             deliveredAt: (row["delivered_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
+}
+
+/// Which entries `Outbox.list` returns.
+public enum DeliveryFilter: String, Sendable, CaseIterable {
+    case all, pending, failed, dead, delivered
+}
+
+/// The outcome of one dispatch of an entry, as the dispatcher records it.
+public struct DeliveryRecord: Sendable {
+    public enum Result: Sendable, Hashable {
+        case delivered
+        /// Failed; try again at this time.
+        case retry(at: Date)
+        /// Failed for good (a permanent error, or no attempt left).
+        case dead
+        /// Not sent (breaker open, rate limited): due again at this time, no attempt counted.
+        case deferred(until: Date)
+
+        public var name: String {
+            switch self {
+            case .delivered: "delivered"
+            case .retry: "retry"
+            case .dead: "dead"
+            case .deferred: "deferred"
+            }
+        }
+    }
+
+    public var id: Int64
+    /// When the attempt ended (the failure time retries count from).
+    public var at: Date
+    public var result: Result
+    public var error: String?
+    /// Seconds the send took.
+    public var latency: Double?
+
+    public init(id: Int64, at: Date, result: Result, error: String? = nil, latency: Double? = nil) {
+        self.id = id
+        self.at = at
+        self.result = result
+        self.error = error
+        self.latency = latency
+    }
+}
+
+/// One attempt of an entry (`klaxon deliveries show`).
+public struct DeliveryAttempt: Sendable, Hashable {
+    public var at: Date
+    /// `delivered`, `retry` or `dead`.
+    public var outcome: String
+    public var error: String?
+    public var latencySeconds: Double?
 }

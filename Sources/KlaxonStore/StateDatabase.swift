@@ -141,6 +141,45 @@ public final class StateDatabase: Sendable {
         m.registerMigration("v7: acknowledgements") { db in
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN acknowledged_at DOUBLE")
         }
+        m.registerMigration("v8: slack messages") { db in
+            // The Slack message each group's notification was posted as, so a resolve edits it.
+            try db.execute(sql: """
+                CREATE TABLE slack_message (
+                    receiver TEXT NOT NULL,
+                    group_key TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    channel_id TEXT NOT NULL,
+                    ts TEXT NOT NULL,
+                    updated_at DOUBLE NOT NULL,
+                    PRIMARY KEY (receiver, group_key, channel)
+                ) WITHOUT ROWID;
+                """)
+        }
+        m.registerMigration("v9: delivery lanes, attempts") { db in
+            // Entries leave an integration in order per group key (not per integration), so the
+            // group key is a column; rows queued by earlier versions get theirs from the payload.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN group_key TEXT NOT NULL DEFAULT '';
+                ALTER TABLE outbox ADD COLUMN fallback_for TEXT;
+                UPDATE outbox SET group_key = COALESCE(json_extract(CAST(payload AS TEXT), '$.groupKey'), '')
+                    WHERE json_valid(CAST(payload AS TEXT));
+                CREATE INDEX outbox_lane ON outbox(receiver, integration, status, id);
+                CREATE INDEX outbox_group ON outbox(receiver, integration, group_key, status, id);
+                CREATE TABLE delivery_attempt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    outbox_id INTEGER NOT NULL,
+                    at DOUBLE NOT NULL,
+                    outcome TEXT NOT NULL,
+                    error TEXT,
+                    latency_seconds DOUBLE
+                );
+                CREATE INDEX delivery_attempt_outbox ON delivery_attempt(outbox_id);
+                """)
+        }
+        m.registerMigration("v12: alert events") { db in
+            try AlertHistory.createTable(db)
+            try EscalationStore.createTable(db)
+        }
         return m
     }
 }

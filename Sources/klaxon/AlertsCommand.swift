@@ -6,7 +6,7 @@ import KlaxonService
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts", abstract: "Inspect alerts on a running Klaxon, explain them, mark false positives.",
-        subcommands: [List.self, Explain.self, Ack.self, Resolve.self, MarkFalsePositive.self])
+        subcommands: [List.self, Explain.self, History.self, Ack.self, Resolve.self, MarkFalsePositive.self])
 
     struct Ack: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Acknowledge a firing alert.")
@@ -32,9 +32,33 @@ struct AlertsCommand: AsyncParsableCommand {
         @Option(help: "Only alerts in this status: firing, acknowledged, resolved.")
         var status: String?
 
+        @Option(name: .shortAndLong, help: "table or json.")
+        var output = "table"
+
+        @Argument(help: "Label matchers, as amtool takes them: severity=critical 'image=~shop-.*' cve!=CVE-2024-1.")
+        var matchers: [String] = []
+
+        func validate() throws {
+            guard ["table", "json"].contains(output) else { throw ValidationError("-o must be table or json") }
+        }
+
         func run() async throws {
+            var parsed: [Matcher] = []
+            for m in matchers {
+                do { parsed.append(try Matcher(parsing: m)) } catch { throw ValidationError("bad matcher \(m): \(error)") }
+            }
             let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts" + (status.map { "?status=\($0)" } ?? ""))
-            let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            let all = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            let list = all.filter { a in
+                var labels = a["labels"] as? [String: String] ?? [:]
+                let sev = (a["severity"] as? [String: Any])?["id"] as? Int ?? 0
+                labels["severity"] = labels["severity"] ?? Severity.Level(rawValue: sev)?.name
+                return parsed.allSatisfy { $0.matches(labels) }
+            }
+            if output == "json" {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]), as: UTF8.self))
+                return
+            }
             let rows = list.map { a -> [String] in
                 let labels = a["labels"] as? [String: String] ?? [:]
                 let sev = (a["severity"] as? [String: Any])?["id"] as? Int ?? 0
@@ -83,6 +107,35 @@ struct AlertsCommand: AsyncParsableCommand {
                 lines.append("sent:      \(n["receiver"] ?? "")/\(n["integration"] ?? "") \(n["status"] ?? "") after \(n["attempts"] ?? 0) attempt(s)")
             }
             print(lines.joined(separator: "\n"))
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "An alert's history in time order: reports, verdicts, notifications (with delivery), acks, escalations, resolutions.")
+
+        @OptionGroup var api: ApiOptions
+
+        @Argument(help: "The alert's fingerprint (16 hex digits).")
+        var fingerprint: String
+
+        @Flag(help: "Print the JSON answer.")
+        var json = false
+
+        func run() async throws {
+            let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts/\(fingerprint)/history")
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            let events = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            let rows = events.map { e -> [String] in
+                var what = e["reason"] as? String ?? ""
+                if let n = e["count"] as? Int, n > 1 { what = "\(n) \(what)" + ((e["lastAt"] as? String).map { ", last at \($0)" } ?? "") }
+                if let d = e["delivery"] as? String { what += " [\(d)]" }
+                return [e["at"] as? String ?? "", e["kind"] as? String ?? "", e["actor"] as? String ?? "", what]
+            }
+            print(TextTable.render(["AT", "EVENT", "BY", "DETAIL"], rows))
         }
     }
 

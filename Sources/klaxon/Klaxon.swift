@@ -8,7 +8,8 @@ struct Klaxon: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, DemoCommand.self, BrokerCommand.self, PublishCommand.self, DecodeCommand.self,
             ConfigCommand.self, RoutesCommand.self, SilenceCommand.self, AlertsCommand.self,
-            SuppressionsCommand.self,
+            SuppressionsCommand.self, GateCommand.self, ReplayCommand.self, ReportCommand.self, AuditCommand.self,
+            DeliveriesCommand.self,
         ])
 }
 

@@ -34,6 +34,44 @@ import Testing
         #expect(Set(folders) == Set(Self.folders.map(\.0)))
     }
 
+    /// Each value of a file, and the formats whose detection rule it matches.
+    static func ruleMatches(_ data: Data) throws -> [[InputFormat]] {
+        let doc = try JSONDocument(bytes: [UInt8](data))
+        return doc.roots.map { FormatDetector.matches(doc, root: $0) }
+    }
+
+    @Test(arguments: Samples.formats)
+    func everySampleMatchesExactlyOneRule(name: String, format: InputFormat) throws {
+        for matched in try Self.ruleMatches(Samples.data(name)) {
+            #expect(matched == [format], "\(name)")
+        }
+    }
+
+    @Test(.enabled(if: Fixtures.enabled, "shared fixtures not found"), arguments: folders)
+    func everyFixtureMatchesExactlyOneRule(folder: String, format: InputFormat) throws {
+        for file in try Fixtures.files(in: folder) where !file.hasSuffix("README.md") {
+            for matched in try Self.ruleMatches(Fixtures.data(file)) {
+                #expect(matched == [format], "\(file)")
+            }
+        }
+    }
+
+    /// `{"Findings":[…]}` and `{"findings":[…]}` are each written by two services: the finding decides.
+    @Test(arguments: [
+        (#"{"Findings":[{"SchemaVersion":"2018-10-08","Id":"i","ProductArn":"p","AwsAccountId":"1","Severity":{"Label":"LOW"}}]}"#, InputFormat.securityhub),
+        (#"{"Findings":[{"SchemaVersion":"2.0","Id":"i","AccountId":"1","Type":"T","Severity":2,"Service":{}}]}"#, .guardduty),
+        (#"{"findings":[{"findingArn":"a","type":"PACKAGE_VULNERABILITY","severity":"LOW"}],"nextToken":"t"}"#, .inspector2),
+        (#"{"findings":[{"schemaVersion":"2.0","id":"i","accountId":"1","type":"T","severity":2,"service":{}}]}"#, .guardduty),
+        (#"{"Findings":[]}"#, .securityhub),
+        (#"{"findings":[],"nextToken":null}"#, .inspector2),
+        (#"{"SchemaVersion":"2.0","Id":"i","AccountId":"1","Type":"T","Severity":8,"Service":{}}"#, .guardduty),
+        (#"{"imageScanFindings":{},"repositoryName":"r","imageId":{"imageTag":"1"}}"#, .ecr),
+    ])
+    func awsListsAreToldApartByTheirFindings(json: String, format: InputFormat) throws {
+        #expect(try Self.ruleMatches(Data(json.utf8)) == [[format]])
+        #expect(try Decoders.decode(Data(json.utf8), format: .auto, context: Self.ctx).format == format)
+    }
+
     @Test(arguments: [
         #"{"hello":"world"}"#,
         #"[1,2,3]"#,

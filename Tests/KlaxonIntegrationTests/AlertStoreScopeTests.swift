@@ -75,6 +75,23 @@ import Testing
         #expect(gone.changes.map(\.status) == [.resolved])
     }
 
+    @Test func aReportWithoutAScopeLeavesTheAlertInItsScope() throws {
+        let (store, path) = try freshStore()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.apply(report(image: 1, cves: [1, 2], at: t0))
+        // The same finding from a listing that covers no scope (e.g. `aws inspector2 list-findings`).
+        var listed = vuln(1, image: 1)
+        listed.scope = nil
+        listed.labels["source"] = "inspector2"
+        try store.apply(BatchWrite(reports: [AlertReport(alert: listed, owner: "scans/0", receivedAt: t0.addingTimeInterval(1))]))
+        #expect(try store.state(of: listed.fingerprint)?.alert.scope == "img1")
+        // After a restart too, the next complete scan of the image without it resolves it.
+        let reopened = try AlertStore(database: StateDatabase(path: path))
+        let result = try reopened.apply(report(image: 1, cves: [2], at: t0.addingTimeInterval(2)))
+        #expect(result.changes.map(\.alert.fingerprint) == [listed.fingerprint])
+        #expect(reopened.sources(of: listed.fingerprint) == ["trivy", "inspector2"])
+    }
+
     @Test func theCompactFormRoundTripsEveryField() throws {
         var rng = SplitMix64(seed: 42)
         for _ in 0..<500 {

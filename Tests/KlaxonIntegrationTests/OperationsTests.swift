@@ -31,12 +31,17 @@ import FoundationNetworking
         try await eventually("delivery counters appear") {
             let (body, _) = try await URLSession.shared.data(from: base.appendingPathComponent("metrics"))
             metrics = String(decoding: body, as: UTF8.self)
-            return metrics.contains("klaxon_notifications_total")
+            return metrics.contains("klaxon_notifications_total") && metrics.contains("klaxon_outbox_pending")
+                && metrics.contains("klaxon_notification_latency_seconds_bucket")
         }
         #expect(try await service.stop() == 0)
 
         #expect(metrics.contains(#"klaxon_deadletters_total{topic="scans",kind="decode"} 1"#))
         #expect(metrics.contains(#"klaxon_messages_consumed_total{topic="scans"} 2"#))
+        #expect(metrics.contains(#"klaxon_notification_breaker_open{receiver="log",integration="file[0]"} 0"#))
+        #expect(metrics.contains(#"klaxon_outbox_pending{receiver="log",integration="file[0]"}"#))
+        #expect(metrics.contains(#"klaxon_notification_latency_seconds_count{receiver="log",integration="file[0]"}"#))
+        #expect(metrics.contains(#"klaxon_notifications_total{receiver="log",integration="file[0]",outcome="delivered"}"#))
         let (status, out, err) = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
         #expect(status == 0, "promtool check metrics: \(out)\(err)")
     }

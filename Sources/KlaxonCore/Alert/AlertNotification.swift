@@ -13,17 +13,30 @@ public struct AlertNotification: Sendable, Hashable, Codable {
     public var groupKey: String
     public var groupLabels: [String: String]
     public var alerts: [NotifiedAlert]
+    /// Set on a copy sent to a `fallback_receiver`: the receiver that could not take it.
+    public var fallbackFor: String?
 
     public init(
         idempotencyKey: String, receiver: String, status: Status, groupKey: String,
-        groupLabels: [String: String], alerts: [NotifiedAlert]
+        groupLabels: [String: String], alerts: [NotifiedAlert], fallbackFor: String? = nil
     ) {
+        self.fallbackFor = fallbackFor
         self.idempotencyKey = idempotencyKey
         self.receiver = receiver
         self.status = status
         self.groupKey = groupKey
         self.groupLabels = groupLabels
         self.alerts = alerts
+    }
+
+    /// The copy a fallback receiver gets: same alerts and group, its own receiver name, the
+    /// idempotency key suffixed `/fallback` so it never collides with the original.
+    public func fallback(to receiver: String) -> AlertNotification {
+        var copy = self
+        copy.fallbackFor = self.receiver
+        copy.receiver = receiver
+        copy.idempotencyKey = idempotencyKey + "/fallback"
+        return copy
     }
 
     /// Labels every alert in the notification shares.

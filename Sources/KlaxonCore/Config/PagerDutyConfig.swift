@@ -1,5 +1,5 @@
 /// Alertmanager's `pagerduty_configs` entry (Events API v2 fields). One of `routingKey`,
-/// `routingKeyFile`, `serviceKey`, `serviceKeyFile` is set.
+/// `routingKeyFile`, `serviceKey`, `serviceKeyFile` is set. Text fields are Mustache templates.
 public struct PagerDutyConfig: Sendable, Hashable {
     public var routingKey: String?
     public var routingKeyFile: String?
@@ -18,6 +18,9 @@ public struct PagerDutyConfig: Sendable, Hashable {
     public var group: String?
     public var `class`: String?
     public var details: [String: String]
+    /// `links` (`href`, `text`) and `images` (`src`, `alt`, `href`) sent with each trigger.
+    public var links: [PagerDutyLink]
+    public var images: [PagerDutyImage]
     /// `send_resolved`; default true.
     public var sendResolved: Bool
     public var httpConfig: HTTPClientConfig
@@ -26,7 +29,8 @@ public struct PagerDutyConfig: Sendable, Hashable {
         routingKey: String? = nil, routingKeyFile: String? = nil, serviceKey: String? = nil, serviceKeyFile: String? = nil,
         url: String? = nil, client: String? = nil, clientURL: String? = nil, description: String? = nil,
         severity: String? = nil, source: String? = nil, component: String? = nil, group: String? = nil,
-        class: String? = nil, details: [String: String] = [:], sendResolved: Bool = true,
+        class: String? = nil, details: [String: String] = [:], links: [PagerDutyLink] = [], images: [PagerDutyImage] = [],
+        sendResolved: Bool = true,
         httpConfig: HTTPClientConfig = HTTPClientConfig()
     ) {
         self.routingKey = routingKey
@@ -43,7 +47,31 @@ public struct PagerDutyConfig: Sendable, Hashable {
         self.group = group
         self.class = `class`
         self.details = details
+        self.links = links
+        self.images = images
         self.sendResolved = sendResolved
         self.httpConfig = httpConfig
+    }
+}
+
+/// A link PagerDuty shows on the incident.
+public struct PagerDutyLink: Sendable, Hashable {
+    public var href: String
+    public var text: String
+    public init(href: String, text: String) {
+        self.href = href
+        self.text = text
+    }
+}
+
+/// An image PagerDuty shows on the incident.
+public struct PagerDutyImage: Sendable, Hashable {
+    public var src: String
+    public var alt: String?
+    public var href: String?
+    public init(src: String, alt: String? = nil, href: String? = nil) {
+        self.src = src
+        self.alt = alt
+        self.href = href
     }
 }

@@ -9,8 +9,15 @@ public struct Receiver: Sendable, Hashable {
     public var snsConfigs: [SNSConfig]
     public var pagerdutyConfigs: [PagerDutyConfig]
     public var slackConfigs: [SlackConfig]
+    /// Klaxon: CloudWatch Logs and Security Hub.
+    public var cloudwatchLogsConfigs: [CloudWatchLogsConfig]
+    public var securityHubConfigs: [SecurityHubConfig]
     /// Klaxon: alerts below this severity are not delivered to this receiver (default: all).
     public var minSeverity: Severity.Level?
+    /// Klaxon: `fallback_receiver`, the receiver that also gets a notification this one could
+    /// not take (dead-lettered, or waiting behind an open breaker past `delivery.fallback_after`).
+    /// Must name another existing receiver. Default none.
+    public var fallbackReceiver: String?
     /// Alertmanager integration kinds present in the config that Klaxon does not deliver to
     /// yet (`email_configs`, `opsgenie_configs`, …). Each also produced a warning.
     public var unsupportedKinds: [String]
@@ -23,6 +30,8 @@ public struct Receiver: Sendable, Hashable {
         snsConfigs: [SNSConfig] = [],
         pagerdutyConfigs: [PagerDutyConfig] = [],
         slackConfigs: [SlackConfig] = [],
+        cloudwatchLogsConfigs: [CloudWatchLogsConfig] = [],
+        securityHubConfigs: [SecurityHubConfig] = [],
         minSeverity: Severity.Level? = nil,
         unsupportedKinds: [String] = []
     ) {
@@ -33,6 +42,8 @@ public struct Receiver: Sendable, Hashable {
         self.snsConfigs = snsConfigs
         self.pagerdutyConfigs = pagerdutyConfigs
         self.slackConfigs = slackConfigs
+        self.cloudwatchLogsConfigs = cloudwatchLogsConfigs
+        self.securityHubConfigs = securityHubConfigs
         self.minSeverity = minSeverity
         self.unsupportedKinds = unsupportedKinds
     }
@@ -47,5 +58,6 @@ public struct Receiver: Sendable, Hashable {
     public var integrationCount: Int {
         webhookConfigs.count + fileConfigs.count + kafkaConfigs.count
             + snsConfigs.count + pagerdutyConfigs.count + slackConfigs.count
+            + cloudwatchLogsConfigs.count + securityHubConfigs.count
     }
 }

@@ -15,6 +15,8 @@ public struct RoutingConfig: Sendable {
     /// Things accepted but ignored (`global`, `templates`, unsupported receiver kinds, inline
     /// secrets, …), each with its position.
     public var warnings: [ConfigWarning]
+    /// Klaxon's `escalation_policies:` (routes name them with `escalation:`).
+    public var escalationPolicies: [EscalationPolicy] = []
 
     public init(route: Route, receivers: [Receiver], inhibitRules: [InhibitRule] = [],
                 timeIntervals: [NamedTimeInterval] = [], warnings: [ConfigWarning] = []) {
@@ -29,6 +31,11 @@ public struct RoutingConfig: Sendable {
     /// The receiver with this name, if defined.
     public func receiver(named name: String) -> Receiver? {
         receivers.first { $0.name == name }
+    }
+
+    /// The escalation policy with this name, if defined.
+    public func escalationPolicy(named name: String) -> EscalationPolicy? {
+        escalationPolicies.first { $0.name == name }
     }
 
     /// Time intervals by name, for `Route.isMuted(at:intervals:)`.

@@ -9,6 +9,8 @@ struct RoutingConfigDecoder {
     var receiverReferences: [(name: String, node: ConfigNode)] = []
     /// Time interval names used by routes, with where they were used.
     var timeIntervalReferences: [(name: String, node: ConfigNode)] = []
+    /// Escalation policy names used by routes (`escalation:`), with where they were used.
+    var escalationReferences: [(name: String, node: ConfigNode)] = []
 
     init(file: String) { self.file = file }
 

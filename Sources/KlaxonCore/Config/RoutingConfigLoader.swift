@@ -14,6 +14,8 @@ struct RoutingConfigLoader {
     private var warnings: [ConfigWarning] = []
     private var receiverReferences: [(name: String, node: ConfigNode)] = []
     private var timeIntervalReferences: [(name: String, node: ConfigNode)] = []
+    private var escalationPolicies: [(EscalationPolicy, ConfigNode)] = []
+    private var escalationReferences: [(name: String, node: ConfigNode)] = []
 
     mutating func add(_ source: ConfigSource) throws(ConfigError) {
         var decoder = RoutingConfigDecoder(file: source.file)
@@ -28,7 +30,7 @@ struct RoutingConfigLoader {
             }
         }
         // `suppressions` and `thresholds` are read by `NoiseConfig.load` from the same files.
-        for key in ["dedup", "escalation_policies"] {
+        for key in ["dedup"] {
             if m[key] != nil, let n = m.keyNode(key) {
                 decoder.warnings.append(n.warning("not part of the routing configuration; ignored by the routing loader"))
             }
@@ -46,6 +48,13 @@ struct RoutingConfigLoader {
             }
             receivers.append((r, item))
         }
+        for item in try m["escalation_policies"]?.sequence() ?? [] {
+            let p = try EscalationPolicy.load(item)
+            if let (_, first) = escalationPolicies.first(where: { $0.0.name == p.name }) {
+                throw item.error(.duplicate, "escalation policy \"\(p.name)\" is not unique (first defined at \(first.file):\(first.line):\(first.column))")
+            }
+            escalationPolicies.append((p, item))
+        }
         for item in try m["inhibit_rules"]?.sequence() ?? [] {
             inhibitRules.append(try decoder.inhibitRule(item))
         }
@@ -62,6 +71,7 @@ struct RoutingConfigLoader {
         warnings += decoder.warnings
         receiverReferences += decoder.receiverReferences
         timeIntervalReferences += decoder.timeIntervalReferences
+        escalationReferences += decoder.escalationReferences
     }
 
     func finish(firstFile: String) throws(ConfigError) -> RoutingConfig {
@@ -73,11 +83,27 @@ struct RoutingConfigLoader {
         for (name, node) in receiverReferences where !names.contains(name) {
             throw node.error(.undefinedReference, "undefined receiver \"\(name)\" used in route")
         }
+        for (r, node) in receivers {
+            guard let fallback = r.fallbackReceiver, !names.contains(fallback) else { continue }
+            let at = (try? node.mapping(allowed: Set(["fallback_receiver"]).union(RoutingConfigDecoder.receiverKeys)))?["fallback_receiver"] ?? node
+            throw at.error(.undefinedReference, "undefined receiver \"\(fallback)\" used as fallback_receiver of \"\(r.name)\"")
+        }
         let intervals = Set(timeIntervals.map(\.0.name))
         for (name, node) in timeIntervalReferences where !intervals.contains(name) {
             throw node.error(.undefinedReference, "undefined time interval \"\(name)\" used in route")
         }
-        return RoutingConfig(route: root, receivers: receivers.map(\.0), inhibitRules: inhibitRules,
-                             timeIntervals: timeIntervals.map(\.0), warnings: warnings)
+        let policies = Set(escalationPolicies.map(\.0.name))
+        for (name, node) in escalationReferences where !policies.contains(name) {
+            throw node.error(.undefinedReference, "undefined escalation policy \"\(name)\" used in route")
+        }
+        for (policy, node) in escalationPolicies {
+            for name in policy.tiers.flatMap(\.receivers) where !names.contains(name) {
+                throw node.error(.undefinedReference, "undefined receiver \"\(name)\" used in escalation policy \"\(policy.name)\"")
+            }
+        }
+        var config = RoutingConfig(route: root, receivers: receivers.map(\.0), inhibitRules: inhibitRules,
+                                   timeIntervals: timeIntervals.map(\.0), warnings: warnings)
+        config.escalationPolicies = escalationPolicies.map(\.0)
+        return config
     }
 }

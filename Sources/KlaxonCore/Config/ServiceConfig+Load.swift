@@ -7,7 +7,8 @@ extension ServiceConfig {
             throw ConfigError(code: .missingKey, file: file, line: 0, column: 0, keyPath: "kafka", reason: "empty configuration")
         }
         let m = try root.mapping(allowed: [
-            "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides",
+            "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides", "gate",
+            "lifecycle",
         ])
         var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
         if let state = m["state"] {
@@ -18,18 +19,18 @@ extension ServiceConfig {
             config.routes = try routes.stringList()
         }
         if let http = m["http"] {
-            let h = try http.mapping(allowed: ["listen", "token_file", "token_env"])
+            let h = try http.mapping(allowed: ["listen", "token_file", "token_env", "idle_timeout"])
             config.httpListen = try h.string("listen")
+            if let n = h["idle_timeout"] {
+                config.httpIdleTimeout = try n.duration()
+                if config.httpIdleTimeout <= .zero { throw n.error(.invalidValue, "idle_timeout must be positive") }
+            }
             config.apiTokenFile = try h.string("token_file")
             config.apiTokenEnv = try h.string("token_env") ?? config.apiTokenEnv
         }
         config.environment = try m.string("environment")
-        if let delivery = m["delivery"], let retry = try delivery.mapping(allowed: ["retry"])["retry"] {
-            let r = try retry.mapping(allowed: ["initial", "maximum", "max_attempts"])
-            config.retry = RetryPolicy(
-                initial: try r.duration("initial") ?? .seconds(1), maximum: try r.duration("maximum") ?? .seconds(300),
-                maxAttempts: try r.int("max_attempts") ?? 12)
-        }
+        if let lifecycle = m["lifecycle"] { config.lifecycle = try LifecycleConfig.load(lifecycle) }
+        if let delivery = m["delivery"] { config.delivery = try deliverySettings(delivery) }
         for item in try m["severity_overrides"]?.sequence() ?? [] {
             let r = try item.mapping(allowed: ["match", "severity", "reason"])
             let match = try r.stringMap("match")
@@ -52,7 +53,56 @@ extension ServiceConfig {
             if identity.isEmpty { throw item.error(.missingKey, "identity: at least one label is required") }
             config.identityOverrides.rules.append(.init(match: try r.stringMap("match"), identity: identity))
         }
+        if let gate = m["gate"] { config.gate = try Self.gate(gate) }
         return config
+    }
+
+    private static func deliverySettings(_ node: ConfigNode) throws(ConfigError) -> DeliverySettings {
+        let d = try node.mapping(allowed: ["retry", "concurrency", "timeout", "breaker", "fallback_after", "rate_limit", "rate_limits"])
+        var s = DeliverySettings()
+        if let retry = d["retry"] {
+            let r = try retry.mapping(allowed: ["initial", "maximum", "max_attempts"])
+            s.retry = RetryPolicy(
+                initial: try r.duration("initial") ?? .seconds(1), maximum: try r.duration("maximum") ?? .seconds(300),
+                maxAttempts: try r.int("max_attempts") ?? 12)
+        }
+        if let n = d["concurrency"] {
+            s.concurrency = try n.int()
+            if !(1...1024).contains(s.concurrency) { throw n.error(.invalidValue, "concurrency must be 1 to 1024") }
+        }
+        if let n = d["timeout"] {
+            s.timeout = try n.duration()
+            if s.timeout <= .zero { throw n.error(.invalidValue, "timeout must be positive") }
+        }
+        if let b = d["breaker"] {
+            let bm = try b.mapping(allowed: ["failures", "cool_down"])
+            if let n = bm["failures"] {
+                s.breakerFailures = try n.int()
+                if s.breakerFailures < 1 { throw n.error(.invalidValue, "failures must be at least 1") }
+            }
+            s.breakerCoolDown = try bm.duration("cool_down") ?? s.breakerCoolDown
+        }
+        s.fallbackAfter = try d.duration("fallback_after") ?? s.fallbackAfter
+        if let n = d["rate_limit"] { s.rateLimit = try rateLimit(n) }
+        for item in try d["rate_limits"]?.sequence() ?? [] {
+            let receiver = try item.mapping(allowed: ["receiver", "per_second", "burst"]).required("receiver").string()
+            s.rateLimits[receiver] = try rateLimit(item, extra: ["receiver"])
+        }
+        return s
+    }
+
+    private static func rateLimit(_ node: ConfigNode, extra: Set<String> = []) throws(ConfigError) -> RateLimit {
+        let m = try node.mapping(allowed: Set(["per_second", "burst"]).union(extra))
+        let rateNode = try m.required("per_second")
+        guard let rate = Double(try rateNode.string()), rate > 0, rate.isFinite else {
+            throw rateNode.error(.invalidValue, "per_second must be a positive number")
+        }
+        var burst = max(1, Int(rate.rounded(.up)))
+        if let n = m["burst"] {
+            burst = try n.int()
+            if burst < 1 { throw n.error(.invalidValue, "burst must be at least 1") }
+        }
+        return RateLimit(perSecond: rate, burst: burst)
     }
 
     private static func kafka(_ node: ConfigNode) throws(ConfigError) -> KafkaSettings {

@@ -15,11 +15,24 @@ public struct ServiceConfig: Sendable, Hashable {
     public var apiTokenEnv: String = "KLAXON_API_TOKEN"
     /// `environment` label for alerts that carry none (topic setting and header win). Default nil.
     public var environment: String?
-    public var retry: RetryPolicy
+    /// `delivery:`: retry, concurrency, breaker, rate limits (see `DeliverySettings`).
+    public var delivery = DeliverySettings()
+    /// `delivery.retry` (kept as its own name for callers that only retry).
+    public var retry: RetryPolicy {
+        get { delivery.retry }
+        set { delivery.retry = newValue }
+    }
+    /// `http.idle_timeout`: an API connection that sends nothing for this long (a half-sent
+    /// request included) is closed. Default 30 s.
+    public var httpIdleTimeout: Duration = .seconds(30)
     /// Site-specific severities, applied after decoding (`severity_overrides:`).
     public var severityOverrides = SeverityOverrides()
     /// Site-specific fingerprint identities, applied after decoding (`identity_overrides:`).
     public var identityOverrides = IdentityOverrides()
+    /// Limits for `klaxon gate` (`gate:`); empty keeps the application guide's policy.
+    public var gate = GateConfig()
+    /// Resolve timeouts and SLAs (`lifecycle:`).
+    public var lifecycle = LifecycleConfig()
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],
@@ -30,7 +43,7 @@ public struct ServiceConfig: Sendable, Hashable {
         self.routes = routes
         self.httpListen = httpListen
         self.environment = environment
-        self.retry = retry
+        self.delivery.retry = retry
     }
 }
 

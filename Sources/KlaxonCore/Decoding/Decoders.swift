@@ -26,18 +26,22 @@ public enum Decoders {
             case .sarif:
                 try SarifDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
             case .guardduty:
-                alerts.append(try GuardDutyDecoder(doc: doc, assembly: assembly).decode(root: root))
+                try GuardDutyDecoder(doc: doc, assembly: assembly).decodeFindings(root: root, into: &alerts)
             case .inspector2:
-                try Inspector2Decoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
+                try Inspector2Decoder(doc: doc, assembly: assembly).decodeFindings(root: root, into: &alerts)
             case .ecr:
-                // ECR enhanced scanning publishes Inspector2 findings; accept them on an ECR topic.
-                if doc.member(root, "source").flatMap(doc.string) == "aws.inspector2" {
+                if doc.member(root, "imageScanFindings") != nil {
+                    try ECRScanFindingsDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
+                } else if doc.member(root, "source").flatMap(doc.string) == "aws.inspector2" {
+                    // ECR enhanced scanning publishes Inspector2 findings; accept them on an ECR topic.
                     try Inspector2Decoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
                 } else {
                     try ECRScanDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
                 }
             case .securityhub:
-                try SecurityHubDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
+                try SecurityHubDecoder(doc: doc, assembly: assembly).decodeFindings(root: root, into: &alerts)
+            case .grype:
+                try GrypeDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
             case .alertmanager:
                 try AlertmanagerDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts)
             case .klaxon:

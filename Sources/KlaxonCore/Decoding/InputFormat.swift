@@ -10,4 +10,5 @@ public enum InputFormat: String, Sendable, CaseIterable, Codable {
     case securityhub
     case alertmanager
     case klaxon
+    case grype
 }

@@ -14,33 +14,38 @@ struct TrivyDecoder {
         var image: String?
         var digest: String?
         var type: String?
+        /// The scan scope of the alerts (the artifact id, or the Kubernetes resource in a cluster report).
+        var scope: String
+
+        init(id: String, name: String? = nil, image: String? = nil, digest: String? = nil, type: String? = nil, scope: String? = nil) {
+            self.id = id
+            self.name = name
+            self.image = image
+            self.digest = digest
+            self.type = type
+            self.scope = scope ?? id
+        }
     }
 
     /// Appends the report's alerts. The same vulnerability in one package version is listed once
     /// per Result (e.g. several go.mod files); it is one alert, with every target in `targets`.
+    /// Besides the SchemaVersion 2 report: `trivy k8s` cluster reports, the list that Trivy
+    /// printed before SchemaVersion 2, and CycloneDX/SPDX output (`TrivyDecoder+Shapes.swift`).
     func decode(root: Int, into alerts: inout [Alert], scopes: inout [String]) throws(DecodeError) {
         var found: [Alert] = []
-        try decodeAll(root: root, into: &found, scopes: &scopes)
-        var seen: [Fingerprint: Int] = [:]
-        seen.reserveCapacity(found.count)
-        // Targets are collected and joined once: appending to the annotation per duplicate
-        // would be quadratic in a (hostile) report that repeats one finding many times.
-        var targets: [Int: [String]] = [:]
-        let start = alerts.count
-        for a in found {
-            if let i = seen[a.fingerprint] {
-                if let t = a.labels["target"] { targets[i, default: [alerts[i].labels["target"] ?? ""]].append(t) }
-            } else {
-                seen[a.fingerprint] = start + seen.count
-                alerts.append(a)
-            }
+        switch doc.kind(root) {
+        case .array:
+            try decodeLegacyList(root: root, into: &found, scopes: &scopes)
+        case .object where doc.member(root, "ClusterName") != nil:
+            try decodeCluster(root: root, into: &found, scopes: &scopes)
+        case .object where doc.member(root, "bomFormat") != nil:
+            try CycloneDXDecoder(doc: doc, assembly: assembly, defaultSource: "trivy").decode(root: root, into: &found, scopes: &scopes)
+        case .object where doc.member(root, "spdxVersion") != nil:
+            try SPDXDocument.check(doc, root: root)
+        default:
+            try decodeAll(root: root, into: &found, scopes: &scopes)
         }
-        for (i, list) in targets {
-            var unique: [String] = []
-            var set: Set<String> = []
-            for t in list where !t.isEmpty && set.insert(t).inserted { unique.append(t) }
-            alerts[i].annotations["targets"] = unique.joined(separator: "\n")
-        }
+        FindingMerge.append(found, to: &alerts)
     }
 
     private func decodeAll(root: Int, into alerts: inout [Alert], scopes: inout [String]) throws(DecodeError) {
@@ -65,6 +70,13 @@ struct TrivyDecoder {
         base["artifact_type"] = artifact.type
 
         guard let results = try doc.optionalArray(report, "Results") else { return }
+        try decodeResults(results, base: base, artifact: artifact, detectedAt: detectedAt, into: &alerts)
+    }
+
+    /// The findings of a report's `Results`; `base` labels go on every alert.
+    func decodeResults(
+        _ results: JSONDocument.Elements, base: [String: String], artifact: Artifact, detectedAt: Date, into alerts: inout [Alert]
+    ) throws(DecodeError) {
         for result in results {
             _ = try doc.requireObject(result)
             var labels = base
@@ -90,7 +102,7 @@ struct TrivyDecoder {
 
     /// Identity of the scanned artifact: the image manifest digest when Trivy knows it (the same
     /// digest ECR/Inspector report), otherwise the artifact name.
-    private func readArtifact(_ report: Int) throws(DecodeError) -> Artifact {
+    func readArtifact(_ report: Int) throws(DecodeError) -> Artifact {
         let name = try doc.optionalString(report, "ArtifactName")
         let type = try doc.optionalString(report, "ArtifactType")
         var digest: String?
@@ -158,7 +170,7 @@ struct TrivyDecoder {
         if let published = try doc.optionalString(v, "PublishedDate") { occurredAt = Timestamps.rfc3339(published) }
         return assembly.make(
             labels: labels, annotations: ann, severity: sev, identity: FingerprintIdentity.vulnerability,
-            scope: artifact.id, occurredAt: occurredAt, detectedAt: detectedAt)
+            scope: artifact.scope, occurredAt: occurredAt, detectedAt: detectedAt)
     }
 
     /// Documented rule: the CVSS entry of `SeveritySource` (the vendor whose rating Trivy used);
@@ -220,7 +232,7 @@ struct TrivyDecoder {
         }
         return assembly.make(
             labels: labels, annotations: ann, severity: sev, identity: FingerprintIdentity.misconfiguration,
-            scope: artifact.id, detectedAt: detectedAt)
+            scope: artifact.scope, detectedAt: detectedAt)
     }
 
     private func secret(_ s: Int, labels base: [String: String], artifact: Artifact, detectedAt: Date) throws(DecodeError) -> Alert {
@@ -240,6 +252,6 @@ struct TrivyDecoder {
         ann["native_severity"] = word
         return assembly.make(
             labels: labels, annotations: ann, severity: sev, identity: FingerprintIdentity.secret,
-            scope: artifact.id, detectedAt: detectedAt)
+            scope: artifact.scope, detectedAt: detectedAt)
     }
 }

@@ -6,7 +6,9 @@ import Foundation
 /// until `nextFlushAt`.
 ///
 /// Rules, as in Alertmanager 0.25 (`dispatch.go` and the dedup stage of `notify.go`):
-/// - An alert joins the group `GroupKey(route:labels:)`; a new group first flushes after the
+/// - An alert joins the group `GroupKey(route:labels:)` of each route node it matched. Groups
+///   are per node, as Alertmanager's dispatcher keeps them per `*Route`: sibling nodes with the
+///   same matchers share a group key string but not a group. A new group first flushes after the
 ///   route's `group_wait` — at once if the alert started more than `group_wait` ago.
 /// - After each flush the next one is `group_interval` later, whatever arrives meanwhile.
 /// - A flush notifies when some firing alert was not in the last notification, when (with
@@ -17,7 +19,23 @@ import Foundation
 ///
 /// Not modelled: Alertmanager's 30 s garbage collection delay for empty groups.
 public struct GroupScheduler: Sendable {
+    /// A group's identity: the route node it belongs to and its key.
+    struct GroupID: Sendable, Hashable, Comparable {
+        /// The node: its Alertmanager ID, receiver and declaration site (the ID alone repeats
+        /// for nodes with identical matchers under identical parents).
+        var node: String
+        var key: GroupKey
+
+        init(route: Route, key: GroupKey) {
+            node = "\(route.id)\u{0}\(route.receiver)\u{0}\(route.file):\(route.line)"
+            self.key = key
+        }
+
+        static func < (a: GroupID, b: GroupID) -> Bool { (a.key, a.node) < (b.key, b.node) }
+    }
+
     struct Group: Sendable {
+        var id: GroupID
         var key: GroupKey
         var route: Route
         var groupLabels: [String: String]
@@ -39,11 +57,11 @@ public struct GroupScheduler: Sendable {
         }
     }
 
-    private var groups: [GroupKey: Group] = [:]
+    private var groups: [GroupID: Group] = [:]
     /// The notification log, keyed by `GroupNotification.logKey`. The shell persists it with
     /// each flush and seeds it on start, so a restart does not notify again what was sent.
     public var log: [String: LogEntry] = [:]
-    /// Log keys written since the last `takeChangedLogKeys()`, so the shell persists only those
+    /// Log keys written since the last `takeChangedLog()`, so the shell persists only those
     /// (comparing the whole log after each flush cost a copy of it per flush).
     private var changedLogKeys: Set<String> = []
     /// Per receiver name: whether resolved alerts are included in notifications (default true).
@@ -83,8 +101,8 @@ public struct GroupScheduler: Sendable {
     /// The earliest pending flush, if any group exists.
     public var nextFlushAt: Date? { groups.values.map(\.nextFlush).min() }
 
-    /// Keys of the current groups, sorted.
-    public var groupKeys: [GroupKey] { groups.keys.sorted() }
+    /// Keys of the current groups, sorted (a key shared by sibling nodes appears once).
+    public var groupKeys: [GroupKey] { Set(groups.keys.map(\.key)).sorted() }
 
     /// Every alert some group holds, once each.
     public var heldAlerts: [Fingerprint: GroupedAlert] {
@@ -93,10 +111,15 @@ public struct GroupScheduler: Sendable {
         return out
     }
 
-    /// The alerts currently held by a group, sorted by fingerprint.
+    /// The alerts currently held by the groups with this key, sorted by fingerprint.
     public func alerts(in key: GroupKey) -> [GroupedAlert] {
-        (groups[key]?.alerts.values).map { $0.sorted { $0.fingerprint < $1.fingerprint } } ?? []
+        var all: [Fingerprint: GroupedAlert] = [:]
+        for (id, g) in groups where id.key == key { all.merge(g.alerts) { a, _ in a } }
+        return all.values.sorted { $0.fingerprint < $1.fingerprint }
     }
+
+    /// Number of groups (one per route node and key).
+    public var groupCount: Int { groups.count }
 
     /// Adds (or updates, by fingerprint) an alert in the group of each route. Sends nothing;
     /// call `advance(to:)` afterwards. Call `advance(to: now)` before inserting at `now` so
@@ -104,14 +127,15 @@ public struct GroupScheduler: Sendable {
     public mutating func insert(_ alert: GroupedAlert, routes: [Route], at now: Date) {
         for route in routes {
             let key = GroupKey(route: route, labels: alert.labels)
-            var group = groups[key] ?? Group(
-                key: key, route: route, groupLabels: route.groupBy.groupLabels(of: alert.labels), alerts: [:],
+            let id = GroupID(route: route, key: key)
+            var group = groups[id] ?? Group(
+                id: id, key: key, route: route, groupLabels: route.groupBy.groupLabels(of: alert.labels), alerts: [:],
                 nextFlush: now.addingTimeInterval(route.groupWait.timeInterval), hasFlushed: false)
             group.alerts[alert.fingerprint] = alert
             if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.timeInterval) < now {
                 group.nextFlush = min(group.nextFlush, now)
             }
-            groups[key] = group
+            groups[id] = group
         }
     }
 
@@ -122,17 +146,17 @@ public struct GroupScheduler: Sendable {
         // Rounds: every due group flushes once per round at its deadline; groups are
         // independent, so the output is simply sorted by time (then key) at the end.
         while true {
-            let due = groups.values.filter { $0.nextFlush <= now }.map { ($0.nextFlush, $0.key) }
+            let due = groups.values.filter { $0.nextFlush <= now }.map { ($0.nextFlush, $0.id) }
             if due.isEmpty { break }
-            for (deadline, key) in due {
-                if let n = flush(key, at: deadline, isMuted: isMuted) { out.append(n) }
+            for (deadline, id) in due {
+                if let n = flush(id, at: deadline, isMuted: isMuted) { out.append(n) }
             }
         }
-        return out.sorted { ($0.at, $0.groupKey) < ($1.at, $1.groupKey) }
+        return out.sorted { ($0.at, $0.groupKey, $0.routeID, $0.receiver) < ($1.at, $1.groupKey, $1.routeID, $1.receiver) }
     }
 
-    private mutating func flush(_ key: GroupKey, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
-        guard var group = groups[key] else { return nil }
+    private mutating func flush(_ id: GroupID, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
+        guard var group = groups[id] else { return nil }
         group.nextFlush = t.addingTimeInterval(group.route.groupInterval.timeInterval)
         group.hasFlushed = true
         let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
@@ -144,7 +168,7 @@ public struct GroupScheduler: Sendable {
             notification = notify(group, firing: firing, resolved: resolved, at: t)
         }
         for a in all where a.isResolved(at: t) { group.alerts[a.fingerprint] = nil }
-        groups[key] = group.alerts.isEmpty ? nil : group
+        groups[id] = group.alerts.isEmpty ? nil : group
         return notification
     }
 

@@ -49,7 +49,11 @@ public enum AlertTransition: String, Sendable, Hashable {
 
 public enum AlertLifecycle {
     /// Applies one report of `alert`, received at `now`, to the existing state (if any).
+    /// A report the source itself marks as over (`alert.resolvedAt`: an archived GuardDuty
+    /// finding, a closed Inspector finding) resolves an open alert; with nothing open it is
+    /// kept as a resolved record and notifies nobody.
     public static func report(_ alert: Alert, existing: AlertState?, now: Date) -> (AlertState, AlertTransition) {
+        if let end = alert.resolvedAt { return reportResolved(alert, existing: existing, at: end, now: now) }
         guard var state = existing else {
             return (AlertState(alert: alert, status: .firing, firstSeenAt: now, lastSeenAt: now, occurrences: 1), .opened)
         }
@@ -63,6 +67,20 @@ public enum AlertLifecycle {
         state.lastSeenAt = now
         state.occurrences += 1
         return (state, .duplicate)
+    }
+
+    private static func reportResolved(_ alert: Alert, existing: AlertState?, at end: Date, now: Date) -> (AlertState, AlertTransition) {
+        guard var state = existing else {
+            return (AlertState(alert: alert, status: .resolved, firstSeenAt: now, lastSeenAt: now, occurrences: 1, resolvedAt: end), .duplicate)
+        }
+        let wasOpen = state.status != .resolved
+        state.alert = alert
+        state.lastSeenAt = now
+        state.occurrences += 1
+        guard wasOpen else { return (state, .duplicate) }
+        state.status = .resolved
+        state.resolvedAt = max(end, state.firstSeenAt)
+        return (state, .resolved)
     }
 
     /// Acknowledges a firing alert at `now`; nil unless it is firing.

@@ -20,6 +20,8 @@ public struct Route: Sendable, Hashable {
     public var muteTimeIntervals: [String]
     /// Names of time intervals outside of which notifications from this node are muted.
     public var activeTimeIntervals: [String]
+    /// Klaxon: the escalation policy for alerts this node notifies (`escalation:`, inherited).
+    public var escalation: String? = nil
     /// `continue`: after this node matches, keep trying its next siblings.
     public var `continue`: Bool
     public var routes: [Route]

@@ -1,7 +1,7 @@
 extension RoutingConfigDecoder {
     static let routeKeys: Set<String> = [
         "receiver", "group_by", "continue", "matchers", "match", "match_re", "group_wait", "group_interval",
-        "repeat_interval", "mute_time_intervals", "active_time_intervals", "routes", "min_severity",
+        "repeat_interval", "mute_time_intervals", "active_time_intervals", "routes", "min_severity", "escalation",
     ]
 
     /// Decodes a route node, resolving inherited options from `parent` (nil for the root).
@@ -54,6 +54,11 @@ extension RoutingConfigDecoder {
         if let n = m["matchers"] { matchers += try matcherList(n) }
         r.matchers = matchers.sorted(by: Matcher.alertmanagerOrder)
         if let n = m["min_severity"] { r.minSeverity = try severityLevel(n) }
+        if let n = m["escalation"] {
+            let name = try n.string()
+            r.escalation = name.isEmpty ? nil : name
+            if !name.isEmpty { escalationReferences.append((name, n)) }
+        }
         r.muteTimeIntervals = []
         r.activeTimeIntervals = []
         for (key, isMute) in [("mute_time_intervals", true), ("active_time_intervals", false)] {

@@ -13,6 +13,9 @@ struct ApiDependencies: Sendable {
     let noise: NoiseGate
     let falsePositives: FalsePositiveStore
     let outbox: Outbox
+    let history: AlertHistory
+    /// Wakes the dispatcher (after a retry put entries back in the queue).
+    var nudgeDelivery: @Sendable () -> Void = {}
     let token: ApiToken
     /// Reloads the configuration; the result says whether the new one was taken.
     let reload: @Sendable (_ actor: String) async -> ReloadOutcome
@@ -79,6 +82,12 @@ enum ApiRoutes {
                 return try json(.ok, try await ExplainReport.make(state, deps: deps, now: Date()))
             }
         }
+        router.get("/api/v1/alerts/:fingerprint/history") { _, context -> Response in
+            try handle {
+                let state = try alertState(context, deps)
+                return try json(.ok, try deps.history.events(of: state.alert.fingerprint, current: state))
+            }
+        }
         router.post("/api/v1/alerts/:fingerprint/false-positive") { request, context -> Response in
             try await handleAsync {
                 try authorize(request, deps.token)
@@ -96,11 +105,51 @@ enum ApiRoutes {
                 return try json(.ok, ["fingerprint": fp.description, "falsePositive": "true"])
             }
         }
+        router.get("/api/v1/false-positives") { _, _ -> Response in
+            try handle {
+                try json(.ok, try deps.falsePositives.all().map {
+                    FalsePositiveView(fingerprint: $0.fingerprint.description, reason: $0.reason, markedBy: $0.markedBy, markedAt: $0.markedAt)
+                })
+            }
+        }
         router.post("/api/v1/alerts/:fingerprint/ack") { request, context -> Response in
             try await handleAsync { try await changeState(request, context, deps, action: "alert.ack", AlertLifecycle.acknowledge) }
         }
         router.post("/api/v1/alerts/:fingerprint/resolve") { request, context -> Response in
             try await handleAsync { try await changeState(request, context, deps, action: "alert.resolve", AlertLifecycle.resolve) }
+        }
+        router.get("/api/v1/report") { request, _ -> Response in
+            try handle {
+                let q = request.uri.queryParameters
+                let sinceText = q["since"].map(String.init) ?? "30d"
+                guard let window = ConfigDuration.parse(sinceText), window > .zero else {
+                    throw ApiFailure(.badRequest, "since must be a duration such as 30d or 12h, got \(sinceText)")
+                }
+                let by = (q["by"].map(String.init) ?? "severity,source").split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }.filter { !$0.isEmpty }
+                let now = Date()
+                let since = now.addingTimeInterval(-Double(window.components.seconds))
+                return try json(.ok, IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now))
+            }
+        }
+        router.get("/api/v1/audit") { request, _ -> Response in
+            try handle {
+                // The audit log names people and what they did: token required, as for changes.
+                try authorize(request, deps.token)
+                let q = request.uri.queryParameters
+                var since = Date.distantPast
+                if let text = q["since"].map(String.init) {
+                    guard let d = ConfigDuration.parse(text) else { throw ApiFailure(.badRequest, "since must be a duration such as 7d, got \(text)") }
+                    since = Date().addingTimeInterval(-Double(d.components.seconds))
+                }
+                let actor = q["actor"].map(String.init)
+                let action = q["action"].map(String.init)
+                let entries = try deps.audit.entries(limit: 10_000).filter {
+                    $0.at >= since && (actor == nil || $0.actor == actor) && (action == nil || $0.action == action)
+                }
+                return try json(.ok, entries.map(AuditView.init))
+            }
         }
         router.get("/api/v1/stats") { _, _ -> Response in
             try handle {
@@ -111,6 +160,7 @@ enum ApiRoutes {
                 return try json(.ok, ["sources": rates])
             }
         }
+        addDeliveries(to: router, deps)
         router.post("/-/reload") { request, _ -> Response in
             try await handleAsync {
                 try authorize(request, deps.token)
@@ -129,7 +179,7 @@ enum ApiRoutes {
         try authorize(request, deps.token)
         let current = try alertState(context, deps)
         let now = Date()
-        guard let next = try deps.store.update(current.alert.fingerprint, { change($0, now) }) else {
+        guard let next = try deps.store.update(current.alert.fingerprint, by: actor(request), { change($0, now) }) else {
             throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
         }
         if next.status == .resolved { await deps.grouping.add([next], now: now) }
@@ -190,6 +240,14 @@ enum ApiRoutes {
     }
 }
 
+/// A false-positive mark as `GET /api/v1/false-positives` shows it (`klaxon gate --api` reads it).
+struct FalsePositiveView: Encodable {
+    let fingerprint: String
+    let reason: String
+    let markedBy: String
+    let markedAt: Date
+}
+
 /// An alert's state as the API shows it.
 struct AlertView: Encodable {
     let fingerprint: String
@@ -216,6 +274,23 @@ struct AlertView: Encodable {
         regressions = s.regressions
         acknowledgedAt = s.acknowledgedAt
         resolvedAt = s.resolvedAt
+    }
+}
+
+/// An audit log entry as the API shows it.
+struct AuditView: Encodable {
+    let at: Date
+    let actor: String
+    let action: String
+    let subject: String
+    let detail: String
+
+    init(_ e: AuditLog.Entry) {
+        at = e.at
+        actor = e.actor
+        action = e.action
+        subject = e.subject
+        detail = e.detail
     }
 }
 

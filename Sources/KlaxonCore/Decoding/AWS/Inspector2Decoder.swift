@@ -9,21 +9,49 @@ struct Inspector2Decoder {
 
     func decode(root: Int, into alerts: inout [Alert]) throws(DecodeError) {
         let env = try EventBridgeEnvelope(doc: doc, root: root, expectSource: "aws.inspector2", detailTypes: ["Inspector2 Finding"])
-        let d = env.detail
+        try finding(env.detail, origin: AWSOrigin(env), into: &alerts)
+    }
+
+    /// A value that is not an EventBridge event: `list-findings` output (`{"findings":[…],
+    /// "nextToken":…}`) or one bare finding (NDJSON of findings is one per value).
+    func decodeFindings(root: Int, into alerts: inout [Alert]) throws(DecodeError) {
+        _ = try doc.requireObject(root)
+        if doc.member(root, "detail-type") != nil {
+            try decode(root: root, into: &alerts)
+        } else if let list = try doc.optionalArray(root, "findings") {
+            for f in list { try finding(f, origin: .none, into: &alerts) }
+        } else {
+            try finding(root, origin: .none, into: &alerts)
+        }
+    }
+
+    /// One Inspector finding (also an ECR `enhancedFindings` entry, which names its score `score`).
+    /// `scope` is set when the finding comes from a complete report of one image.
+    /// `defaults` are labels the finding's own resource overrides (ECR's report knows the image).
+    func finding(
+        _ d: Int, origin: AWSOrigin, scope: String? = nil, defaults: [String: String] = [:], into alerts: inout [Alert]
+    ) throws(DecodeError) {
+        _ = try doc.requireObject(d)
         let arn = try doc.requireString(d, "findingArn")
         let type = try doc.requireString(d, "type")
         let word = try doc.requireString(d, "severity")
         guard var severity = SeverityMap.label(word) else {
             throw DecodeError(path: doc.path(of: d, key: "severity"), "unknown Inspector severity \"\(word)\"")
         }
-        if let n = doc.member(d, "inspectorScore"), let score = doc.lenientDouble(n), score >= 0, score <= 10 {
+        // ECR's enhanced findings call it `score` and write 0 when Inspector gave none.
+        let scoreNode = doc.member(d, "inspectorScore") ?? doc.member(d, "score").flatMap { doc.lenientDouble($0) == 0 ? nil : $0 }
+        if let n = scoreNode, let score = doc.lenientDouble(n), score >= 0, score <= 10 {
             let s = Int((score * 10).rounded())
             severity = severity.level == .unknown ? Severity(score: s) : SeverityMap.clamp(score: s, to: severity.level)
         }
+        let arnParts = AWSOrigin.arnParts(arn)
 
-        var labels: [String: String] = ["source": "inspector2", "finding_id": arn, "finding_type": type]
-        labels["account"] = try doc.optionalString(d, "awsAccountId") ?? env.account
-        labels["region"] = env.region
+        var labels = defaults
+        labels["source"] = "inspector2"
+        labels["finding_id"] = arn
+        labels["finding_type"] = type
+        labels["account"] = try doc.optionalString(d, "awsAccountId") ?? origin.account ?? arnParts.account
+        labels["region"] = origin.region ?? arnParts.region
         var ann: [String: String] = [:]
         ann["summary"] = try doc.optionalString(d, "title")
         ann["description"] = try doc.optionalString(d, "description")
@@ -31,7 +59,7 @@ struct Inspector2Decoder {
         ann["status"] = try doc.optionalString(d, "status")
         ann["fix_available"] = try doc.optionalString(d, "fixAvailable")
         ann["exploit_available"] = try doc.optionalString(d, "exploitAvailable")
-        ann["inspector_score"] = doc.member(d, "inspectorScore").flatMap(doc.text)
+        ann["inspector_score"] = scoreNode.flatMap(doc.text)
         ann["epss"] = doc.member(d, "epss", "score").flatMap(doc.text)
         try resourceLabels(d, into: &labels)
 
@@ -39,17 +67,17 @@ struct Inspector2Decoder {
         let firstObserved = try time(d, "firstObservedAt", &unparsed)
         let updated = try time(d, "updatedAt", &unparsed)
         if !unparsed.isEmpty { ann["unparsed_times"] = unparsed.joined(separator: ", ") }
-        let detectedAt = firstObserved ?? env.time ?? assembly.context.receivedAt
+        let detectedAt = firstObserved ?? origin.time ?? assembly.context.receivedAt
         // CLOSED: Inspector saw the fix; SUPPRESSED: a suppression rule closed it.
         let status = ann["status"]
-        let resolvedAt = status == "CLOSED" || status == "SUPPRESSED" ? (updated ?? env.time ?? assembly.context.receivedAt) : nil
+        let resolvedAt = status == "CLOSED" || status == "SUPPRESSED" ? (updated ?? origin.time ?? assembly.context.receivedAt) : nil
 
         guard let details = try doc.optionalObject(d, "packageVulnerabilityDetails") else {
             labels["alertname"] = ann["summary"].flatMap { $0.isEmpty ? nil : $0 } ?? type
             labels["category"] = type == "NETWORK_REACHABILITY" ? "misconfiguration" : "vulnerability"
             alerts.append(assembly.make(
                 labels: labels, annotations: ann, severity: severity, identity: FingerprintIdentity.finding,
-                scope: nil, occurredAt: firstObserved, detectedAt: detectedAt, resolvedAt: resolvedAt))
+                scope: scope, occurredAt: firstObserved, detectedAt: detectedAt, resolvedAt: resolvedAt))
             return
         }
         let cve = try doc.requireString(details, "vulnerabilityId")
@@ -76,7 +104,7 @@ struct Inspector2Decoder {
             a["package_manager"] = try doc.optionalString(p, "packageManager")
             alerts.append(assembly.make(
                 labels: l, annotations: a, severity: severity, identity: FingerprintIdentity.vulnerability,
-                scope: nil, occurredAt: published ?? firstObserved, detectedAt: detectedAt, resolvedAt: resolvedAt))
+                scope: scope, occurredAt: published ?? firstObserved, detectedAt: detectedAt, resolvedAt: resolvedAt))
         }
     }
 
@@ -96,7 +124,8 @@ struct Inspector2Decoder {
         _ = try doc.requireObject(r)
         let id = try doc.optionalString(r, "id")
         labels["resource_type"] = try doc.optionalString(r, "type")
-        labels["artifact"] = id
+        if labels["region"] == nil { labels["region"] = doc.nonEmptyString(r, "region") }
+        if let id, !id.isEmpty { labels["artifact"] = id }
         guard let details = doc.member(r, "details") else { return }
         if let img = doc.member(details, "awsEcrContainerImage") {
             let repo = doc.nonEmptyString(img, "repositoryName")
@@ -124,7 +153,10 @@ struct Inspector2Decoder {
     /// dead-letter every finding, so it is kept as text (`unparsed_times`) and treated as absent.
     /// A non-string is still an error.
     private func time(_ obj: Int, _ key: StaticString, _ unparsed: inout [String]) throws(DecodeError) -> Date? {
-        guard let s = try doc.optionalString(obj, key) else { return nil }
+        guard let v = doc.member(obj, key), doc.kind(v) != .null else { return nil }
+        // The AWS CLI v1 prints API timestamps as epoch seconds.
+        if doc.kind(v) == .number { return try doc.awsTime(obj, key) }
+        guard let s = doc.string(v) else { throw doc.typeError(v, "a string") }
         guard let d = Timestamps.inspector(s) else {
             unparsed.append("\(key)=\(s)")
             return nil

@@ -1,7 +1,7 @@
 import Foundation
 
-/// EventBridge "Security Hub Findings - Imported" and "… - Custom Action": `detail.findings` is
-/// a list of ASFF findings (PascalCase). Severity is `Severity.Label`; `Normalized` can disagree
+/// EventBridge "Security Hub Findings - Imported" and "… - Custom Action" (`detail.findings` is
+/// a list of ASFF findings, PascalCase), `aws securityhub get-findings` output and bare ASFF. Severity is `Severity.Label`; `Normalized` can disagree
 /// with it and only refines the score inside the label's band.
 struct SecurityHubDecoder {
     let doc: JSONDocument
@@ -16,15 +16,30 @@ struct SecurityHubDecoder {
         guard let findings = try doc.optionalArray(d, "findings") else {
             throw DecodeError(path: doc.path(of: d, key: "findings"), "missing")
         }
-        for f in findings {
-            let d = try finding(f, env: env, action: action)
-            if let vulns = try vulnerabilityAlerts(f, draft: d) {
-                alerts += vulns
-            } else {
-                alerts.append(assembly.make(
-                    labels: d.labels, annotations: d.annotations, severity: d.severity, identity: FingerprintIdentity.finding,
-                    occurredAt: d.occurredAt, detectedAt: d.detectedAt, resolvedAt: d.resolvedAt))
-            }
+        for f in findings { try decodeFinding(f, origin: AWSOrigin(env), action: action, into: &alerts) }
+    }
+
+    /// A value that is not an EventBridge event: `get-findings` output (`{"Findings":[…],
+    /// "NextToken":…}`, findings of any product) or one bare ASFF finding.
+    func decodeFindings(root: Int, into alerts: inout [Alert]) throws(DecodeError) {
+        _ = try doc.requireObject(root)
+        if doc.member(root, "detail-type") != nil {
+            try decode(root: root, into: &alerts)
+        } else if let list = try doc.optionalArray(root, "Findings") {
+            for f in list { try decodeFinding(f, origin: .none, action: nil, into: &alerts) }
+        } else {
+            try decodeFinding(root, origin: .none, action: nil, into: &alerts)
+        }
+    }
+
+    private func decodeFinding(_ f: Int, origin: AWSOrigin, action: String?, into alerts: inout [Alert]) throws(DecodeError) {
+        let d = try finding(f, origin: origin, action: action)
+        if let vulns = try vulnerabilityAlerts(f, draft: d) {
+            alerts += vulns
+        } else {
+            alerts.append(assembly.make(
+                labels: d.labels, annotations: d.annotations, severity: d.severity, identity: FingerprintIdentity.finding,
+                occurredAt: d.occurredAt, detectedAt: d.detectedAt, resolvedAt: d.resolvedAt))
         }
     }
 
@@ -77,7 +92,7 @@ struct SecurityHubDecoder {
         var resolvedAt: Date?
     }
 
-    private func finding(_ f: Int, env: EventBridgeEnvelope, action: String?) throws(DecodeError) -> Draft {
+    private func finding(_ f: Int, origin: AWSOrigin, action: String?) throws(DecodeError) -> Draft {
         _ = try doc.requireObject(f)
         let id = try doc.requireString(f, "Id")
         let severity = try self.severity(f)
@@ -87,12 +102,17 @@ struct SecurityHubDecoder {
         let title = try doc.optionalString(f, "Title").flatMap { $0.isEmpty ? nil : $0 }
 
         var labels: [String: String] = ["source": "securityhub", "finding_id": id]
-        labels["alertname"] = control ?? generator ?? title ?? id
+        // A GeneratorId that is an ARN names a detector or a rule instance (GuardDuty, Config),
+        // not the kind of finding: the Config rule's name or the finding type says more.
+        let named = generator?.hasPrefix("arn:") == true ? nil : generator
+        let configRule = fields.flatMap { doc.nonEmptyString($0, "aws/config/ConfigRuleName") }
+        let threat = try threatType(f)
+        labels["alertname"] = control ?? named ?? configRule ?? threat ?? title ?? generator ?? id
         labels["rule"] = generator
         labels["control"] = control
         labels["category"] = try category(f)
-        labels["account"] = try doc.optionalString(f, "AwsAccountId") ?? env.account
-        labels["region"] = try doc.optionalString(f, "Region") ?? env.region
+        labels["account"] = try doc.optionalString(f, "AwsAccountId") ?? origin.account
+        labels["region"] = try doc.optionalString(f, "Region") ?? origin.region
         labels["product"] = fields.flatMap { doc.nonEmptyString($0, "aws/securityhub/ProductName") } ?? doc.nonEmptyString(f, "ProductName")
         if let resources = try doc.optionalArray(f, "Resources"), let r = resources.first(where: { _ in true }) {
             labels["resource"] = doc.nonEmptyString(r, "Id")
@@ -120,8 +140,8 @@ struct SecurityHubDecoder {
         let over = record == "ARCHIVED" || workflow == "RESOLVED" || workflow == "SUPPRESSED" || compliance == "PASSED"
         return Draft(
             labels: labels, annotations: ann, severity: severity,
-            occurredAt: firstObserved ?? created, detectedAt: created ?? env.time ?? assembly.context.receivedAt,
-            resolvedAt: over ? (updated ?? env.time ?? assembly.context.receivedAt) : nil)
+            occurredAt: firstObserved ?? created, detectedAt: created ?? origin.time ?? assembly.context.receivedAt,
+            resolvedAt: over ? (updated ?? origin.time ?? assembly.context.receivedAt) : nil)
     }
 
     private func severity(_ f: Int) throws(DecodeError) -> Severity {
@@ -136,6 +156,18 @@ struct SecurityHubDecoder {
         // Older ASFF: only Normalized.
         guard let n = normalized else { throw DecodeError(path: doc.path(of: sev, key: "Label"), "missing (and no Normalized score)") }
         return Severity(score: n)
+    }
+
+    /// The finding type a threat detector put after its namespace
+    /// (`TTPs/Command and Control/CryptoCurrency:EC2-BitcoinTool.B!DNS` → `CryptoCurrency:EC2-BitcoinTool.B!DNS`).
+    private func threatType(_ f: Int) throws(DecodeError) -> String? {
+        guard let types = try doc.optionalArray(f, "Types") else { return nil }
+        for t in types {
+            guard let s = doc.string(t), s.hasPrefix("TTPs/") || s.hasPrefix("Effects/") || s.hasPrefix("Unusual Behaviors/") else { continue }
+            let parts = s.split(separator: "/", maxSplits: 2)
+            if parts.count == 3, !parts[2].isEmpty { return String(parts[2]) }
+        }
+        return nil
     }
 
     /// ASFF `Types` namespaces to Klaxon categories.

@@ -1,0 +1,131 @@
+// DeliveryBench: drains a backlog of notifications from a real SQLite outbox to one local
+// webhook receiver (Hummingbird on 127.0.0.1) that answers every POST after 20 ms. Reports the
+// drain rate and p50/p99 send latency (from the outbox's own `delivery_attempt` rows), for
+// the concurrent dispatcher and, with fewer notifications, for one send at a time (how the
+// dispatcher before issue #9 sent). Not a test; release build:
+//   swift run -c release DeliveryBench [notifications] [concurrency] [serial-notifications]
+// Writes Benchmarks/results/delivery.json. Target (issue #9): >= 5,000 notifications/s.
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import KlaxonCore
+import KlaxonDelivery
+import KlaxonStore
+import Logging
+import ServiceLifecycle
+
+let args = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let total = args.count > 0 ? args[0] : 10_000
+let concurrency = args.count > 1 ? args[1] : 256
+let serialTotal = args.count > 2 ? args[2] : 300
+let answerDelay = Duration.milliseconds(20)
+
+let logger: Logger = {
+    var l = Logger(label: "klaxon.deliverybench")
+    l.logLevel = .error
+    return l
+}()
+
+/// The receiver: 20 ms, then 200.
+let router = Router()
+router.post("/alerts") { request, _ -> Response in
+    _ = try await request.body.collect(upTo: 1 << 20)
+    try await Task.sleep(for: answerDelay)
+    return Response(status: .ok)
+}
+let (portStream, portCont) = AsyncStream.makeStream(of: Int.self)
+let app = Application(
+    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), backlog: 1024),
+    onServerRunning: { channel in
+        portCont.yield(channel.localAddress?.port ?? 0)
+        portCont.finish()
+    }, logger: logger)
+let serverGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
+let serverTask = Task { try await serverGroup.run() }
+var port = 0
+for await p in portStream { port = p }
+let url = "http://127.0.0.1:\(port)/alerts"
+
+func notification(_ i: Int) -> AlertNotification {
+    let labels = ["alertname": "CVE-2024-\(10_000 + i)", "severity": "high", "source": "trivy", "image": "svc\(i % 97):1.\(i % 13)"]
+    let alert = NotifiedAlert(
+        status: .firing, fingerprint: Fingerprint(labels: labels), labels: labels, annotations: ["summary": "a vulnerability"],
+        severity: .high, startsAt: Date())
+    return AlertNotification(
+        idempotencyKey: "bench/\(alert.fingerprint)", receiver: "bench", status: .firing,
+        groupKey: "{}:{alertname=\"\(labels["alertname"]!)\"}", groupLabels: ["alertname": labels["alertname"]!], alerts: [alert])
+}
+
+struct Run: Encodable {
+    let mode: String
+    let notifications: Int
+    let concurrency: Int
+    let seconds: Double
+    let notificationsPerSecond: Double
+    let p50LatencyMs: Double
+    let p99LatencyMs: Double
+}
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("klaxon-deliverybench-\(UUID().uuidString.prefix(8))")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let db = try StateDatabase(path: dir.appendingPathComponent("state.db").path)
+    let outbox = Outbox(database: db)
+    let queued = (0..<count).map { i -> QueuedNotification in
+        let n = notification(i)
+        return QueuedNotification(notification: n, integration: "webhook[0]", key: "\(n.idempotencyKey)/webhook[0]")
+    }
+    try outbox.enqueue(queued, at: Date())
+
+    var config = HTTPClient.Configuration()
+    config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, concurrency)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    let dispatcher = OutboxDispatcher(
+        outbox: outbox, sinks: ["bench/webhook[0]": WebhookSink(url: url, client: client)],
+        settings: DeliverySettings(concurrency: concurrency), logger: logger)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let runner = Task { await dispatcher.run(tick: .milliseconds(50)) }
+    dispatcher.nudge()
+    while (try outbox.counts()[.delivered] ?? 0) < count {
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    let elapsed = seconds(clock.now - start)
+    dispatcher.finish()
+    await runner.value
+    try await client.shutdown()
+
+    var latencies = try outbox.list(filter: .delivered, limit: count).flatMap { try outbox.attempts(of: $0.id) }
+        .compactMap(\.latencySeconds).sorted()
+    if latencies.isEmpty { latencies = [0] }
+    let run = Run(
+        mode: mode, notifications: count, concurrency: concurrency, seconds: elapsed,
+        notificationsPerSecond: Double(count) / elapsed, p50LatencyMs: latencies[latencies.count / 2] * 1000,
+        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
+    print(String(format: "  %@: %d notifications, concurrency %d: %.2f s → %.0f notifications/s; send latency p50 %.1f ms, p99 %.1f ms",
+                 mode, count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs))
+    return run
+}
+
+print("DeliveryBench: release build, one SQLite outbox (WAL), one webhook receiver answering in 20 ms")
+let concurrent = try await measure(mode: "concurrent", count: total, concurrency: concurrency)
+let serial = try await measure(mode: "serial", count: serialTotal, concurrency: 1)
+
+struct Results: Encodable {
+    let benchmark = "DeliveryBench"
+    let receiverDelayMs = 20
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let runs: [Run]
+    let targetNotificationsPerSecond = 5000
+}
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+let resultsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("results")
+try FileManager.default.createDirectory(at: resultsDir, withIntermediateDirectories: true)
+try encoder.encode(Results(runs: [concurrent, serial])).write(to: resultsDir.appendingPathComponent("delivery.json"))
+print("  wrote \(resultsDir.appendingPathComponent("delivery.json").path)")
+
+await serverGroup.triggerGracefulShutdown()
+_ = await serverTask.result

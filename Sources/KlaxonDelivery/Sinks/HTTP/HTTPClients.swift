@@ -1,0 +1,32 @@
+import AsyncHTTPClient
+import NIOCore
+import Synchronization
+
+/// One `HTTPClient` per distinct client-level setting (redirects, proxy, HTTP/2, server-name
+/// override), shared by every sink that needs it and kept for the life of the process: clients
+/// are few, and sinks rebuilt on a reload reuse them instead of leaking one per reload.
+enum HTTPClients {
+    struct Key: Hashable {
+        var followRedirects = true
+        var proxy: HTTPClient.Configuration.Proxy?
+        var http1Only = false
+        var dnsOverride: [String: String] = [:]
+    }
+
+    private static let clients = Mutex<[Key: HTTPClient]>([:])
+
+    static func client(for key: Key) -> HTTPClient {
+        if key == Key() { return .shared }
+        return clients.withLock { table in
+            if let c = table[key] { return c }
+            var config = HTTPClient.Configuration()
+            config.redirectConfiguration = key.followRedirects ? .follow(max: 10, allowCycles: false) : .disallow
+            config.proxy = key.proxy
+            if key.http1Only { config.httpVersion = .http1Only }
+            config.dnsOverride = key.dnsOverride
+            let c = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+            table[key] = c
+            return c
+        }
+    }
+}

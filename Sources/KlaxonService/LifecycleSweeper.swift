@@ -1,0 +1,67 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import Logging
+import Metrics
+
+/// One pass of the lifecycle timers at an injected `now`: runtime alerts with no report
+/// within their source's `resolve_timeout` resolve (actor `timeout`), and open alerts past
+/// their SLA record one `sla_breached` event per SLA and count it; unacknowledged alerts whose
+/// route names an escalation policy move up its tiers. Decisions are `LifecycleConfig`'s,
+/// `SLAPolicy`'s and `Escalation`'s (pure); this does the I/O.
+struct LifecycleSweeper: Sendable {
+    let store: AlertStore
+    let history: AlertHistory
+    let config: LifecycleConfig
+    /// Hands resolutions of admitted alerts to grouping (their resolved notifications).
+    let resolved: @Sendable ([AlertState], Date) async -> Void
+    /// Escalation state; nil turns escalation off.
+    var escalations: EscalationStore? = nil
+    /// The routing in force (policies, receivers' integrations); nil turns escalation off.
+    var routingNow: (@Sendable () async -> EscalationRouting)? = nil
+    /// Called after escalation queued notifications (wakes the outbox dispatcher).
+    var delivered: @Sendable () -> Void = {}
+    /// The time notifications are queued at: the outbox dispatcher runs on the wall clock,
+    /// whatever `now` the timers are given.
+    var queueTime: @Sendable () -> Date = { Date() }
+    /// Alert instances whose routes name no policy (so they are not read again each pass).
+    let unescalated = UnescalatedInstances()
+    let logger: Logger
+
+    struct Outcome: Sendable, Hashable {
+        var resolved: [Fingerprint] = []
+        var breaches: [Fingerprint: [SLAKind]] = [:]
+        var escalated: [Fingerprint] = []
+    }
+
+    func sweep(now: Date) async throws -> Outcome {
+        var outcome = Outcome()
+        var toGrouping: [AlertState] = []
+        for a in store.unresolvedActivity() where config.isTimedOut(sources: a.sources, lastSeenAt: a.lastSeenAt, now: now) {
+            let timeout = a.sources.compactMap { config.resolveTimeouts[$0] }.max() ?? .zero
+            // Only if no report arrived since the index was read.
+            let state = try store.update(
+                a.fingerprint, by: "timeout", reason: "no report for \(ConfigDuration.format(timeout))"
+            ) { s in s.lastSeenAt == a.lastSeenAt ? AlertLifecycle.resolve(s, at: now) : nil }
+            guard let state else { continue }
+            outcome.resolved.append(a.fingerprint)
+            if a.admitted { toGrouping.append(state) }
+        }
+        if !toGrouping.isEmpty { await resolved(toGrouping, now) }
+        let openAlerts = try history.openAlerts()
+        for open in openAlerts {
+            let kinds = config.sla.breaches(open, now: now)
+            guard !kinds.isEmpty else { continue }
+            for kind in kinds {
+                let limit = config.sla.targets[open.severity]?.limit(kind).map(ConfigDuration.format) ?? "?"
+                try history.record(open.fingerprint, AlertEvent(
+                    at: now, kind: .slaBreached, actor: "sla", reason: "\(kind.rawValue): \(open.severity.name) within \(limit)"))
+                Counter(label: "klaxon_sla_breaches_total", dimensions: [("severity", open.severity.name), ("kind", kind.rawValue)]).increment()
+                logger.warning("SLA breached", metadata: ["alert": "\(open.fingerprint)", "sla": "\(kind.rawValue) within \(limit)"])
+            }
+            outcome.breaches[open.fingerprint] = kinds
+        }
+        outcome.escalated = try await escalate(open: openAlerts, breached: Set(outcome.breaches.keys), now: now)
+        return outcome
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+import Metrics
+import Synchronization
+
+/// The lifecycle side of `/metrics`: series that exist from start at zero (SLA breaches,
+/// the `klaxon_time_to_*_seconds` histograms of the configured sources, `klaxon_alerts`),
+/// `klaxon_build_info`, and what is read at each scrape: alerts by status, consumer lag and
+/// process metrics.
+final class LifecycleTelemetry: Sendable {
+    /// Reported as `klaxon_build_info{version}`.
+    static let version = "0.1.0"
+    /// Severities primed at zero (the ones SLAs are set for).
+    static let severities = ["critical", "high", "medium", "low"]
+
+    private let census: AlertCensus
+    private let consumer: KafkaConsumer?
+    /// Label sets reported before, so one that empties drops to 0 instead of keeping its last value.
+    private let alertKeys = Mutex<Set<AlertCensus.Key>>([])
+    private let lagKeys = Mutex<Set<TopicPartition>>([])
+    private let process = ProcessMetrics()
+
+    /// - Parameter sources: sources whose histograms and gauges exist from start (the
+    ///   configured topics' formats; `auto` topics add none until a first alert).
+    init(census: AlertCensus, consumer: KafkaConsumer?, sources: [String]) {
+        self.census = census
+        self.consumer = consumer
+        Gauge(label: "klaxon_build_info", dimensions: [("version", Self.version)]).record(1)
+        for severity in Self.severities {
+            for kind in SLAKind.allCases {
+                _ = Counter(label: "klaxon_sla_breaches_total", dimensions: [("severity", severity), ("kind", kind.rawValue)])
+            }
+            for source in sources {
+                for m in LifecycleMeasure.allCases {
+                    _ = Recorder(label: m.metricName, dimensions: [("severity", severity), ("source", source)], aggregate: true)
+                }
+            }
+        }
+        let primed = Set(sources.flatMap { source in
+            Self.severities.flatMap { severity in
+                [AlertState.Status.firing, .acknowledged, .resolved].map { AlertCensus.Key(status: $0.rawValue, severity: severity, source: source) }
+            }
+        })
+        alertKeys.withLock { $0 = primed }
+        refresh()
+    }
+
+    /// Reads the current values; called before each scrape.
+    func refresh() {
+        if let counts = try? census.counts() {
+            let keys = alertKeys.withLock { keys in
+                keys.formUnion(counts.keys)
+                return keys
+            }
+            for key in keys {
+                Gauge(label: "klaxon_alerts", dimensions: [("status", key.status), ("severity", key.severity), ("source", key.source)])
+                    .record(counts[key] ?? 0)
+            }
+        }
+        if let consumer {
+            let lag = consumer.lag()
+            let keys = lagKeys.withLock { keys in
+                keys.formUnion(lag.keys)
+                return keys
+            }
+            for tp in keys {
+                Gauge(label: "klaxon_consumer_lag", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(lag[tp] ?? 0)
+            }
+        }
+        process.refresh()
+    }
+}

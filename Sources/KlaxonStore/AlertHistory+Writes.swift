@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import KlaxonCore
+
+/// The history rows `AlertStore` writes inside its transactions, and the lifecycle samples
+/// they produce (emitted by the store once the transaction commits).
+extension AlertHistory {
+    /// A report: opened and reopened instances (with the noise filter's verdict), and a
+    /// held-back instance the filter lets through now. Plain duplicates write nothing.
+    static func reported(
+        _ db: Database, _ report: AlertReport, _ state: AlertState, _ transition: AlertTransition, _ decision: NoiseDecision, wasAdmitted: Bool,
+        samples: inout [LifecycleSample]
+    ) throws {
+        let alert = report.alert
+        let source = alert.labels["source"] ?? "ingest"
+        switch transition {
+        case .opened, .reopened:
+            try append(db, alert.fingerprint, AlertEvent(
+                at: report.receivedAt, kind: transition == .opened ? .opened : .reopened, actor: source, reason: decision.description))
+            if let s = LifecycleSample.of(.detect, alert, from: alert.occurredAt, to: alert.detectedAt ?? report.receivedAt) {
+                samples.append(s)
+            }
+        case .duplicate where decision.notifies && !wasAdmitted:
+            try append(db, alert.fingerprint, AlertEvent(at: report.receivedAt, kind: .admitted, actor: "noise filter", reason: decision.description))
+        case .resolved:
+            try resolved(
+                db, alert.fingerprint, alert: wasAdmitted ? alert : nil, firstSeenAt: state.firstSeenAt.timeIntervalSince1970,
+                occurrences: state.occurrences, lastSeenAt: state.lastSeenAt.timeIntervalSince1970, at: state.resolvedAt ?? report.receivedAt,
+                by: "source", reason: "\(source) reports the finding closed", samples: &samples)
+        case .duplicate:
+            break
+        }
+    }
+
+    /// A resolution (by scan, timeout or the source). `alert` is nil when the alert was never
+    /// admitted: nobody was told, so it adds no MTTR sample.
+    static func resolved(
+        _ db: Database, _ fp: Fingerprint, alert: Alert?, firstSeenAt: Double, occurrences: Int, lastSeenAt: Double, at: Date,
+        by actor: String, reason: String, samples: inout [LifecycleSample]
+    ) throws {
+        try append(db, fp, AlertEvent(
+            at: at, kind: .resolved, actor: actor, reason: reason, count: occurrences, lastAt: Date(timeIntervalSince1970: lastSeenAt)))
+        if let alert, let s = LifecycleSample.of(.resolve, alert, from: alert.detectedAt ?? Date(timeIntervalSince1970: firstSeenAt), to: at) {
+            samples.append(s)
+        }
+    }
+
+    /// A change by hand (`AlertStore.update`): acknowledged or resolved.
+    static func changed(
+        _ db: Database, from old: AlertState.Status, to next: AlertState, by actor: String, reason: String, admitted: Bool,
+        samples: inout [LifecycleSample]
+    ) throws {
+        guard old != next.status else { return }
+        let fp = next.alert.fingerprint
+        switch next.status {
+        case .acknowledged:
+            let at = next.acknowledgedAt ?? next.lastSeenAt
+            try append(db, fp, AlertEvent(at: at, kind: .acknowledged, actor: actor, reason: reason))
+            if let s = LifecycleSample.of(.acknowledge, next.alert, from: try firstNotified(db, fp, since: next.firstSeenAt), to: at) {
+                samples.append(s)
+            }
+        case .resolved:
+            try resolved(
+                db, fp, alert: admitted ? next.alert : nil, firstSeenAt: next.firstSeenAt.timeIntervalSince1970,
+                occurrences: next.occurrences, lastSeenAt: next.lastSeenAt.timeIntervalSince1970, at: next.resolvedAt ?? next.lastSeenAt,
+                by: actor, reason: reason, samples: &samples)
+        case .firing:
+            break
+        }
+    }
+
+    /// A queued notification: one `notified` row per alert it carries. The first firing
+    /// notification of an instance is its `notified_at` (time to notify, and MTTA's start).
+    static func notified(_ db: Database, _ q: QueuedNotification, at now: Date, samples: inout [LifecycleSample]) throws {
+        let target = "\(q.notification.receiver)/\(q.integration)"
+        for a in q.notification.alerts {
+            let firing = a.status == .firing
+            if firing, try firstNotified(db, a.fingerprint, since: a.startsAt) == nil,
+                let blob = try Data.fetchOne(db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [a.fingerprint.description])
+            {
+                let alert = try AlertCodec.decode(blob)
+                if let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? a.startsAt, to: now) { samples.append(s) }
+            }
+            try append(db, a.fingerprint, AlertEvent(
+                at: now, kind: .notified, actor: q.notification.receiver, reason: "\(firing ? "firing" : "resolved") → \(target)", ref: q.key))
+        }
+    }
+}

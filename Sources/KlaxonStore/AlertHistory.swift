@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import KlaxonCore
+
+/// Every alert's history (`alert_event`, migration v12): opened, reopened, admitted, notified,
+/// acknowledged, resolved, SLA breaches and escalations, each with who, when and why.
+/// `AlertStore` writes it inside the transaction that changes the state. Duplicate reports
+/// get no row of their own: the resolved row keeps the instance's report count, and the
+/// current instance's count comes from the live state.
+public final class AlertHistory: Sendable {
+    let database: StateDatabase
+
+    public init(database: StateDatabase) { self.database = database }
+
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE alert_event (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                fingerprint TEXT NOT NULL,
+                at DOUBLE NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                count INTEGER NOT NULL DEFAULT 1,
+                last_at DOUBLE,
+                ref TEXT
+            );
+            CREATE INDEX alert_event_fp ON alert_event(fingerprint, at);
+            CREATE INDEX alert_event_kind ON alert_event(kind, at);
+            """)
+    }
+
+    /// Appends one event inside the caller's transaction.
+    static func append(_ db: Database, _ fp: Fingerprint, _ e: AlertEvent) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO alert_event (fingerprint, at, kind, actor, reason, count, last_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [
+            fp.description, e.at.timeIntervalSince1970, e.kind.rawValue, e.actor, e.reason, e.count,
+            e.lastAt?.timeIntervalSince1970, e.ref,
+        ])
+    }
+
+    /// When the instance that began at `since` was first notified (firing), if it was.
+    static func firstNotified(_ db: Database, _ fp: Fingerprint, since: Date) throws -> Date? {
+        try Double.fetchOne(
+            db, sql: "SELECT MIN(at) FROM alert_event WHERE fingerprint = ? AND kind = 'notified' AND at >= ? AND reason NOT LIKE 'resolved%'",
+            arguments: [fp.description, since.timeIntervalSince1970]
+        ).map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// Appends one event in its own transaction (SLA breaches, escalations).
+    public func record(_ fp: Fingerprint, _ event: AlertEvent) throws {
+        try database.pool.write { try Self.append($0, fp, event) }
+    }
+
+    /// An alert's history in time order. Notifications carry their outbox delivery status;
+    /// duplicate reports appear as one `reported` entry per instance. `current` (the live
+    /// state) supplies the open instance's report count.
+    public func events(of fp: Fingerprint, current: AlertState?) throws -> [AlertEvent] {
+        var events: [AlertEvent] = []
+        try database.pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.at, e.kind, e.actor, e.reason, e.count, e.last_at, e.ref, o.status AS delivery
+                    FROM alert_event e LEFT JOIN outbox o ON e.ref IS NOT NULL AND o.idempotency_key = e.ref
+                    WHERE e.fingerprint = ? ORDER BY e.at, e.id
+                    """, arguments: [fp.description])
+            for row in rows {
+                guard let kind = AlertEvent.Kind(rawValue: row["kind"]) else { continue }
+                let at = Date(timeIntervalSince1970: row["at"])
+                let lastAt = (row["last_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+                let count: Int = row["count"]
+                if kind == .resolved, count > 1 {
+                    events.append(AlertEvent(at: lastAt ?? at, kind: .reported, actor: "ingest", reason: "duplicate reports", count: count - 1, lastAt: lastAt))
+                }
+                events.append(AlertEvent(
+                    at: at, kind: kind, actor: row["actor"], reason: row["reason"], count: kind == .resolved ? 1 : count,
+                    lastAt: kind == .resolved ? nil : lastAt, ref: row["ref"], delivery: row["delivery"]))
+            }
+        }
+        if let current, current.status != .resolved, current.occurrences > 1 {
+            events.append(AlertEvent(
+                at: current.lastSeenAt, kind: .reported, actor: "ingest", reason: "duplicate reports", count: current.occurrences - 1,
+                lastAt: current.lastSeenAt))
+        }
+        // Stable: a synthesized entry keeps its place among entries of the same time.
+        return events.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    }
+
+    /// Events of these kinds since `since`, oldest first, with their fingerprints (for reports).
+    public func events(kinds: [AlertEvent.Kind], since: Date) throws -> [(Fingerprint, AlertEvent)] {
+        try database.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT fingerprint, at, kind, actor, reason, count, last_at, ref FROM alert_event
+                    WHERE kind IN (\(databaseQuestionMarks(count: kinds.count))) AND at >= ? ORDER BY at, id
+                    """,
+                arguments: StatementArguments(kinds.map(\.rawValue) + [since.timeIntervalSince1970])
+            ).compactMap { row in
+                guard let fp = Fingerprint(hex: row["fingerprint"]), let kind = AlertEvent.Kind(rawValue: row["kind"]) else { return nil }
+                return (fp, AlertEvent(
+                    at: Date(timeIntervalSince1970: row["at"]), kind: kind, actor: row["actor"], reason: row["reason"],
+                    count: row["count"], lastAt: (row["last_at"] as Double?).map(Date.init(timeIntervalSince1970:)), ref: row["ref"]))
+            }
+        }
+    }
+}
+
+extension AlertHistory {
+    /// Unresolved admitted alerts with what SLA checks need: severity, source, the first report
+    /// of the instance (the resolve clock's start), its first notification, its acknowledgement,
+    /// and the SLAs already recorded as breached.
+    public func openAlerts() throws -> [OpenAlert] {
+        try database.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.fingerprint, a.severity_id, a.source, a.first_seen_at, a.acknowledged_at,
+                        (SELECT MIN(e.at) FROM alert_event e WHERE e.fingerprint = a.fingerprint AND e.kind = 'notified'
+                            AND e.at >= a.first_seen_at AND e.reason NOT LIKE 'resolved%') AS notified_at,
+                        (SELECT group_concat(e.reason) FROM alert_event e WHERE e.fingerprint = a.fingerprint
+                            AND e.kind = 'sla_breached' AND e.at >= a.first_seen_at) AS breached
+                    FROM alert a WHERE a.status != 'resolved' AND a.admitted = 1
+                    """
+            ).compactMap { row in
+                guard let fp = Fingerprint(hex: row[0]) else { return nil }
+                let breached = (row["breached"] as String?)?.split(separator: ",").compactMap {
+                    SLAKind(rawValue: String($0.prefix { $0 != ":" }))
+                } ?? []
+                return OpenAlert(
+                    fingerprint: fp, severity: Severity.Level(rawValue: row[1]) ?? .unknown, source: row[2],
+                    detectedAt: Date(timeIntervalSince1970: row[3]),
+                    notifiedAt: (row["notified_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    acknowledgedAt: (row[4] as Double?).map(Date.init(timeIntervalSince1970:)), breached: Set(breached))
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import Logging
+import Synchronization
+import Testing
+
+@testable import KlaxonService
+
+/// What the sweeper handed to grouping.
+final class Sink: Sendable {
+    let states = Mutex<[AlertState]>([])
+}
+
+/// Resolve timeouts, source-reported resolutions and SLA breaches over a real SQLite file, on
+/// virtual time (each pass gets its `now`).
+@Suite struct LifecycleTimerTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func world() throws -> (AlertStore, AlertHistory, StateDatabase) {
+        let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-timers-\(UUID().uuidString.prefix(8))/s.db").path
+        let db = try StateDatabase(path: path)
+        return (try AlertStore(database: db), AlertHistory(database: db), db)
+    }
+
+    func alert(_ name: String, source: String, severity: Severity, resolvedAt: Date? = nil) -> Alert {
+        Alert(
+            labels: ["alertname": name, "source": source, "severity": severity.name], severity: severity,
+            fingerprint: Fingerprint(labels: ["alertname": name, "source": source]), resolvedAt: resolvedAt)
+    }
+
+    func sweeper(_ store: AlertStore, _ history: AlertHistory, config: LifecycleConfig = LifecycleConfig(), sink: Sink) -> LifecycleSweeper {
+        LifecycleSweeper(
+            store: store, history: history, config: config, resolved: { states, _ in sink.states.withLock { $0 += states } }, logger: Logger(label: "test"))
+    }
+
+    @Test func aFalcoAlertWithNoRecurrenceResolvesAfterItsTimeout() async throws {
+        let (store, history, _) = try world()
+        let sink = Sink()
+        let s = sweeper(store, history, sink: sink)
+        let falco = alert("Terminal shell in container", source: "falco", severity: .high)
+        let trivy = alert("CVE-1", source: "trivy", severity: .high)
+        try store.apply(BatchWrite(reports: [falco, trivy].map { AlertReport(alert: $0, owner: "r/0", receivedAt: t0) }))
+        try store.apply(BatchWrite(reports: [AlertReport(alert: falco, owner: "r/0", receivedAt: t0.addingTimeInterval(600))]))
+
+        #expect(try await s.sweep(now: t0.addingTimeInterval(600 + 29 * 60)).resolved.isEmpty, "30 minutes from the last report, not the first")
+        let outcome = try await s.sweep(now: t0.addingTimeInterval(600 + 30 * 60))
+        #expect(outcome.resolved == [falco.fingerprint], "a scanner's finding never times out")
+        #expect(try store.state(of: falco.fingerprint)?.status == .resolved)
+        #expect(sink.states.withLock { $0.map(\.alert.fingerprint) } == [falco.fingerprint], "grouping hears of the admitted alert's resolution")
+        let last = try #require(try history.events(of: falco.fingerprint, current: nil).last)
+        #expect(last.kind == .resolved && last.actor == "timeout" && last.reason == "no report for 30m")
+        #expect(try await s.sweep(now: t0.addingTimeInterval(7200)).resolved.isEmpty)
+    }
+
+    @Test func aConfiguredTimeoutReplacesTheDefault() async throws {
+        let config = try ServiceConfig.load(
+            yaml: "kafka: {embedded: true, topics: [{name: t}]}\nlifecycle:\n  resolve_timeout:\n    falco: 2h\n", file: "k.yml")
+        #expect(config.lifecycle.resolveTimeouts["falco"] == .seconds(7200))
+        #expect(config.lifecycle.resolveTimeouts["guardduty"] == .seconds(1800))
+        #expect(config.lifecycle.isTimedOut(sources: ["falco"], lastSeenAt: t0, now: t0.addingTimeInterval(3600)) == false)
+        #expect(throws: ConfigError.self) {
+            try ServiceConfig.load(yaml: "kafka: {embedded: true, topics: [{name: t}]}\nlifecycle:\n  resolve_timeout:\n    falcon: 2h\n", file: "k.yml")
+        }
+    }
+
+    @Test func anAWSFindingResolvesWhenItsSourceSaysSo() throws {
+        let (store, history, _) = try world()
+        let open = alert("GuardDuty finding", source: "guardduty", severity: .high)
+        try store.apply(BatchWrite(reports: [AlertReport(alert: open, owner: "r/0", receivedAt: t0)]))
+        var archived = open
+        archived.resolvedAt = t0.addingTimeInterval(3000)
+        let result = try store.apply(BatchWrite(reports: [AlertReport(alert: archived, owner: "r/0", receivedAt: t0.addingTimeInterval(3600))]))
+        #expect(result.transitions == [.resolved])
+        #expect(result.changes.map(\.status) == [.resolved], "an admitted alert's resolution reaches grouping")
+        let state = try #require(try store.state(of: open.fingerprint))
+        #expect(state.status == .resolved && state.resolvedAt == t0.addingTimeInterval(3000))
+        #expect(try history.events(of: open.fingerprint, current: state).first { $0.kind == .resolved }?.actor == "source")
+        // A finding first seen already archived is kept as resolved and tells nobody.
+        let closed = alert("Old finding", source: "inspector2", severity: .high, resolvedAt: t0)
+        let quiet = try store.apply(BatchWrite(reports: [AlertReport(alert: closed, owner: "r/0", receivedAt: t0)]))
+        #expect(quiet.changes.isEmpty)
+        #expect(try store.state(of: closed.fingerprint)?.status == .resolved)
+    }
+
+    @Test func aHighAlertPastItsSLARecordsOneBreach() async throws {
+        Telemetry.bootstrap()
+        let (store, history, _) = try world()
+        let sink = Sink()
+        let s = sweeper(store, history, sink: sink)
+        let high = alert("CVE-2", source: "trivy", severity: .high)
+        let critical = alert("CVE-3", source: "trivy", severity: .critical)
+        try store.apply(BatchWrite(reports: [high, critical].map { AlertReport(alert: $0, owner: "s/0", receivedAt: t0) }))
+        // Only the critical one was notified: its acknowledge clock starts there.
+        let n = AlertNotification(
+            idempotencyKey: "k", receiver: "pager", status: .firing, groupKey: "g", groupLabels: [:],
+            alerts: [NotifiedAlert(status: .firing, fingerprint: critical.fingerprint, labels: critical.labels, annotations: [:], severity: .critical, startsAt: t0)])
+        try store.recordFlush([QueuedNotification(notification: n, integration: "webhook/0", key: "k/webhook/0")], log: [:], at: t0.addingTimeInterval(60))
+
+        #expect(try await s.sweep(now: t0.addingTimeInterval(60 + 14 * 60)).breaches.isEmpty)
+        #expect(try await s.sweep(now: t0.addingTimeInterval(60 + 15 * 60)).breaches == [critical.fingerprint: [SLAKind.acknowledge]])
+        #expect(try await s.sweep(now: t0.addingTimeInterval(86_399)).breaches.isEmpty, "recorded once")
+        #expect(try await s.sweep(now: t0.addingTimeInterval(86_400)).breaches == [high.fingerprint: [SLAKind.resolve]])
+        #expect(try await s.sweep(now: t0.addingTimeInterval(90_000)).breaches.isEmpty)
+        let events = try history.events(of: high.fingerprint, current: nil).filter { $0.kind == .slaBreached }
+        #expect(events.count == 1 && events[0].reason == "resolve: high within 1d")
+        let scrape = String(decoding: Telemetry.registry.emitToBuffer(), as: UTF8.self)
+        #expect(scrape.contains(#"klaxon_sla_breaches_total{severity="high",kind="resolve"}"#))
+    }
+
+    @Test func slaPresetsAndOverridesLoad() throws {
+        let config = try ServiceConfig.load(
+            yaml: "kafka: {embedded: true, topics: [{name: t}]}\nlifecycle:\n  sla:\n    preset: application\n    low: {resolve: 90d}\n", file: "k.yml")
+        #expect(config.lifecycle.sla.targets[.high]?.resolve == .seconds(7 * 86_400))
+        #expect(config.lifecycle.sla.targets[.medium]?.resolve == .seconds(30 * 86_400))
+        #expect(config.lifecycle.sla.targets[.low]?.resolve == .seconds(90 * 86_400))
+        #expect(LifecycleConfig().sla.targets[.critical]?.acknowledge == .seconds(900))
+        #expect(throws: ConfigError.self) {
+            try ServiceConfig.load(yaml: "kafka: {embedded: true, topics: [{name: t}]}\nlifecycle:\n  sla:\n    preset: strict\n", file: "k.yml")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A local HTTP server for channel tests: records every request and answers with what the
+/// test's handler returns (status, headers, body), so one server can play a webhook
+/// receiver, PagerDuty's Events API or Slack's Web API. Listens on 127.0.0.1, port 0.
+final class ChannelTestServer: Sendable {
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        var headers: [String: String]
+        var body: Data
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    }
+
+    struct Answer: Sendable {
+        var status: Int = 200
+        var headers: [String: String] = [:]
+        var body: Data = Data()
+
+        static func json(_ object: [String: Any], status: Int = 200) -> Answer {
+            Answer(status: status, headers: ["Content-Type": "application/json"],
+                   body: (try? JSONSerialization.data(withJSONObject: object)) ?? Data())
+        }
+    }
+
+    typealias Handler = @Sendable (Request) -> Answer
+
+    private let requests = Mutex<[Request]>([])
+    private let handler: Handler
+    private let tls: TLSConfiguration?
+    private let portBox = Mutex<Int>(0)
+    private let task = Mutex<(Task<Void, any Error>, ServiceGroup)?>(nil)
+
+    /// - Parameter tls: serve HTTPS with this configuration (plain HTTP when nil).
+    init(_ handler: @escaping Handler = { _ in Answer() }, tls: TLSConfiguration? = nil) {
+        self.handler = handler
+        self.tls = tls
+    }
+
+    var received: [Request] { requests.withLock { $0 } }
+    var port: Int { portBox.withLock { $0 } }
+    var base: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)" }
+
+    func start() async throws {
+        let router = Router()
+        router.on("/**", method: .post, use: respond)
+        router.on("/**", method: .get, use: respond)
+        let (ready, readyCont) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "klaxon.channel-test-server")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router, server: try tls.map { try HTTPServerBuilder.tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                readyCont.yield(channel.localAddress?.port ?? 0)
+                readyCont.finish()
+            }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let t = Task { try await group.run() }
+        task.withLock { $0 = (t, group) }
+        for await p in ready { portBox.withLock { $0 = p } }
+    }
+
+    @Sendable private func respond(_ request: Hummingbird.Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 16 << 20)
+        var headers: [String: String] = [:]
+        for f in request.headers { headers[f.name.canonicalName] = f.value }
+        let recorded = Request(method: request.method.rawValue, path: request.uri.path, headers: headers, body: Data(buffer: body))
+        requests.withLock { $0.append(recorded) }
+        let answer = handler(recorded)
+        var fields = HTTPFields()
+        for (k, v) in answer.headers { if let name = HTTPField.Name(k) { fields[name] = v } }
+        return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    func stop() async {
+        guard let (t, group) = task.withLock({ $0 }) else { return }
+        await group.triggerGracefulShutdown()
+        _ = await t.result
+    }
+}
+
+/// Runs `body` with a started server and always stops it (awaited) afterwards.
+func withServer<T>(
+    _ handler: @escaping ChannelTestServer.Handler = { _ in .init() }, tls: TLSConfiguration? = nil,
+    _ body: (ChannelTestServer) async throws -> T
+) async throws -> T {
+    let server = ChannelTestServer(handler, tls: tls)
+    try await server.start()
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
