@@ -83,7 +83,7 @@ func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
     config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, concurrency)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     let dispatcher = OutboxDispatcher(
-        outbox: outbox, sinks: ["bench/webhook[0]": WebhookSink(url: url, client: client)],
+        outbox: outbox, sinks: ["bench/webhook[0]": WebhookSink(url: url, transport: HTTPTransport(client: client))],
         settings: DeliverySettings(concurrency: concurrency), logger: logger)
     let clock = ContinuousClock()
     let start = clock.now

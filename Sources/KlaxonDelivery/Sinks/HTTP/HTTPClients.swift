@@ -5,7 +5,12 @@ import Synchronization
 /// One `HTTPClient` per distinct client-level setting (redirects, proxy, HTTP/2, server-name
 /// override), shared by every sink that needs it and kept for the life of the process: clients
 /// are few, and sinks rebuilt on a reload reuse them instead of leaking one per reload.
+/// Each keeps up to `connectionsPerHost` HTTP/1 connections per host (AsyncHTTPClient's shared
+/// client keeps 8), so parallel sends to one receiver (`delivery.concurrency`, several
+/// integrations on one host) are not queued behind a small pool.
 enum HTTPClients {
+    static let connectionsPerHost = 64
+
     struct Key: Hashable {
         var followRedirects = true
         var proxy: HTTPClient.Configuration.Proxy?
@@ -16,10 +21,10 @@ enum HTTPClients {
     private static let clients = Mutex<[Key: HTTPClient]>([:])
 
     static func client(for key: Key) -> HTTPClient {
-        if key == Key() { return .shared }
-        return clients.withLock { table in
+        clients.withLock { table in
             if let c = table[key] { return c }
             var config = HTTPClient.Configuration()
+            config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
             config.redirectConfiguration = key.followRedirects ? .follow(max: 10, allowCycles: false) : .disallow
             config.proxy = key.proxy
             if key.http1Only { config.httpVersion = .http1Only }

@@ -17,7 +17,12 @@ public struct HTTPTransport: Sendable {
     let serverName: String?
 
     /// Plain HTTP(S) with system trust, redirects followed, no credentials.
-    public static let plain = HTTPTransport(client: .shared, tls: nil, authorization: nil, serverName: nil)
+    public static let plain = HTTPTransport(client: HTTPClients.client(for: .init()), tls: nil, authorization: nil, serverName: nil)
+
+    /// Plain HTTP(S) through the given client (a benchmark's, with its own pool).
+    public init(client: HTTPClient) {
+        self.init(client: client, tls: nil, authorization: nil, serverName: nil)
+    }
 
     init(client: HTTPClient, tls: TLSConfiguration?, authorization: String?, serverName: String?) {
         self.client = client
