@@ -12,7 +12,7 @@ import Testing
         let demo = try ChildProcess(
             Tools.klaxon, ["demo", "--follow", "--config", Tools.packageRoot.appendingPathComponent("config/klaxon.yml").path,
                            "--samples", Tools.packageRoot.appendingPathComponent("samples/demo").path],
-            environment: ["KLAXON_STATE_DIR": dir.path], in: Tools.packageRoot)
+            environment: ["KLAXON_STATE_DIR": dir.path], in: Tools.packageRoot, logs: dir)
         try await eventually("demo prints that it follows", timeout: .seconds(120)) { demo.stdout.contains("following:") }
         #expect(demo.isRunning)
         #expect(demo.stdout.contains("messages published"))

@@ -8,14 +8,16 @@ final class ChildProcess: @unchecked Sendable {
     let stdoutURL: URL
     let stderrURL: URL
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], in dir: URL) throws {
+    /// - Parameter logs: where the captured output goes (default `dir`); a process that must
+    ///   run in the package root keeps its logs out of the checkout this way.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], in dir: URL, logs: URL? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = dir
         let id = UUID().uuidString.prefix(8)
-        stdoutURL = dir.appendingPathComponent("stdout-\(id).log")
-        stderrURL = dir.appendingPathComponent("stderr-\(id).log")
+        stdoutURL = (logs ?? dir).appendingPathComponent("stdout-\(id).log")
+        stderrURL = (logs ?? dir).appendingPathComponent("stderr-\(id).log")
         FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
