@@ -1,10 +1,8 @@
 import Foundation
-import Hummingbird
 import KlaxonCore
 import KlaxonKafka
 import KlaxonService
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The same 20,000 Alertmanager-shaped alerts and the same tree (`../shared/routing/
@@ -206,41 +204,21 @@ enum AlertmanagerRace {
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 
-    /// Records every distinct (receiver, group key) notified by webhook.
+    /// Records every distinct (receiver, group key) notified by webhook; the URL path is the receiver.
     final class GroupRecorder: Sendable {
         private let seen = Mutex<Set<String>>([])
-        private let group = Mutex<ServiceGroup?>(nil)
-        private let task = Mutex<Task<Void, any Error>?>(nil)
+        private let server = BenchServer()
 
         var groups: Set<String> { seen.withLock { $0 } }
         func reset() { seen.withLock { $0 = [] } }
 
         func start() async throws -> Int {
-            let router = Router()
-            router.post("/:receiver") { [self] request, context -> Response in
-                let receiver = context.parameters.get("receiver") ?? ""
-                let body = try await request.body.collect(upTo: 1 << 26)
-                let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+            try await server.start { [self] path, body, _ in
+                let json = try JSONSerialization.jsonObject(with: body) as? [String: Any]
                 let key = json?["groupKey"] as? String ?? ""
-                seen.withLock { _ = $0.insert(receiver + " " + key) }
-                return Response(status: .ok)
+                seen.withLock { _ = $0.insert(String(path.dropFirst()) + " " + key) }
             }
-            var logger = Logger(label: "bench.recorder")
-            logger.logLevel = .error
-            let (ready, cont) = AsyncStream.makeStream(of: Int.self)
-            let app = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { channel in cont.yield(channel.localAddress?.port ?? 0); cont.finish() }, logger: logger)
-            let g = ServiceGroup(configuration: .init(services: [app], logger: logger))
-            group.withLock { $0 = g }
-            task.withLock { $0 = Task { try await g.run() } }
-            for await p in ready { return p }
-            throw BenchFailure("recorder did not start")
         }
-
-        func stop() async {
-            await group.withLock { $0 }?.triggerGracefulShutdown()
-            _ = try? await task.withLock { $0 }?.value
-        }
+        func stop() async { await server.stop() }
     }
 }

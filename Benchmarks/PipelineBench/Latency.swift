@@ -1,9 +1,7 @@
 import Foundation
-import Hummingbird
 import KlaxonKafka
 import KlaxonService
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// Produce → webhook latency at a steady rate: every event is its own group (`group_by` on the
@@ -95,39 +93,19 @@ enum Latency {
     /// A webhook receiver that stamps each alert's arrival by the event index in its container id.
     final class Receiver: Sendable {
         private let stamps = Mutex<[(Int, ContinuousClock.Instant)]>([])
-        private let group = Mutex<ServiceGroup?>(nil)
-        private let task = Mutex<Task<Void, any Error>?>(nil)
+        private let server = BenchServer()
 
         var count: Int { stamps.withLock { $0.count } }
         var arrivals: [(Int, ContinuousClock.Instant)] { stamps.withLock { $0 } }
 
         func start() async throws -> Int {
-            let router = Router()
-            router.post("/alerts") { [self] request, _ -> Response in
-                let body = try await request.body.collect(upTo: 1 << 24)
-                let now = ContinuousClock.now
-                let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+            try await server.start { [self] _, body, at in
+                let json = try JSONSerialization.jsonObject(with: body) as? [String: Any]
                 let alerts = json?["alerts"] as? [[String: Any]] ?? []
                 let indices = alerts.compactMap { ($0["labels"] as? [String: String])?["container"].flatMap { Int($0, radix: 16) } }
-                stamps.withLock { s in for i in indices { s.append((i, now)) } }
-                return Response(status: .ok)
+                stamps.withLock { s in for i in indices { s.append((i, at)) } }
             }
-            var logger = Logger(label: "bench.receiver")
-            logger.logLevel = .error
-            let (ready, cont) = AsyncStream.makeStream(of: Int.self)
-            let app = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { channel in cont.yield(channel.localAddress?.port ?? 0); cont.finish() }, logger: logger)
-            let g = ServiceGroup(configuration: .init(services: [app], logger: logger))
-            group.withLock { $0 = g }
-            task.withLock { $0 = Task { try await g.run() } }
-            for await p in ready { return p }
-            throw BenchFailure("receiver did not start")
         }
-
-        func stop() async {
-            await group.withLock { $0 }?.triggerGracefulShutdown()
-            _ = try? await task.withLock { $0 }?.value
-        }
+        func stop() async { await server.stop() }
     }
 }
