@@ -12,11 +12,14 @@ enum Latency {
         var rate: Int
         var seconds: Int
         var delivered: Int
+        var expected: Int
+        var complete: Bool
         var p50: Double
         var p99: Double
         var max: Double
         var json: [String: Any] {
-            ["rate_per_s": rate, "seconds": seconds, "delivered": delivered, "p50_ms": p50, "p99_ms": p99, "max_ms": max]
+            ["rate_per_s": rate, "seconds": seconds, "delivered": delivered, "expected": expected, "complete": complete,
+             "p50_ms": p50, "p99_ms": p99, "max_ms": max]
         }
     }
 
@@ -53,7 +56,8 @@ enum Latency {
                 group.addTask { _ = try await producer.send(topic: "bench.runtime", value: Workload.falcoEvent(i)) }
             }
         }
-        try await until(.seconds(120)) { receiver.count >= total + 1 }
+        // What has not arrived 60 s after the last event is reported as missing, not waited for.
+        let complete = (try? await until(.seconds(60)) { receiver.count >= total + 1 }) != nil
         producer.close()
         await app.shutdown()
         try await running.value
@@ -65,7 +69,8 @@ enum Latency {
         }
         latencies.sort()
         func pct(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-        return Result(rate: rate, seconds: seconds, delivered: latencies.count, p50: pct(0.5), p99: pct(0.99), max: latencies.last ?? .nan)
+        return Result(rate: rate, seconds: seconds, delivered: latencies.count, expected: total, complete: complete,
+                      p50: pct(0.5), p99: pct(0.99), max: latencies.last ?? .nan)
     }
 
     static func routes(url: String) -> String {

@@ -16,7 +16,9 @@ logger.logLevel = .error
 LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 
 var results: [String: Any] = ["machine": "\(ProcessInfo.processInfo.activeProcessorCount) cores", "date": ISO8601DateFormatter().string(from: Date())]
-var rows: [(String, String)] = []
+var rows: [(String, String)] = [] {
+    didSet { if let last = rows.last { FileHandle.standardError.write(Data("  \(last.0): \(last.1)\n".utf8)) } }
+}
 
 if mode == "throughput" || mode == "all" {
     let r = try await Harness.throughput(events: events, logger: logger)
@@ -39,7 +41,7 @@ if mode == "fanin" || mode == "all" {
 if mode == "latency" || mode == "all" {
     let r = try await Latency.run(rate: 2_000, seconds: 30, logger: logger)
     results["latency"] = r.json
-    rows.append(("produce → webhook at \(r.rate)/s for \(r.seconds) s", String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d delivered)", r.p50, r.p99, r.max, r.delivered)))
+    rows.append(("produce → webhook at \(r.rate)/s for \(r.seconds) s", String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d of %d delivered within 60 s of the last event)", r.p50, r.p99, r.max, r.delivered, r.expected)))
 }
 
 if mode == "footprint" || mode == "all" {
