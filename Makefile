@@ -23,15 +23,20 @@ build: deps
 	$(SWIFT) build
 
 # Benchmarks measure (release build, one core each); they never assert timings.
+# PipelineBench races Alertmanager 0.25 (Debian's prometheus-alertmanager) with `klaxon run`.
 bench: deps
+	@dpkg -s prometheus-alertmanager >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null
 	$(SWIFT) build -c release --product DecodeBench
 	$(SWIFT) build -c release --product RoutingBench
 	$(SWIFT) build -c release --product DedupBench
 	$(SWIFT) build -c release --product DeliveryBench
+	$(SWIFT) build -c release --product PipelineBench
+	$(SWIFT) build -c release --product klaxon
 	.build/release/DecodeBench
 	.build/release/RoutingBench
 	.build/release/DedupBench
 	.build/release/DeliveryBench
+	.build/release/PipelineBench all
 
 # Installs only what is missing: no network use when everything is there.
 deps:
