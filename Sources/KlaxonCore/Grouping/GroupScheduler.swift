@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 
 /// Alertmanager's aggregation groups and notification log as a pure state machine on virtual
 /// time. The shell inserts alerts (with the routes `Route.match` chose) and calls
@@ -57,7 +58,19 @@ public struct GroupScheduler: Sendable {
         }
     }
 
+    /// A group's pending flush. The heap keeps one per deadline a group was given; an entry
+    /// whose group has since moved its deadline (or gone) is stale and skipped when popped,
+    /// so finding what is due costs O(log groups) instead of a scan of every group.
+    struct Deadline: Sendable, Comparable {
+        var at: Date
+        var id: GroupID
+        static func < (a: Deadline, b: Deadline) -> Bool { (a.at, a.id) < (b.at, b.id) }
+    }
+
     private var groups: [GroupID: Group] = [:]
+    private var deadlines = Heap<Deadline>()
+    /// Groups that have not flushed yet (their first notification is pending).
+    private var unflushedCount = 0
     /// The notification log, keyed by `GroupNotification.logKey`. The shell persists it with
     /// each flush and seeds it on start, so a restart does not notify again what was sent.
     public var log: [String: LogEntry] = [:]
@@ -96,10 +109,20 @@ public struct GroupScheduler: Sendable {
     }
 
     /// Whether some group has alerts that were never flushed (its first notification is due).
-    public var hasUnflushedGroups: Bool { groups.values.contains { !$0.hasFlushed } }
+    public var hasUnflushedGroups: Bool { unflushedCount > 0 }
 
     /// The earliest pending flush, if any group exists.
-    public var nextFlushAt: Date? { groups.values.map(\.nextFlush).min() }
+    public var nextFlushAt: Date? {
+        mutating get {
+            dropStaleDeadlines()
+            return deadlines.min?.at
+        }
+    }
+
+    /// Pops heap entries that no longer match their group's deadline.
+    private mutating func dropStaleDeadlines() {
+        while let top = deadlines.min, groups[top.id]?.nextFlush != top.at { _ = deadlines.popMin() }
+    }
 
     /// Keys of the current groups, sorted (a key shared by sibling nodes appears once).
     public var groupKeys: [GroupKey] { Set(groups.keys.map(\.key)).sorted() }
@@ -128,13 +151,16 @@ public struct GroupScheduler: Sendable {
         for route in routes {
             let key = GroupKey(route: route, labels: alert.labels)
             let id = GroupID(route: route, key: key)
-            var group = groups[id] ?? Group(
+            let existing = groups[id]
+            var group = existing ?? Group(
                 id: id, key: key, route: route, groupLabels: route.groupBy.groupLabels(of: alert.labels), alerts: [:],
                 nextFlush: now.addingTimeInterval(route.groupWait.timeInterval), hasFlushed: false)
             group.alerts[alert.fingerprint] = alert
             if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.timeInterval) < now {
                 group.nextFlush = min(group.nextFlush, now)
             }
+            if existing == nil { unflushedCount += 1 }
+            if existing?.nextFlush != group.nextFlush { deadlines.insert(Deadline(at: group.nextFlush, id: id)) }
             groups[id] = group
         }
     }
@@ -143,14 +169,13 @@ public struct GroupScheduler: Sendable {
     /// deadline. `isMuted` is asked for each alert at each flush (silences, inhibition).
     public mutating func advance(to now: Date, isMuted: (GroupedAlert, Date) -> Bool = { _, _ in false }) -> [GroupNotification] {
         var out: [GroupNotification] = []
-        // Rounds: every due group flushes once per round at its deadline; groups are
-        // independent, so the output is simply sorted by time (then key) at the end.
+        // Deadline order: a flush schedules the group's next one, which is handled in turn if
+        // it is due too. Groups are independent, so the output is sorted by time (then key).
         while true {
-            let due = groups.values.filter { $0.nextFlush <= now }.map { ($0.nextFlush, $0.id) }
-            if due.isEmpty { break }
-            for (deadline, id) in due {
-                if let n = flush(id, at: deadline, isMuted: isMuted) { out.append(n) }
-            }
+            dropStaleDeadlines()
+            guard let due = deadlines.min, due.at <= now else { break }
+            _ = deadlines.popMin()
+            if let n = flush(due.id, at: due.at, isMuted: isMuted) { out.append(n) }
         }
         return out.sorted { ($0.at, $0.groupKey, $0.routeID, $0.receiver) < ($1.at, $1.groupKey, $1.routeID, $1.receiver) }
     }
@@ -158,6 +183,7 @@ public struct GroupScheduler: Sendable {
     private mutating func flush(_ id: GroupID, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
         guard var group = groups[id] else { return nil }
         group.nextFlush = t.addingTimeInterval(group.route.groupInterval.timeInterval)
+        if !group.hasFlushed { unflushedCount -= 1 }
         group.hasFlushed = true
         let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
         var notification: GroupNotification?
@@ -168,7 +194,12 @@ public struct GroupScheduler: Sendable {
             notification = notify(group, firing: firing, resolved: resolved, at: t)
         }
         for a in all where a.isResolved(at: t) { group.alerts[a.fingerprint] = nil }
-        groups[id] = group.alerts.isEmpty ? nil : group
+        if group.alerts.isEmpty {
+            groups[id] = nil
+        } else {
+            groups[id] = group
+            deadlines.insert(Deadline(at: group.nextFlush, id: id))
+        }
         return notification
     }
 
