@@ -15,7 +15,11 @@ var logger = Logger(label: "bench")
 logger.logLevel = .error
 LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 
-var results: [String: Any] = ["machine": "\(ProcessInfo.processInfo.activeProcessorCount) cores", "date": ISO8601DateFormatter().string(from: Date())]
+// A run of one mode updates its own entry and keeps the others' last figures.
+let out = URL(fileURLWithPath: "Benchmarks/results/pipeline.json")
+var results = ((try? Data(contentsOf: out)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]) ?? [:]
+results["machine"] = "\(ProcessInfo.processInfo.activeProcessorCount) cores"
+results["date_\(mode)"] = ISO8601DateFormatter().string(from: Date())
 var rows: [(String, String)] = [] {
     didSet { if let last = rows.last { FileHandle.standardError.write(Data("  \(last.0): \(last.1)\n".utf8)) } }
 }
@@ -69,6 +73,5 @@ if mode == "alertmanager" || mode == "all" {
 print("PipelineBench (release)")
 let width = rows.map(\.0.count).max() ?? 0
 for (k, v) in rows { print("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
-let out = URL(fileURLWithPath: "Benchmarks/results/pipeline.json")
 try? FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
 try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys]).write(to: out)

@@ -17,6 +17,10 @@ actor GroupingEngine {
     private let silences: SilenceStore
     private let noise: NoiseGate
     private var silencer = Silencer(silences: [])
+    /// The inhibitor over the firing alerts the groups hold, built on first use after an insert
+    /// or a reload (a flush only lets resolved alerts go, which never inhibit): building it reads
+    /// every held alert, so it is not rebuilt for each flush and each batch's mute count.
+    private var inhibitorCache: Inhibitor??
 
     init(
         routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
@@ -38,6 +42,7 @@ actor GroupingEngine {
         silencer = Silencer(silences: try silences.all())
         let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
         insert(active, now: now)
+        recordGroupGauges()
         logger.info("grouping restored", metadata: ["alerts": "\(active.count)", "log": "\(scheduler.log.count)"])
     }
 
@@ -49,7 +54,9 @@ actor GroupingEngine {
         self.integrations = integrations
         scheduler = GroupScheduler(config: routing)
         scheduler.log = log
+        inhibitorCache = nil
         insert(try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)), now: now)
+        recordGroupGauges()
     }
 
     /// Replaces the silences consulted at each flush (after the API changed one).
@@ -64,7 +71,17 @@ actor GroupingEngine {
         insert(changes, now: now)
         // After inserting, so an alert is inhibited by a source that arrived in the same batch.
         countMuted(changes.filter { $0.status != .resolved }, now: now)
-        if !changes.isEmpty { doorbell.ring() }
+        if !changes.isEmpty {
+            recordGroupGauges()
+            doorbell.ring()
+        }
+    }
+
+    /// Alertmanager's `alertmanager_dispatcher_aggregation_groups`, and how many groups hold
+    /// changes not yet flushed (0 means everything received has been through a flush).
+    private func recordGroupGauges() {
+        Gauge(label: "klaxon_aggregation_groups").record(scheduler.groupCount)
+        Gauge(label: "klaxon_aggregation_groups_changed").record(scheduler.changedGroupCount)
     }
 
     private func insert(_ changes: [AlertState], now: Date) {
@@ -78,6 +95,7 @@ actor GroupingEngine {
                 fingerprint: alert.fingerprint, labels: alert.labels, startsAt: state.firstSeenAt,
                 resolvedAt: state.status == .resolved ? state.resolvedAt : nil)
             scheduler.insert(grouped, routes: routes, at: now)
+            inhibitorCache = nil
         }
     }
 
@@ -111,7 +129,10 @@ actor GroupingEngine {
         let states = fps.isEmpty ? [:] : try store.contents(of: Array(Set(fps)))
         var queued: [QueuedNotification] = []
         for n in notifications { queued += queue(n, states: states) }
-        return queued.isEmpty && changedLog.isEmpty ? 0 : try store.recordFlush(queued, log: changedLog, at: now)
+        let added = queued.isEmpty && changedLog.isEmpty ? 0 : try store.recordFlush(queued, log: changedLog, at: now)
+        // After the outbox write: a scrape that sees 0 changed groups finds their rows queued.
+        recordGroupGauges()
+        return added
     }
 
     private func queue(_ n: GroupNotification, states: [Fingerprint: AlertState]) -> [QueuedNotification] {
@@ -150,7 +171,10 @@ actor GroupingEngine {
     /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.
     private func makeInhibitor() -> Inhibitor? {
         guard !routing.inhibitRules.isEmpty else { return nil }
-        return Inhibitor(rules: routing.inhibitRules, firingAlerts: scheduler.heldAlerts.values.filter { $0.resolvedAt == nil }.map(\.labels))
+        if let cached = inhibitorCache { return cached }
+        let built = Inhibitor(rules: routing.inhibitRules, firingAlerts: scheduler.heldAlerts.values.filter { $0.resolvedAt == nil }.map(\.labels))
+        inhibitorCache = .some(built)
+        return built
     }
 
     private func countMuted(_ firing: [AlertState], now: Date) {

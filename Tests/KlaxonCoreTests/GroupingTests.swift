@@ -35,6 +35,27 @@ import Testing
         s.insert(a, routes: config.route.match(a.labels), at: at(t))
     }
 
+    @Test func manyGroupsFlushInDeadlineOrderAndCountTheirUnflushedChanges() {
+        var s = GroupScheduler(config: config)
+        // 200 groups started at different times: each first flushes 30 s after it started.
+        for i in 0..<200 { feed(&s, alert(["alertname": "A\(i)", "cluster": "eu"], start: Double(i)), at: Double(i)) }
+        #expect(s.changedGroupCount == 200 && s.hasUnflushedGroups)
+        #expect(s.nextFlushAt == at(30))
+        let first = s.advance(to: at(129))
+        #expect(first.count == 100)
+        #expect(first.map(\.at) == (0..<100).map { at(Double($0) + 30) })
+        #expect(s.changedGroupCount == 100)
+        #expect(s.nextFlushAt == at(130))
+        // An alert joining a flushed group marks it changed; its deadline stays group_interval.
+        feed(&s, alert(["alertname": "A0", "cluster": "eu", "pod": "b"], start: 140), at: 140)
+        #expect(s.changedGroupCount == 101)
+        _ = s.advance(to: at(229))
+        #expect(s.changedGroupCount == 1 && !s.hasUnflushedGroups)
+        let again = s.advance(to: at(330))
+        #expect(again.map(\.groupKey.value) == [#"{}:{alertname="A0", cluster="eu"}"#])
+        #expect(s.changedGroupCount == 0)
+    }
+
     @Test func groupKeyLooksLikeAlertmanagers() {
         let labels = ["alertname": "DiskFull", "cluster": "eu", "pod": "x"]
         let route = config.route.match(labels)[0]

@@ -19,7 +19,9 @@ import Testing
 
     @Test func aRescanResolvesWhatItNoLongerFindsAndRepeatsNothing() async throws {
         let f = try await ServiceFixture()
-        try f.writeConfig()
+        let port = try freePort()
+        let base = "http://127.0.0.1:\(port)"
+        try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let producer = try f.producer()
         defer { producer.close() }
         let service = try f.startService()
@@ -33,7 +35,7 @@ import Testing
         try await eventually("the fixed CVE's resolved notification") {
             f.fileAlerts().contains { $0["status"] as? String == "resolved" }
         }
-        try await Task.sleep(for: .seconds(2))  // room for any wrong extra notification to show up
+        try await f.settled(base, records: 3)
         #expect(try await service.stop() == 0)
 
         let alerts = f.fileAlerts()
@@ -49,7 +51,9 @@ import Testing
 
     @Test func aRestartNeitherRepeatsNorLosesNotifications() async throws {
         let f = try await ServiceFixture()
-        try f.writeConfig()
+        let port = try freePort()
+        let base = "http://127.0.0.1:\(port)"
+        try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let producer = try f.producer()
         defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try trivyReport())
@@ -65,7 +69,7 @@ import Testing
             try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n").last)
         try await producer.send(topic: ServiceFixture.runtime, value: Data(runtime.utf8))
         try await eventually("the new alert delivered") { f.fileAlerts().count >= 5 }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 1)
         #expect(try await second.stop() == 0)
         let fingerprints = f.fileAlerts().compactMap { $0["fingerprint"] as? String }
         #expect(fingerprints.count == 5)

@@ -32,7 +32,7 @@ import Testing
 
     @Test func fiveNightsOfTheSameReportNotifyOnlyWhatChanged() async throws {
         let f = try await ServiceFixture()
-        let (service, _) = try await start(f)
+        let (service, base) = try await start(f)
         let producer = try f.producer()
         defer { producer.close() }
         let nights = [
@@ -44,7 +44,7 @@ import Testing
             try await eventually("night \(i + 1) handled") { try f.store().timesSeen(topic: ServiceFixture.scans).count == i + 1 }
         }
         try await eventually("the new CVE and the resolution are delivered") { f.fileAlerts().count >= 6 }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 5)
         #expect(try await service.stop() == 0)
 
         let alerts = f.fileAlerts()
@@ -66,7 +66,7 @@ import Testing
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: samples.appendingPathComponent("inspector2-ecr-finding.json")))
         try await eventually("both reports handled") { try f.store().timesSeen(topic: ServiceFixture.scans).count == 2 }
         try await eventually("the trivy alerts delivered") { f.fileAlerts().count >= 4 }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 2)
 
         let cve = try #require(try f.store().states().filter { $0.alert.labels["cve"] == "CVE-2024-0727" }.first)
         #expect(try f.store().states().filter { $0.alert.labels["cve"] == "CVE-2024-0727" }.count == 1)
@@ -91,7 +91,7 @@ import Testing
         let event = try #require(try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n").first)
         _ = try await producer.sendAll(topic: ServiceFixture.runtime, Array(repeating: KafkaMessage(value: Data(event.utf8)), count: 1000))
         try await eventually("the burst is notified", timeout: .seconds(90)) { !f.fileAlerts().isEmpty }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 1000)
         let metrics = try await HTTP.text(base + "/metrics")
         #expect(try await service.stop() == 0)
 
@@ -119,7 +119,7 @@ import Testing
         defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try nightly())
         try await eventually("3 alerts delivered") { f.fileAlerts().count >= 3 }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 1)
         let delivered = Set(f.fileAlerts().compactMap { ($0["labels"] as? [String: String])?["cve"] })
         #expect(delivered == ["CVE-2024-6387", "CVE-2023-45853", "CVE-2024-2511"], "the expired rule no longer applies")
 
@@ -159,7 +159,7 @@ import Testing
         _ = try await producer.sendAll(topic: ServiceFixture.runtime, events.map { KafkaMessage(value: Data($0.utf8)) })
         try await eventually("3 events handled") { try f.store().timesSeen(topic: ServiceFixture.runtime).count == 3 }
         try await eventually("the critical event is delivered") { !f.fileAlerts().isEmpty }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 3)
         let metrics = try await HTTP.text(base + "/metrics")
         let held = try #require(try f.store().states().first { $0.alert.severity.level == .medium })
         let (_, explain) = try await HTTP.call("GET", base + "/api/v1/alerts/\(held.alert.fingerprint)/explain")

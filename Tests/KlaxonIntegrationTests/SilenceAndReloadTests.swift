@@ -41,7 +41,7 @@ import Testing
         defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         try await eventually("the 3 unsilenced alerts are delivered") { f.fileAlerts().count >= 3 }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 1)
         #expect(!f.fileAlerts().contains { ($0["labels"] as? [String: String])?["cve"] == "CVE-2024-6387" })
         #expect(try await HTTP.text(base + "/metrics").contains(#"klaxon_alerts_suppressed_total{reason="silenced"} 1"#))
 
@@ -116,7 +116,7 @@ import Testing
         defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         try await eventually("the critical alert is delivered") { !f.fileAlerts().isEmpty }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 1)
         let delivered = f.fileAlerts().compactMap { ($0["labels"] as? [String: String])?["severity"] }
         #expect(delivered == ["critical"])
         #expect(try await HTTP.text(base + "/metrics").contains(#"klaxon_alerts_suppressed_total{reason="inhibited"} 3"#))
@@ -176,7 +176,7 @@ import Testing
         defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         try await eventually("3 alerts delivered") { f.fileAlerts().count >= 3 }
-        try await Task.sleep(for: .seconds(2))
+        try await f.settled(base, records: 1)
         #expect(!f.fileAlerts().contains { ($0["labels"] as? [String: String])?["cve"] == "CVE-2024-2511" }, "the silence still mutes after a restart")
 
         // Acknowledge, then resolve by hand: the receivers hear about the resolution.

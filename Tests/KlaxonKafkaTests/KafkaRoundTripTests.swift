@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonKafka
 import Logging
+import Synchronization
 import Testing
 
 /// Producer → embedded broker → consumer over real loopback TCP.
@@ -93,17 +94,23 @@ import Testing
         defer { producer.close() }
         _ = try await producer.sendAll(topic: "seq", (0..<25).map { KafkaMessage(value: Data("m\($0)".utf8)) })
         let consumer = try KafkaConsumer(properties: consumerProps(broker, group: "seq"), topics: ["seq"], logger: logger)
+        let committed = Mutex(false)
         let reader = Task {
             var seen: [Int64] = []
             var sizes: [Int] = []
             for try await batch in consumer.batches(maxRecords: 10, maxWait: .milliseconds(100)) {
                 sizes.append(batch.count)
                 seen += batch.map(\.offset)
-                if seen.count >= 25 { try await consumer.commit(KafkaOffset.after(batch)) }
+                if seen.count >= 25 {
+                    try await consumer.commit(KafkaOffset.after(batch))
+                    committed.withLock { $0 = true }
+                }
             }
             return (seen, sizes)
         }
-        try await Task.sleep(for: .seconds(8))
+        // Cancelled once everything was read (or after a deadline): the sequence must end then.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !committed.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         reader.cancel()
         let (seen, sizes) = try await reader.value
         await consumer.close()

@@ -71,6 +71,9 @@ public struct GroupScheduler: Sendable {
     private var deadlines = Heap<Deadline>()
     /// Groups that have not flushed yet (their first notification is pending).
     private var unflushedCount = 0
+    /// Groups with alerts added or changed since their last flush: the ones whose next flush
+    /// may notify. None means every change has been through a flush.
+    private var changedGroups: Set<GroupID> = []
     /// The notification log, keyed by `GroupNotification.logKey`. The shell persists it with
     /// each flush and seeds it on start, so a restart does not notify again what was sent.
     public var log: [String: LogEntry] = [:]
@@ -110,6 +113,9 @@ public struct GroupScheduler: Sendable {
 
     /// Whether some group has alerts that were never flushed (its first notification is due).
     public var hasUnflushedGroups: Bool { unflushedCount > 0 }
+
+    /// Number of groups with changes their next flush has yet to look at.
+    public var changedGroupCount: Int { changedGroups.count }
 
     /// The earliest pending flush, if any group exists.
     public var nextFlushAt: Date? {
@@ -160,6 +166,7 @@ public struct GroupScheduler: Sendable {
                 group.nextFlush = min(group.nextFlush, now)
             }
             if existing == nil { unflushedCount += 1 }
+            changedGroups.insert(id)
             if existing?.nextFlush != group.nextFlush { deadlines.insert(Deadline(at: group.nextFlush, id: id)) }
             groups[id] = group
         }
@@ -184,6 +191,7 @@ public struct GroupScheduler: Sendable {
         guard var group = groups[id] else { return nil }
         group.nextFlush = t.addingTimeInterval(group.route.groupInterval.timeInterval)
         if !group.hasFlushed { unflushedCount -= 1 }
+        changedGroups.remove(id)
         group.hasFlushed = true
         let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
         var notification: GroupNotification?

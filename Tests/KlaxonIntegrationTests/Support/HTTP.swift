@@ -24,3 +24,21 @@ enum HTTP {
 
     static func object(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
 }
+
+/// Prometheus' text exposition format, read just enough for tests: one sample per line.
+enum Prometheus {
+    struct Sample {
+        var name: String
+        var labels: String
+        var value: Double
+    }
+
+    static func samples(_ text: String) -> [Sample] {
+        text.split(separator: "\n").compactMap { line in
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { return nil }
+            let series = line[..<space]
+            let brace = series.firstIndex(of: "{") ?? series.endIndex
+            return Sample(name: String(series[..<brace]), labels: String(series[brace...]), value: value)
+        }
+    }
+}
