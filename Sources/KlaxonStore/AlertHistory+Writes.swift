@@ -78,6 +78,8 @@ extension AlertHistory {
             if firing, try firstNotified(db, a.fingerprint, since: a.startsAt) == nil,
                 let blob = try Data.fetchOne(db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [a.fingerprint.description])
             {
+                try db.cachedStatement(sql: "UPDATE alert SET notified_at = ? WHERE fingerprint = ?")
+                    .execute(arguments: [now.timeIntervalSince1970, a.fingerprint.description])
                 let alert = try AlertCodec.decode(blob)
                 if let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? a.startsAt, to: now) { samples.append(s) }
             }

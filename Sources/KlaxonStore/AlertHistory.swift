@@ -30,7 +30,8 @@ public final class AlertHistory: Sendable {
             """)
     }
 
-    /// Appends one event inside the caller's transaction.
+    /// Appends one event inside the caller's transaction. A breach is also marked on the alert
+    /// row (its kind, the text before the reason's colon), where the SLA pass reads it.
     static func append(_ db: Database, _ fp: Fingerprint, _ e: AlertEvent) throws {
         try db.cachedStatement(sql: """
             INSERT INTO alert_event (fingerprint, at, kind, actor, reason, count, last_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -39,12 +40,19 @@ public final class AlertHistory: Sendable {
             fp.description, e.at.timeIntervalSince1970, e.kind.rawValue, e.actor, e.reason, e.count,
             e.lastAt?.timeIntervalSince1970, e.ref,
         ])
+        if e.kind == .slaBreached {
+            let kind = String(e.reason.prefix { $0 != ":" })
+            try db.cachedStatement(sql: """
+                UPDATE alert SET sla_breached = CASE WHEN sla_breached = '' THEN ? ELSE sla_breached || ',' || ? END WHERE fingerprint = ?
+                """
+            ).execute(arguments: [kind, kind, fp.description])
+        }
     }
 
     /// When the instance that began at `since` was first notified (firing), if it was.
     static func firstNotified(_ db: Database, _ fp: Fingerprint, since: Date) throws -> Date? {
         try Double.fetchOne(
-            db, sql: "SELECT MIN(at) FROM alert_event WHERE fingerprint = ? AND kind = 'notified' AND at >= ? AND reason NOT LIKE 'resolved%'",
+            db, sql: "SELECT notified_at FROM alert WHERE fingerprint = ? AND notified_at >= ?",
             arguments: [fp.description, since.timeIntervalSince1970]
         ).map(Date.init(timeIntervalSince1970:))
     }
@@ -119,17 +127,13 @@ extension AlertHistory {
                 db,
                 sql: """
                     SELECT a.fingerprint, a.severity_id, a.source, a.first_seen_at, a.acknowledged_at,
-                        (SELECT MIN(e.at) FROM alert_event e WHERE e.fingerprint = a.fingerprint AND e.kind = 'notified'
-                            AND e.at >= a.first_seen_at AND e.reason NOT LIKE 'resolved%') AS notified_at,
-                        (SELECT group_concat(e.reason) FROM alert_event e WHERE e.fingerprint = a.fingerprint
-                            AND e.kind = 'sla_breached' AND e.at >= a.first_seen_at) AS breached
-                    FROM alert a WHERE a.status != 'resolved' AND a.admitted = 1
+                        CASE WHEN a.notified_at >= a.first_seen_at THEN a.notified_at END AS notified_at,
+                        a.sla_breached AS breached
+                    FROM alert a WHERE a.status IN ('firing', 'acknowledged') AND a.admitted = 1
                     """
             ).compactMap { row in
                 guard let fp = Fingerprint(hex: row[0]) else { return nil }
-                let breached = (row["breached"] as String?)?.split(separator: ",").compactMap {
-                    SLAKind(rawValue: String($0.prefix { $0 != ":" }))
-                } ?? []
+                let breached = (row["breached"] as String).split(separator: ",").compactMap { SLAKind(rawValue: String($0)) }
                 return OpenAlert(
                     fingerprint: fp, severity: Severity.Level(rawValue: row[1]) ?? .unknown, source: row[2],
                     detectedAt: Date(timeIntervalSince1970: row[3]),

@@ -371,7 +371,9 @@ public final class AlertStore: Sendable {
                     occurrences = excluded.occurrences, regressions = excluded.regressions,
                     resolved_at = excluded.resolved_at, scope = excluded.scope, sources = excluded.sources,
                     admitted = excluded.admitted, acknowledged_at = excluded.acknowledged_at,
-                    last_decision = CASE WHEN ? IS NULL THEN last_decision ELSE excluded.last_decision END
+                    last_decision = CASE WHEN ? IS NULL THEN last_decision ELSE excluded.last_decision END,
+                    notified_at = CASE WHEN excluded.first_seen_at = alert.first_seen_at THEN alert.notified_at END,
+                    sla_breached = CASE WHEN excluded.first_seen_at = alert.first_seen_at THEN alert.sla_breached ELSE '' END
                 """
         ).execute(
             arguments: [

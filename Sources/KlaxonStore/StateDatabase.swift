@@ -180,6 +180,20 @@ public final class StateDatabase: Sendable {
             try AlertHistory.createTable(db)
             try EscalationStore.createTable(db)
         }
+        m.registerMigration("v13: first notification and SLA breaches on the alert row") { db in
+            // What the SLA pass needs per open alert, kept on its row so the pass reads one
+            // table instead of two correlated subqueries over the history per alert.
+            try db.execute(sql: """
+                ALTER TABLE alert ADD COLUMN notified_at DOUBLE;
+                ALTER TABLE alert ADD COLUMN sla_breached TEXT NOT NULL DEFAULT '';
+                UPDATE alert SET
+                    notified_at = (SELECT MIN(e.at) FROM alert_event e WHERE e.fingerprint = alert.fingerprint
+                        AND e.kind = 'notified' AND e.at >= alert.first_seen_at AND e.reason NOT LIKE 'resolved%'),
+                    sla_breached = COALESCE((SELECT group_concat(substr(e.reason, 1, instr(e.reason, ':') - 1)) FROM alert_event e
+                        WHERE e.fingerprint = alert.fingerprint AND e.kind = 'sla_breached' AND e.at >= alert.first_seen_at), '')
+                WHERE status != 'resolved';
+                """)
+        }
         return m
     }
 }

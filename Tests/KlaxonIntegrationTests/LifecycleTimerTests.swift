@@ -83,6 +83,22 @@ final class Sink: Sendable {
         #expect(try store.state(of: closed.fingerprint)?.status == .resolved)
     }
 
+    @Test func aReopenedAlertStartsItsSLAsAgain() async throws {
+        let (store, history, _) = try world()
+        let s = sweeper(store, history, sink: Sink())
+        let high = alert("CVE-4", source: "trivy", severity: .high)
+        try store.apply(BatchWrite(reports: [AlertReport(alert: high, owner: "s/0", receivedAt: t0)]))
+        #expect(try await s.sweep(now: t0.addingTimeInterval(86_400)).breaches == [high.fingerprint: [SLAKind.resolve]])
+        let resolvedAt = t0.addingTimeInterval(90_000)
+        _ = try store.update(high.fingerprint, by: "test", reason: "fixed") { AlertLifecycle.resolve($0, at: resolvedAt) }
+        let t1 = t0.addingTimeInterval(100_000)
+        #expect(try store.apply(BatchWrite(reports: [AlertReport(alert: high, owner: "s/0", receivedAt: t1)])).transitions == [.reopened])
+        #expect(try await s.sweep(now: t1.addingTimeInterval(86_399)).breaches.isEmpty, "the old instance's breach does not carry over, nor its clock")
+        #expect(try await s.sweep(now: t1.addingTimeInterval(86_400)).breaches == [high.fingerprint: [SLAKind.resolve]])
+        #expect(try await s.sweep(now: t1.addingTimeInterval(90_000)).breaches.isEmpty, "recorded once per instance")
+        #expect(try history.events(of: high.fingerprint, current: nil).filter { $0.kind == .slaBreached }.count == 2)
+    }
+
     @Test func aHighAlertPastItsSLARecordsOneBreach() async throws {
         Telemetry.bootstrap()
         let (store, history, _) = try world()
