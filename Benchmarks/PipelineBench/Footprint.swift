@@ -1,6 +1,5 @@
 import Foundation
 import KlaxonKafka
-import KlaxonService
 import Logging
 
 /// Resident memory and SQLite size after `fingerprints` distinct alerts, with grouping active
@@ -20,13 +19,9 @@ enum Footprint {
         let dir = Harness.tempDir("footprint")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)
-        let configPath = dir + "/klaxon.yml"
-        try Workload.serviceConfig(brokers: broker.bootstrapServers, dir: dir, topics: ["bench.runtime"])
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let app = try KlaxonApp(config: try LoadedConfig.load(path: configPath), configPath: configPath, signals: false, logger: logger)
-        let running = Task { try await app.run() }
+        let klaxon = try ChildKlaxon(config: Workload.serviceConfig(brokers: broker.bootstrapServers, dir: dir, topics: ["bench.runtime"]), dir: dir)
+        defer { klaxon.stop() }
         let start = ContinuousClock.now
-        var peak = 0.0
         let wave = 100_000
         var sent = 0
         while sent < fingerprints {
@@ -34,16 +29,18 @@ enum Footprint {
             try await Harness.produce((sent..<(sent + n)).map(Workload.falcoEvent), topic: "bench.runtime", brokers: broker.bootstrapServers, logger: logger)
             sent += n
             let deadline = ContinuousClock.now + .seconds(900)
-            while app.recordsHandled < sent {
-                guard ContinuousClock.now < deadline else { throw BenchFailure("wave not handled in 15 min (\(app.recordsHandled)/\(sent))") }
-                peak = max(peak, Harness.rssMB())
-                try await Task.sleep(for: .milliseconds(20))
+            var handled = 0
+            while handled < sent {
+                handled = await klaxon.handled()
+                guard ContinuousClock.now < deadline, klaxon.process.isRunning else {
+                    throw BenchFailure("wave not handled (\(handled)/\(sent)), klaxon \(klaxon.process.isRunning ? "still running after 15 min" : "exited")")
+                }
+                try await Task.sleep(for: .milliseconds(50))
             }
         }
         let seconds = Harness.seconds(ContinuousClock.now - start)
-        peak = max(peak, Harness.rssMB())
-        await app.shutdown()
-        try await running.value
+        let peak = klaxon.peakRSSMB
+        klaxon.stop()
         let size = ["klaxon.db", "klaxon.db-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: dir + "/" + $0)[.size] as? Int }.reduce(0, +)
         return Result(fingerprints: fingerprints, seconds: seconds, rssMB: peak, dbMB: Double(size) / 1e6)
     }

@@ -34,7 +34,7 @@ enum Harness {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await produce((0..<events).map(Workload.falcoEvent), topic: "bench.runtime", brokers: broker.bootstrapServers, logger: logger)
         let kcat = try timeKcat(brokers: broker.bootstrapServers, topic: "bench.runtime", expect: events)
-        let (seconds, rss) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.runtime"], messages: events, logger: logger)
+        let (seconds, rss, _) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.runtime"], messages: events, logger: logger)
         let db = (try? FileManager.default.attributesOfItem(atPath: dir + "/klaxon.db")[.size] as? Int) ?? 0
         let wal = (try? FileManager.default.attributesOfItem(atPath: dir + "/klaxon.db-wal")[.size] as? Int) ?? 0
         return Throughput(klaxonSeconds: seconds, kcatSeconds: kcat, events: events, rssMB: rss, dbMB: Double(db + wal) / 1e6)
@@ -46,35 +46,32 @@ enum Harness {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await produce((0..<reports).map { Workload.trivyReport(image: $0, count: vulnerabilities) }, topic: "bench.scans",
                           brokers: broker.bootstrapServers, logger: logger)
-        let (seconds, _) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.scans"], messages: reports, logger: logger)
+        let (seconds, _, _) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.scans"], messages: reports, logger: logger)
         return FanIn(reports: reports, alerts: reports * vulnerabilities, seconds: seconds)
     }
 
-    /// Starts the service on the topics and times until every message is handled (committed).
-    static func runKlaxon(dir: String, brokers: String, topics: [String], messages: Int, logger: Logger) async throws -> (Double, Double) {
+    /// Starts `klaxon run` (its own process) on the topics and times until every message is
+    /// handled (committed and handed to grouping). Returns seconds, its peak RSS and CPU-seconds.
+    static func runKlaxon(dir: String, brokers: String, topics: [String], messages: Int, logger: Logger) async throws -> (Double, Double, Double) {
         try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)
-        let configPath = dir + "/klaxon.yml"
-        try Workload.serviceConfig(brokers: brokers, dir: dir, topics: topics).write(toFile: configPath, atomically: true, encoding: .utf8)
-        let config = try LoadedConfig.load(path: configPath)
-        let app = try KlaxonApp(config: config, configPath: configPath, signals: false, logger: logger)
-        let running = Task { try await app.run() }
+        let klaxon = try ChildKlaxon(config: Workload.serviceConfig(brokers: brokers, dir: dir, topics: topics), dir: dir)
+        defer { klaxon.stop() }
         let clock = ContinuousClock()
         // Time from the first handled record, so the consumer group's join (~3 s on the
         // embedded broker) is not counted; kcat assigns partitions directly and has no join.
         var start: ContinuousClock.Instant?
-        var peak = 0.0
         let deadline = clock.now + .seconds(1_800)
-        while app.recordsHandled < messages {
-            if start == nil && app.recordsHandled > 0 { start = clock.now }
-            peak = max(peak, rssMB())
-            guard clock.now < deadline else { throw BenchFailure("not all messages handled in 30 min (\(app.recordsHandled)/\(messages))") }
-            try await Task.sleep(for: .milliseconds(5))
+        var handled = 0
+        while handled < messages {
+            handled = await klaxon.handled()
+            if start == nil && handled > 0 { start = clock.now }
+            guard clock.now < deadline, klaxon.process.isRunning else {
+                throw BenchFailure("not all messages handled (\(handled)/\(messages)), klaxon \(klaxon.process.isRunning ? "still running after 30 min" : "exited")")
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
         let elapsed = clock.now - (start ?? clock.now)
-        peak = max(peak, rssMB())
-        await app.shutdown()
-        try await running.value
-        return (seconds(elapsed), peak)
+        return (seconds(elapsed), klaxon.peakRSSMB, klaxon.cpuSeconds)
     }
 
     static func produce(_ values: [Data], topic: String, brokers: String, logger: Logger) async throws {
@@ -114,13 +111,6 @@ enum Harness {
         let dir = NSTemporaryDirectory() + "klaxon-pipelinebench-\(name)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
-    }
-
-    static func rssMB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-        else { return 0 }
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

@@ -1,0 +1,52 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `klaxon run` from the release build as a process of its own, so the memory and CPU it
+/// reports are Klaxon's alone (the embedded broker, the producer and the receivers stay in
+/// the bench process). Progress is read from its `/metrics`.
+final class ChildKlaxon {
+    static let binary = ".build/release/klaxon"
+    let process = Process()
+    let port: Int
+
+    /// Starts `klaxon run` on `config` (a service config without `http:`; one is added).
+    init(config: String, dir: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw BenchFailure("\(Self.binary) missing: swift build -c release --product klaxon")
+        }
+        port = try AlertmanagerRace.freePort()
+        let path = dir + "/klaxon.yml"
+        try (config + "\nhttp:\n  listen: 127.0.0.1:\(port)\n").write(toFile: path, atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run", "--config", path, "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Records consumed and handed to grouping so far (0 until the API answers).
+    func handled() async -> Int {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/metrics"),
+            let (data, _) = try? await URLSession.shared.data(from: url)
+        else { return 0 }
+        var total = 0.0
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("klaxon_messages_consumed_total{") {
+            total += Double(line.split(separator: " ").last ?? "0") ?? 0
+        }
+        return Int(total)
+    }
+
+    /// Peak resident memory so far (VmHWM), MB.
+    var peakRSSMB: Double { AlertmanagerRace.peakRSS(process.processIdentifier) }
+
+    /// User + system CPU seconds so far.
+    var cpuSeconds: Double { AlertmanagerRace.cpu(process.processIdentifier) }
+
+    /// SIGTERM (a graceful stop) and wait.
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
