@@ -13,7 +13,9 @@ public final class StateDatabase: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")  // durable at commit in WAL mode
+            // In WAL mode a commit survives a crash of the process (kill -9) at once; a power
+            // loss can take the last commits since the WAL's last sync (docs/state.md).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB: keeps hot B-tree pages in memory
         }
         pool = try DatabasePool(path: path, configuration: config)
