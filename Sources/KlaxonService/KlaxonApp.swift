@@ -68,7 +68,7 @@ public final class KlaxonApp: Sendable {
         consumerProps["group.id"] = k.groupID
         let consumer = try KafkaConsumer(properties: consumerProps, topics: k.topics.map(\.name), logger: logger)
 
-        let database = try StateDatabase(path: config.service.statePath)
+        let database = try StateDatabase(path: config.service.statePath, synchronous: config.service.stateSynchronous)
         let store = try AlertStore(database: database)
         let outbox = Outbox(database: database)
         let silences = SilenceStore(database: database)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KlaxonCore
 
 /// The SQLite file that holds Klaxon's durable state (WAL mode, versioned migrations).
 public final class StateDatabase: Sendable {
@@ -7,18 +8,23 @@ public final class StateDatabase: Sendable {
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
-    public init(path: String) throws {
+    /// - Parameter synchronous: `.full` syncs the WAL at each commit (see `StateSynchronous`).
+    public init(path: String, synchronous: StateSynchronous = .normal) throws {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var config = Configuration()
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
-            // In WAL mode a commit survives a crash of the process (kill -9) at once; a power
-            // loss can take the last commits since the WAL's last sync (docs/state.md).
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // In WAL mode a commit survives a crash of the process (kill -9) at once; with
+            // NORMAL a power loss can take the last commits since the WAL's last sync, FULL
+            // syncs at each commit (docs/state.md).
+            try db.execute(sql: synchronous == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB: keeps hot B-tree pages in memory
         }
         pool = try DatabasePool(path: path, configuration: config)
+        // The pool sets its writer to NORMAL after `prepareDatabase` when it turns WAL on; the
+        // writer is the connection whose commits must sync, so it is set again here.
+        if synchronous == .full { try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") } }
         self.path = path
         try Self.migrator.migrate(pool)
     }

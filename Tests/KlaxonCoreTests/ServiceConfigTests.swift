@@ -13,6 +13,16 @@ import Testing
         #expect(c.kafka.topics == [TopicSettings(name: "scans", format: .auto)])
         #expect(c.statePath == ".klaxon/klaxon.db" && c.routes == ["routes"] && c.httpListen == nil)
         #expect(c.apiTokenEnv == "KLAXON_API_TOKEN")
+        #expect(c.stateSynchronous == .normal)
+    }
+
+    @Test func stateSynchronousIsNormalOrFull() throws {
+        let full = try ServiceConfig.load(yaml: minimal + "state: {synchronous: full}\n", file: "k.yml")
+        #expect(full.stateSynchronous == .full)
+        let error = #expect(throws: ConfigError.self) {
+            try ServiceConfig.load(yaml: minimal + "state: {synchronous: off}\n", file: "k.yml")
+        }
+        #expect(error?.description.contains("synchronous must be normal or full") == true)
     }
 
     @Test func everyKeyIsRead() throws {

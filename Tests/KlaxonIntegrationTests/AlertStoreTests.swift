@@ -1,11 +1,25 @@
 import Foundation
+import GRDB
 import KlaxonCore
-import KlaxonStore
+@testable import KlaxonStore
 import Testing
 
 /// The alert store over a real SQLite file: dedup state, the touch log and its compaction,
 /// and what a fresh process reads back.
 @Suite struct AlertStoreTests {
+    @Test func fullSynchronousSyncsEveryConnectionAndNormalIsTheDefault() throws {
+        func level(_ sync: StateSynchronous?) throws -> (Int, Int) {
+            let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-sync-\(UUID().uuidString.prefix(8))/s.db").path
+            let db = try sync.map { try StateDatabase(path: path, synchronous: $0) } ?? StateDatabase(path: path)
+            let write = try db.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+            let read = try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+            return (write, read)
+        }
+        #expect(try level(nil) == (1, 1), "NORMAL")
+        let full = try level(.full)
+        #expect(full == (2, 2), "FULL on the writer and the readers: \(full)")
+    }
+
     func alert(_ i: Int, source: String = "trivy") -> Alert {
         let labels = ["alertname": "CVE-\(i)", "severity": "high", "source": source, "image": "img:\(i % 3)"]
         return Alert(labels: labels, severity: .high, fingerprint: Fingerprint(labels: ["alertname": "CVE-\(i)"]), scope: "img:\(i % 3)")

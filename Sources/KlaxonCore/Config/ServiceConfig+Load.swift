@@ -12,8 +12,15 @@ extension ServiceConfig {
         ])
         var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
         if let state = m["state"] {
-            let s = try state.mapping(allowed: ["path"])
+            let s = try state.mapping(allowed: ["path", "synchronous"])
             config.statePath = try s.string("path") ?? config.statePath
+            if let node = s["synchronous"] {
+                let value = try node.string()
+                guard let sync = StateSynchronous(rawValue: value) else {
+                    throw node.error(.invalidValue, "synchronous must be normal or full, got \"\(value)\"")
+                }
+                config.stateSynchronous = sync
+            }
         }
         if let routes = m["routes"] {
             config.routes = try routes.stringList()

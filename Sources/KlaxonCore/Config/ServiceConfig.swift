@@ -4,6 +4,9 @@ public struct ServiceConfig: Sendable, Hashable {
     public var kafka: KafkaSettings
     /// SQLite file for alert state and the outbox. Default `.klaxon/klaxon.db`.
     public var statePath: String
+    /// `state.synchronous`: `normal` (default) keeps every commit through a crash of the
+    /// process; `full` also syncs the WAL to disk at each commit, so a power loss keeps it too.
+    public var stateSynchronous: StateSynchronous = .normal
     /// Route files or folders (every `*.yml`/`*.yaml` inside, sorted). Default `["routes"]`.
     public var routes: [String]
     /// `host:port` for `/metrics`, `/healthz`, `/readyz`; nil (default) serves nothing.
@@ -45,6 +48,14 @@ public struct ServiceConfig: Sendable, Hashable {
         self.environment = environment
         self.delivery.retry = retry
     }
+}
+
+/// How far a state commit is synced before Klaxon goes on (SQLite's `synchronous` in WAL mode).
+public enum StateSynchronous: String, Sendable, Hashable, CaseIterable {
+    /// Survives a crash of the process; a power loss can take the last commits.
+    case normal
+    /// The WAL is synced at each commit: survives a power loss, costs an fsync per commit.
+    case full
 }
 
 public struct KafkaSettings: Sendable, Hashable {
