@@ -44,7 +44,7 @@ public final class AlertHistory: Sendable {
     /// When the instance that began at `since` was first notified (firing), if it was.
     static func firstNotified(_ db: Database, _ fp: Fingerprint, since: Date) throws -> Date? {
         try Double.fetchOne(
-            db, sql: "SELECT MIN(at) FROM alert_event WHERE fingerprint = ? AND kind = 'notified' AND at >= ? AND reason NOT LIKE 'resolved%'",
+            db, sql: "SELECT MIN(at) FROM alert_event WHERE fingerprint = ? AND kind = 'notified' AND at >= ? AND reason LIKE 'firing%'",
             arguments: [fp.description, since.timeIntervalSince1970]
         ).map(Date.init(timeIntervalSince1970:))
     }
@@ -120,7 +120,7 @@ extension AlertHistory {
                 sql: """
                     SELECT a.fingerprint, a.severity_id, a.source, a.first_seen_at, a.acknowledged_at,
                         (SELECT MIN(e.at) FROM alert_event e WHERE e.fingerprint = a.fingerprint AND e.kind = 'notified'
-                            AND e.at >= a.first_seen_at AND e.reason NOT LIKE 'resolved%') AS notified_at,
+                            AND e.at >= a.first_seen_at AND e.reason LIKE 'firing%') AS notified_at,
                         (SELECT group_concat(e.reason) FROM alert_event e WHERE e.fingerprint = a.fingerprint
                             AND e.kind = 'sla_breached' AND e.at >= a.first_seen_at) AS breached
                     FROM alert a WHERE a.status != 'resolved' AND a.admitted = 1

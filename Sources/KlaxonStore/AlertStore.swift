@@ -181,8 +181,11 @@ public final class AlertStore: Sendable {
     /// Changes one alert's state by hand (acknowledge, resolve): `change` gets the current state
     /// and returns the new one, or nil to leave it. Returns the new state, or nil when unchanged.
     /// The change enters the alert's history as done by `actor` (default `api`) because of `reason`.
+    /// When it acknowledges and `acknowledgements` is given, the acknowledgement notifications
+    /// are queued in the same transaction (`queueAcknowledgements`), so none is lost to a crash.
     public func update(
-        _ fingerprint: Fingerprint, by actor: String = "api", reason: String = "", _ change: (AlertState) -> AlertState?
+        _ fingerprint: Fingerprint, by actor: String = "api", reason: String = "", acknowledgements: AcknowledgementRouting? = nil,
+        _ change: (AlertState) -> AlertState?
     ) throws -> AlertState? {
         try writeLock.withLock { _ in
             guard let entry = hot.withLock({ $0[fingerprint] }) else { return nil }
@@ -194,6 +197,9 @@ public final class AlertStore: Sendable {
                 else { return nil }
                 try Self.save(db, next, owner: row[1], sources: entry.sources, admitted: entry.admitted, decision: nil)
                 try AlertHistory.changed(db, from: entry.status, to: next, by: actor, reason: reason, admitted: entry.admitted, samples: &samples)
+                if let acknowledgements, next.status == .acknowledged, entry.status != .acknowledged {
+                    try Self.queueAcknowledgements(db, next, by: actor, routing: acknowledgements, samples: &samples)
+                }
                 return next
             }
             LifecycleMetrics.emit(samples)
