@@ -181,10 +181,11 @@ public final class AlertStore: Sendable {
     /// Changes one alert's state by hand (acknowledge, resolve): `change` gets the current state
     /// and returns the new one, or nil to leave it. Returns the new state, or nil when unchanged.
     /// The change enters the alert's history as done by `actor` (default `api`) because of `reason`.
-    /// When it acknowledges and `acknowledgements` is given, the acknowledgement notifications
-    /// are queued in the same transaction (`queueAcknowledgements`), so none is lost to a crash.
+    /// When it acknowledges and `followUps` is given, an acknowledgement for every integration
+    /// that was notified of the alert firing is queued in the same transaction
+    /// (`queueFollowUps`), so none is lost to a crash.
     public func update(
-        _ fingerprint: Fingerprint, by actor: String = "api", reason: String = "", acknowledgements: AcknowledgementRouting? = nil,
+        _ fingerprint: Fingerprint, by actor: String = "api", reason: String = "", followUps: FollowUpRouting? = nil,
         _ change: (AlertState) -> AlertState?
     ) throws -> AlertState? {
         try writeLock.withLock { _ in
@@ -197,8 +198,8 @@ public final class AlertStore: Sendable {
                 else { return nil }
                 try Self.save(db, next, owner: row[1], sources: entry.sources, admitted: entry.admitted, decision: nil)
                 try AlertHistory.changed(db, from: entry.status, to: next, by: actor, reason: reason, admitted: entry.admitted, samples: &samples)
-                if let acknowledgements, next.status == .acknowledged, entry.status != .acknowledged {
-                    try Self.queueAcknowledgements(db, next, by: actor, routing: acknowledgements, samples: &samples)
+                if let followUps, next.status == .acknowledged, entry.status != .acknowledged {
+                    _ = try Self.queueFollowUps(db, next, status: .acknowledged, by: actor, routing: followUps, samples: &samples)
                 }
                 return next
             }

@@ -12,7 +12,8 @@ import Testing
 /// unacknowledged critical escalates tier 1 (PagerDuty + Slack) then tier 2 (webhook) on
 /// virtual time; an acknowledgement through the API stops the escalation and reaches every
 /// integration that was notified — PagerDuty `acknowledge` under the trigger's `dedup_key`,
-/// the Slack message edited in place, the webhook `status: acknowledged`, the file a record.
+/// the Slack message edited in place, the webhook `status: acknowledged`, the file a record —
+/// and the resolution then closes what the tiers opened (PagerDuty resolve, Slack edited again).
 @Suite(.serialized) struct AcknowledgementLoopTests {
     func routes(_ f: ServiceFixture, server: ChannelTestServer, secrets: URL) -> String {
         """
@@ -153,6 +154,18 @@ import Testing
             let history = try JSONSerialization.jsonObject(with: body) as? [[String: Any]] ?? []
             let reasons = history.filter { $0["kind"] as? String == "notified" }.compactMap { $0["reason"] as? String }
             #expect(reasons.filter { $0.hasPrefix("acknowledged → ") }.count == 4, "\(reasons)")
+
+            // Resolution closes what the tiers opened: PagerDuty resolve (same dedup_key), the
+            // Slack message edited again, the webhook resolved.
+            let (resolved, _) = try await HTTP.call("POST", "http://127.0.0.1:\(port)/api/v1/alerts/\(fp)/resolve", token: "tok")
+            #expect(resolved == 200)
+            try await eventually("the tiers' incidents resolved") { events().count == 3 && slackCalls().count == 3 && hooks().count == 3 }
+            #expect(events().map { $0["event_action"] as? String } == ["trigger", "acknowledge", "resolve"])
+            #expect(Set(events().compactMap { $0["dedup_key"] as? String }).count == 1)
+            #expect(slackCalls() == ["/api/chat.postMessage", "/api/chat.update", "/api/chat.update"])
+            let final = String(decoding: try #require(slack.messages.withLock { $0[ts] }), as: UTF8.self)
+            #expect(final.contains("[RESOLVED]") && slack.messages.withLock { $0.count } == 1, "\(final)")
+            #expect(hooks().map { $0["status"] as? String } == ["firing", "acknowledged", "resolved"])
         }
     }
 }

@@ -182,8 +182,8 @@ enum ApiRoutes {
         try authorize(request, deps.token)
         let current = try alertState(context, deps)
         let now = Date()
-        let routing = acknowledges ? AcknowledgementRouting(await deps.grouping.current.integrations) : nil
-        guard let next = try deps.store.update(current.alert.fingerprint, by: actor(request), acknowledgements: routing, { change($0, now) }) else {
+        let routing = acknowledges ? FollowUpRouting(await deps.grouping.current.integrations) : nil
+        guard let next = try deps.store.update(current.alert.fingerprint, by: actor(request), followUps: routing, { change($0, now) }) else {
             throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
         }
         if next.status == .resolved { await deps.grouping.add([next], now: now) }
