@@ -62,6 +62,9 @@ deps:
 	@# independent SigV4 signer); moto's strict IAM mode needs nothing beyond moto[server].
 	@command -v aws >/dev/null 2>&1 || { \
 		python3 -m pip install -q awscli 2>/dev/null || python3 -m pip install -q --break-system-packages awscli; }
+	@# docs/openapi.yaml is checked by openapi-spec-validator (OpenAPIDocumentTests).
+	@command -v openapi-spec-validator >/dev/null 2>&1 || { \
+		python3 -m pip install -q openapi-spec-validator 2>/dev/null || python3 -m pip install -q --break-system-packages openapi-spec-validator; }
 
 clean:
 	rm -rf .build .klaxon

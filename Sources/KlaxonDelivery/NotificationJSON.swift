@@ -3,7 +3,9 @@ import KlaxonCore
 
 /// JSON shapes Klaxon sends. The webhook body is Alertmanager's webhook payload (version 4),
 /// so receivers written for Alertmanager work unchanged; Klaxon adds `idempotencyKey` and each
-/// alert's `severity` (OCSF id and 0–100 score) and `occurrences`.
+/// alert's `severity` (OCSF id and 0–100 score) and `occurrences`. An acknowledgement is the
+/// same body with `status: acknowledged` (top level and on the acknowledged alerts) and
+/// `acknowledgedBy` / `acknowledgedAt`, absent from every other notification.
 enum NotificationJSON {
     struct WebhookBody: Encodable {
         let version = "4"
@@ -19,6 +21,9 @@ enum NotificationJSON {
         let idempotencyKey: String
         /// Present (the original receiver) only on a copy sent to a fallback receiver.
         let fallbackFor: String?
+        /// Present only when `status` is `acknowledged`.
+        let acknowledgedBy: String?
+        let acknowledgedAt: String?
     }
 
     struct AlertBody: Encodable {
@@ -46,6 +51,7 @@ enum NotificationJSON {
         let groupKey: String
         let alert: AlertBody
         let fallbackFor: String?
+        let acknowledgedBy: String?
     }
 
     static func alertBody(_ a: NotifiedAlert) -> AlertBody {
@@ -66,7 +72,8 @@ enum NotificationJSON {
             groupKey: n.groupKey, truncatedAlerts: truncated, status: n.status.rawValue,
             receiver: n.receiver, groupLabels: n.groupLabels, commonLabels: sent.commonLabels,
             commonAnnotations: sent.commonAnnotations, externalURL: externalURL, alerts: sent.alerts.map(alertBody),
-            idempotencyKey: n.idempotencyKey, fallbackFor: n.fallbackFor)
+            idempotencyKey: n.idempotencyKey, fallbackFor: n.fallbackFor, acknowledgedBy: n.acknowledgedBy,
+            acknowledgedAt: n.acknowledgedAt.map(timestamp))
         return try encoder.encode(body)
     }
 
@@ -84,7 +91,7 @@ enum NotificationJSON {
         for a in n.alerts {
             out.append(try encoder.encode(FileLine(
                 receiver: n.receiver, idempotencyKey: n.idempotencyKey, groupKey: n.groupKey, alert: alertBody(a),
-                fallbackFor: n.fallbackFor)))
+                fallbackFor: n.fallbackFor, acknowledgedBy: n.acknowledgedBy)))
             out.append(0x0A)
         }
         return out

@@ -43,6 +43,8 @@ actor GroupingEngine {
         let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
         insert(active, now: now)
         recordGroupGauges()
+        // Resolutions whose escalation follow-ups a crash may have cut off (keys make it a no-op otherwise).
+        closeEscalations(active.filter { $0.status == .resolved })
         logger.info("grouping restored", metadata: ["alerts": "\(active.count)", "log": "\(scheduler.log.count)"])
     }
 
@@ -69,6 +71,7 @@ actor GroupingEngine {
     func add(_ changes: [AlertState], now: Date) {
         endOnResolveSilences(changes.filter { $0.status == .resolved }, now: now)
         insert(changes, now: now)
+        closeEscalations(changes.filter { $0.status == .resolved })
         // After inserting, so an alert is inhibited by a source that arrived in the same batch.
         countMuted(changes.filter { $0.status != .resolved }, now: now)
         if !changes.isEmpty {
@@ -191,6 +194,17 @@ actor GroupingEngine {
         }
         if silenced > 0 { Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", "silenced")]).increment(by: silenced) }
         if inhibited > 0 { Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", "inhibited")]).increment(by: inhibited) }
+    }
+
+    /// Escalation tiers notified of an alert that resolved get its resolved notification
+    /// (their groups are not grouping's; `AlertStore.queueEscalationResolutions`).
+    private func closeEscalations(_ resolved: [AlertState]) {
+        guard !resolved.isEmpty, !routing.escalationPolicies.isEmpty else { return }
+        do {
+            try store.queueEscalationResolutions(resolved, routing: FollowUpRouting(integrations))
+        } catch {
+            logger.error("cannot queue escalation resolutions (queued again at the next start): \(error)")
+        }
     }
 
     private func endOnResolveSilences(_ resolved: [AlertState], now: Date) {

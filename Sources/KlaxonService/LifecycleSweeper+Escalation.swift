@@ -75,6 +75,9 @@ extension LifecycleSweeper {
         return escalated
     }
 
+    /// Each alert's escalation is its own group (`escalation:POLICY:FP`), so a PagerDuty incident
+    /// or Slack message opened by a tier belongs to that alert alone and its acknowledgement
+    /// closes nothing else.
     private func notifications(_ state: AlertState, receivers: [String], step: EscalationState, routing: EscalationRouting) -> [QueuedNotification] {
         let a = state.alert
         let notified = NotifiedAlert(
@@ -86,7 +89,7 @@ extension LifecycleSweeper {
                 let key = "\(base)/\(receiver)"
                 return QueuedNotification(
                     notification: AlertNotification(
-                        idempotencyKey: key, receiver: receiver, status: .firing, groupKey: "escalation:\(step.policy)",
+                        idempotencyKey: key, receiver: receiver, status: .firing, groupKey: "escalation:\(step.policy):\(a.fingerprint)",
                         groupLabels: ["alertname": a.name], alerts: [notified]),
                     integration: integration.name, key: "\(key)/\(integration.name)")
             }

@@ -18,6 +18,18 @@ enum OpsServer {
         refresh: @escaping @Sendable () -> Void = {}, logger: Logger
     ) throws -> some Service {
         let (host, port) = try parse(listen)
+        let router = router(ready: ready, outbox: outbox, api: api, refresh: refresh)
+        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+        return Application(
+            router: router, server: .http1(configuration: .init(idleTimeout: idle)),
+            configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"), logger: logger)
+    }
+
+    /// Every route the server answers; `docs/openapi.yaml` describes exactly these (a test
+    /// compares `router.routes` with the document).
+    static func router(
+        ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, refresh: @escaping @Sendable () -> Void = {}
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
@@ -35,10 +47,12 @@ enum OpsServer {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         ApiRoutes.add(to: router, api)
-        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
-        return Application(
-            router: router, server: .http1(configuration: .init(idleTimeout: idle)),
-            configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"), logger: logger)
+        router.get("/api/v1/openapi.yaml") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/yaml"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+        }
+        return router
     }
 
     static func parse(_ listen: String) throws -> (String, Int) {

@@ -27,13 +27,13 @@ enum SinkFactory {
         var built = Built()
         for receiver in routing.receivers {
             var names: [Integration] = []
-            func add(_ name: String, sendResolved: Bool, _ make: () throws -> any AlertSink) throws {
+            func add(_ name: String, sendResolved: Bool, acknowledges: Bool = true, _ make: () throws -> any AlertSink) throws {
                 do {
                     built.sinks["\(receiver.name)/\(name)"] = try make()
                 } catch {
                     throw ConfigFailure("receiver \(receiver.name): \(name): \(error)")
                 }
-                names.append(Integration(name: name, sendResolved: sendResolved))
+                names.append(Integration(name: name, sendResolved: sendResolved, acknowledges: acknowledges))
             }
             for (i, f) in receiver.fileConfigs.enumerated() {
                 try add("file[\(i)]", sendResolved: f.sendResolved) { FileSink(config: f) }
@@ -55,7 +55,8 @@ enum SinkFactory {
                 }
             }
             for (i, c) in receiver.securityHubConfigs.enumerated() {
-                try add("securityhub[\(i)]", sendResolved: c.sendResolved) {
+                // Workflow.Status cannot be set through BatchImportFindings: no acknowledgements.
+                try add("securityhub[\(i)]", sendResolved: c.sendResolved, acknowledges: false) {
                     try SecurityHubSink(config: c, environment: environment, transport: try awsTransport(c.httpConfig, url: c.apiURL))
                 }
             }
@@ -97,6 +98,10 @@ enum SinkFactory {
 struct Integration: Sendable, Hashable {
     var name: String
     var sendResolved: Bool
+    /// Whether an acknowledgement can be expressed on this channel (all but Security Hub).
+    /// Acknowledgements go only where `sendResolved` is true too: an integration told of
+    /// firing alerts only hears nothing after them.
+    var acknowledges: Bool = true
 }
 
 /// A configuration problem found while wiring (not while parsing YAML).

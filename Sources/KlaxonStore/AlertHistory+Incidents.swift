@@ -44,7 +44,7 @@ extension AlertHistory {
                     current = IncidentRecord(
                         fingerprint: fp, labels: labels, occurredAt: alert?.occurredAt, detectedAt: min(alert?.detectedAt ?? at, at),
                         falsePositive: falsePositives.contains(fpText))
-                case .notified? where !reason.hasPrefix("resolved"):
+                case .notified? where reason.hasPrefix("firing"):
                     if current?.notifiedAt == nil { current?.notifiedAt = at }
                 case .acknowledged?:
                     if current?.acknowledgedAt == nil { current?.acknowledgedAt = at }

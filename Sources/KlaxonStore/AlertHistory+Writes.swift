@@ -69,7 +69,8 @@ extension AlertHistory {
         }
     }
 
-    /// A queued notification: one `notified` row per alert it carries. The first firing
+    /// A queued notification: one `notified` row per alert it carries, its reason
+    /// `firing|acknowledged|resolved → receiver/integration`. The first firing
     /// notification of an instance is its `notified_at` (time to notify, and MTTA's start).
     static func notified(_ db: Database, _ q: QueuedNotification, at now: Date, samples: inout [LifecycleSample]) throws {
         let target = "\(q.notification.receiver)/\(q.integration)"
@@ -84,7 +85,7 @@ extension AlertHistory {
                 if let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? a.startsAt, to: now) { samples.append(s) }
             }
             try append(db, a.fingerprint, AlertEvent(
-                at: now, kind: .notified, actor: q.notification.receiver, reason: "\(firing ? "firing" : "resolved") → \(target)", ref: q.key))
+                at: now, kind: .notified, actor: q.notification.receiver, reason: "\(a.status.rawValue) → \(target)", ref: q.key))
         }
     }
 }

@@ -181,8 +181,12 @@ public final class AlertStore: Sendable {
     /// Changes one alert's state by hand (acknowledge, resolve): `change` gets the current state
     /// and returns the new one, or nil to leave it. Returns the new state, or nil when unchanged.
     /// The change enters the alert's history as done by `actor` (default `api`) because of `reason`.
+    /// When it acknowledges and `followUps` is given, an acknowledgement for every integration
+    /// that was notified of the alert firing is queued in the same transaction
+    /// (`queueFollowUps`), so none is lost to a crash.
     public func update(
-        _ fingerprint: Fingerprint, by actor: String = "api", reason: String = "", _ change: (AlertState) -> AlertState?
+        _ fingerprint: Fingerprint, by actor: String = "api", reason: String = "", followUps: FollowUpRouting? = nil,
+        _ change: (AlertState) -> AlertState?
     ) throws -> AlertState? {
         try writeLock.withLock { _ in
             guard let entry = hot.withLock({ $0[fingerprint] }) else { return nil }
@@ -194,6 +198,9 @@ public final class AlertStore: Sendable {
                 else { return nil }
                 try Self.save(db, next, owner: row[1], sources: entry.sources, admitted: entry.admitted, decision: nil)
                 try AlertHistory.changed(db, from: entry.status, to: next, by: actor, reason: reason, admitted: entry.admitted, samples: &samples)
+                if let followUps, next.status == .acknowledged, entry.status != .acknowledged {
+                    _ = try Self.queueFollowUps(db, next, status: .acknowledged, by: actor, routing: followUps, samples: &samples)
+                }
                 return next
             }
             LifecycleMetrics.emit(samples)

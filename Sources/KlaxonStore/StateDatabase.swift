@@ -196,7 +196,7 @@ public final class StateDatabase: Sendable {
                 ALTER TABLE alert ADD COLUMN sla_breached TEXT NOT NULL DEFAULT '';
                 UPDATE alert SET
                     notified_at = (SELECT MIN(e.at) FROM alert_event e WHERE e.fingerprint = alert.fingerprint
-                        AND e.kind = 'notified' AND e.at >= alert.first_seen_at AND e.reason NOT LIKE 'resolved%'),
+                        AND e.kind = 'notified' AND e.at >= alert.first_seen_at AND e.reason LIKE 'firing%'),
                     sla_breached = COALESCE((SELECT group_concat(substr(e.reason, 1, instr(e.reason, ':') - 1)) FROM alert_event e
                         WHERE e.fingerprint = alert.fingerprint AND e.kind = 'sla_breached' AND e.at >= alert.first_seen_at), '')
                 WHERE status != 'resolved';

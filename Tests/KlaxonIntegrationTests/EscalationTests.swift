@@ -49,9 +49,12 @@ final class VirtualNow: Sendable {
         """
     }
 
-    /// Webhook requests per receiver.
-    func received(_ f: ServiceFixture) -> [String] {
-        f.recorder.received.compactMap { (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["receiver"] as? String }
+    /// Webhook requests of a status (default firing), by receiver.
+    func received(_ f: ServiceFixture, status: String = "firing") -> [String] {
+        f.recorder.received.compactMap { r -> String? in
+            let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any]
+            return body?["status"] as? String == status ? body?["receiver"] as? String : nil
+        }
     }
 
     func escalations(_ f: ServiceFixture) throws -> [KlaxonCore.EscalationState] {
@@ -112,6 +115,8 @@ final class VirtualNow: Sendable {
             let fp = try #require(alerts.first { $0.alert.labels["cve"] == "CVE-2024-6387" }?.alert.fingerprint)
             let (status, _) = try await HTTP.call("POST", "http://127.0.0.1:\(port)/api/v1/alerts/\(fp)/ack", token: "tok")
             #expect(status == 200)
+            // Both tiers were notified, so both hear of the acknowledgement.
+            try await eventually("the acknowledgements") { received(f, status: "acknowledged").sorted() == ["tier1", "tier2"] }
             // The repeat would reach tier 1 again 5 minutes later; the ack stopped it.
             clock.advance(3600)
             try await eventually("the escalation ended") { try escalations(f).isEmpty }

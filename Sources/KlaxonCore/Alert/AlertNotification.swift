@@ -1,9 +1,11 @@
 import Foundation
 
 /// What one receiver is told: a set of alerts that fire or resolved, in the shape of
-/// Alertmanager's webhook payload so existing receivers understand it.
+/// Alertmanager's webhook payload so existing receivers understand it. Klaxon adds a third
+/// status, `acknowledged`: someone acknowledged an alert of a group this integration was
+/// notified of (`acknowledgedBy`, `acknowledgedAt` say who and when).
 public struct AlertNotification: Sendable, Hashable, Codable {
-    public enum Status: String, Sendable, Codable { case firing, resolved }
+    public enum Status: String, Sendable, Codable { case firing, acknowledged, resolved }
 
     /// Stable per receiver + group + state: a receiver that sees the same key twice (after a
     /// crash and redelivery) can drop the second.
@@ -15,6 +17,9 @@ public struct AlertNotification: Sendable, Hashable, Codable {
     public var alerts: [NotifiedAlert]
     /// Set on a copy sent to a `fallback_receiver`: the receiver that could not take it.
     public var fallbackFor: String?
+    /// On an `acknowledged` notification: who acknowledged (the API's actor) and when.
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Date?
 
     public init(
         idempotencyKey: String, receiver: String, status: Status, groupKey: String,

@@ -18,6 +18,12 @@ public struct Receiver: Sendable, Hashable {
     /// not take (dead-lettered, or waiting behind an open breaker past `delivery.fallback_after`).
     /// Must name another existing receiver. Default none.
     public var fallbackReceiver: String?
+    /// Klaxon: `send_resolved_when_silenced`. When true, an alert that resolves while a silence
+    /// mutes it still gets its resolved notification here — if this receiver was notified of
+    /// it firing — so the incident that notification opened is closed. Integrations with
+    /// `send_resolved: false` still send no resolved notification. Default false: a silenced
+    /// alert's resolution is muted like the rest of it (Alertmanager's behaviour).
+    public var sendResolvedWhenSilenced: Bool = false
     /// Alertmanager integration kinds present in the config that Klaxon does not deliver to
     /// yet (`email_configs`, `opsgenie_configs`, …). Each also produced a warning.
     public var unsupportedKinds: [String]

@@ -10,7 +10,7 @@ extension RoutingConfigDecoder {
     static var receiverKeys: Set<String> {
         Set(["name", "webhook_configs", "file_configs", "kafka_configs", "sns_configs",
              "pagerduty_configs", "slack_configs", "cloudwatch_logs_configs", "securityhub_configs",
-             "min_severity", "fallback_receiver"])
+             "min_severity", "fallback_receiver", "send_resolved_when_silenced"])
             .union(RoutingConfigDecoder.unsupportedReceiverKinds)
     }
 
@@ -21,6 +21,7 @@ extension RoutingConfigDecoder {
         }
         var r = Receiver(name: name)
         if let n = m["min_severity"] { r.minSeverity = try severityLevel(n) }
+        r.sendResolvedWhenSilenced = try m.bool("send_resolved_when_silenced") ?? false
         if let n = m["fallback_receiver"] {
             let fallback = try n.string()
             if fallback == name { throw n.error(.invalidValue, "receiver \"\(name)\" cannot be its own fallback_receiver") }

@@ -17,6 +17,9 @@ import HeapModule
 ///   resolved, or when nothing changed but `repeat_interval` has passed (strictly).
 /// - Resolved alerts leave the group after the flush that saw them; an empty group is removed.
 /// - A flush while the route is muted by its time intervals sends nothing and logs nothing.
+/// - Klaxon: for a receiver in `sendResolvedWhenSilenced`, an alert it was notified of stays in
+///   its log while a silence or inhibition mutes it, and when it resolves muted its resolved
+///   notification is sent anyway (closing the incident the firing one opened).
 ///
 /// Not modelled: Alertmanager's 30 s garbage collection delay for empty groups.
 public struct GroupScheduler: Sendable {
@@ -84,10 +87,15 @@ public struct GroupScheduler: Sendable {
     public var sendResolved: [String: Bool]
     /// Named time intervals for the routes' `mute_time_intervals` / `active_time_intervals`.
     public var timeIntervals: [String: NamedTimeInterval]
+    /// Receivers with `send_resolved_when_silenced: true` (default none).
+    public var sendResolvedWhenSilenced: Set<String>
 
-    public init(sendResolved: [String: Bool] = [:], timeIntervals: [String: NamedTimeInterval] = [:]) {
+    public init(
+        sendResolved: [String: Bool] = [:], timeIntervals: [String: NamedTimeInterval] = [:], sendResolvedWhenSilenced: Set<String> = []
+    ) {
         self.sendResolved = sendResolved
         self.timeIntervals = timeIntervals
+        self.sendResolvedWhenSilenced = sendResolvedWhenSilenced
     }
 
     /// A scheduler for a configuration: a receiver sends resolved notifications when any of its
@@ -100,7 +108,9 @@ public struct GroupScheduler: Sendable {
                 + r.pagerdutyConfigs.map(\.sendResolved) + r.slackConfigs.map(\.sendResolved)
             sr[r.name] = flags.isEmpty || flags.contains(true)
         }
-        self.init(sendResolved: sr, timeIntervals: config.timeIntervalsByName)
+        self.init(
+            sendResolved: sr, timeIntervals: config.timeIntervalsByName,
+            sendResolvedWhenSilenced: Set(config.receivers.filter(\.sendResolvedWhenSilenced).map(\.name)))
     }
 
     /// The log entries written since the last call, and forgets them.
@@ -196,10 +206,22 @@ public struct GroupScheduler: Sendable {
         let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
         var notification: GroupNotification?
         if !group.route.isMuted(at: t, intervals: timeIntervals) {
-            let shown = all.filter { !isMuted($0, t) }
+            let closes = sendResolvedWhenSilenced.contains(group.route.receiver)
+            let notified = closes ? log[GroupNotification.logKey(group: group.key, receiver: group.route.receiver)]?.firing ?? [] : []
+            var shown: [GroupedAlert] = []
+            // Muted alerts the receiver was told of (only with send_resolved_when_silenced):
+            // still firing, they stay in the log; resolved, they are shown to close the incident.
+            var held: Set<Fingerprint> = []
+            for a in all {
+                if !isMuted(a, t) {
+                    shown.append(a)
+                } else if notified.contains(a.fingerprint) {
+                    if a.isResolved(at: t) { shown.append(a) } else { held.insert(a.fingerprint) }
+                }
+            }
             let firing = shown.filter { !$0.isResolved(at: t) }
             let resolved = shown.filter { $0.isResolved(at: t) }
-            notification = notify(group, firing: firing, resolved: resolved, at: t)
+            notification = notify(group, firing: firing, resolved: resolved, held: held, at: t)
         }
         for a in all where a.isResolved(at: t) { group.alerts[a.fingerprint] = nil }
         if group.alerts.isEmpty {
@@ -211,10 +233,13 @@ public struct GroupScheduler: Sendable {
         return notification
     }
 
-    private mutating func notify(_ group: Group, firing: [GroupedAlert], resolved: [GroupedAlert], at t: Date) -> GroupNotification? {
+    /// - Parameter held: muted firing alerts kept in the log (counted as firing for the decision, not sent).
+    private mutating func notify(
+        _ group: Group, firing: [GroupedAlert], resolved: [GroupedAlert], held: Set<Fingerprint> = [], at t: Date
+    ) -> GroupNotification? {
         let receiver = group.route.receiver
         let logKey = GroupNotification.logKey(group: group.key, receiver: receiver)
-        let firingSet = Set(firing.map(\.fingerprint))
+        let firingSet = Set(firing.map(\.fingerprint)).union(held)
         let resolvedSet = Set(resolved.map(\.fingerprint))
         let sendsResolved = sendResolved[receiver] ?? true
         let entry = log[logKey]

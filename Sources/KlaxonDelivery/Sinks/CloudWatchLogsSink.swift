@@ -25,6 +25,8 @@ public struct CloudWatchLogsSink: AlertSink {
         let groupKey: String
         let idempotencyKey: String
         let alert: NotificationJSON.AlertBody
+        /// Only on an acknowledgement (`status: acknowledged`).
+        let acknowledgedBy: String?
     }
 
     struct LogEvent: Encodable {
@@ -43,7 +45,8 @@ public struct CloudWatchLogsSink: AlertSink {
         var events: [LogEvent] = []
         for a in notification.alerts {
             let body = EventBody(receiver: notification.receiver, status: notification.status.rawValue, groupKey: notification.groupKey,
-                                 idempotencyKey: notification.idempotencyKey, alert: NotificationJSON.alertBody(a))
+                                 idempotencyKey: notification.idempotencyKey, alert: NotificationJSON.alertBody(a),
+                                 acknowledgedBy: notification.acknowledgedBy)
             guard let data = try? NotificationJSON.encoder.encode(body) else { continue }
             events.append(LogEvent(timestamp: ms, message: String(decoding: data, as: UTF8.self)))
         }

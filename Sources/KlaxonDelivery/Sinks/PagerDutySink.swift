@@ -3,8 +3,9 @@ import Foundation
 import KlaxonCore
 import NIOCore
 
-/// Sends PagerDuty Events API v2 events: a firing notification triggers, a resolved one
-/// resolves, both under one `dedup_key` per group (`PagerDutyEvent.dedupKey`). The trigger's
+/// Sends PagerDuty Events API v2 events: a firing notification triggers, an acknowledged one
+/// acknowledges, a resolved one resolves, all under one `dedup_key` per group
+/// (`PagerDutyEvent.dedupKey`). The trigger's
 /// summary (≤ 1024 characters), severity (from the highest 0–100 score unless `severity` is
 /// configured), source, component, group, class, custom details, links and images come from
 /// the config's Mustache templates or Klaxon's defaults. 202 is success; 429 and 5xx retry;
@@ -29,11 +30,16 @@ public struct PagerDutySink: AlertSink {
     }
 
     public func deliver(_ notification: AlertNotification) async throws {
-        try await send(notification, action: notification.status == .resolved ? .resolve : .trigger)
+        let action: PagerDutyEvent.Action = switch notification.status {
+        case .firing: .trigger
+        case .acknowledged: .acknowledge
+        case .resolved: .resolve
+        }
+        try await send(notification, action: action)
     }
 
-    /// Sends one event for the notification's group; `acknowledge` is here for the
-    /// acknowledgement lifecycle (same `dedup_key`, no payload).
+    /// Sends one event for the notification's group; `acknowledge` and `resolve` carry the
+    /// same `dedup_key` and no payload.
     public func send(_ n: AlertNotification, action: PagerDutyEvent.Action) async throws {
         let event = try event(n, action: action)
         var request = HTTPClientRequest(url: url)

@@ -25,6 +25,10 @@ public struct SecurityHubSink: AlertSink {
     }
 
     public func deliver(_ notification: AlertNotification) async throws {
+        // Acknowledgements are not expressible here: Workflow.Status is the customer's field
+        // (BatchUpdateFindings); BatchImportFindings, the provider's call, cannot change it on an
+        // existing finding. The wiring queues none; one that arrives anyway is skipped.
+        guard notification.status != .acknowledged else { return }
         let now = Date()
         let findings = notification.alerts
             .filter { $0.labels["source"]?.lowercased() != "securityhub" }

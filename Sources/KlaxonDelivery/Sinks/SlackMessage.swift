@@ -2,8 +2,9 @@ import Foundation
 import KlaxonCore
 
 /// A Slack message in Block Kit: a header with the title, a section with the text, and
-/// context lines with the severity, the common labels and the sources; wrapped in one
-/// attachment so `color` (default by severity, green once resolved) shows as its bar.
+/// context lines with the severity, the common labels and the sources (and who acknowledged);
+/// wrapped in one attachment so `color` (default by severity, blue once acknowledged, green
+/// once resolved) shows as its bar.
 enum SlackMessage {
     static func body(_ n: AlertNotification, config: SlackConfig, channel: String?, ts: String? = nil) -> [String: Any] {
         let title = NotificationTemplate.render(config.title, n, default: NotificationSummary.title(n))
@@ -14,6 +15,9 @@ enum SlackMessage {
         if !labels.isEmpty { context.append("*labels:* " + labels.joined(separator: " ")) }
         let sources = Set(n.alerts.compactMap { $0.labels["source"] }).sorted()
         if !sources.isEmpty { context.append("*sources:* " + sources.joined(separator: ", ")) }
+        if n.status == .acknowledged, let by = n.acknowledgedBy {
+            context.append("*acknowledged by:* \(by)" + (n.acknowledgedAt.map { " at \(NotificationJSON.timestamp($0))" } ?? ""))
+        }
         let blocks: [[String: Any]] = [
             ["type": "header", "text": ["type": "plain_text", "text": String(title.prefix(150)), "emoji": true]],
             ["type": "section", "text": ["type": "mrkdwn", "text": String(text.prefix(3000))]],
@@ -35,7 +39,11 @@ enum SlackMessage {
     }
 
     static func defaultColor(_ n: AlertNotification) -> String {
-        if n.status == .resolved { return "good" }
+        switch n.status {
+        case .resolved: return "good"
+        case .acknowledged: return "#439FE0"
+        case .firing: break
+        }
         return NotificationSummary.highest(n).score >= 70 ? "danger" : "warning"
     }
 }

@@ -5,9 +5,10 @@ import KlaxonStore
 import NIOCore
 
 /// Posts to Slack, by incoming webhook (`api_url`) or with a bot token (`chat.postMessage`).
-/// With a bot token the posted message's `ts` is kept (`SlackThreadStore`), and a resolve
-/// edits that message (`chat.update`) instead of posting a new one; if Slack no longer has it,
-/// a new message is posted. Slack's `ok: false` answers are classified: `ratelimited` and
+/// With a bot token the posted message's `ts` is kept (`SlackThreadStore`), and an
+/// acknowledgement or a resolve edits that message (`chat.update`) instead of posting a new
+/// one; if Slack no longer has it (or it was never remembered), a new message is posted. An
+/// incoming webhook cannot edit, so it posts acknowledgements and resolves as new messages. Slack's `ok: false` answers are classified: `ratelimited` and
 /// server-side errors retry, the rest (bad token, unknown channel) are final.
 public struct SlackSink: AlertSink {
     enum Mode: Sendable {
@@ -54,7 +55,7 @@ public struct SlackSink: AlertSink {
             let channel = config.channel ?? ""
             // An unreadable store only means the resolve is posted as a new message.
             let known = try? threads.message(receiver: n.receiver, groupKey: n.groupKey, channel: channel)
-            if n.status == .resolved, let known {
+            if n.status != .firing, let known {
                 let body = SlackMessage.body(n, config: config, channel: known.channelID, ts: known.ts)
                 let result = try await call(updateURL, body, token: token)
                 if result.ok { return }

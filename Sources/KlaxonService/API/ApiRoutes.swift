@@ -113,7 +113,9 @@ enum ApiRoutes {
             }
         }
         router.post("/api/v1/alerts/:fingerprint/ack") { request, context -> Response in
-            try await handleAsync { try await changeState(request, context, deps, action: "alert.ack", AlertLifecycle.acknowledge) }
+            try await handleAsync {
+                try await changeState(request, context, deps, action: "alert.ack", acknowledges: true, AlertLifecycle.acknowledge)
+            }
         }
         router.post("/api/v1/alerts/:fingerprint/resolve") { request, context -> Response in
             try await handleAsync { try await changeState(request, context, deps, action: "alert.resolve", AlertLifecycle.resolve) }
@@ -171,18 +173,21 @@ enum ApiRoutes {
     }
 
     /// Acknowledges or resolves an alert by hand; a resolution goes to grouping, which sends the
-    /// resolved notification.
+    /// resolved notification. An acknowledgement queues, in the same transaction, one
+    /// acknowledged notification for every integration that was notified of the alert firing.
     static func changeState(
-        _ request: Request, _ context: BasicRequestContext, _ deps: ApiDependencies, action: String,
+        _ request: Request, _ context: BasicRequestContext, _ deps: ApiDependencies, action: String, acknowledges: Bool = false,
         _ change: @escaping (AlertState, Date) -> AlertState?
     ) async throws -> Response {
         try authorize(request, deps.token)
         let current = try alertState(context, deps)
         let now = Date()
-        guard let next = try deps.store.update(current.alert.fingerprint, by: actor(request), { change($0, now) }) else {
+        let routing = acknowledges ? FollowUpRouting(await deps.grouping.current.integrations) : nil
+        guard let next = try deps.store.update(current.alert.fingerprint, by: actor(request), followUps: routing, { change($0, now) }) else {
             throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
         }
         if next.status == .resolved { await deps.grouping.add([next], now: now) }
+        if next.status == .acknowledged { deps.nudgeDelivery() }
         try deps.audit.record(actor: actor(request), action: action, subject: next.alert.fingerprint.description, at: now)
         return try json(.ok, AlertView(next))
     }

@@ -40,7 +40,7 @@ struct JSONStringContent: MustacheContentType {
 
 /// The names a template can use: `status`, `receiver`, `groupKey`, `idempotencyKey`,
 /// `groupLabels.X`, `commonLabels.X`, `commonAnnotations.X`, `title`, `summary`, `firing`,
-/// `resolved`, `truncatedAlerts`, and `alerts` (each with `status`, `labels.X`,
+/// `resolved`, `acknowledged`, `acknowledgedBy`, `truncatedAlerts`, and `alerts` (each with `status`, `labels.X`,
 /// `annotations.X`, `startsAt`, `endsAt`, `fingerprint`, `severity.name|id|score`, `occurrences`).
 enum TemplateContext {
     static func make(_ n: AlertNotification, truncatedAlerts: Int = 0) -> [String: Any] {
@@ -56,6 +56,8 @@ enum TemplateContext {
             "summary": NotificationSummary.text(n),
             "firing": n.alerts.filter { $0.status == .firing }.count,
             "resolved": n.alerts.filter { $0.status == .resolved }.count,
+            "acknowledged": n.alerts.filter { $0.status == .acknowledged }.count,
+            "acknowledgedBy": n.acknowledgedBy ?? "",
             "truncatedAlerts": truncatedAlerts,
             "alerts": n.alerts.map(alert),
         ]
