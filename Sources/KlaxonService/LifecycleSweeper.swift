@@ -7,7 +7,7 @@ import Metrics
 /// One pass of the lifecycle timers at an injected `now`: runtime alerts with no report
 /// within their source's `resolve_timeout` resolve (actor `timeout`), and open alerts past
 /// their SLA record one `sla_breached` event per SLA and count it; unacknowledged alerts whose
-/// route names an escalation policy move up its tiers. Decisions are `LifecycleConfig`'s,
+/// route names an escalation policy move up its tiers; then coverage (`CoverageSweeper`). Decisions are `LifecycleConfig`'s,
 /// `SLAPolicy`'s and `Escalation`'s (pure); this does the I/O.
 struct LifecycleSweeper: Sendable {
     let store: AlertStore
@@ -24,6 +24,8 @@ struct LifecycleSweeper: Sendable {
     /// The time notifications are queued at: the outbox dispatcher runs on the wall clock,
     /// whatever `now` the timers are given.
     var queueTime: @Sendable () -> Date = { Date() }
+    /// Vulnerability coverage and `ScanOverdue`; nil turns them off.
+    var coverage: CoverageSweeper? = nil
     /// Alert instances whose routes name no policy (so they are not read again each pass).
     let unescalated = UnescalatedInstances()
     let logger: Logger
@@ -32,6 +34,7 @@ struct LifecycleSweeper: Sendable {
         var resolved: [Fingerprint] = []
         var breaches: [Fingerprint: [SLAKind]] = [:]
         var escalated: [Fingerprint] = []
+        var coverage: CoverageSweeper.Outcome? = nil
     }
 
     func sweep(now: Date) async throws -> Outcome {
@@ -62,6 +65,7 @@ struct LifecycleSweeper: Sendable {
             outcome.breaches[open.fingerprint] = kinds
         }
         outcome.escalated = try await escalate(open: openAlerts, breached: Set(outcome.breaches.keys), now: now)
+        outcome.coverage = try await coverage?.sweep(now: now)
         return outcome
     }
 }

@@ -180,6 +180,9 @@ public final class StateDatabase: Sendable {
             try AlertHistory.createTable(db)
             try EscalationStore.createTable(db)
         }
+        m.registerMigration("v13: vulnerability coverage") { db in
+            try CoverageStore.createTables(db)
+        }
         return m
     }
 }

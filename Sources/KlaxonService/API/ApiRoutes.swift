@@ -16,6 +16,8 @@ struct ApiDependencies: Sendable {
     let history: AlertHistory
     /// Wakes the dispatcher (after a retry put entries back in the queue).
     var nudgeDelivery: @Sendable () -> Void = {}
+    /// Vulnerability coverage at a time, for the report; nil leaves it out.
+    var coverage: (@Sendable (Date) throws -> CoverageEvaluation)? = nil
     let token: ApiToken
     /// Reloads the configuration; the result says whether the new one was taken.
     let reload: @Sendable (_ actor: String) async -> ReloadOutcome
@@ -130,7 +132,9 @@ enum ApiRoutes {
                 }.filter { !$0.isEmpty }
                 let now = Date()
                 let since = now.addingTimeInterval(-Double(window.components.seconds))
-                return try json(.ok, IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now))
+                var report = IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now)
+                report.coverage = try deps.coverage?(now)
+                return try json(.ok, report)
             }
         }
         router.get("/api/v1/audit") { request, _ -> Response in
