@@ -16,7 +16,8 @@ struct CoverageSweeper: Sendable {
     let config: CoverageConfig
     /// The noise filter new `ScanOverdue` alerts pass through; nil admits them.
     let noise: NoiseGate?
-    /// Hands opened and resolved alerts to grouping.
+    /// Hands opened and resolved alerts to grouping (with the timers' `now`; the service passes
+    /// grouping the wall clock, which its own timers run on).
     let grouping: @Sendable ([AlertState], Date) async -> Void
     let logger: Logger
 

@@ -106,11 +106,12 @@ public final class KlaxonApp: Sendable {
         if signals { services.append(.init(service: ReloadOnSignal(reloader: reloader))) }
         var sweeper = LifecycleSweeper(
             store: store, history: AlertHistory(database: database), config: config.service.lifecycle,
-            resolved: { states, now in await grouping.add(states, now: now) }, escalations: EscalationStore(database: database),
+            // Grouping's timers run on the wall clock, whatever time the lifecycle timers go by.
+            resolved: { states, _ in await grouping.add(states, now: Date()) }, escalations: EscalationStore(database: database),
             routingNow: { await grouping.current }, delivered: { dispatcher.nudge() }, logger: logger)
         sweeper.coverage = CoverageSweeper(
             coverage: coverage, store: store, config: config.service.coverage, noise: noise,
-            grouping: { states, now in await grouping.add(states, now: now) }, logger: logger)
+            grouping: { states, _ in await grouping.add(states, now: Date()) }, logger: logger)
         services.append(.init(service: LifecycleTimerService(
             sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
         if let listen = config.service.httpListen {
