@@ -36,6 +36,7 @@ struct CoverageSweeper: Sendable {
             inventory.see(.init(kind: item.kind, name: ArtifactName.normalize(item.name, kind: item.kind), environment: item.environment ?? ""), at: now)
         }
         try coverage.record(inventory)
+        try coverage.markKnown(at: now)
         let evaluation = try coverage.evaluate(config, now: now)
         for env in evaluation.environments {
             Gauge(label: "klaxon_scan_coverage_ratio", dimensions: [("environment", env.environment)]).record(env.ratio)

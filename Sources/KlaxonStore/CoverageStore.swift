@@ -3,9 +3,10 @@ import GRDB
 import KlaxonCore
 
 /// What vulnerability coverage is computed from (migration v13): every artifact seen in an
-/// event (`coverage_artifact`: kind, name, environment, first and last sighting) and the latest
-/// complete scan of every artifact name (`coverage_scan`). Merges are idempotent (min first,
-/// max last), so a batch re-read after a crash changes nothing.
+/// event (`coverage_artifact`: kind, name, environment, first and last sighting when the
+/// report arrived, and `known_since`, the coverage timers' time when they first counted it) and
+/// the latest complete scan of every artifact name (`coverage_scan`). Merges are idempotent
+/// (min first, max last), so a batch re-read after a crash changes nothing.
 public final class CoverageStore: Sendable {
     private let database: StateDatabase
 
@@ -19,6 +20,7 @@ public final class CoverageStore: Sendable {
                 environment TEXT NOT NULL,
                 first_seen DOUBLE NOT NULL,
                 last_seen DOUBLE NOT NULL,
+                known_since DOUBLE,
                 PRIMARY KEY (kind, name, environment)
             ) WITHOUT ROWID;
             CREATE TABLE coverage_scan (
@@ -48,11 +50,20 @@ public final class CoverageStore: Sendable {
         }
     }
 
-    /// Every artifact seen, and the latest scan per name.
+    /// Stamps `now` (the timers' clock) as the time artifacts not counted before became known:
+    /// a new artifact's first schedule period runs from there.
+    public func markKnown(at now: Date) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE coverage_artifact SET known_since = ? WHERE known_since IS NULL", arguments: [now.timeIntervalSince1970])
+        }
+    }
+
+    /// Every artifact seen (`first`: when it became known, see `markKnown`; `last`: its latest
+    /// sighting), and the latest scan per name.
     public func snapshot() throws -> (sightings: [CoverageObservations.Key: CoverageObservations.Span], scans: [String: Date]) {
         try database.pool.read { db in
             var sightings: [CoverageObservations.Key: CoverageObservations.Span] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kind, name, environment, first_seen, last_seen FROM coverage_artifact") {
+            for row in try Row.fetchAll(db, sql: "SELECT kind, name, environment, coalesce(known_since, first_seen), last_seen FROM coverage_artifact") {
                 sightings[CoverageObservations.Key(kind: row[0], name: row[1], environment: row[2])] = CoverageObservations.Span(
                     first: Date(timeIntervalSince1970: row[3]), last: Date(timeIntervalSince1970: row[4]))
             }
@@ -64,7 +75,8 @@ public final class CoverageStore: Sendable {
         }
     }
 
-    /// Coverage at `now` under `config`.
+    /// Coverage at `now` under `config` (read only: artifacts not yet marked known count as
+    /// known since their first sighting).
     public func evaluate(_ config: CoverageConfig, now: Date) throws -> CoverageEvaluation {
         let (sightings, scans) = try snapshot()
         return CoverageEvaluation.evaluate(sightings: sightings, scans: scans, config: config, now: now)

@@ -29,23 +29,27 @@ import Testing
     }
 
     @Test func schedulesFollowTheEnvironmentAndANewArtifactGetsOnePeriod() {
-        let sightings = Dictionary(uniqueKeysWithValues: [
+        var sightings = Dictionary(uniqueKeysWithValues: [
             seen("image", "a:1", "dev", daysAgo: 10), seen("image", "b:1", "prod", daysAgo: 10),
             seen("host", "node-1", "prod", daysAgo: 0.5), seen("image", "c:1", "", daysAgo: 10),
             seen("cluster", "eks-1", "prod", daysAgo: 10),
         ])
         let threeDays = now.addingTimeInterval(-3 * 86_400)
+        // b:1 (known 10 days) is overdue as soon as its scan is out of date; d:1, made known half
+        // a day ago by a scan that was already old, gets its first period.
+        let (dKey, dSpan) = seen("image", "d:1", "prod", daysAgo: 0.5)
+        sightings[dKey] = dSpan
         let e = CoverageEvaluation.evaluate(
-            sightings: sightings, scans: ["a:1": threeDays, "b:1": threeDays, "c:1": threeDays], config: CoverageConfig(), now: now)
+            sightings: sightings, scans: ["a:1": threeDays, "b:1": threeDays, "c:1": threeDays, "d:1": threeDays], config: CoverageConfig(), now: now)
         // dev is weekly: covered; prod is daily: overdue, with its last scan; an artifact with no
         // environment takes the default (weekly); a host first seen 12 h ago is uncovered, not yet
         // overdue; `cluster` is not a tracked kind.
         #expect(e.environments.map(\.environment) == ["dev", "none", "prod"])
         #expect(e.environments.map(\.covered) == [1, 1, 0])
-        #expect(e.environments.map(\.known) == [1, 1, 2])
+        #expect(e.environments.map(\.known) == [1, 1, 3])
         #expect(e.overdue.map(\.name) == ["b:1"])
         #expect(e.overdue[0].lastScan == threeDays)
-        #expect(e.total.known == 4 && e.total.covered == 2)
+        #expect(e.total.known == 5 && e.total.covered == 2)
     }
 
     @Test func forgottenArtifactsDropOutAndInventoryCounts() {
@@ -86,9 +90,9 @@ import Testing
             """
         let event = try Decoders.decode(Data(falco.utf8), format: .falco, context: DecodeContext(receivedAt: now, environment: "prod"))
         o.add(event, receivedAt: now)
-        let at = try #require(ISO8601DateFormatter().date(from: "2027-01-14T08:00:00Z"))
-        #expect(o.sightings[Key(kind: "image", name: "shop/api:1.4", environment: "prod")] == Span(first: at, last: at))
-        #expect(o.sightings[Key(kind: "host", name: "node-1", environment: "prod")] == Span(first: at, last: at))
+        // Seen when it arrived, not at the event's own (old) time.
+        #expect(o.sightings[Key(kind: "image", name: "shop/api:1.4", environment: "prod")] == Span(first: now, last: now))
+        #expect(o.sightings[Key(kind: "host", name: "node-1", environment: "prod")] == Span(first: now, last: now))
     }
 
     @Test func scanOverdueIsAnOrdinaryAlertKeyedByItsArtifact() {

@@ -79,21 +79,29 @@ import Testing
             .write(to: f.configFile, atomically: true, encoding: .utf8)
         let producer = try f.producer()
         defer { producer.close() }
-        let now = Date()
-        let clock = VirtualNow(now)
-        let twoDaysAgo = now.addingTimeInterval(-2 * 86_400)
+        // The timers' clock starts a day and two hours behind the wall clock.
+        let wall = Date()
+        let clock = VirtualNow(wall.addingTimeInterval(-26 * 3600))
+        let coverage = CoverageStore(database: try StateDatabase(path: f.statePath))
 
         try await EscalationTests().running(f, clock) { app in
-            // Scanned this morning: shop/api and shop/web. Nobody scanned shop/worker.
-            for image in ["shop/api:1.4", "shop/web:2.0"] {
-                try await producer.send(topic: ServiceFixture.scans, value: try Self.cleanScan(image, at: now.addingTimeInterval(-3600)))
-            }
-            try await eventually("both scans consumed") { app.recordsHandled >= 2 }
-            // All three have run in staging (the runtime topic's environment) for two days.
+            // Three images run in staging (the runtime topic's environment).
             for (repo, tag) in [("docker.io/shop/api", "1.4"), ("shop/web", "2.0"), ("docker.io/shop/worker", "0.9")] {
-                try await producer.send(topic: ServiceFixture.runtime, value: try Self.falcoEvent(repo, tag: tag, at: twoDaysAgo))
+                try await producer.send(topic: ServiceFixture.runtime, value: try Self.falcoEvent(repo, tag: tag, at: wall))
             }
-            try await eventually("the events consumed") { app.recordsHandled >= 5 }
+            try await eventually("the three images known to the timers") {
+                let known = try coverage.snapshot().sightings
+                return known.count == 3 && known.values.allSatisfy { $0.first < wall.addingTimeInterval(-25 * 3600) }
+            }
+            #expect(overdueNotified(f).isEmpty, "a new artifact has one schedule period for its first scan")
+            // This morning shop/api and shop/web were scanned; nobody scanned shop/worker.
+            for image in ["shop/api:1.4", "shop/web:2.0"] {
+                try await producer.send(topic: ServiceFixture.scans, value: try Self.cleanScan(image, at: wall.addingTimeInterval(-3600)))
+            }
+            try await eventually("the scans consumed") { app.recordsHandled >= 5 }
+            #expect(overdueNotified(f).isEmpty)
+            // A day and an hour later on the timers' clock, the third image is overdue.
+            clock.advance(25 * 3600)
             try await eventually("one ScanOverdue notified", timeout: .seconds(30)) { !overdueNotified(f).isEmpty }
 
             let (_, metrics) = try await HTTP.call("GET", "http://127.0.0.1:\(port)/metrics")
@@ -118,7 +126,7 @@ import Testing
             #expect(overdue.first?.alert.labels["environment"] == "staging")
 
             // Its scan arrives: the alert resolves and the receiver hears it.
-            try await producer.send(topic: ServiceFixture.scans, value: try Self.cleanScan("shop/worker:0.9", at: now))
+            try await producer.send(topic: ServiceFixture.scans, value: try Self.cleanScan("shop/worker:0.9", at: wall.addingTimeInterval(-1800)))
             try await eventually("ScanOverdue resolved", timeout: .seconds(30)) {
                 try f.store().states().first { $0.alert.name == "ScanOverdue" }?.status == .resolved
             }
@@ -129,7 +137,7 @@ import Testing
             #expect(String(decoding: after, as: UTF8.self).contains(#"klaxon_scan_coverage_ratio{environment="staging"} 1"#))
             #expect(overdueNotified(f).filter { $0.0 == "firing" }.count == 1, "exactly one ScanOverdue was sent")
 
-            // Two days on (virtual time), no scan is inside staging's daily schedule any more.
+            // Two days on (the timers' clock), no scan is inside staging's daily schedule any more.
             clock.advance(2 * 86_400)
             try await eventually("all three overdue") {
                 try f.store().states().filter { $0.alert.name == "ScanOverdue" && $0.status == .firing }.count == 3

@@ -4,9 +4,11 @@ import Foundation
 /// known artifacts had a complete scan inside their schedule, and which are overdue.
 ///
 /// An artifact is *covered* when its last scan is at most its environment's schedule old. It is
-/// *overdue* when it is not covered and has been known for longer than that schedule (a new
-/// artifact gets one schedule period for its first scan). Artifacts last seen longer ago than
-/// `forgetAfter` are left out.
+/// *overdue* when it is not covered and has been known (`Span.first`) for longer than that
+/// schedule: one known for long is overdue as soon as its last scan goes out of date, and a
+/// new one gets one schedule period for its first scan (even when the scan that made it known
+/// was already old). Artifacts last seen longer ago than `forgetAfter`
+/// are left out.
 public struct CoverageEvaluation: Sendable, Hashable, Codable {
     public struct Environment: Sendable, Hashable, Codable {
         /// The `environment` label; `none` for artifacts without one.
@@ -44,7 +46,7 @@ public struct CoverageEvaluation: Sendable, Hashable, Codable {
         }
     }
 
-    /// A known artifact without a scan inside its schedule, past its first period.
+    /// A known artifact without a scan inside its schedule, known for longer than one period.
     public struct Overdue: Sendable, Hashable, Codable {
         public var kind: String
         public var name: String
@@ -94,7 +96,7 @@ public struct CoverageEvaluation: Sendable, Hashable, Codable {
             counts[env, default: (0, 0)].known += 1
             if covered {
                 counts[env, default: (0, 0)].covered += 1
-            } else if lastScan != nil || now.timeIntervalSince(firstSeen) > schedule {
+            } else if now.timeIntervalSince(firstSeen) > schedule {
                 overdue.append(Overdue(kind: key.kind, name: key.name, environment: key.environment, lastScan: lastScan, firstSeen: firstSeen))
             }
         }

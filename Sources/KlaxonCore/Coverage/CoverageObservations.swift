@@ -39,11 +39,13 @@ public struct CoverageObservations: Sendable, Hashable {
 
     public var isEmpty: Bool { sightings.isEmpty && scans.isEmpty }
 
-    /// Records the artifacts (`image`, `host`, `account` labels) of every alert at the time the
-    /// source reported it (else `receivedAt`), and the artifacts the report scanned completely.
+    /// Records the artifacts (`image`, `host`, `account` labels) of every alert at `receivedAt`,
+    /// and the artifacts the report scanned completely at their scan time. Sightings go by
+    /// arrival, not event time, so replayed or sample events with old times are not overdue at
+    /// once: an artifact's first schedule period runs from when Klaxon learned of it.
     public mutating func add(_ report: DecodedReport, receivedAt: Date, kinds: [String] = CoverageConfig.defaultKinds) {
         for alert in report.alerts {
-            let at = alert.detectedAt ?? receivedAt
+            let at = receivedAt
             let environment = alert.labels["environment"] ?? ""
             for kind in kinds {
                 guard let name = alert.labels[kind], !name.isEmpty else { continue }
