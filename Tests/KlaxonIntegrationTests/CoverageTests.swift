@@ -103,6 +103,7 @@ import Testing
             // A day and an hour later on the timers' clock, the third image is overdue.
             clock.advance(25 * 3600)
             try await eventually("one ScanOverdue notified", timeout: .seconds(30)) { !overdueNotified(f).isEmpty }
+            try await eventually("the API listening") { (try? await HTTP.call("GET", "http://127.0.0.1:\(port)/healthz"))?.0 == 200 }
 
             let (_, metrics) = try await HTTP.call("GET", "http://127.0.0.1:\(port)/metrics")
             let line = String(decoding: metrics, as: UTF8.self).split(separator: "\n").first {
