@@ -130,6 +130,8 @@ import Testing
             ("coverage: {overdue_severity: severe}", "unknown severity \"severe\""),
             ("coverage: {inventory: [{image: a, host: b}]}", "names one artifact"),
             ("coverage: {kinds: [image], inventory: [{account: '1'}]}", "unknown field \"account\""),
+            ("coverage: {kinds: [environment]}", "cannot name an artifact"),
+            ("coverage: {kinds: []}", "at least one label"),
         ] {
             #expect { try ServiceConfig.load(yaml: base + bad, file: "k.yml") } throws: { e in
                 "\(e)".contains(message)

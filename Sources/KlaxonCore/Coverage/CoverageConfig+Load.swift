@@ -18,6 +18,9 @@ extension CoverageConfig {
         if let n = m["kinds"] {
             let kinds = try n.stringList()
             if kinds.isEmpty { throw n.error(.invalidValue, "kinds: at least one label is required") }
+            for kind in kinds where !Matcher.isValidLabelName(kind) || kind == "environment" {
+                throw n.error(.invalidValue, "kinds: \"\(kind)\" cannot name an artifact (a label name other than environment)")
+            }
             config.kinds = kinds
         }
         config.overdueAlerts = try m.bool("overdue_alerts") ?? config.overdueAlerts
