@@ -11,6 +11,8 @@ public struct BatchProcessor: Sendable {
     public var defaultEnvironment: String?
     public var severityOverrides: SeverityOverrides
     public var identityOverrides: IdentityOverrides
+    /// Labels whose values are artifacts for coverage (default `image`, `host`, `account`).
+    public var coverageKinds: [String] = CoverageConfig.defaultKinds
 
     public init(
         topics: [TopicSettings], maxMessageBytes: Int, defaultEnvironment: String?,
@@ -28,6 +30,8 @@ public struct BatchProcessor: Sendable {
         public var deadLetters: [DeadLetter] = []
         /// Decoded alert count per source label, for metrics.
         public var alertsBySource: [String: Int] = [:]
+        /// Artifacts seen and scanned, for vulnerability coverage.
+        public var coverage = CoverageObservations()
     }
 
     public func process(_ records: [KafkaRecord], now: Date) -> Output {
@@ -44,6 +48,7 @@ public struct BatchProcessor: Sendable {
                     out.write.reports.append(AlertReport(alert: alert, owner: owner, receivedAt: now))
                     out.alertsBySource[alert.labels["source"] ?? "unknown", default: 0] += 1
                 }
+                out.coverage.add(report, receivedAt: now, kinds: coverageKinds)
                 if !report.scopes.isEmpty {
                     out.write.scans.append(ScanReport(scopes: report.scopes, present: Set(report.alerts.map(\.fingerprint)), at: now))
                 }

@@ -171,6 +171,20 @@ actor GroupingEngine {
         return (routes.map { GroupKey(route: $0, labels: alert.labels).value }, receivers, silences, inhibition?.sourceLabels)
     }
 
+    /// What mutes each unresolved alert now: the silences (ids) and whether an inhibition rule
+    /// does, as `klaxon alerts list --silenced/--inhibited` shows them. Resolved alerts are
+    /// left out (nothing mutes what no longer fires).
+    func muting(_ alerts: [Alert], now: Date) -> [Fingerprint: (silencedBy: [String], inhibited: Bool)] {
+        let inhibitor = makeInhibitor()
+        var out: [Fingerprint: (silencedBy: [String], inhibited: Bool)] = [:]
+        for a in alerts {
+            let silences = silencer.silences(muting: a.labels, at: now).map(\.id)
+            let inhibited = inhibitor?.mutes(a.labels, at: now) ?? false
+            if !silences.isEmpty || inhibited { out[a.fingerprint] = (silences, inhibited) }
+        }
+        return out
+    }
+
     /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.
     private func makeInhibitor() -> Inhibitor? {
         guard !routing.inhibitRules.isEmpty else { return nil }

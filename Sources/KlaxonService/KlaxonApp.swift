@@ -80,9 +80,11 @@ public final class KlaxonApp: Sendable {
 
         let dispatcher = OutboxDispatcher(
             outbox: outbox, sinks: sinks.sinks, settings: config.service.delivery, fallbacks: sinks.fallbacks, logger: logger)
-        let processor = BatchProcessor(
+        var processor = BatchProcessor(
             topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
             severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)
+        processor.coverageKinds = config.service.coverage.kinds
+        let coverage = CoverageStore(database: database)
         let falsePositives = FalsePositiveStore(database: database)
         let noise = NoiseGate(config: config.noise, falsePositives: Set(try falsePositives.all().map(\.fingerprint)))
         let grouping = GroupingEngine(
@@ -90,7 +92,7 @@ public final class KlaxonApp: Sendable {
         let ingest = IngestService(
             consumer: consumer, processor: processor, store: store,
             deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
-            grouping: grouping, noise: noise, settings: k, ready: ready, logger: logger)
+            grouping: grouping, noise: noise, settings: k, ready: ready, coverage: coverage, logger: logger)
         let reloader = ConfigReloader(
             path: configPath, current: config, environment: environment, producer: producer, grouping: grouping,
             noise: noise, dispatcher: dispatcher, audit: audit, slackThreads: slackThreads, logger: logger)
@@ -102,16 +104,21 @@ public final class KlaxonApp: Sendable {
             .init(service: GroupingService(grouping: grouping, dispatcher: dispatcher, logger: logger)),
         ]
         if signals { services.append(.init(service: ReloadOnSignal(reloader: reloader))) }
-        let sweeper = LifecycleSweeper(
+        var sweeper = LifecycleSweeper(
             store: store, history: AlertHistory(database: database), config: config.service.lifecycle,
-            resolved: { states, now in await grouping.add(states, now: now) }, escalations: EscalationStore(database: database),
+            // Grouping's timers run on the wall clock, whatever time the lifecycle timers go by.
+            resolved: { states, _ in await grouping.add(states, now: Date()) }, escalations: EscalationStore(database: database),
             routingNow: { await grouping.current }, delivered: { dispatcher.nudge() }, logger: logger)
+        sweeper.coverage = CoverageSweeper(
+            coverage: coverage, store: store, config: config.service.coverage, noise: noise,
+            grouping: { states, _ in await grouping.add(states, now: Date()) }, logger: logger)
         services.append(.init(service: LifecycleTimerService(
             sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
                 store: store, silences: silences, audit: audit, grouping: grouping, noise: noise, falsePositives: falsePositives,
                 outbox: outbox, history: AlertHistory(database: database), nudgeDelivery: { dispatcher.nudge() },
+                coverage: { [coverageConfig = config.service.coverage] now in try coverage.evaluate(coverageConfig, now: now) },
                 token: try ApiToken(config: config.service, environment: environment),
                 reload: { actor in await reloader.reload(actor: actor) })
             let telemetry = LifecycleTelemetry(

@@ -7,7 +7,7 @@ import Metrics
 /// One pass of the lifecycle timers at an injected `now`: runtime alerts with no report
 /// within their source's `resolve_timeout` resolve (actor `timeout`), and open alerts past
 /// their SLA record one `sla_breached` event per SLA and count it; unacknowledged alerts whose
-/// route names an escalation policy move up its tiers. Decisions are `LifecycleConfig`'s,
+/// route names an escalation policy move up its tiers; then coverage (`CoverageSweeper`). Decisions are `LifecycleConfig`'s,
 /// `SLAPolicy`'s and `Escalation`'s (pure); this does the I/O.
 struct LifecycleSweeper: Sendable {
     let store: AlertStore
@@ -24,6 +24,8 @@ struct LifecycleSweeper: Sendable {
     /// The time notifications are queued at: the outbox dispatcher runs on the wall clock,
     /// whatever `now` the timers are given.
     var queueTime: @Sendable () -> Date = { Date() }
+    /// Vulnerability coverage and `ScanOverdue`; nil turns them off.
+    var coverage: CoverageSweeper? = nil
     /// Alert instances whose routes name no policy (so they are not read again each pass).
     let unescalated = UnescalatedInstances()
     let logger: Logger
@@ -32,13 +34,16 @@ struct LifecycleSweeper: Sendable {
         var resolved: [Fingerprint] = []
         var breaches: [Fingerprint: [SLAKind]] = [:]
         var escalated: [Fingerprint] = []
+        var coverage: CoverageSweeper.Outcome? = nil
     }
 
     func sweep(now: Date) async throws -> Outcome {
         var outcome = Outcome()
         var toGrouping: [AlertState] = []
-        for a in store.unresolvedActivity() where config.isTimedOut(sources: a.sources, lastSeenAt: a.lastSeenAt, now: now) {
-            let timeout = a.sources.compactMap { config.resolveTimeouts[$0] }.max() ?? .zero
+        let activity = store.unresolvedActivity()
+        let routeTimeouts = try await routeResolveTimeouts(activity, now: now)
+        for a in activity where config.isTimedOut(sources: a.sources, lastSeenAt: a.lastSeenAt, now: now, route: routeTimeouts[a.fingerprint]) {
+            let timeout = config.resolveTimeout(sources: a.sources, route: routeTimeouts[a.fingerprint]) ?? .zero
             // Only if no report arrived since the index was read.
             let state = try store.update(
                 a.fingerprint, by: "timeout", reason: "no report for \(ConfigDuration.format(timeout))"
@@ -62,6 +67,25 @@ struct LifecycleSweeper: Sendable {
             outcome.breaches[open.fingerprint] = kinds
         }
         outcome.escalated = try await escalate(open: openAlerts, breached: Set(outcome.breaches.keys), now: now)
+        outcome.coverage = try await coverage?.sweep(now: now)
         return outcome
+    }
+
+    /// The routes' `resolve_timeout` of the alerts that have been quiet at least as long as the
+    /// shortest one (only those are read from the store, and only when a route sets one).
+    func routeResolveTimeouts(_ activity: [UnresolvedActivity], now: Date) async throws -> [Fingerprint: Duration] {
+        guard let routingNow else { return [:] }
+        let routing = await routingNow().routing
+        guard let shortest = routing.shortestRouteResolveTimeout else { return [:] }
+        let quiet = activity.filter { a in
+            now >= a.lastSeenAt.addingTimeInterval(Double(shortest.components.seconds)) && !a.sources.contains(where: LifecycleConfig.neverTimesOut.contains)
+        }
+        guard !quiet.isEmpty else { return [:] }
+        let contents = try store.contents(of: quiet.map(\.fingerprint))
+        var out: [Fingerprint: Duration] = [:]
+        for a in quiet {
+            if let alert = contents[a.fingerprint]?.alert, let t = routing.resolveTimeout(for: alert) { out[a.fingerprint] = t }
+        }
+        return out
     }
 }

@@ -188,6 +188,9 @@ public final class StateDatabase: Sendable {
             try AlertHistory.createTable(db)
             try EscalationStore.createTable(db)
         }
+        m.registerMigration("v13: vulnerability coverage") { db in
+            try CoverageStore.createTables(db)
+        }
         m.registerMigration("v14: first notification and SLA breaches on the alert row") { db in
             // What the SLA pass needs per open alert, kept on its row so the pass reads one
             // table instead of two correlated subqueries over the history per alert.

@@ -35,8 +35,27 @@ struct AlertsCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: "table or json.")
         var output = "table"
 
+        // As `amtool alert query`: the state flags select what is shown; with none, only active
+        // (neither silenced nor inhibited) alerts are.
+        @Flag(name: .shortAndLong, help: "Show active alerts (neither silenced nor inhibited); the default when no state flag is given.")
+        var active = false
+
+        @Flag(name: .shortAndLong, help: "Show silenced alerts.")
+        var silenced = false
+
+        @Flag(name: .shortAndLong, help: "Show inhibited alerts.")
+        var inhibited = false
+
         @Argument(help: "Label matchers, as amtool takes them: severity=critical 'image=~shop-.*' cve!=CVE-2024-1.")
         var matchers: [String] = []
+
+        /// Whether an alert of the API's list is shown under the state flags.
+        func shows(_ a: [String: Any]) -> Bool {
+            let isSilenced = !(a["silencedBy"] as? [String] ?? []).isEmpty
+            let isInhibited = a["inhibited"] as? Bool ?? false
+            let showActive = active || (!silenced && !inhibited)
+            return (showActive && !isSilenced && !isInhibited) || (silenced && isSilenced) || (inhibited && isInhibited)
+        }
 
         func validate() throws {
             guard ["table", "json"].contains(output) else { throw ValidationError("-o must be table or json") }
@@ -53,7 +72,7 @@ struct AlertsCommand: AsyncParsableCommand {
                 var labels = a["labels"] as? [String: String] ?? [:]
                 let sev = (a["severity"] as? [String: Any])?["id"] as? Int ?? 0
                 labels["severity"] = labels["severity"] ?? Severity.Level(rawValue: sev)?.name
-                return parsed.allSatisfy { $0.matches(labels) }
+                return shows(a) && parsed.allSatisfy { $0.matches(labels) }
             }
             if output == "json" {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]), as: UTF8.self))
@@ -62,12 +81,14 @@ struct AlertsCommand: AsyncParsableCommand {
             let rows = list.map { a -> [String] in
                 let labels = a["labels"] as? [String: String] ?? [:]
                 let sev = (a["severity"] as? [String: Any])?["id"] as? Int ?? 0
+                let silencedBy = a["silencedBy"] as? [String] ?? []
+                let muted = silencedBy.isEmpty ? (a["inhibited"] as? Bool == true ? "inhibited" : "") : "silenced by " + silencedBy.joined(separator: ",")
                 return [
                     a["fingerprint"] as? String ?? "", a["status"] as? String ?? "", Severity.Level(rawValue: sev)?.name ?? "",
-                    labels["source"] ?? "", labels["alertname"] ?? "", "\(a["occurrences"] as? Int ?? 0)",
+                    labels["source"] ?? "", labels["alertname"] ?? "", "\(a["occurrences"] as? Int ?? 0)", muted,
                 ]
             }
-            print(TextTable.render(["FINGERPRINT", "STATUS", "SEVERITY", "SOURCE", "ALERT", "REPORTS"], rows))
+            print(TextTable.render(["FINGERPRINT", "STATUS", "SEVERITY", "SOURCE", "ALERT", "REPORTS", "MUTED"], rows))
         }
     }
 

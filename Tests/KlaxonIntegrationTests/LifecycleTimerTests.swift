@@ -135,4 +135,97 @@ final class Sink: Sendable {
             try ServiceConfig.load(yaml: "kafka: {embedded: true, topics: [{name: t}]}\nlifecycle:\n  sla:\n    preset: strict\n", file: "k.yml")
         }
     }
+
+    /// Routes for the per-route timeouts: Falco alerts 2 h, those of namespace prod 10 m.
+    static let timeoutRoutes = """
+        route:
+          receiver: log
+          routes:
+            - matchers: ['source="falco"']
+              resolve_timeout: 2h
+              routes:
+                - matchers: ['namespace="prod"']
+                  resolve_timeout: 10m
+                - matchers: ['namespace="dev"']
+        receivers:
+          - name: log
+        """
+
+    @Test func theMostSpecificRoutesResolveTimeoutWins() async throws {
+        let (store, history, _) = try world()
+        let sink = Sink()
+        let routing = try RoutingConfig.load(yaml: Self.timeoutRoutes, file: "routes.yml")
+        var s = sweeper(store, history, sink: sink)
+        s.routingNow = { EscalationRouting(routing: routing, integrations: [:]) }
+        func runtime(_ name: String, source: String, namespace: String) -> Alert {
+            let labels = ["alertname": name, "source": source, "severity": "high", "namespace": namespace]
+            return Alert(labels: labels, severity: .high, fingerprint: Fingerprint(labels: labels))
+        }
+        let prod = runtime("Shell in container", source: "falco", namespace: "prod")
+        let dev = runtime("Shell in container", source: "falco", namespace: "dev")
+        let guardDuty = runtime("Recon:EC2/PortProbeUnprotectedPort", source: "guardduty", namespace: "prod")
+        let trivy = runtime("CVE-2024-6387", source: "trivy", namespace: "prod")
+        try store.apply(BatchWrite(reports: [prod, dev, guardDuty, trivy].map { AlertReport(alert: $0, owner: "r/0", receivedAt: t0) }))
+
+        #expect(try await s.sweep(now: t0.addingTimeInterval(9 * 60)).resolved.isEmpty)
+        #expect(try await s.sweep(now: t0.addingTimeInterval(10 * 60)).resolved == [prod.fingerprint], "the child route's 10m")
+        #expect(try await s.sweep(now: t0.addingTimeInterval(30 * 60)).resolved == [guardDuty.fingerprint], "no route sets one: the source's 30m")
+        #expect(try await s.sweep(now: t0.addingTimeInterval(2 * 3600 - 1)).resolved.isEmpty, "dev inherits 2h, not Falco's 30m")
+        #expect(try await s.sweep(now: t0.addingTimeInterval(2 * 3600)).resolved == [dev.fingerprint])
+        #expect(try await s.sweep(now: t0.addingTimeInterval(30 * 86_400)).resolved.isEmpty, "a scanner's finding never times out")
+        #expect(try store.state(of: trivy.fingerprint)?.status == .firing)
+        let last = try #require(try history.events(of: prod.fingerprint, current: nil).last)
+        #expect(last.actor == "timeout" && last.reason == "no report for 10m")
+    }
+
+    @Test func aRouteResolveTimeoutIsRefusedWhereItCannotApply() throws {
+        func load(_ yaml: String) throws { _ = try RoutingConfig.load(yaml: yaml, file: "routes.yml") }
+        let cases: [(String, String)] = [
+            ("""
+            route:
+              receiver: log
+              routes:
+                - matchers: ['source="trivy"']
+                  resolve_timeout: 1d
+            receivers: [{name: log}]
+            """, #"routes.yml:5:24: route.routes[0].resolve_timeout: resolve_timeout cannot apply to source "trivy""#),
+            ("""
+            route:
+              receiver: log
+              routes:
+                - match: {source: inspector2}
+                  routes:
+                    - matchers: ['severity="high"']
+                      resolve_timeout: 1h
+            receivers: [{name: log}]
+            """, #"resolve_timeout cannot apply to source "inspector2""#),
+            ("""
+            route:
+              receiver: log
+              resolve_timeout: 0s
+            receivers: [{name: log}]
+            """, "resolve_timeout must be positive"),
+            ("""
+            route:
+              receiver: log
+              resolve_timeout: soon
+            receivers: [{name: log}]
+            """, "route.resolve_timeout"),
+            ("""
+            route:
+              receiver: log
+              resolve_timeouts: 1h
+            receivers: [{name: log}]
+            """, #"unknown field "resolve_timeouts""#),
+        ]
+        for (yaml, message) in cases {
+            #expect { try load(yaml) } throws: { e in "\(e)".contains(message) }
+        }
+        // On the root it applies to every runtime alert.
+        let root = try RoutingConfig.load(yaml: "route:\n  receiver: log\n  resolve_timeout: 45m\nreceivers: [{name: log}]\n", file: "r.yml")
+        let falco = Alert(labels: ["alertname": "x", "source": "falco"], severity: .high, fingerprint: Fingerprint(labels: ["alertname": "x"]))
+        #expect(root.resolveTimeout(for: falco) == .seconds(2700))
+        #expect(LifecycleConfig().resolveTimeout(sources: ["trivy"], route: .seconds(2700)) == nil)
+        #expect(LifecycleConfig().resolveTimeout(sources: ["generic"], route: .seconds(60)) == .seconds(60))
+    }
 }

@@ -38,6 +38,17 @@ public struct RoutingConfig: Sendable {
         escalationPolicies.first { $0.name == name }
     }
 
+    /// The `resolve_timeout` of the first route that routes `alert` and has one (nil: none).
+    public func resolveTimeout(for alert: Alert) -> Duration? {
+        tree.match(alert).lazy.compactMap(\.resolveTimeout).first
+    }
+
+    /// The shortest `resolve_timeout` of any route (nil: no route sets one).
+    public var shortestRouteResolveTimeout: Duration? {
+        func walk(_ r: Route) -> [Duration] { (r.resolveTimeout.map { [$0] } ?? []) + r.routes.flatMap(walk) }
+        return walk(route).min()
+    }
+
     /// Time intervals by name, for `Route.isMuted(at:intervals:)`.
     public var timeIntervalsByName: [String: NamedTimeInterval] {
         Dictionary(timeIntervals.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

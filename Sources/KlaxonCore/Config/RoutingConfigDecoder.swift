@@ -11,6 +11,9 @@ struct RoutingConfigDecoder {
     var timeIntervalReferences: [(name: String, node: ConfigNode)] = []
     /// Escalation policy names used by routes (`escalation:`), with where they were used.
     var escalationReferences: [(name: String, node: ConfigNode)] = []
+    /// `source="…"` matchers of the route nodes above the one being decoded (a child of a
+    /// route that selects Trivy findings routes only Trivy findings).
+    var pinnedSources: [Matcher] = []
 
     init(file: String) { self.file = file }
 

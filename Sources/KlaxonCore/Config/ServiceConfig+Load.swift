@@ -8,7 +8,7 @@ extension ServiceConfig {
         }
         let m = try root.mapping(allowed: [
             "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides", "gate",
-            "lifecycle",
+            "lifecycle", "coverage",
         ])
         var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
         if let state = m["state"] {
@@ -37,6 +37,7 @@ extension ServiceConfig {
         }
         config.environment = try m.string("environment")
         if let lifecycle = m["lifecycle"] { config.lifecycle = try LifecycleConfig.load(lifecycle) }
+        if let coverage = m["coverage"] { config.coverage = try CoverageConfig.load(coverage) }
         if let delivery = m["delivery"] { config.delivery = try deliverySettings(delivery) }
         for item in try m["severity_overrides"]?.sequence() ?? [] {
             let r = try item.mapping(allowed: ["match", "severity", "reason"])

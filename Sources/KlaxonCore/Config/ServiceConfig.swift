@@ -36,6 +36,8 @@ public struct ServiceConfig: Sendable, Hashable {
     public var gate = GateConfig()
     /// Resolve timeouts and SLAs (`lifecycle:`).
     public var lifecycle = LifecycleConfig()
+    /// Vulnerability coverage: schedules, tracked artifacts, `ScanOverdue` (`coverage:`).
+    public var coverage = CoverageConfig()
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],

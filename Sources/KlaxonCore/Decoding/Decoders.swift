@@ -15,12 +15,15 @@ public enum Decoders {
         let assembly = AlertAssembly(context: context)
         var alerts: [Alert] = []
         var scopes: [String] = []
+        var scanned: [ScannedArtifact] = []
         for root in doc.roots {
             switch resolved {
             case .auto:
                 preconditionFailure("resolved above")
             case .trivy:
-                try TrivyDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
+                let trivy = TrivyDecoder(doc: doc, assembly: assembly)
+                try trivy.decode(root: root, into: &alerts, scopes: &scopes)
+                if let s = trivy.scannedArtifact(root: root) { scanned.append(s) }
             case .falco:
                 alerts.append(try FalcoDecoder(doc: doc, assembly: assembly).decode(root: root))
             case .sarif:
@@ -48,6 +51,6 @@ public enum Decoders {
                 try KlaxonJSONDecoder(doc: doc, assembly: assembly).decode(root: root, into: &alerts, scopes: &scopes)
             }
         }
-        return DecodedReport(format: resolved, alerts: alerts, scopes: scopes)
+        return DecodedReport(format: resolved, alerts: alerts, scopes: scopes, scanned: scanned)
     }
 }

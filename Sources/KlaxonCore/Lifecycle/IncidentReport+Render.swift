@@ -12,7 +12,20 @@ extension IncidentReport {
         let header = by.map { $0.uppercased() } + Self.columns
         var lines = by.isEmpty ? [] : rows.map { r in by.map { r.value(of: $0) } + cells(r, duration: Self.human, ratio: Self.percent) }
         lines.append((by.isEmpty ? [] : ["TOTAL"] + Array(repeating: "", count: by.count - 1)) + cells(total, duration: Self.human, ratio: Self.percent))
-        return TextTable.render(header, lines)
+        var text = TextTable.render(header, lines)
+        if let coverage {
+            let rows = (coverage.environments + [coverage.total]).map { e in
+                [e.environment, e.schedule == .zero ? "" : ConfigDuration.format(e.schedule), "\(e.known)", "\(e.covered)", Self.percent(e.ratio)]
+            }
+            text += "\nvulnerability coverage\n" + TextTable.render(["ENVIRONMENT", "SCHEDULE", "KNOWN", "SCANNED", "COVERAGE"], rows)
+            if !coverage.overdue.isEmpty {
+                let overdue = coverage.overdue.map { o in
+                    [o.environment.isEmpty ? "none" : o.environment, o.kind, o.name, o.lastScan.map(Timestamps.format) ?? "never"]
+                }
+                text += "\nscan overdue\n" + TextTable.render(["ENVIRONMENT", "KIND", "ARTIFACT", "LAST SCAN"], overdue)
+            }
+        }
+        return text
     }
 
     /// CSV (RFC 4180) with durations in seconds and ratios 0–1.
@@ -22,7 +35,15 @@ extension IncidentReport {
         let seconds: (Double?) -> String = { $0.map { String(format: "%.0f", $0) } ?? "" }
         let ratio: (Double) -> String = { String(format: "%.4f", $0) }
         let lines = [header] + rows.map { r in by.map { r.value(of: $0) } + cells(r, duration: seconds, ratio: ratio) }
-        return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        var text = lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        // Coverage is a second table, after a blank line (one row per environment and a total).
+        if let coverage {
+            let rows = [["environment", "schedule_s", "known", "scanned", "coverage_ratio"]] + (coverage.environments + [coverage.total]).map { e in
+                [e.environment, e.schedule == .zero ? "" : seconds(e.schedule.seconds), "\(e.known)", "\(e.covered)", ratio(e.ratio)]
+            }
+            text += "\n" + rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        }
+        return text
     }
 
     private func cells(_ r: Row, duration: (Double?) -> String, ratio: (Double) -> String) -> [String] {

@@ -36,6 +36,8 @@ public struct IncidentReport: Sendable, Hashable, Codable {
     public var rows: [Row]
     /// Every record together.
     public var total: Row
+    /// Vulnerability coverage at `until`, per environment (nil when the service keeps none).
+    public var coverage: CoverageEvaluation? = nil
 
     /// Groups `records` by the values of the labels in `by` (in that order; rows sorted by them).
     public static func make(_ records: [IncidentRecord], by: [String], since: Date, until: Date) -> IncidentReport {

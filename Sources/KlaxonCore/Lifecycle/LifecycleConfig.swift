@@ -26,16 +26,30 @@ public struct LifecycleConfig: Sendable, Hashable {
         self.sla = sla
     }
 
-    /// Whether an unresolved alert last reported at `lastSeenAt` by `sources` has timed out at
-    /// `now`: every source must have a timeout (a scanner's finding waits for its next scan),
-    /// and the longest of them must have passed.
-    public func isTimedOut(sources: [String], lastSeenAt: Date, now: Date) -> Bool {
-        guard !sources.isEmpty else { return false }
+    /// Sources whose alerts resolve by their next complete scan, their source's own state, or
+    /// Klaxon's coverage (`ScanOverdue`): a route's `resolve_timeout` never applies to them.
+    public static let neverTimesOut: Set<String> = ["trivy", "grype", "sarif", "ecr", "inspector2", "securityhub", "klaxon"]
+
+    /// How long an unresolved alert reported by `sources` stays open without a report, or nil
+    /// when it never times out. The `resolve_timeout` of the route that routes it (`route`:
+    /// the first matching route that has one, inherited from its nearest ancestor that sets
+    /// one) wins when no source is in `neverTimesOut`; otherwise every source must have a
+    /// per-source timeout, and the longest applies.
+    public func resolveTimeout(sources: [String], route: Duration? = nil) -> Duration? {
+        guard !sources.isEmpty else { return nil }
+        if let route, !sources.contains(where: Self.neverTimesOut.contains) { return route }
         var longest = Duration.zero
         for s in sources {
-            guard let t = resolveTimeouts[s] else { return false }
+            guard let t = resolveTimeouts[s] else { return nil }
             longest = max(longest, t)
         }
-        return now >= lastSeenAt.addingTimeInterval(longest.seconds)
+        return longest
+    }
+
+    /// Whether an unresolved alert last reported at `lastSeenAt` by `sources` has timed out at
+    /// `now` (see `resolveTimeout(sources:route:)`).
+    public func isTimedOut(sources: [String], lastSeenAt: Date, now: Date, route: Duration? = nil) -> Bool {
+        guard let timeout = resolveTimeout(sources: sources, route: route) else { return false }
+        return now >= lastSeenAt.addingTimeInterval(timeout.seconds)
     }
 }

@@ -22,6 +22,10 @@ public struct Route: Sendable, Hashable {
     public var activeTimeIntervals: [String]
     /// Klaxon: the escalation policy for alerts this node notifies (`escalation:`, inherited).
     public var escalation: String? = nil
+    /// Klaxon: runtime alerts this node routes resolve when no report came for this long
+    /// (`resolve_timeout:`, inherited). Overrides `lifecycle.resolve_timeout` for its source.
+    /// Nil: the per-source value applies.
+    public var resolveTimeout: Duration? = nil
     /// `continue`: after this node matches, keep trying its next siblings.
     public var `continue`: Bool
     public var routes: [Route]

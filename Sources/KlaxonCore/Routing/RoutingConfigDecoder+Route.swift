@@ -2,6 +2,7 @@ extension RoutingConfigDecoder {
     static let routeKeys: Set<String> = [
         "receiver", "group_by", "continue", "matchers", "match", "match_re", "group_wait", "group_interval",
         "repeat_interval", "mute_time_intervals", "active_time_intervals", "routes", "min_severity", "escalation",
+        "resolve_timeout",
     ]
 
     /// Decodes a route node, resolving inherited options from `parent` (nil for the root).
@@ -59,6 +60,18 @@ extension RoutingConfigDecoder {
             r.escalation = name.isEmpty ? nil : name
             if !name.isEmpty { escalationReferences.append((name, n)) }
         }
+        if let n = m["resolve_timeout"] {
+            let timeout = try n.duration()
+            if timeout <= .zero { throw n.error(.invalidValue, "resolve_timeout must be positive") }
+            // Findings resolve by their next scan or their source's state, never by silence.
+            let pinned = (r.matchers + pinnedSources).filter { $0.name == "source" && $0.type == .equal }.map(\.value)
+            if let scanner = pinned.first(where: { LifecycleConfig.neverTimesOut.contains($0) }) {
+                throw n.error(
+                    .invalidValue,
+                    "resolve_timeout cannot apply to source \"\(scanner)\": its alerts resolve by the next scan or by their source's state")
+            }
+            r.resolveTimeout = timeout
+        }
         r.muteTimeIntervals = []
         r.activeTimeIntervals = []
         for (key, isMute) in [("mute_time_intervals", true), ("active_time_intervals", false)] {
@@ -87,9 +100,12 @@ extension RoutingConfigDecoder {
             }
         }
         var children: [Route] = []
+        let outer = pinnedSources
+        pinnedSources += r.matchers.filter { $0.name == "source" && $0.type == .equal }
         for (i, item) in try (m["routes"]?.sequence() ?? []).enumerated() {
             children.append(try route(item, parent: r, index: i))
         }
+        pinnedSources = outer
         r.routes = children
         return r
     }

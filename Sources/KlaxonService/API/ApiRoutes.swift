@@ -16,6 +16,8 @@ struct ApiDependencies: Sendable {
     let history: AlertHistory
     /// Wakes the dispatcher (after a retry put entries back in the queue).
     var nudgeDelivery: @Sendable () -> Void = {}
+    /// Vulnerability coverage at a time, for the report; nil leaves it out.
+    var coverage: (@Sendable (Date) throws -> CoverageEvaluation)? = nil
     let token: ApiToken
     /// Reloads the configuration; the result says whether the new one was taken.
     let reload: @Sendable (_ actor: String) async -> ReloadOutcome
@@ -70,10 +72,13 @@ enum ApiRoutes {
             }
         }
         router.get("/api/v1/alerts") { request, _ -> Response in
-            try handle {
+            try await handleAsync {
                 let status = request.uri.queryParameters["status"].map(String.init)
                 let states = try deps.store.states().filter { status == nil || $0.status.rawValue == status }
-                return try json(.ok, states.map(AlertView.init))
+                let muted = await deps.grouping.muting(states.filter { $0.status != .resolved }.map(\.alert), now: Date())
+                return try json(.ok, states.map { s in
+                    AlertView(s, silencedBy: muted[s.alert.fingerprint]?.silencedBy ?? [], inhibited: muted[s.alert.fingerprint]?.inhibited ?? false)
+                })
             }
         }
         router.get("/api/v1/alerts/:fingerprint/explain") { _, context -> Response in
@@ -132,7 +137,9 @@ enum ApiRoutes {
                 }.filter { !$0.isEmpty }
                 let now = Date()
                 let since = now.addingTimeInterval(-Double(window.components.seconds))
-                return try json(.ok, IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now))
+                var report = IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now)
+                report.coverage = try deps.coverage?(now)
+                return try json(.ok, report)
             }
         }
         router.get("/api/v1/audit") { request, _ -> Response in
@@ -266,8 +273,14 @@ struct AlertView: Encodable {
     let regressions: Int
     let acknowledgedAt: Date?
     let resolvedAt: Date?
+    /// Ids of the silences muting the alert now (empty when none, or resolved).
+    let silencedBy: [String]
+    /// Whether an inhibition rule mutes it now.
+    let inhibited: Bool
 
-    init(_ s: AlertState) {
+    init(_ s: AlertState, silencedBy: [String] = [], inhibited: Bool = false) {
+        self.silencedBy = silencedBy
+        self.inhibited = inhibited
         fingerprint = s.alert.fingerprint.description
         status = s.status.rawValue
         labels = s.alert.labels
