@@ -35,7 +35,7 @@ enum Footprint {
                 guard ContinuousClock.now < deadline, klaxon.process.isRunning else {
                     throw BenchFailure("wave not handled (\(handled)/\(sent)), klaxon \(klaxon.process.isRunning ? "still running after 15 min" : "exited")")
                 }
-                try await Task.sleep(for: .milliseconds(50))
+                try await Task.sleep(for: .milliseconds(200))
             }
         }
         let seconds = Harness.seconds(ContinuousClock.now - start)
