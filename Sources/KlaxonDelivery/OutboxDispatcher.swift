@@ -57,7 +57,8 @@ public final class OutboxDispatcher: Sendable {
     /// - Parameters:
     ///   - sinks: keyed by `receiver/integration`, e.g. `default/webhook[0]`.
     ///   - fallbacks: keyed by the receiver whose notifications fall back.
-    ///   - clock: the time of each pass of `run` (production: the wall clock).
+    ///   - clock: the time of each pass of `run` and of the end of each send (production: the
+    ///     wall clock; tests: virtual time, so real send durations never move retries).
     public init(
         outbox: Outbox, sinks: [String: any AlertSink], settings: DeliverySettings = DeliverySettings(),
         fallbacks: [String: Fallback] = [:], clock: @escaping DeliveryClock = { Date() }, logger: Logger
@@ -70,7 +71,7 @@ public final class OutboxDispatcher: Sendable {
         self.chain = SequenceStage([
             RateLimitStage(),
             BreakerStage(fallbackAfter: settings.fallbackAfter.timeInterval),
-            SendStage(timeout: settings.timeout),
+            SendStage(timeout: settings.timeout, clock: clock),
             ClassifyStage(policy: settings.retry),
             RecordStage(logger: logger),
         ])

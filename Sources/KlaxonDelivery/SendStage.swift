@@ -2,12 +2,18 @@ import Foundation
 import KlaxonCore
 
 /// Hands the notification to the sink, giving up after `timeout` (the sink's own task is
-/// cancelled), and measures how long it took.
+/// cancelled), measures how long it took, and reads when it ended from the injected clock.
 public struct SendStage: NotifyStage {
     let timeout: Duration
+    let clock: DeliveryClock
 
-    /// - Parameter timeout: longest a send may take; default 10 s.
-    public init(timeout: Duration = .seconds(10)) { self.timeout = timeout }
+    /// - Parameters:
+    ///   - timeout: longest a send may take; default 10 s.
+    ///   - clock: when the send ended (the dispatcher's clock; default the wall clock).
+    public init(timeout: Duration = .seconds(10), clock: @escaping DeliveryClock = { Date() }) {
+        self.timeout = timeout
+        self.clock = clock
+    }
 
     public func exec(_ job: inout DeliveryJob) async {
         guard job.record == nil else { return }
@@ -36,6 +42,7 @@ public struct SendStage: NotifyStage {
             job.failureReason = "error"
         }
         job.latency = ContinuousClock.now - start
+        job.endedAt = max(job.now, clock())
     }
 
     /// `throttled` (429 or a Retry-After), `rejected` (will not pass on retry), else `error`.
