@@ -66,6 +66,16 @@ struct Run: Encodable {
     let notificationsPerSecond: Double
     let p50LatencyMs: Double
     let p99LatencyMs: Double
+    /// CPU time (user + system, the whole process: dispatcher, client and receiver) per
+    /// notification while the run lasted; steadier than the rate on a shared machine.
+    let cpuMicrosecondsPerNotification: Double
+}
+
+/// User + system CPU seconds of this process so far.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -88,6 +98,7 @@ func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
         outbox: outbox, sinks: ["bench/webhook[0]": WebhookSink(url: url, transport: HTTPTransport(client: client))],
         settings: DeliverySettings(concurrency: concurrency), logger: logger)
     let clock = ContinuousClock()
+    let cpuStart = cpuSeconds()
     let start = clock.now
     let runner = Task { await dispatcher.run(tick: .milliseconds(50)) }
     dispatcher.nudge()
@@ -96,6 +107,7 @@ func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
         try await Task.sleep(for: .milliseconds(5))
     }
     let elapsed = seconds(clock.now - start)
+    let cpu = cpuSeconds() - cpuStart
     let delivered = try outbox.counts()[.delivered] ?? 0
     guard delivered == count else { fatalError("\(mode): \(delivered) of \(count) delivered") }
     dispatcher.finish()
@@ -108,9 +120,10 @@ func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
     let run = Run(
         mode: mode, notifications: count, concurrency: concurrency, seconds: elapsed,
         notificationsPerSecond: Double(count) / elapsed, p50LatencyMs: latencies[latencies.count / 2] * 1000,
-        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
-    print(String(format: "  %@: %d notifications, concurrency %d: %.2f s → %.0f notifications/s; send latency p50 %.1f ms, p99 %.1f ms",
-                 mode, count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs))
+        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
+        cpuMicrosecondsPerNotification: cpu / Double(count) * 1e6)
+    print(String(format: "  %@: %d notifications, concurrency %d: %.2f s → %.0f notifications/s; send latency p50 %.1f ms, p99 %.1f ms; CPU %.0f µs/notification",
+                 mode, count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs, run.cpuMicrosecondsPerNotification))
     return run
 }
 
@@ -122,6 +135,7 @@ func measureTransport(count: Int, concurrency: Int) async throws -> Run {
     let encoder = JSONEncoder()
     let bodies = try (0..<count).map { try encoder.encode(notification($0)) }
     let clock = ContinuousClock()
+    let cpuStart = cpuSeconds()
     let start = clock.now
     var latencies = try await withThrowingTaskGroup(of: Double.self) { group in
         var out: [Double] = []
@@ -142,14 +156,16 @@ func measureTransport(count: Int, concurrency: Int) async throws -> Run {
         return out
     }
     let elapsed = seconds(clock.now - start)
+    let cpu = cpuSeconds() - cpuStart
     try await client.shutdown()
     latencies.sort()
     let run = Run(
         mode: "transport", notifications: count, concurrency: concurrency, seconds: elapsed,
         notificationsPerSecond: Double(count) / elapsed, p50LatencyMs: latencies[latencies.count / 2] * 1000,
-        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
-    print(String(format: "  %@: %d POSTs straight through the HTTP client, concurrency %d: %.2f s → %.0f/s; latency p50 %.1f ms, p99 %.1f ms",
-                 "transport", count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs))
+        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
+        cpuMicrosecondsPerNotification: cpu / Double(count) * 1e6)
+    print(String(format: "  %@: %d POSTs straight through the HTTP client, concurrency %d: %.2f s → %.0f/s; latency p50 %.1f ms, p99 %.1f ms; CPU %.0f µs/POST",
+                 "transport", count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs, run.cpuMicrosecondsPerNotification))
     return run
 }
 
