@@ -2,7 +2,9 @@
 // webhook receiver (Hummingbird on 127.0.0.1) that answers every POST after 20 ms. Reports the
 // drain rate and p50/p99 send latency (from the outbox's own `delivery_attempt` rows), for
 // the concurrent dispatcher and, with fewer notifications, for one send at a time (how the
-// dispatcher before issue #9 sent). Not a test; release build:
+// dispatcher before issue #9 sent). A third run posts each notification (as JSON) straight through the
+// HTTP client (no outbox, no stages): the ceiling this machine's HTTP stack (client and the
+// in-process receiver) allows, so the dispatcher's own cost is the gap. Not a test; release build:
 //   swift run -c release DeliveryBench [notifications] [concurrency] [serial-notifications]
 // Writes Benchmarks/results/delivery.json. Target (issue #9): >= 5,000 notifications/s.
 import AsyncHTTPClient
@@ -64,6 +66,16 @@ struct Run: Encodable {
     let notificationsPerSecond: Double
     let p50LatencyMs: Double
     let p99LatencyMs: Double
+    /// CPU time (user + system, the whole process: dispatcher, client and receiver) per
+    /// notification while the run lasted; steadier than the rate on a shared machine.
+    let cpuMicrosecondsPerNotification: Double
+}
+
+/// User + system CPU seconds of this process so far.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -86,13 +98,18 @@ func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
         outbox: outbox, sinks: ["bench/webhook[0]": WebhookSink(url: url, transport: HTTPTransport(client: client))],
         settings: DeliverySettings(concurrency: concurrency), logger: logger)
     let clock = ContinuousClock()
+    let cpuStart = cpuSeconds()
     let start = clock.now
     let runner = Task { await dispatcher.run(tick: .milliseconds(50)) }
     dispatcher.nudge()
-    while (try outbox.counts()[.delivered] ?? 0) < count {
+    // One index probe per poll: counting rows every 5 ms took CPU from the run it measures.
+    while try outbox.hasPending() {
         try await Task.sleep(for: .milliseconds(5))
     }
     let elapsed = seconds(clock.now - start)
+    let cpu = cpuSeconds() - cpuStart
+    let delivered = try outbox.counts()[.delivered] ?? 0
+    guard delivered == count else { fatalError("\(mode): \(delivered) of \(count) delivered") }
     dispatcher.finish()
     await runner.value
     try await client.shutdown()
@@ -103,15 +120,59 @@ func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
     let run = Run(
         mode: mode, notifications: count, concurrency: concurrency, seconds: elapsed,
         notificationsPerSecond: Double(count) / elapsed, p50LatencyMs: latencies[latencies.count / 2] * 1000,
-        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
-    print(String(format: "  %@: %d notifications, concurrency %d: %.2f s → %.0f notifications/s; send latency p50 %.1f ms, p99 %.1f ms",
-                 mode, count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs))
+        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
+        cpuMicrosecondsPerNotification: cpu / Double(count) * 1e6)
+    print(String(format: "  %@: %d notifications, concurrency %d: %.2f s → %.0f notifications/s; send latency p50 %.1f ms, p99 %.1f ms; CPU %.0f µs/notification",
+                 mode, count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs, run.cpuMicrosecondsPerNotification))
+    return run
+}
+
+/// Each notification as JSON, POSTed with `concurrency` requests in flight straight through the client.
+func measureTransport(count: Int, concurrency: Int) async throws -> Run {
+    var config = HTTPClient.Configuration()
+    config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, concurrency)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    let encoder = JSONEncoder()
+    let bodies = try (0..<count).map { try encoder.encode(notification($0)) }
+    let clock = ContinuousClock()
+    let cpuStart = cpuSeconds()
+    let start = clock.now
+    var latencies = try await withThrowingTaskGroup(of: Double.self) { group in
+        var out: [Double] = []
+        for (i, body) in bodies.enumerated() {
+            if i >= concurrency, let l = try await group.next() { out.append(l) }
+            group.addTask {
+                let sent = clock.now
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(body)
+                let response = try await client.execute(request, timeout: .seconds(10))
+                _ = try await response.body.collect(upTo: 64 * 1024)
+                return seconds(clock.now - sent)
+            }
+        }
+        for try await l in group { out.append(l) }
+        return out
+    }
+    let elapsed = seconds(clock.now - start)
+    let cpu = cpuSeconds() - cpuStart
+    try await client.shutdown()
+    latencies.sort()
+    let run = Run(
+        mode: "transport", notifications: count, concurrency: concurrency, seconds: elapsed,
+        notificationsPerSecond: Double(count) / elapsed, p50LatencyMs: latencies[latencies.count / 2] * 1000,
+        p99LatencyMs: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
+        cpuMicrosecondsPerNotification: cpu / Double(count) * 1e6)
+    print(String(format: "  %@: %d POSTs straight through the HTTP client, concurrency %d: %.2f s → %.0f/s; latency p50 %.1f ms, p99 %.1f ms; CPU %.0f µs/POST",
+                 "transport", count, concurrency, elapsed, run.notificationsPerSecond, run.p50LatencyMs, run.p99LatencyMs, run.cpuMicrosecondsPerNotification))
     return run
 }
 
 print("DeliveryBench: release build, one SQLite outbox (WAL), one webhook receiver answering in 20 ms")
 let concurrent = try await measure(mode: "concurrent", count: total, concurrency: concurrency)
 let serial = try await measure(mode: "serial", count: serialTotal, concurrency: 1)
+let transport = try await measureTransport(count: total, concurrency: concurrency)
 
 struct Results: Encodable {
     let benchmark = "DeliveryBench"
@@ -124,7 +185,7 @@ let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 let resultsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("results")
 try FileManager.default.createDirectory(at: resultsDir, withIntermediateDirectories: true)
-try encoder.encode(Results(runs: [concurrent, serial])).write(to: resultsDir.appendingPathComponent("delivery.json"))
+try encoder.encode(Results(runs: [concurrent, serial, transport])).write(to: resultsDir.appendingPathComponent("delivery.json"))
 print("  wrote \(resultsDir.appendingPathComponent("delivery.json").path)")
 
 await serverGroup.triggerGracefulShutdown()

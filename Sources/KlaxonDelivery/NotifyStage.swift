@@ -9,8 +9,9 @@ public protocol NotifyStage: Sendable {
     func exec(_ job: inout DeliveryJob) async
 }
 
-/// Reads the time for the dispatcher's passes. Production passes `Date.init`; tests a virtual
-/// clock. Stages never read it: they work from the pass time and the measured send duration.
+/// Reads the time for the dispatcher's passes and for when a send ended. Production passes
+/// `Date.init`; tests a virtual clock, so retries and breaker cool-downs never depend on how
+/// long a real send took on a loaded machine.
 public typealias DeliveryClock = @Sendable () -> Date
 
 /// An outbox entry on its way through the stages.
@@ -24,8 +25,12 @@ public struct DeliveryJob: Sendable {
     public var failure: DeliveryError?
     /// Set by the send stage: why the send failed, for `klaxon_notifications_failed_total`.
     public var failureReason: String?
-    /// How long the send took; nil when nothing was sent.
+    /// How long the send took (measured on the monotonic clock, for metrics and the attempt
+    /// row); nil when nothing was sent.
     public var latency: Duration?
+    /// When the attempt ended, read from the dispatcher's clock by the send stage (never
+    /// before the pass time): a retry counts from the failure, not from the start of the pass.
+    public var endedAt: Date
     /// Whether the breaker let this send through as its half-open probe.
     public var isProbe = false
     /// The decided outcome (set by rate limit or breaker when they hold the entry back, else by
@@ -39,13 +44,7 @@ public struct DeliveryJob: Sendable {
         self.sink = sink
         self.lane = lane
         self.now = now
-    }
-
-    /// When the attempt ended: the pass time plus how long the send took, so a retry counts
-    /// from the failure, not from the start of the pass (and stays on virtual time in tests).
-    public var endedAt: Date {
-        guard let latency else { return now }
-        return now.addingTimeInterval(Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18)
+        self.endedAt = now
     }
 }
 

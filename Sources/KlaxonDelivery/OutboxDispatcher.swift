@@ -9,7 +9,10 @@ import Synchronization
 /// lane with up to `concurrency` sends in flight; entries of one group key leave a lane in
 /// order (the next waits until the one before is delivered or dead), entries of different
 /// groups go in parallel. A slow or dead receiver fills only its own lane's slots. Outcomes are
-/// written in batches: one transaction per pass, after buffering sinks were flushed.
+/// written in batches: one transaction per pass, after buffering sinks were flushed. While
+/// running, a pass also reads up to `concurrency` more due heads per lane into a ready queue
+/// (`LaneSlots`): a send that ends starts the next of its lane at once instead of waiting for
+/// the loop's next write and read.
 public final class OutboxDispatcher: Sendable {
     /// Where a receiver's undeliverable notifications also go.
     public struct Fallback: Sendable {
@@ -46,7 +49,7 @@ public final class OutboxDispatcher: Sendable {
     private let clock: DeliveryClock
     private let chain: any NotifyStage
     private let lanes = Mutex<[String: LaneControl]>([:])
-    private let inFlight = Mutex<[String: Set<Int64>]>([:])
+    private let slots = Mutex(LaneSlots())
     private let pending = Mutex(Pending())
     private let lastGauge = Mutex(Date.distantPast)
     private let lastLaneScan = Mutex(Date.distantPast)
@@ -57,7 +60,8 @@ public final class OutboxDispatcher: Sendable {
     /// - Parameters:
     ///   - sinks: keyed by `receiver/integration`, e.g. `default/webhook[0]`.
     ///   - fallbacks: keyed by the receiver whose notifications fall back.
-    ///   - clock: the time of each pass of `run` (production: the wall clock).
+    ///   - clock: the time of each pass of `run` and of the end of each send (production: the
+    ///     wall clock; tests: virtual time, so real send durations never move retries).
     public init(
         outbox: Outbox, sinks: [String: any AlertSink], settings: DeliverySettings = DeliverySettings(),
         fallbacks: [String: Fallback] = [:], clock: @escaping DeliveryClock = { Date() }, logger: Logger
@@ -70,7 +74,7 @@ public final class OutboxDispatcher: Sendable {
         self.chain = SequenceStage([
             RateLimitStage(),
             BreakerStage(fallbackAfter: settings.fallbackAfter.timeInterval),
-            SendStage(timeout: settings.timeout),
+            SendStage(timeout: settings.timeout, clock: clock),
             ClassifyStage(policy: settings.retry),
             RecordStage(logger: logger),
         ])
@@ -109,14 +113,20 @@ public final class OutboxDispatcher: Sendable {
             }
             for await _ in wakes {
                 if Task.isCancelled { break }
-                for job in await pass(now: clock(), skipping: [], draining: false) {
+                for job in await pass(now: clock(), skipping: [], draining: false, readyLimit: settings.concurrency) {
                     group.addTask {
-                        await self.execute(job)
-                        self.nudge()
+                        // The slot goes on to the lane's next ready entry until none is left.
+                        var next: DeliveryJob? = job
+                        while let job = next {
+                            await self.execute(job)
+                            self.nudge()
+                            next = self.nextJob(after: job)
+                        }
                     }
                 }
             }
             stopped.store(true, ordering: .relaxed)
+            slots.withLock { $0.dropReady() }
         }
         await writeOutcomes()
     }
@@ -134,7 +144,16 @@ public final class OutboxDispatcher: Sendable {
             if jobs.isEmpty { break }
             attempted.formUnion(jobs.map(\.entry.id))
             await withTaskGroup(of: Void.self) { group in
-                for job in jobs { group.addTask { await self.execute(job) } }
+                for job in jobs {
+                    group.addTask {
+                        // Nothing is read ahead here, so this frees the slot.
+                        var next: DeliveryJob? = job
+                        while let job = next {
+                            await self.execute(job)
+                            next = self.nextJob(after: job)
+                        }
+                    }
+                }
             }
         }
         await writeOutcomes()
@@ -145,7 +164,8 @@ public final class OutboxDispatcher: Sendable {
 
     /// Writes the outcomes so far, then picks due group heads for every lane with free slots.
     /// - Parameter draining: `drainDue` (always looks for lanes that lost their sink).
-    private func pass(now: Date, skipping: Set<Int64>, draining: Bool) async -> [DeliveryJob] {
+    /// - Parameter readyLimit: due heads per lane to read ahead into its ready queue.
+    private func pass(now: Date, skipping: Set<Int64>, draining: Bool, readyLimit: Int = 0) async -> [DeliveryJob] {
         await writeOutcomes()
         publishPending(now: now)
         let current = table.withLock { $0 }
@@ -169,13 +189,12 @@ public final class OutboxDispatcher: Sendable {
         }
         for key in laneKeys.sorted() {
             let (receiver, integration) = Self.split(key)
-            let busy = inFlight.withLock { $0[key] ?? [] }
-            let free = settings.concurrency - busy.count
-            guard free > 0 else { continue }
+            let (room, busy) = slots.withLock { ($0.room(key, concurrency: settings.concurrency, readyLimit: readyLimit), $0.excluded(key)) }
+            guard room > 0 else { continue }
             let heads: [OutboxEntry]
             do {
                 heads = try outbox.dueHeads(
-                    receiver: receiver, integration: integration, now: now, limit: free, excluding: busy.union(skipping))
+                    receiver: receiver, integration: integration, now: now, limit: room, excluding: busy.union(skipping))
             } catch {
                 logger.error("cannot read outbox: \(error)")
                 continue
@@ -190,10 +209,24 @@ public final class OutboxDispatcher: Sendable {
                 continue
             }
             let control = laneControl(key)
-            inFlight.withLock { $0[key, default: []].formUnion(heads.map(\.id)) }
-            jobs += heads.map { DeliveryJob(entry: $0, sink: sink, lane: control, now: now) }
+            let start = slots.withLock { $0.pick(heads, lane: key, concurrency: settings.concurrency) }
+            jobs += start.map { DeliveryJob(entry: $0, sink: sink, lane: control, now: now) }
         }
         return jobs
+    }
+
+    /// The job for the lane's next ready entry once `job`'s send ended (nil frees the slot). An
+    /// entry whose sink is gone (a reload) or that the stopping loop will not send stays pending.
+    private func nextJob(after job: DeliveryJob) -> DeliveryJob? {
+        let lane = job.entry.lane
+        while let entry = slots.withLock({ $0.next(lane) }) {
+            guard !stopped.load(ordering: .relaxed), let sink = table.withLock({ $0.sinks[lane] }) else {
+                slots.withLock { $0.unpick(entry.id, lane: lane) }
+                continue
+            }
+            return DeliveryJob(entry: entry, sink: sink, lane: job.lane, now: clock())
+        }
+        return nil
     }
 
     private func execute(_ job: DeliveryJob) async {
@@ -258,9 +291,7 @@ public final class OutboxDispatcher: Sendable {
             // Not written: the entries stay pending and are sent again (same idempotency key).
             logger.error("cannot record delivery outcomes: \(error)")
         }
-        inFlight.withLock { lanes in
-            for (lane, id) in batch.ids { lanes[lane]?.remove(id) }
-        }
+        slots.withLock { $0.written(batch.ids) }
     }
 
     private func laneControl(_ key: String) -> LaneControl {

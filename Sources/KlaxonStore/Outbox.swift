@@ -75,7 +75,10 @@ public final class Outbox: Sendable {
     public func dueHeads(receiver: String, integration: String, now: Date, limit: Int, excluding: Set<Int64> = []) throws -> [OutboxEntry] {
         guard limit > 0 else { return [] }
         // Entries in flight are still pending heads; they are left out in SQL so their
-        // payloads are not read again.
+        // payloads are not read again. The unary `+` keeps SQLite off the `outbox_due` index:
+        // with it, the planner tested every due pending row of the backlog for being a head
+        // and sorted them all before the LIMIT (~60 ms a read at 5,000 pending); on
+        // `outbox_lane` it walks the lane in id order and stops after `limit` heads.
         let skip = excluding.isEmpty ? "" : "AND o.id NOT IN (\(databaseQuestionMarks(count: excluding.count)))"
         var arguments: StatementArguments = [receiver, integration, now.timeIntervalSince1970]
         arguments += StatementArguments(Array(excluding))
@@ -85,7 +88,7 @@ public final class Outbox: Sendable {
                 db,
                 sql: """
                     SELECT * FROM outbox o
-                    WHERE o.receiver = ? AND o.integration = ? AND o.status = 'pending' AND o.next_attempt_at <= ? \(skip)
+                    WHERE o.receiver = ? AND o.integration = ? AND o.status = 'pending' AND +o.next_attempt_at <= ? \(skip)
                       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.receiver = o.receiver AND p.integration = o.integration
                                       AND p.group_key = o.group_key AND p.status = 'pending' AND p.id < o.id)
                     ORDER BY o.id LIMIT ?
@@ -109,6 +112,13 @@ public final class Outbox: Sendable {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT DISTINCT receiver, integration FROM outbox WHERE status = 'pending'")
                 .map { (receiver: $0["receiver"], integration: $0["integration"]) }
+        }
+    }
+
+    /// Whether any entry is pending (one index probe, unlike counting).
+    public func hasPending() throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending')") ?? false
         }
     }
 

@@ -96,22 +96,19 @@ import Testing
         #expect(dead.count == 1, "HTTP 400 will not change on retry")
         #expect(dead.first?.lastError?.contains("HTTP 400") == true)
 
-        // A refused connection is retried until max attempts, then dead-lettered. (The client
-        // keeps trying to connect until the 1 s timeout, and retries count from the failure,
-        // so the passes are 5 s apart.)
+        // A refused connection is retried until max attempts, then dead-lettered. Passes run 5 s
+        // apart on virtual time, and a send ends on that clock, so a connect that is slow to
+        // fail on a loaded machine does not move the retry past the next pass.
         let (_, outbox2, _) = try queued()
+        let clock = VirtualClock(Date())
         let unreachable = OutboxDispatcher(
             outbox: outbox2, sinks: ["r/webhook[0]": WebhookSink(url: "http://127.0.0.1:1/alerts", timeout: .seconds(1))],
-            policy: RetryPolicy(initial: .milliseconds(1), maximum: .milliseconds(1), maxAttempts: 3), logger: logger)
-        // On a loaded machine the timed-out connect can take longer than 5 s to fail, and the
-        // retry counts from then: keep passing (bounded) until the entry is no longer pending.
-        var now = Date()
-        var passes = 0
-        repeat {
-            await unreachable.drainDue(now: now)
-            now = now.addingTimeInterval(5)
-            passes += 1
-        } while try outbox2.entries().first?.status == .pending && passes < 12
+            settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(1), maximum: .milliseconds(1), maxAttempts: 3)),
+            clock: { clock.now }, logger: logger)
+        for _ in 0..<3 {
+            await unreachable.drainDue(now: clock.now)
+            clock.set(clock.now.addingTimeInterval(5))
+        }
         let entry = try #require(try outbox2.entries().first)
         #expect(entry.status == .dead && entry.attempts == 3)
     }

@@ -7,9 +7,12 @@ import Synchronization
 /// are few, and sinks rebuilt on a reload reuse them instead of leaking one per reload.
 /// Each keeps up to `connectionsPerHost` HTTP/1 connections per host (AsyncHTTPClient's shared
 /// client keeps 8), so parallel sends to one receiver (`delivery.concurrency`, several
-/// integrations on one host) are not queued behind a small pool.
+/// integrations on one host) are not queued behind a small pool. The limit is the largest
+/// `delivery.concurrency` (1024): connections open only as parallel sends need them, so the
+/// pool never caps what the configuration allows (5,000 sends/s to a 20 ms receiver need
+/// 100 in flight).
 enum HTTPClients {
-    static let connectionsPerHost = 64
+    static let connectionsPerHost = 1024
 
     struct Key: Hashable {
         var followRedirects = true
