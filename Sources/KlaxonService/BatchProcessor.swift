@@ -11,7 +11,7 @@ public struct BatchProcessor: Sendable {
     public var defaultEnvironment: String?
     public var severityOverrides: SeverityOverrides
     public var identityOverrides: IdentityOverrides
-    /// Labels whose values are artifacts for coverage (default `image`, `host`, `account`).
+    /// Labels whose values are artifacts for coverage (default `image`).
     public var coverageKinds: [String] = CoverageConfig.defaultKinds
 
     public init(
@@ -30,8 +30,6 @@ public struct BatchProcessor: Sendable {
         public var deadLetters: [DeadLetter] = []
         /// Decoded alert count per source label, for metrics.
         public var alertsBySource: [String: Int] = [:]
-        /// Artifacts seen and scanned, for vulnerability coverage.
-        public var coverage = CoverageObservations()
     }
 
     public func process(_ records: [KafkaRecord], now: Date) -> Output {
@@ -48,7 +46,7 @@ public struct BatchProcessor: Sendable {
                     out.write.reports.append(AlertReport(alert: alert, owner: owner, receivedAt: now))
                     out.alertsBySource[alert.labels["source"] ?? "unknown", default: 0] += 1
                 }
-                out.coverage.add(report, receivedAt: now, kinds: coverageKinds)
+                out.write.coverage.add(report, receivedAt: now, kinds: coverageKinds)
                 if !report.scopes.isEmpty {
                     out.write.scans.append(ScanReport(scopes: report.scopes, present: Set(report.alerts.map(\.fingerprint)), at: now))
                 }

@@ -24,15 +24,11 @@ final class IngestService: Service {
     let ready: ReadyFlag
     /// Records handed to grouping since start (for the demo and tests to wait on).
     let handled = HandledCounter()
-    /// Where artifacts seen and scanned go (vulnerability coverage); nil keeps none.
-    let coverage: CoverageStore?
 
     init(
         consumer: KafkaConsumer, processor: BatchProcessor, store: AlertStore, deadLetters: DeadLetterPublisher,
-        grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, ready: ReadyFlag, coverage: CoverageStore? = nil,
-        logger: Logger
+        grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
     ) {
-        self.coverage = coverage
         self.noise = noise
         self.ready = ready
         self.consumer = consumer
@@ -86,9 +82,6 @@ final class IngestService: Service {
         let (batch, out, now) = (decoded.batch, decoded.output, decoded.now)
         try await deadLetters.publish(out.deadLetters)
         let result = try store.apply(out.write, decide: noise.decide)
-        // Its own transaction: the merge is idempotent, so a crash before the commit below
-        // re-reads the batch and changes nothing twice.
-        try coverage?.record(out.coverage)
         Failpoint.hit(.crashBeforeCommit)
         try consumer.commitAsync(KafkaOffset.after(batch))
         // Grouping is rebuilt from the store on start, so handing it the changes after the

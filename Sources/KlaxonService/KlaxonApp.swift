@@ -92,7 +92,7 @@ public final class KlaxonApp: Sendable {
         let ingest = IngestService(
             consumer: consumer, processor: processor, store: store,
             deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
-            grouping: grouping, noise: noise, settings: k, ready: ready, coverage: coverage, logger: logger)
+            grouping: grouping, noise: noise, settings: k, ready: ready, logger: logger)
         let reloader = ConfigReloader(
             path: configPath, current: config, environment: environment, producer: producer, grouping: grouping,
             noise: noise, dispatcher: dispatcher, audit: audit, slackThreads: slackThreads, logger: logger)

@@ -46,6 +46,7 @@ public enum Telemetry {
         "klaxon_consumer_lag": "Messages between the consumer's position and the end of each assigned partition.",
         "klaxon_aggregation_groups": "Aggregation groups (one per route node and group key), as Alertmanager's dispatcher counts them.",
         "klaxon_aggregation_groups_changed": "Groups with alerts added or changed since their last flush (0: everything received has been through a flush).",
+        "klaxon_scan_coverage_ratio": "Known artifacts with a complete scan inside their environment's schedule, 0 to 1, by environment.",
         "klaxon_build_info": "Always 1; the labels say which Klaxon build runs.",
     ]
 

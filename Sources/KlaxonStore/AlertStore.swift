@@ -161,6 +161,7 @@ public final class AlertStore: Sendable {
                         reason: "a complete scan of \(scan.scopes.joined(separator: ", ")) no longer reports it", samples: &samples)
                 }
             }
+            try CoverageStore.record(batch.coverage, in: db)
             let appended = batch.reports.count + updated.count  // touches per report, plus resolutions (an upper bound)
             let pending = touches.withLock { n in
                 n += appended

@@ -7,11 +7,14 @@ public struct BatchWrite: Sendable {
     public var reports: [AlertReport]
     /// Complete scans: firing alerts of these scopes that the scan no longer contains resolve.
     public var scans: [ScanReport]
+    /// Artifacts seen and scanned (vulnerability coverage), merged in the same transaction.
+    public var coverage: CoverageObservations
 
-    public init(consumed: [ConsumedRecord] = [], reports: [AlertReport] = [], scans: [ScanReport] = []) {
+    public init(consumed: [ConsumedRecord] = [], reports: [AlertReport] = [], scans: [ScanReport] = [], coverage: CoverageObservations = CoverageObservations()) {
         self.consumed = consumed
         self.reports = reports
         self.scans = scans
+        self.coverage = coverage
     }
 }
 

@@ -30,10 +30,17 @@ public final class CoverageStore: Sendable {
             """)
     }
 
-    /// Merges one batch's sightings and scans in one transaction.
+    /// Merges sightings and scans in a transaction of their own.
     public func record(_ o: CoverageObservations) throws {
         guard !o.isEmpty else { return }
-        try database.pool.write { db in
+        try database.pool.write { try Self.record(o, in: $0) }
+    }
+
+    /// Merges one batch's sightings and scans inside the caller's transaction (the ingest
+    /// write, so a batch is one commit). The merge is idempotent: a replayed batch changes nothing.
+    static func record(_ o: CoverageObservations, in db: Database) throws {
+        guard !o.isEmpty else { return }
+        do {
             let see = try db.cachedStatement(sql: """
                 INSERT INTO coverage_artifact (kind, name, environment, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (kind, name, environment) DO UPDATE SET

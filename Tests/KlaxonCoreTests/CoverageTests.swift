@@ -40,7 +40,8 @@ import Testing
         let (dKey, dSpan) = seen("image", "d:1", "prod", daysAgo: 0.5)
         sightings[dKey] = dSpan
         let e = CoverageEvaluation.evaluate(
-            sightings: sightings, scans: ["a:1": threeDays, "b:1": threeDays, "c:1": threeDays, "d:1": threeDays], config: CoverageConfig(), now: now)
+            sightings: sightings, scans: ["a:1": threeDays, "b:1": threeDays, "c:1": threeDays, "d:1": threeDays],
+            config: CoverageConfig(kinds: ["image", "host"]), now: now)
         // dev is weekly: covered; prod is daily: overdue, with its last scan; an artifact with no
         // environment takes the default (weekly); a host first seen 12 h ago is uncovered, not yet
         // overdue; `cluster` is not a tracked kind.
@@ -90,8 +91,10 @@ import Testing
             """
         let event = try Decoders.decode(Data(falco.utf8), format: .falco, context: DecodeContext(receivedAt: now, environment: "prod"))
         o.add(event, receivedAt: now)
-        // Seen when it arrived, not at the event's own (old) time.
+        // Seen when it arrived, not at the event's own (old) time; hosts only when asked for.
         #expect(o.sightings[Key(kind: "image", name: "shop/api:1.4", environment: "prod")] == Span(first: now, last: now))
+        #expect(o.sightings[Key(kind: "host", name: "node-1", environment: "prod")] == nil, "hosts are not a default kind")
+        o.add(event, receivedAt: now, kinds: ["image", "host"])
         #expect(o.sightings[Key(kind: "host", name: "node-1", environment: "prod")] == Span(first: now, last: now))
     }
 
@@ -128,7 +131,8 @@ import Testing
             ("coverage: {schedule: {prod: soon}}", "coverage.schedule.prod"),
             ("coverage: {default_schedule: 0s}", "must be positive"),
             ("coverage: {overdue_severity: severe}", "unknown severity \"severe\""),
-            ("coverage: {inventory: [{image: a, host: b}]}", "names one artifact"),
+            ("coverage: {kinds: [image, host], inventory: [{image: a, host: b}]}", "names one artifact"),
+            ("coverage: {inventory: [{host: b}]}", "unknown field \"host\""),
             ("coverage: {kinds: [image], inventory: [{account: '1'}]}", "unknown field \"account\""),
             ("coverage: {kinds: [environment]}", "cannot name an artifact"),
             ("coverage: {kinds: []}", "at least one label"),

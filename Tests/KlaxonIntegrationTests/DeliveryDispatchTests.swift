@@ -256,7 +256,9 @@ import Testing
         let dispatcher = OutboxDispatcher(
             outbox: outbox,
             sinks: [
-                "stuck/webhook[0]": WebhookSink(url: hanging.url),
+                // The sink's own request timeout matches the dispatcher's: a send that timed out
+                // after the sink's 10 s default would be retried, and a loaded run reaches it.
+                "stuck/webhook[0]": WebhookSink(url: hanging.url, timeout: .seconds(120)),
                 "closed/webhook[0]": WebhookSink(url: "http://127.0.0.1:1/alerts"),
                 "fine/webhook[0]": WebhookSink(url: healthy.url),
             ],
@@ -267,7 +269,8 @@ import Testing
                 healthy.accepted.count == 200
             }
         }
-        #expect(hanging.accepted.isEmpty && hanging.requestCount <= 8, "the stuck lane holds at most its 8 slots")
+        let stuckErrors = Set(try outbox.list(filter: .pending, receiver: "stuck").compactMap(\.lastError))
+        #expect(hanging.accepted.isEmpty && hanging.requestCount <= 8, "the stuck lane holds at most its 8 slots: \(hanging.requestCount) requests, errors \(stuckErrors)")
         #expect(try outbox.list(filter: .pending, receiver: "stuck").count == 300)
         dispatcher.finish()
         loop.cancel()

@@ -7,7 +7,7 @@ import Foundation
 /// coverage:
 ///   schedule: {local: 7d, dev: 7d, staging: 1d, prod: 1d}   # merged over these defaults
 ///   default_schedule: 7d        # environments not listed, and artifacts with none
-///   kinds: [image, host, account]
+///   kinds: [image]             # also host, account: once something scans them
 ///   forget_after: 30d           # an artifact not seen for this long drops out
 ///   overdue_alerts: true        # raise ScanOverdue alerts
 ///   overdue_severity: medium
@@ -20,7 +20,9 @@ public struct CoverageConfig: Sendable, Hashable {
     public var schedules: [String: Duration]
     /// For environments not in `schedules` and artifacts with no `environment` label. Default 7 d.
     public var defaultSchedule: Duration
-    /// Labels whose values are artifacts. Default `image`, `host`, `account`.
+    /// Labels whose values are artifacts. Default `image` only: hosts and accounts are covered
+    /// only by scans that name them, so by default every host a runtime monitor reports would
+    /// become overdue a day later.
     public var kinds: [String]
     /// An artifact last seen longer ago than this is no longer counted (nor alerted on). Default 30 d.
     public var forgetAfter: Duration
@@ -46,7 +48,7 @@ public struct CoverageConfig: Sendable, Hashable {
     public static let defaultSchedules: [String: Duration] = [
         "local": .seconds(7 * 86_400), "dev": .seconds(7 * 86_400), "staging": .seconds(86_400), "prod": .seconds(86_400),
     ]
-    public static let defaultKinds = ["image", "host", "account"]
+    public static let defaultKinds = ["image"]
 
     public init(
         schedules: [String: Duration] = Self.defaultSchedules, defaultSchedule: Duration = .seconds(7 * 86_400),
