@@ -120,7 +120,7 @@ public final class AlertStore: Sendable {
                 if transition == .duplicate, let entry, admitted == entry.admitted, record == nil {
                     try Self.touch(db, fp, state, sources: sources)
                 } else {
-                    try Self.save(db, state, owner: report.owner, sources: sources, admitted: admitted, decision: record)
+                    try Self.save(db, state, owner: report.owner, sources: sources, admitted: admitted, decision: record, isNew: entry == nil)
                 }
                 updated[fp] = HotEntry(state, sources: sources, admitted: admitted, scope: scope)
                 try AlertHistory.reported(db, report, state, transition, decision, wasAdmitted: wasAdmitted, samples: &samples)
@@ -363,8 +363,9 @@ public final class AlertStore: Sendable {
     }
 
     /// Writes the whole row; `decision` (the noise filter's verdict) is kept when nil.
+    /// `isNew`: no row, touch or counter exists for the fingerprint yet, so none can win over it.
     private static func save(
-        _ db: Database, _ s: AlertState, owner: String, sources: SourceSet, admitted: Bool, decision: String?
+        _ db: Database, _ s: AlertState, owner: String, sources: SourceSet, admitted: Bool, decision: String?, isNew: Bool = false
     ) throws {
         try db.cachedStatement(
             sql: """
@@ -390,8 +391,9 @@ public final class AlertStore: Sendable {
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
                 s.alert.scope, sources.list, admitted, decision, s.acknowledgedAt?.timeIntervalSince1970, decision,
             ])
-        // The row now holds the counts; a touch keeps any older touch or counter from winning.
-        try touch(db, s.alert.fingerprint, s, sources: sources)
+        // The row now holds the counts; a touch keeps any older touch or counter from winning
+        // (a new alert has neither: one insert less per new alert on the ingest path).
+        if !isNew { try touch(db, s.alert.fingerprint, s, sources: sources) }
     }
 }
 
