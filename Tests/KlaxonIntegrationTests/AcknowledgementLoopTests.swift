@@ -61,11 +61,7 @@ import Testing
             return .init()
         }) { server in
             let f = try await ServiceFixture()
-            do { try await loop(f, server, slack) } catch {
-                await f.recorder.stop()
-                throw error
-            }
-            await f.recorder.stop()
+            try await f.run { try await loop($0, server, slack) }
         }
     }
 

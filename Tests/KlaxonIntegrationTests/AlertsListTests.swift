@@ -7,11 +7,7 @@ import Testing
 @Suite(.serialized) struct AlertsListTests {
     @Test func stateFlagsSelectActiveSilencedAndInhibitedAlerts() async throws {
         let f = try await ServiceFixture()
-        do { try await scenario(f) } catch {
-            await f.recorder.stop()
-            throw error
-        }
-        await f.recorder.stop()
+        try await f.run(scenario)
     }
 
     func scenario(_ f: ServiceFixture) async throws {
@@ -63,11 +59,7 @@ import Testing
     /// in `klaxon report --by source` (table and CSV) and in `/metrics`.
     @Test func aFalsePositiveMarkShowsInTheReportPerSource() async throws {
         let f = try await ServiceFixture()
-        do { try await falsePositives(f) } catch {
-            await f.recorder.stop()
-            throw error
-        }
-        await f.recorder.stop()
+        try await f.run(falsePositives)
     }
 
     func falsePositives(_ f: ServiceFixture) async throws {

@@ -63,18 +63,14 @@ import Testing
 
     @Test func threeImagesRunningTwoScannedTodayIsTwoThirdsAndOneScanOverdue() async throws {
         let f = try await ServiceFixture()
-        do { try await coverage(f) } catch {
-            await f.recorder.stop()
-            throw error
-        }
-        await f.recorder.stop()
+        try await f.run(coverage)
     }
 
     func coverage(_ f: ServiceFixture) async throws {
         let port = try freePort()
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         try routes(f).write(to: f.routesFile, atomically: true, encoding: .utf8)
-        // Images only: the events' host would be a fourth artifact (default kinds: image, host, account).
+        // Images only (the default, said explicitly): the events' host would be a fourth artifact.
         try (try String(contentsOf: f.configFile, encoding: .utf8) + "\ncoverage:\n  kinds: [image]\n")
             .write(to: f.configFile, atomically: true, encoding: .utf8)
         let producer = try f.producer()

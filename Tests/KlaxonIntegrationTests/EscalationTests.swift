@@ -79,11 +79,7 @@ final class VirtualNow: Sendable {
 
     @Test func unacknowledgedAlertEscalatesAcrossARestartAndStopsAtAnAck() async throws {
         let f = try await ServiceFixture()
-        do { try await escalation(f) } catch {
-            await f.recorder.stop()
-            throw error
-        }
-        await f.recorder.stop()
+        try await f.run(escalation)
     }
 
     func escalation(_ f: ServiceFixture) async throws {

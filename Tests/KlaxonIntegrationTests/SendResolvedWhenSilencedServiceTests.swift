@@ -10,11 +10,7 @@ import Testing
     @Test func onlyTheFlaggedReceiverHearsOfTheSilencedResolution() async throws {
         try await withServer { server in
             let f = try await ServiceFixture()
-            do { try await run(f, server) } catch {
-                await f.recorder.stop()
-                throw error
-            }
-            await f.recorder.stop()
+            try await f.run { try await run($0, server) }
         }
     }
 

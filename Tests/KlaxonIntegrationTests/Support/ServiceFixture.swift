@@ -108,6 +108,15 @@ final class ServiceFixture: @unchecked Sendable {
 
     func store() throws -> AlertStore { try AlertStore(database: try StateDatabase(path: statePath)) }
 
+    /// Runs `body` with this fixture, then stops its webhook recorder whether `body` threw or not.
+    func run(_ body: (ServiceFixture) async throws -> Void) async throws {
+        do { try await body(self) } catch {
+            await recorder.stop()
+            throw error
+        }
+        await recorder.stop()
+    }
+
     /// Waits until the service at `base` has handed `records` consumed records to grouping,
     /// every change has been through a flush, and every queued notification has left the
     /// outbox. After that nothing more is sent until new input arrives (or a repeat interval
