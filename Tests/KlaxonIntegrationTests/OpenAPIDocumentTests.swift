@@ -96,19 +96,8 @@ import Yams
     @Test func theServerServesTheDocumentAndTheMarkedOperationsNeedTheToken() async throws {
         let ops = try operations(try document())
         let router = try await router()
-        let (ready, readyCont) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                readyCont.yield(channel.localAddress?.port ?? 0)
-                readyCont.finish()
-            }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let run = Task { try await group.run() }
-        var port = 0
-        for await p in ready { port = p }
+        let server = LoopbackServer()
+        let port = try await server.start(router, label: "test.openapi")
         do {
             let base = "http://127.0.0.1:\(port)"
             let (status, body) = try await HTTP.call("GET", base + "/api/v1/openapi.yaml")
@@ -121,11 +110,9 @@ import Yams
                 if secured { #expect(status == 401, "\(op) without a token") } else { #expect(status != 401 && status != 403, "\(op) is open") }
             }
         } catch {
-            await group.triggerGracefulShutdown()
-            _ = await run.result
+            await server.stop()
             throw error
         }
-        await group.triggerGracefulShutdown()
-        _ = await run.result
+        await server.stop()
     }
 }

@@ -21,7 +21,7 @@ public final class WebhookRecorder: Sendable {
     private let requests = Mutex<[Request]>([])
     private let mode = Mutex<Mode>(.ok)
     private let portBox = Mutex<Int?>(nil)
-    private let task = Mutex<(Task<Void, any Error>, ServiceGroup)?>(nil)
+    private let server = LoopbackServer()
 
     public init() {}
 
@@ -43,24 +43,9 @@ public final class WebhookRecorder: Sendable {
             }
             return Response(status: .init(code: status))
         }
-        let (ready, readyCont) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "klaxon.webhook-recorder")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { channel in
-                readyCont.yield(channel.localAddress?.port ?? 0)
-                readyCont.finish()
-            }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let t = Task { try await group.run() }
-        task.withLock { $0 = (t, group) }
-        for await p in ready { portBox.withLock { $0 = p } }
+        let bound = try await server.start(router, port: port, label: "klaxon.webhook-recorder")
+        portBox.withLock { $0 = bound }
     }
 
-    public func stop() async {
-        guard let (t, group) = task.withLock({ $0 }) else { return }
-        await group.triggerGracefulShutdown()
-        _ = await t.result
-    }
+    public func stop() async { await server.stop() }
 }

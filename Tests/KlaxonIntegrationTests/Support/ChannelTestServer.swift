@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KlaxonService
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
@@ -37,7 +38,7 @@ final class ChannelTestServer: Sendable {
     private let handler: Handler
     private let tls: TLSConfiguration?
     private let portBox = Mutex<Int>(0)
-    private let task = Mutex<(Task<Void, any Error>, ServiceGroup)?>(nil)
+    private let server = LoopbackServer()
 
     /// - Parameter tls: serve HTTPS with this configuration (plain HTTP when nil).
     init(_ handler: @escaping Handler = { _ in Answer() }, tls: TLSConfiguration? = nil) {
@@ -53,20 +54,10 @@ final class ChannelTestServer: Sendable {
         let router = Router()
         router.on("/**", method: .post, use: respond)
         router.on("/**", method: .get, use: respond)
-        let (ready, readyCont) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "klaxon.channel-test-server")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router, server: try tls.map { try HTTPServerBuilder.tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                readyCont.yield(channel.localAddress?.port ?? 0)
-                readyCont.finish()
-            }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let t = Task { try await group.run() }
-        task.withLock { $0 = (t, group) }
-        for await p in ready { portBox.withLock { $0 = p } }
+        let bound = try await server.start(
+            router, server: try tls.map { try HTTPServerBuilder.tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            label: "klaxon.channel-test-server")
+        portBox.withLock { $0 = bound }
     }
 
     @Sendable private func respond(_ request: Hummingbird.Request, _ context: BasicRequestContext) async throws -> Response {
@@ -81,11 +72,7 @@ final class ChannelTestServer: Sendable {
         return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
-    func stop() async {
-        guard let (t, group) = task.withLock({ $0 }) else { return }
-        await group.triggerGracefulShutdown()
-        _ = await t.result
-    }
+    func stop() async { await server.stop() }
 }
 
 /// Runs `body` with a started server and always stops it (awaited) afterwards.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KlaxonService
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -37,7 +38,7 @@ final class ScriptedReceiver: Sendable {
     private let log = Mutex<[Received]>([])
     private let count = Mutex(0)
     private let portBox = Mutex(0)
-    private let running = Mutex<(Task<Void, any Error>, ServiceGroup)?>(nil)
+    private let server = LoopbackServer()
 
     init(_ script: @escaping Script = { _, _ in .ok }) {
         self.script = Mutex(script)
@@ -68,27 +69,12 @@ final class ScriptedReceiver: Sendable {
             for (k, v) in answer.headers { if let name = HTTPField.Name(k) { out[name] = v } }
             return Response(status: .init(code: answer.status), headers: out)
         }
-        let (ready, readyCont) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "test.scripted-receiver")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                readyCont.yield(channel.localAddress?.port ?? 0)
-                readyCont.finish()
-            }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let t = Task { try await group.run() }
-        running.withLock { $0 = (t, group) }
-        for await p in ready { portBox.withLock { $0 = p } }
+        let bound = try await server.start(router, label: "test.scripted-receiver")
+        portBox.withLock { $0 = bound }
     }
 
-    func stop() async {
-        guard let (t, group) = running.withLock({ $0 }) else { return }
-        await group.triggerGracefulShutdown()
-        t.cancel()  // ends requests still sleeping in a scripted hang
-        _ = await t.result
-    }
+    /// Stops the server; requests still sleeping in a scripted hang are cancelled.
+    func stop() async { await server.stop(cancellingRequests: true) }
 }
 
 /// A settable clock for the dispatcher's stages (virtual time).
