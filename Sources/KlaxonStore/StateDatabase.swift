@@ -19,12 +19,17 @@ public final class StateDatabase: Sendable {
             // NORMAL a power loss can take the last commits since the WAL's last sync, FULL
             // syncs at each commit (docs/state.md).
             try db.execute(sql: synchronous == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB: keeps hot B-tree pages in memory
+            // Readers (up to 5) keep 8 MiB each; the writer 64 MiB (set below): the hot B-tree
+            // pages the ingest path updates stay in memory without 6 × 64 MiB of page caches.
+            try db.execute(sql: "PRAGMA cache_size = -8192")
         }
         pool = try DatabasePool(path: path, configuration: config)
-        // The pool sets its writer to NORMAL after `prepareDatabase` when it turns WAL on; the
-        // writer is the connection whose commits must sync, so it is set again here.
-        if synchronous == .full { try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") } }
+        // The writer's own settings: its larger cache, and FULL again (the pool sets its writer
+        // to NORMAL after `prepareDatabase` when it turns WAL on; its commits are the ones to sync).
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            if synchronous == .full { try db.execute(sql: "PRAGMA synchronous = FULL") }
+        }
         self.path = path
         try Self.migrator.migrate(pool)
     }
