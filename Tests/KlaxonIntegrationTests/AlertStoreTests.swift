@@ -16,6 +16,11 @@ import Testing
             return (write, read)
         }
         #expect(try level(nil) == (1, 1), "NORMAL")
+        // The writer keeps the large page cache; readers a small one each.
+        let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-cache-\(UUID().uuidString.prefix(8))/s.db").path
+        let db = try StateDatabase(path: path)
+        #expect(try db.pool.write { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -65536)
+        #expect(try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -8192)
         let full = try level(.full)
         #expect(full == (2, 2), "FULL on the writer and the readers: \(full)")
     }
