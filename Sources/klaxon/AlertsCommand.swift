@@ -96,20 +96,10 @@ struct AlertsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Say why an alert was or was not notified: which rule, which silence, which route.")
 
-        @OptionGroup var api: ApiOptions
-
-        @Argument(help: "The alert's fingerprint (16 hex digits).")
-        var fingerprint: String
-
-        @Flag(help: "Print the JSON answer.")
-        var json = false
+        @OptionGroup var lookup: AlertLookup
 
         func run() async throws {
-            let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts/\(fingerprint)/explain")
-            if json {
-                print(String(decoding: data, as: UTF8.self))
-                return
-            }
+            guard let data = try await lookup.fetch("explain") else { return }
             let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
             func list(_ key: String) -> String { (r[key] as? [String] ?? []).joined(separator: ", ") }
             var lines = [
@@ -135,20 +125,10 @@ struct AlertsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "An alert's history in time order: reports, verdicts, notifications (with delivery), acks, escalations, resolutions.")
 
-        @OptionGroup var api: ApiOptions
-
-        @Argument(help: "The alert's fingerprint (16 hex digits).")
-        var fingerprint: String
-
-        @Flag(help: "Print the JSON answer.")
-        var json = false
+        @OptionGroup var lookup: AlertLookup
 
         func run() async throws {
-            let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts/\(fingerprint)/history")
-            if json {
-                print(String(decoding: data, as: UTF8.self))
-                return
-            }
+            guard let data = try await lookup.fetch("history") else { return }
             let events = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
             let rows = events.map { e -> [String] in
                 var what = e["reason"] as? String ?? ""
@@ -236,5 +216,24 @@ struct SuppressionsCommand: AsyncParsableCommand {
             for w in imported.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             print(SuppressionYAML.render(imported.rules), terminator: "")
         }
+    }
+}
+
+/// What `alerts explain` and `alerts history` share: the API, the alert, and `--json`.
+struct AlertLookup: ParsableArguments {
+    @OptionGroup var api: ApiOptions
+
+    @Argument(help: "The alert's fingerprint (16 hex digits).")
+    var fingerprint: String
+
+    @Flag(help: "Print the JSON answer.")
+    var json = false
+
+    /// GETs `/api/v1/alerts/FP/<what>`; with `--json` prints the answer and returns nil.
+    func fetch(_ what: String) async throws -> Data? {
+        let data = try await ApiClient(options: api).call("GET", "/api/v1/alerts/\(fingerprint)/\(what)")
+        guard json else { return data }
+        print(String(decoding: data, as: UTF8.self))
+        return nil
     }
 }
