@@ -122,13 +122,14 @@ final class ServiceFixture: @unchecked Sendable {
     /// outbox. After that nothing more is sent until new input arrives (or a repeat interval
     /// passes), so a test can check that nothing unwanted was sent without sleeping.
     func settled(_ base: String, records: Int) async throws {
+        let outbox = Outbox(database: try StateDatabase(path: statePath))
         try await eventually("the service handled \(records) records and sent everything it queued") {
             guard let (status, body) = try? await HTTP.call("GET", base + "/metrics"), status == 200 else { return false }
             let metrics = Prometheus.samples(String(decoding: body, as: UTF8.self))
             let consumed = metrics.filter { $0.name == "klaxon_messages_consumed_total" }.map(\.value).reduce(0, +)
             let changed = metrics.first { $0.name == "klaxon_aggregation_groups_changed" }?.value
             guard consumed >= Double(records), changed == 0 else { return false }
-            return try Outbox(database: try StateDatabase(path: statePath)).pendingCounts().values.reduce(0, +) == 0
+            return try outbox.pendingCounts().values.reduce(0, +) == 0
         }
     }
 
