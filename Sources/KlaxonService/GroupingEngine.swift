@@ -18,9 +18,12 @@ actor GroupingEngine {
     private let noise: NoiseGate
     private var silencer = Silencer(silences: [])
     /// The inhibitor over the firing alerts the groups hold, built on first use after an insert
-    /// or a reload (a flush only lets resolved alerts go, which never inhibit): building it reads
-    /// every held alert, so it is not rebuilt for each flush and each batch's mute count.
+    /// or a reload (a flush only lets resolved alerts go, which never inhibit), so it is not
+    /// rebuilt for each flush and each batch's mute count.
     private var inhibitorCache: Inhibitor??
+    /// Labels of the firing grouped alerts that match some inhibition rule's source side: all
+    /// the inhibitor needs. Groups keep no labels (#8), so these are kept here, and only these.
+    private var inhibitionSources: [Fingerprint: [String: String]] = [:]
 
     init(
         routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
@@ -57,6 +60,7 @@ actor GroupingEngine {
         scheduler = GroupScheduler(config: routing)
         scheduler.log = log
         inhibitorCache = nil
+        inhibitionSources = [:]
         insert(try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)), now: now)
         recordGroupGauges()
     }
@@ -95,9 +99,11 @@ actor GroupingEngine {
             }
             guard !routes.isEmpty else { continue }
             let grouped = GroupedAlert(
-                fingerprint: alert.fingerprint, labels: alert.labels, startsAt: state.firstSeenAt,
+                fingerprint: alert.fingerprint, startsAt: state.firstSeenAt,
                 resolvedAt: state.status == .resolved ? state.resolvedAt : nil)
-            scheduler.insert(grouped, routes: routes, at: now)
+            scheduler.insert(grouped, labels: alert.labels, routes: routes, at: now)
+            let isSource = grouped.resolvedAt == nil && routing.inhibitRules.contains { $0.sourceMatchers.matches(alert.labels) }
+            inhibitionSources[alert.fingerprint] = isSource ? alert.labels : nil
             inhibitorCache = nil
         }
     }
@@ -121,15 +127,22 @@ actor GroupingEngine {
         let silencer = self.silencer
         let inhibitor = makeInhibitor()
         let noise = self.noise
+        // Groups keep no labels: when a silence or an inhibition rule could mute, the due
+        // groups' alerts are read from the store first, and their content serves the payloads.
+        // (A silence expired at the earliest due deadline mutes none of these flushes.)
+        let mayMute = inhibitor != nil || silencer.silences.contains { $0.state(at: next) != .expired }
+        var states = mayMute ? try store.contents(of: Array(scheduler.dueAlerts(at: now))) : [:]
         let notifications = scheduler.advance(to: now) { alert, t in
-            noise.isFalsePositive(alert.fingerprint) || silencer.mutes(alert.labels, at: t)
-                || (inhibitor?.mutes(alert.labels, at: t) ?? false)
+            if noise.isFalsePositive(alert.fingerprint) { return true }
+            guard let labels = states[alert.fingerprint]?.alert.labels else { return false }
+            return silencer.mutes(labels, at: t) || (inhibitor?.mutes(labels, at: t) ?? false)
         }
         let changedLog = scheduler.takeChangedLog()
-        // Groups hold labels only; the notified alerts' content (annotations, severity,
-        // occurrences) is read from the store, once per flush.
-        let fps = notifications.flatMap { $0.firing.map(\.fingerprint) + $0.resolved.map(\.fingerprint) }
-        let states = fps.isEmpty ? [:] : try store.contents(of: Array(Set(fps)))
+        // The notified alerts' content (labels, annotations, severity, occurrences), read from
+        // the store once per flush when muting did not already.
+        let missing = Set(notifications.flatMap { $0.firing.map(\.fingerprint) + $0.resolved.map(\.fingerprint) })
+            .filter { states[$0] == nil }
+        if !missing.isEmpty { states.merge(try store.contents(of: Array(missing))) { a, _ in a } }
         var queued: [QueuedNotification] = []
         for n in notifications { queued += queue(n, states: states) }
         let added = queued.isEmpty && changedLog.isEmpty ? 0 : try store.recordFlush(queued, log: changedLog, at: now)
@@ -156,9 +169,10 @@ actor GroupingEngine {
     }
 
     private func notified(_ g: GroupedAlert, status: AlertNotification.Status, state: AlertState?) -> NotifiedAlert {
+        let labels = state?.alert.labels ?? [:]
         return NotifiedAlert(
-            status: status, fingerprint: g.fingerprint, labels: g.labels, annotations: state?.alert.annotations ?? [:],
-            severity: state?.alert.severity ?? Severity(level: Route.severityLevel(label: g.labels["severity"])),
+            status: status, fingerprint: g.fingerprint, labels: labels, annotations: state?.alert.annotations ?? [:],
+            severity: state?.alert.severity ?? Severity(level: Route.severityLevel(label: labels["severity"])),
             startsAt: g.startsAt, endsAt: status == .resolved ? g.resolvedAt : nil, occurrences: state?.occurrences ?? 1)
     }
 
@@ -189,7 +203,7 @@ actor GroupingEngine {
     private func makeInhibitor() -> Inhibitor? {
         guard !routing.inhibitRules.isEmpty else { return nil }
         if let cached = inhibitorCache { return cached }
-        let built = Inhibitor(rules: routing.inhibitRules, firingAlerts: scheduler.heldAlerts.values.filter { $0.resolvedAt == nil }.map(\.labels))
+        let built = Inhibitor(rules: routing.inhibitRules, firingAlerts: Array(inhibitionSources.values))
         inhibitorCache = .some(built)
         return built
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import KlaxonCore
 
 /// Small builders shared by the noise-control suites.
@@ -33,5 +34,16 @@ enum NoiseFixtures {
         } catch {
             return error.description
         }
+    }
+}
+
+/// Labels by fingerprint, for scheduler tests: `GroupScheduler` keeps none, so a test that
+/// mutes by label looks them up here (the service reads them from its store).
+final class LabelBook: Sendable {
+    private let entries = Mutex<[Fingerprint: [String: String]]>([:])
+
+    subscript(_ fp: Fingerprint) -> [String: String]? {
+        get { entries.withLock { $0[fp] } }
+        set { entries.withLock { $0[fp] = newValue } }
     }
 }

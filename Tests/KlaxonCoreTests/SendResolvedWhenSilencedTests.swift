@@ -35,7 +35,7 @@ import Testing
         var s = GroupScheduler(config: config)
         let labels = ["alertname": "CVE-2024-6387", "severity": "critical"]
         let firing = GroupedAlert(labels: labels, startsAt: at(0))
-        s.insert(firing, routes: config.route.match(labels), at: at(0))
+        s.insert(firing, labels: labels, routes: config.route.match(labels), at: at(0))
         let first = s.advance(to: at(0))
         #expect(first.map(\.receiver).sorted() == ["closes", "plain"], "both notified of the firing alert")
         // Silenced from 30 s on; a flush while silenced and still firing sends nothing.
@@ -43,7 +43,7 @@ import Testing
         var after = s.advance(to: at(120), isMuted: silenced)
         var resolved = firing
         resolved.resolvedAt = at(resolvesAt)
-        s.insert(resolved, routes: config.route.match(labels), at: at(resolvesAt))
+        s.insert(resolved, labels: labels, routes: config.route.match(labels), at: at(resolvesAt))
         after += s.advance(to: at(600), isMuted: silenced)
         return Dictionary(grouping: after, by: \.receiver)
     }
@@ -54,8 +54,9 @@ import Testing
         #expect(config.receiver(named: "plain")?.sendResolvedWhenSilenced == false, "default false")
         let sent = timeline(config)
         let closes = try #require(sent["closes"])
+        let firingFingerprint = Fingerprint(labels: ["alertname": "CVE-2024-6387", "severity": "critical"])
         #expect(closes.count == 1, "only the resolution, nothing while silenced and firing")
-        #expect(closes.first?.firing.isEmpty == true && closes.first?.resolved.map(\.labels["alertname"]) == ["CVE-2024-6387"])
+        #expect(closes.first?.firing.isEmpty == true && closes.first?.resolved.map(\.fingerprint) == [firingFingerprint])
         #expect(closes.first?.reason == .allResolved)
         #expect(sent["plain"] == nil, "without the flag a silenced resolution stays muted")
     }
@@ -70,9 +71,9 @@ import Testing
         var s = GroupScheduler(config: config)
         let labels = ["alertname": "Muted-from-the-start"]
         let muted = { (_: GroupedAlert, _: Date) in true }
-        s.insert(GroupedAlert(labels: labels, startsAt: at(0)), routes: config.route.match(labels), at: at(0))
+        s.insert(GroupedAlert(labels: labels, startsAt: at(0)), labels: labels, routes: config.route.match(labels), at: at(0))
         #expect(s.advance(to: at(0), isMuted: muted).isEmpty)
-        s.insert(GroupedAlert(labels: labels, startsAt: at(0), resolvedAt: at(90)), routes: config.route.match(labels), at: at(90))
+        s.insert(GroupedAlert(labels: labels, startsAt: at(0), resolvedAt: at(90)), labels: labels, routes: config.route.match(labels), at: at(90))
         #expect(s.advance(to: at(600), isMuted: muted).isEmpty)
     }
 

@@ -30,7 +30,7 @@ import Testing
         #expect(Set(routes.map { GroupKey(route: $0, labels: labels) }).count == 1, "the key strings are the same, as in Alertmanager")
 
         var s = GroupScheduler(config: config)
-        s.insert(GroupedAlert(labels: labels, startsAt: t0), routes: routes, at: t0)
+        s.insert(GroupedAlert(labels: labels, startsAt: t0), labels: labels, routes: routes, at: t0)
         let sent = s.advance(to: t0)
         #expect(sent.map(\.receiver) == ["a", "b"], "both receivers are notified")
         #expect(Set(sent.map(\.groupKey)).count == 1, "with the Alertmanager-compatible group key")
@@ -38,7 +38,7 @@ import Testing
         #expect(Set(sent.map(\.idempotencyKey)).count == 2)
 
         // Each group then lives on its own: a resolve reaches both.
-        s.insert(GroupedAlert(labels: labels, startsAt: t0, resolvedAt: t0.addingTimeInterval(10)), routes: routes, at: t0.addingTimeInterval(10))
+        s.insert(GroupedAlert(labels: labels, startsAt: t0, resolvedAt: t0.addingTimeInterval(10)), labels: labels, routes: routes, at: t0.addingTimeInterval(10))
         let resolved = s.advance(to: t0.addingTimeInterval(400))
         #expect(resolved.map(\.receiver) == ["a", "b"] && resolved.allSatisfy { $0.firing.isEmpty && $0.resolved.count == 1 })
     }

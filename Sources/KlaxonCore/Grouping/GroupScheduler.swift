@@ -143,13 +143,6 @@ public struct GroupScheduler: Sendable {
     /// Keys of the current groups, sorted (a key shared by sibling nodes appears once).
     public var groupKeys: [GroupKey] { Set(groups.keys.map(\.key)).sorted() }
 
-    /// Every alert some group holds, once each.
-    public var heldAlerts: [Fingerprint: GroupedAlert] {
-        var out: [Fingerprint: GroupedAlert] = [:]
-        for g in groups.values { out.merge(g.alerts) { a, _ in a } }
-        return out
-    }
-
     /// The alerts currently held by the groups with this key, sorted by fingerprint.
     public func alerts(in key: GroupKey) -> [GroupedAlert] {
         var all: [Fingerprint: GroupedAlert] = [:]
@@ -160,16 +153,16 @@ public struct GroupScheduler: Sendable {
     /// Number of groups (one per route node and key).
     public var groupCount: Int { groups.count }
 
-    /// Adds (or updates, by fingerprint) an alert in the group of each route. Sends nothing;
-    /// call `advance(to:)` afterwards. Call `advance(to: now)` before inserting at `now` so
-    /// that earlier deadlines are flushed first.
-    public mutating func insert(_ alert: GroupedAlert, routes: [Route], at now: Date) {
+    /// Adds (or updates, by fingerprint) an alert in the group of each route; `labels` choose
+    /// the group and are not kept. Sends nothing; call `advance(to:)` afterwards. Call
+    /// `advance(to: now)` before inserting at `now` so that earlier deadlines are flushed first.
+    public mutating func insert(_ alert: GroupedAlert, labels: [String: String], routes: [Route], at now: Date) {
         for route in routes {
-            let key = GroupKey(route: route, labels: alert.labels)
+            let key = GroupKey(route: route, labels: labels)
             let id = GroupID(route: route, key: key)
             let existing = groups[id]
             var group = existing ?? Group(
-                id: id, key: key, route: route, groupLabels: route.groupBy.groupLabels(of: alert.labels), alerts: [:],
+                id: id, key: key, route: route, groupLabels: route.groupBy.groupLabels(of: labels), alerts: [:],
                 nextFlush: now.addingTimeInterval(route.groupWait.timeInterval), hasFlushed: false)
             group.alerts[alert.fingerprint] = alert
             if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.timeInterval) < now {
@@ -180,6 +173,19 @@ public struct GroupScheduler: Sendable {
             if existing?.nextFlush != group.nextFlush { deadlines.insert(Deadline(at: group.nextFlush, id: id)) }
             groups[id] = group
         }
+    }
+
+    /// The alerts of every group due by `now`: those `advance(to: now)` will ask `isMuted`
+    /// about, so the shell can read their labels in one go. O(due groups · log groups).
+    public mutating func dueAlerts(at now: Date) -> Set<Fingerprint> {
+        var popped: [Deadline] = []
+        var out: Set<Fingerprint> = []
+        while let top = deadlines.min, top.at <= now {
+            popped.append(deadlines.removeMin())
+            if let group = groups[top.id], group.nextFlush == top.at { out.formUnion(group.alerts.keys) }
+        }
+        for d in popped { deadlines.insert(d) }
+        return out
     }
 
     /// Runs every flush due up to `now`, in deadline order (ties by group key), each at its own

@@ -31,14 +31,15 @@ public struct ReplaySimulator: Sendable {
             let inhibitor = routing.inhibitRules.isEmpty ? nil : Inhibitor(rules: routing.inhibitRules, firingAlerts: firing)
             let marked = config.falsePositives
             notifications += scheduler.advance(to: t) { alert, at in
-                marked.contains(alert.fingerprint) || (inhibitor?.mutes(alert.labels, at: at) ?? false)
+                marked.contains(alert.fingerprint)
+                    || (inhibitor.map { i in states[alert.fingerprint].map { i.mutes($0.alert.labels, at: at) } ?? false } ?? false)
             }
         }
 
         func insert(_ alert: Alert, _ grouped: GroupedAlert, at t: Date) {
             let routes = routing.tree.match(alert).filter { routing.receiver(named: $0.receiver)?.accepts(alert.severity.level) ?? false }
             for r in routes { groups[r.receiver, default: []].insert(GroupKey(route: r, labels: alert.labels)) }
-            if !routes.isEmpty { scheduler.insert(grouped, routes: routes, at: t) }
+            if !routes.isEmpty { scheduler.insert(grouped, labels: alert.labels, routes: routes, at: t) }
         }
 
         for (i, event) in events.enumerated() {
@@ -56,7 +57,7 @@ public struct ReplaySimulator: Sendable {
                 if decision.notifies {
                     admitted[fp] = true
                     verdicts[fp] = .init(alert: alert, reason: nil, detail: nil)
-                    insert(alert, GroupedAlert(fingerprint: fp, labels: alert.labels, startsAt: state.firstSeenAt), at: event.at)
+                    insert(alert, GroupedAlert(fingerprint: fp, startsAt: state.firstSeenAt), at: event.at)
                 } else if transition != .duplicate || verdicts[fp] == nil {
                     if transition != .duplicate { admitted[fp] = false }
                     verdicts[fp] = .init(alert: alert, reason: decision.reason, detail: decision.detail?.description)
@@ -65,7 +66,7 @@ public struct ReplaySimulator: Sendable {
                 guard let current = states[fp], let resolved = AlertLifecycle.resolve(current, at: event.at) else { continue }
                 states[fp] = resolved
                 if admitted[fp] == true {
-                    insert(alert, GroupedAlert(fingerprint: fp, labels: alert.labels, startsAt: resolved.firstSeenAt, resolvedAt: event.at), at: event.at)
+                    insert(alert, GroupedAlert(fingerprint: fp, startsAt: resolved.firstSeenAt, resolvedAt: event.at), at: event.at)
                 }
             }
             progress?(i + 1)
