@@ -24,11 +24,14 @@ actor GroupingEngine {
     /// Labels of the firing grouped alerts that match some inhibition rule's source side: all
     /// the inhibitor needs. Groups keep no labels (#8), so these are kept here, and only these.
     private var inhibitionSources: [Fingerprint: [String: String]] = [:]
+    /// About how many notified alerts one flush transaction carries (default 5,000).
+    private let sliceAlerts: Int
 
     init(
         routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
-        noise: NoiseGate, logger: Logger
+        noise: NoiseGate, logger: Logger, sliceAlerts: Int = 5_000
     ) {
+        self.sliceAlerts = sliceAlerts
         self.noise = noise
         self.scheduler = GroupScheduler(config: routing)
         self.routing = routing
@@ -137,15 +140,47 @@ actor GroupingEngine {
             guard let labels = states[alert.fingerprint]?.alert.labels else { return false }
             return silencer.mutes(labels, at: t) || (inhibitor?.mutes(labels, at: t) ?? false)
         }
-        let changedLog = scheduler.takeChangedLog()
-        // The notified alerts' content (labels, annotations, severity, occurrences), read from
-        // the store once per flush when muting did not already.
-        let missing = Set(notifications.flatMap { $0.firing.map(\.fingerprint) + $0.resolved.map(\.fingerprint) })
-            .filter { states[$0] == nil }
-        if !missing.isEmpty { states.merge(try store.contents(of: Array(missing))) { a, _ in a } }
-        var queued: [QueuedNotification] = []
-        for n in notifications { queued += queue(n, states: states) }
-        let added = queued.isEmpty && changedLog.isEmpty ? 0 : try store.recordFlush(queued, log: changedLog, at: now)
+        var changedLog = scheduler.takeChangedLog()
+        // Written in slices of about `sliceAlerts` notified alerts, each slice's outbox rows
+        // with its groups' log entries in one transaction: a flush of big groups (every alert
+        // of a changed group is sent) held every notified alert's content and payload at
+        // once — gigabytes at a million alerts (#8). A crash between slices loses nothing:
+        // the log entries of unwritten slices were not written either, so those groups
+        // notify again after the restart.
+        var lastNotification: [String: Int] = [:]
+        for (i, n) in notifications.enumerated() { lastNotification[n.logKey] = i }
+        var added = 0
+        var start = 0
+        while start < notifications.count {
+            var end = start
+            var size = 0
+            while end < notifications.count, end == start || size + notifications[end].alertCount <= sliceAlerts {
+                size += notifications[end].alertCount
+                end += 1
+            }
+            let slice = notifications[start..<end]
+            let isLast = end == notifications.count
+            // The notified alerts' content (labels, annotations, severity, occurrences), read
+            // from the store unless muting already did.
+            let missing = Set(slice.flatMap { $0.firing.map(\.fingerprint) + $0.resolved.map(\.fingerprint) }).filter { states[$0] == nil }
+            let read = missing.isEmpty ? [:] : try store.contents(of: Array(missing))
+            let content = read.isEmpty ? states : states.merging(read) { a, _ in a }
+            var queued: [QueuedNotification] = []
+            for n in slice { queued += queue(n, states: content) }
+            // The slice's log entries: those whose last notification this flush is in the slice
+            // (a group due twice in one flush notifies twice); the last slice takes the rest.
+            var log: [String: GroupScheduler.LogEntry] = [:]
+            if isLast {
+                log = changedLog
+            } else {
+                for n in slice where lastNotification[n.logKey]! < end {
+                    if let e = changedLog.removeValue(forKey: n.logKey) { log[n.logKey] = e }
+                }
+            }
+            if !queued.isEmpty || !log.isEmpty { added += try store.recordFlush(queued, log: log, at: now) }
+            start = end
+        }
+        if notifications.isEmpty && !changedLog.isEmpty { added += try store.recordFlush([], log: changedLog, at: now) }
         // After the outbox write: a scrape that sees 0 changed groups finds their rows queued.
         recordGroupGauges()
         return added

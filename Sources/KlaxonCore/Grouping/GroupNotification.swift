@@ -32,6 +32,9 @@ extension GroupNotification {
     /// The notification-log key of a group and receiver.
     public static func logKey(group: GroupKey, receiver: String) -> String { group.value + "\u{0}" + receiver }
 
+    /// Alerts carried (firing and resolved).
+    public var alertCount: Int { firing.count + resolved.count }
+
     public var logKey: String { Self.logKey(group: groupKey, receiver: receiver) }
 
     /// Stable per receiver + group + state (which alerts fire, which resolved): a redelivery of
