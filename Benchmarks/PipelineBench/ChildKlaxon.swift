@@ -19,8 +19,16 @@ final class ChildKlaxon {
         port = try AlertmanagerRace.freePort()
         let path = dir + "/klaxon.yml"
         try (config + "\nhttp:\n  listen: 127.0.0.1:\(port)\n").write(toFile: path, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["run", "--config", path, "--log-level", "error"]
+        let args = ["run", "--config", path, "--log-level", "error"]
+        // A profiler around the child, e.g. PIPELINEBENCH_WRAP="heaptrack -o /tmp/klaxon"
+        // (RSS and CPU figures are then the wrapper's, not Klaxon's).
+        if let wrap = ProcessInfo.processInfo.environment["PIPELINEBENCH_WRAP"]?.split(separator: " ").map(String.init), let tool = wrap.first {
+            process.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : "/usr/bin/\(tool)")
+            process.arguments = Array(wrap.dropFirst()) + [Self.binary] + args
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = args
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
