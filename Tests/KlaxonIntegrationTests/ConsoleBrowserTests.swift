@@ -57,11 +57,6 @@ import Testing
         let kpiDOM = try await dumpDOM(chromium, web.base + "/kpis", dir: dir)
         #expect(kpiDOM.contains("<figcaption>MTTA by severity</figcaption>") && kpiDOM.contains("<svg"))
 
-        try await screenshot(chromium, web.base + "/", "alerts.png", size: "1280,900", dir: dir)
-        try await screenshot(chromium, web.base + "/alerts/\(fp)", "alert.png", size: "1280,1400", dir: dir)
-        try await screenshot(chromium, web.base + "/kpis", "kpis.png", size: "1280,1300", dir: dir)
-        try await screenshot(chromium, web.base + "/", "alerts-phone.png", size: "390,844", dir: dir)
-
         // Acknowledge through the page: log in with the form, post the page's ack form.
         let (cookie, _) = try await web.login("demo-user")
         let page = try await web.get("/alerts/\(fp)", cookie: cookie)
@@ -74,6 +69,14 @@ import Testing
         #expect(acked.contains { $0["fingerprint"] as? String == fp }, "the API shows the alert acknowledged")
         let (_, history) = try await HTTP.call("GET", web.base + "/api/v1/alerts/\(fp)/history")
         #expect(String(decoding: history, as: UTF8.self).contains("demo-user"), "the history names who acknowledged")
+
+        // After the acknowledgement, so the pages show one (and the KPI page an MTTA).
+        try await screenshot(chromium, web.base + "/?active=1&silenced=1", "alerts.png", size: "1280,900", dir: dir)
+        try await screenshot(chromium, web.base + "/alerts/\(fp)", "alert.png", size: "1280,1400", dir: dir)
+        try await screenshot(chromium, web.base + "/kpis", "kpis.png", size: "1280,1300", dir: dir)
+        try await screenshot(chromium, web.base + "/", "alerts-phone.png", size: "390,844", dir: dir)
+        let ackedDOM = try await dumpDOM(chromium, web.base + "/alerts/\(fp)", dir: dir)
+        #expect(ackedDOM.contains("<strong>acknowledged</strong> by demo-user"), "the timeline shows the acknowledgement")
     }
 
     /// `chromium --headless --dump-dom`: the DOM after the page loaded.
