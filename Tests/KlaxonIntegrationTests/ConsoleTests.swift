@@ -1,5 +1,8 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import KlaxonCore
+import NIOCore
 import Testing
 
 @testable import KlaxonService
@@ -221,8 +224,28 @@ import Testing
             #expect(html.contains("<figcaption>MTTA by severity</figcaption>") && html.contains("<text"))
             let low = try #require(report.rows.first { $0.group["severity"] == "low" }?.acknowledge)
             #expect(html.contains(">\(IncidentReport.human(low.median))</text>"), "the MTTA bar is labelled with its value")
+            #expect(html.contains("<figcaption>MTTA over time (alerts detected in each period)</figcaption>"))
             #expect(try await f.get("/kpis?since=bogus").body.contains("the window must be a duration"))
         }
+    }
+
+    /// The charts over time cut the window into weeks (or six parts when shorter) and put each
+    /// record in the period it was detected in.
+    @Test func kpisOverTimeBucketRecordsByDetection() {
+        let since = Date(timeIntervalSince1970: 1_800_000_000)
+        let day = 86_400.0
+        func record(_ d: Double, ackAfter: Double) -> IncidentRecord {
+            IncidentRecord(
+                fingerprint: Fingerprint(labels: ["n": "\(d)"]), labels: [:], occurredAt: nil, detectedAt: since.addingTimeInterval(d * day),
+                notifiedAt: since.addingTimeInterval(d * day), acknowledgedAt: since.addingTimeInterval(d * day + ackAfter))
+        }
+        let records = [record(1, ackAfter: 60), record(2, ackAfter: 180), record(9, ackAfter: 600), record(21, ackAfter: 3600)]
+        let weeks = ConsoleKPIPage.trend(records, since: since, until: since.addingTimeInterval(21 * day))
+        #expect(weeks.map(\.row.alerts) == [2, 1, 1], "the last period includes its end")
+        #expect(weeks.map(\.label) == ["2027-01-15", "2027-01-22", "2027-01-29"])
+        #expect(weeks[0].row.acknowledge?.median == 60 && weeks[0].row.acknowledge?.p90 == 180)
+        let hours = ConsoleKPIPage.trend(records, since: since, until: since.addingTimeInterval(3 * day))
+        #expect(hours.count == 6 && hours.map(\.row.alerts).reduce(0, +) == 2)
     }
 
     @Test func theStylesheetIsServedAndPagesWorkWithoutAToken() async throws {
@@ -235,6 +258,28 @@ import Testing
                 #expect(r.body.contains("<nav aria-label=\"Console\">"), "\(path)")
             }
         }
+    }
+
+    /// A session cookie holds for 12 hours, only with its signature, and only under the token
+    /// that signed it.
+    @Test func sessionCookiesExpireAndNeedTheirSignatureAndToken() throws {
+        let service = try ServiceConfig.load(yaml: "kafka: {embedded: true, topics: [{name: t}]}\n", file: "k.yml")
+        let key = try #require(try ApiToken(config: service, environment: ["KLAXON_API_TOKEN": "tok"]).sessionKey)
+        let other = try #require(try ApiToken(config: service, environment: ["KLAXON_API_TOKEN": "tok2"]).sessionKey)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let (session, cookie) = ConsoleSession.issue(name: "dana", key: key, now: t0)
+        #expect(cookie.httpOnly && cookie.sameSite == .strict && cookie.maxAge == 12 * 3600)
+        func request(_ value: String) -> Request {
+            Request(
+                head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/", headerFields: [.cookie: "klaxon_session=\(value)"]),
+                body: RequestBody(buffer: ByteBuffer()))
+        }
+        #expect(ConsoleSession.read(request(cookie.value), key: key, now: t0.addingTimeInterval(3600)) == session)
+        #expect(ConsoleSession.read(request(cookie.value), key: key, now: t0.addingTimeInterval(12 * 3600)) == nil, "expired")
+        #expect(ConsoleSession.read(request(cookie.value), key: other, now: t0) == nil, "a new token ends it")
+        #expect(ConsoleSession.read(request(cookie.value + "00"), key: key, now: t0) == nil)
+        #expect(ConsoleSession.read(request("garbage"), key: key, now: t0) == nil)
+        #expect(session.accepts(csrf: session.csrf) && !session.accepts(csrf: nil) && !session.accepts(csrf: ""))
     }
 
     /// The fragment of a table row for one fingerprint.

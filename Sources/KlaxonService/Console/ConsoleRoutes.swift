@@ -79,9 +79,10 @@ enum ConsoleRoutes {
                         since: since, bySeverity: nil, bySource: nil, error: "the window must be a duration such as 30d or 12h, got \(since)"))
                 }
                 let now = Date()
+                let bySeverity = try ApiActions.report(window: window, by: ["severity"], deps, now: now)
                 return ("kpis", ConsoleKPIPage.make(
-                    since: since, bySeverity: try ApiActions.report(window: window, by: ["severity"], deps, now: now),
-                    bySource: try ApiActions.report(window: window, by: ["source"], deps, now: now), error: nil))
+                    since: since, bySeverity: bySeverity, bySource: try ApiActions.report(window: window, by: ["source"], deps, now: now),
+                    records: try deps.history.incidents(since: bySeverity.since, until: bySeverity.until), error: nil))
             }
         }
         addActions(to: router, deps)

@@ -8,7 +8,7 @@ enum ConsoleTemplates {
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Klaxon</title><link rel="stylesheet" href="/console.css"></head>
-        <body><header><a class="brand" href="/">Klaxon</a>
+        <body><a class="skip" href="#main">Skip to content</a><header><a class="brand" href="/">Klaxon</a>
         <nav aria-label="Console">{{#nav}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a> {{/nav}}</nav>
         <span class="who">{{#session}}Signed in as <strong>{{name}}</strong>
         <form method="post" action="/logout">{{> csrf}}<button class="secondary" type="submit">Log out</button></form>{{/session}}
