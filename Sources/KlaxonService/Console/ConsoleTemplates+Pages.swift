@@ -3,7 +3,7 @@ extension ConsoleTemplates {
     static let silences = """
         <h1>Silences</h1>
         <form class="panel" method="get" action="/silences"><h2>New silence</h2>
-        <label>Matchers, one per line (<code>name="value"</code>, <code>=~</code>, <code>!=</code>, <code>!~</code>)<textarea name="matchers" required>{{form.matchers}}</textarea></label>
+        <label><span>Matchers, one per line (<code>name="value"</code>, <code>=~</code>, <code>!=</code>, <code>!~</code>)</span><textarea name="matchers" required>{{form.matchers}}</textarea></label>
         <div class="actions"><label>Duration <input name="duration" value="{{form.duration}}" size="6"></label>
         <label class="check"><input type="checkbox" name="until_resolved" value="1"{{#form.untilResolved}} checked{{/form.untilResolved}}> until the alert resolves</label>
         <label>Comment <input name="comment" value="{{form.comment}}" size="30"></label>
@@ -26,7 +26,7 @@ extension ConsoleTemplates {
     static let routes = """
         <h1>Routes</h1>
         <form class="panel" method="get" action="/routes"><h2>Route tester</h2>
-        <label>Labels, one <code>name=value</code> per line<textarea name="labels">{{labels}}</textarea></label>
+        <label><span>Labels, one <code>name=value</code> per line</span><textarea name="labels">{{labels}}</textarea></label>
         <button type="submit">Test</button></form>
         {{#error}}<p class="flash error" role="alert">{{error}}</p>{{/error}}
         {{#result}}<section class="group"><h2>Result</h2><dl class="facts" class="pad"><dt>Receivers</dt><dd>{{receivers}}</dd>
