@@ -279,6 +279,8 @@ import Testing
         #expect(ConsoleSession.read(request(cookie.value), key: other, now: t0) == nil, "a new token ends it")
         #expect(ConsoleSession.read(request(cookie.value + "00"), key: key, now: t0) == nil)
         #expect(ConsoleSession.read(request("garbage"), key: key, now: t0) == nil)
+        #expect(ConsoleSession.read(request("1.é0.6461.0"), key: key, now: t0) == nil, "non-hex bytes are refused, not a crash")
+        #expect(Data(hex: "éé") == nil && Data(hex: "0g") == nil && Data(hex: "0aFF") == Data([0x0a, 0xff]))
         #expect(session.accepts(csrf: session.csrf) && !session.accepts(csrf: nil) && !session.accepts(csrf: ""))
     }
 

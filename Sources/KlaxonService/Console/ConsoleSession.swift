@@ -40,8 +40,8 @@ struct ConsoleSession: Sendable, Equatable {
         }
         let payload = parts[0...2].joined(separator: ".")
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(payload.utf8), using: key) else { return nil }
-        let age = Int(now.timeIntervalSince1970) - issued
-        guard age >= 0, age < lifetime else { return nil }
+        let (age, overflow) = Int(now.timeIntervalSince1970).subtractingReportingOverflow(issued)
+        guard !overflow, age >= 0, age < lifetime else { return nil }
         return ConsoleSession(
             name: String(decoding: nameBytes, as: UTF8.self), nonce: parts[1], issuedAt: issued, csrf: csrfValue(nonce: parts[1], key: key))
     }
@@ -67,17 +67,23 @@ struct ConsoleSession: Sendable, Equatable {
 extension Data {
     var hex: String { map { String(format: "%02x", $0) }.joined() }
 
-    /// Bytes from lowercase or uppercase hex; nil for anything else.
+    /// Bytes from lowercase or uppercase hex; nil for anything else (cookies come from clients).
     init?(hex: String) {
-        guard hex.utf8.count % 2 == 0 else { return nil }
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(hex.utf8.count / 2)
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let b = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(b)
-            index = next
+        bytes.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let hi = nibble(digits[i]), let lo = nibble(digits[i + 1]) else { return nil }
+            bytes.append(hi << 4 | lo)
         }
         self.init(bytes)
     }
