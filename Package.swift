@@ -83,8 +83,9 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            // Served at /api/v1/openapi.yaml; compiled in, so the binary needs no resource bundle.
-            resources: [.embedInCode("API/openapi.yaml")]
+            // Served at /api/v1/openapi.yaml and /console.css; compiled in, so the binary needs no
+            // resource bundle.
+            resources: [.embedInCode("API/openapi.yaml"), .embedInCode("Console/console.css")]
         ),
         .executableTarget(
             name: "klaxon",
@@ -158,6 +159,7 @@ let package = Package(
                 "KlaxonDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),

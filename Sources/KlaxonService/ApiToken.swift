@@ -33,4 +33,13 @@ struct ApiToken: Sendable {
         for (a, b) in zip(given, expected) { diff |= a ^ b }
         return diff == 0
     }
+
+    /// Checks a token typed into the console's login form, as `accepts(authorization:)` does.
+    func accepts(token: String) -> Bool { accepts(authorization: "Bearer " + token) }
+
+    /// A key derived from the token that signs the console's session cookies and CSRF values:
+    /// changing the token ends every session. Nil without a token.
+    var sessionKey: SymmetricKey? {
+        value.map { SymmetricKey(data: SHA256.hash(data: Array("klaxon-console-session\u{0}".utf8) + $0)) }
+    }
 }

@@ -13,6 +13,8 @@ import UnixSignals
 public final class KlaxonApp: Sendable {
     public let config: LoadedConfig
     public let bootstrapServers: String
+    /// Where the API and the web console listen, once the HTTP server runs (nil without `http.listen`).
+    public let httpAddress: HTTPAddress
     public let store: AlertStore
     public let outbox: Outbox
     public let silences: SilenceStore
@@ -114,19 +116,21 @@ public final class KlaxonApp: Sendable {
             grouping: { states, _ in await grouping.add(states, now: Date()) }, logger: logger)
         services.append(.init(service: LifecycleTimerService(
             sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
+        let address = HTTPAddress()
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
                 store: store, silences: silences, audit: audit, grouping: grouping, noise: noise, falsePositives: falsePositives,
                 outbox: outbox, history: AlertHistory(database: database), nudgeDelivery: { dispatcher.nudge() },
                 coverage: { [coverageConfig = config.service.coverage] now in try coverage.evaluate(coverageConfig, now: now) },
                 token: try ApiToken(config: config.service, environment: environment),
-                reload: { actor in await reloader.reload(actor: actor) })
+                reload: { actor in await reloader.reload(actor: actor) },
+                breakerState: { dispatcher.lane($0)?.breakerState.rawValue })
             let telemetry = LifecycleTelemetry(
                 census: AlertCensus(database: database), consumer: consumer,
                 sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
             services.append(.init(service: try OpsServer.make(
                 listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
-                refresh: { telemetry.refresh() }, logger: logger)))
+                refresh: { telemetry.refresh() }, bound: address, logger: logger)))
         }
         services.append(.init(service: ingest))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
@@ -139,6 +143,7 @@ public final class KlaxonApp: Sendable {
         self.dispatcher = dispatcher
         self.reloader = reloader
         self.bootstrapServers = bootstrap
+        self.httpAddress = address
         self.store = store
         self.outbox = outbox
         self.silences = silences

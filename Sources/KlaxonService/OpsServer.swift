@@ -13,20 +13,22 @@ enum OpsServer {
     ///   - idleTimeout: a connection that sends nothing for this long, a half-sent request
     ///     included, is closed (`http.idle_timeout`, default 30 s).
     ///   - refresh: reads scrape-time values (gauges) before `/metrics` answers.
+    ///   - bound: set to the address the server listens on once it does (port 0 takes any).
     static func make(
         listen: String, idleTimeout: Duration = .seconds(30), ready: ReadyFlag, outbox: Outbox, api: ApiDependencies,
-        refresh: @escaping @Sendable () -> Void = {}, logger: Logger
+        refresh: @escaping @Sendable () -> Void = {}, bound: HTTPAddress? = nil, logger: Logger
     ) throws -> some Service {
         let (host, port) = try parse(listen)
         let router = router(ready: ready, outbox: outbox, api: api, refresh: refresh)
         let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         return Application(
             router: router, server: .http1(configuration: .init(idleTimeout: idle)),
-            configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"), logger: logger)
+            configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"),
+            onServerRunning: { channel in bound?.set(host: host, port: channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    /// Every route the server answers; `docs/openapi.yaml` describes exactly these (a test
-    /// compares `router.routes` with the document).
+    /// Every route the server answers; `docs/openapi.yaml` describes exactly these apart from
+    /// the console's HTML pages (a test compares `router.routes` with the document).
     static func router(
         ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, refresh: @escaping @Sendable () -> Void = {}
     ) -> Router<BasicRequestContext> {
@@ -47,6 +49,7 @@ enum OpsServer {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         ApiRoutes.add(to: router, api)
+        ConsoleRoutes.add(to: router, api)
         router.get("/api/v1/openapi.yaml") { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml"
@@ -70,4 +73,16 @@ public final class ReadyFlag: Sendable {
     public init() {}
     public var isReady: Bool { value.withLock { $0 } }
     func set(_ v: Bool) { value.withLock { $0 = v } }
+}
+
+/// The address the HTTP server listens on, once it does: `http://127.0.0.1:9095` (a wildcard
+/// host reads as 127.0.0.1). The demo prints it, with port 0 resolved.
+public final class HTTPAddress: Sendable {
+    private let value = Mutex<String?>(nil)
+    public init() {}
+    public var url: String? { value.withLock { $0 } }
+    func set(host: String, port: Int) {
+        let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+        value.withLock { $0 = "http://\(shown.contains(":") ? "[\(shown)]" : shown):\(port)" }
+    }
 }

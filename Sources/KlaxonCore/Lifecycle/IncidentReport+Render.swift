@@ -56,7 +56,7 @@ extension IncidentReport {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    static func human(_ seconds: Double?) -> String {
+    public static func human(_ seconds: Double?) -> String {
         guard let s = seconds else { return "-" }
         switch s {
         case ..<60: return String(format: "%.0fs", s)
@@ -66,7 +66,7 @@ extension IncidentReport {
         }
     }
 
-    static func percent(_ r: Double) -> String { String(format: "%.0f%%", r * 100) }
+    public static func percent(_ r: Double) -> String { String(format: "%.0f%%", r * 100) }
 }
 
 extension IncidentReport.Row {

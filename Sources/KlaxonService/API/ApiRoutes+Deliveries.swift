@@ -34,13 +34,7 @@ extension ApiRoutes {
         router.post("/api/v1/deliveries/:id/retry") { request, context -> Response in
             try await handleAsync {
                 try authorize(request, deps.token)
-                let id = try deliveryID(context)
-                let now = Date()
-                guard try deps.outbox.retry(id, at: now) else {
-                    throw ApiFailure(.conflict, "delivery \(id) does not exist or was already delivered")
-                }
-                try deps.audit.record(actor: actor(request), action: "delivery.retry", subject: "\(id)", at: now)
-                deps.nudgeDelivery()
+                try ApiActions.retryDelivery(try deliveryID(context), actor: actor(request), deps)
                 return try json(.ok, ["retried": 1])
             }
         }

@@ -21,6 +21,9 @@ struct ApiDependencies: Sendable {
     let token: ApiToken
     /// Reloads the configuration; the result says whether the new one was taken.
     let reload: @Sendable (_ actor: String) async -> ReloadOutcome
+    /// The circuit breaker state of an integration (`receiver/integration`): `closed`, `open`,
+    /// `half-open`; nil before its first send. For the console's deliveries page.
+    var breakerState: @Sendable (_ lane: String) -> String? = { _ in nil }
 }
 
 /// `/api/v1/silences`, `/api/v1/alerts`, `/-/reload`. Reads are open; every call that changes
@@ -48,37 +51,21 @@ enum ApiRoutes {
                 do { parsed = try ApiJSON.decoder.decode(SilenceRequest.self, from: Data(buffer: body)) } catch {
                     throw ApiFailure(.badRequest, "invalid silence: \(describe(error))")
                 }
-                let now = Date()
-                let silence = try parsed.silence(id: UUID().uuidString.lowercased(), now: now)
-                try deps.silences.save(silence, at: now)
-                await deps.grouping.setSilences(try deps.silences.all())
-                try deps.audit.record(
-                    actor: silence.createdBy, action: "silence.create", subject: silence.id,
-                    detail: "\(silence.matchers.map(\.description).joined(separator: ", ")): \(silence.comment)", at: now)
+                let silence = try await ApiActions.createSilence(parsed, deps)
                 return try json(.ok, ["silenceID": silence.id])
             }
         }
         router.delete("/api/v1/silences/:id") { request, context -> Response in
             try await handleAsync {
                 try authorize(request, deps.token)
-                let id = try context.parameters.require("id")
-                let now = Date()
-                guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "no silence \(id)") }
-                guard s.state(at: now) != .expired else { throw ApiFailure(.conflict, "silence \(id) is already expired") }
-                try deps.silences.save(s.expired(at: now), at: now)
-                await deps.grouping.setSilences(try deps.silences.all())
-                try deps.audit.record(actor: actor(request), action: "silence.expire", subject: id, at: now)
+                try await ApiActions.expireSilence(try context.parameters.require("id"), actor: actor(request), deps)
                 return Response(status: .ok)
             }
         }
         router.get("/api/v1/alerts") { request, _ -> Response in
             try await handleAsync {
-                let status = request.uri.queryParameters["status"].map(String.init)
-                let states = try deps.store.states().filter { status == nil || $0.status.rawValue == status }
-                let muted = await deps.grouping.muting(states.filter { $0.status != .resolved }.map(\.alert), now: Date())
-                return try json(.ok, states.map { s in
-                    AlertView(s, silencedBy: muted[s.alert.fingerprint]?.silencedBy ?? [], inhibited: muted[s.alert.fingerprint]?.inhibited ?? false)
-                })
+                let listed = try await ApiActions.alerts(status: request.uri.queryParameters["status"].map(String.init), deps, now: Date())
+                return try json(.ok, listed.map { AlertView($0.state, silencedBy: $0.silencedBy, inhibited: $0.inhibited) })
             }
         }
         router.get("/api/v1/alerts/:fingerprint/explain") { _, context -> Response in
@@ -99,15 +86,9 @@ enum ApiRoutes {
                 let state = try alertState(context, deps)
                 let body = try await request.body.collect(upTo: 1 << 16)
                 let fields = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-                guard let reason = fields["reason"] as? String, !reason.isEmpty else { throw ApiFailure(.badRequest, "reason is required") }
-                let by = fields["by"] as? String ?? actor(request)
-                let now = Date()
-                let fp = state.alert.fingerprint
-                try deps.falsePositives.mark(fp, reason: reason, by: by, at: now)
-                deps.noise.markFalsePositive(fp)
-                try deps.audit.record(actor: by, action: "alert.false_positive", subject: fp.description, detail: reason, at: now)
-                FalsePositiveRates.publish(try deps.falsePositives.rates())
-                return try json(.ok, ["fingerprint": fp.description, "falsePositive": "true"])
+                try ApiActions.markFalsePositive(
+                    state, reason: fields["reason"] as? String ?? "", by: fields["by"] as? String ?? actor(request), deps)
+                return try json(.ok, ["fingerprint": state.alert.fingerprint.description, "falsePositive": "true"])
             }
         }
         router.get("/api/v1/false-positives") { _, _ -> Response in
@@ -135,11 +116,7 @@ enum ApiRoutes {
                 let by = (q["by"].map(String.init) ?? "severity,source").split(separator: ",").map {
                     $0.trimmingCharacters(in: .whitespaces)
                 }.filter { !$0.isEmpty }
-                let now = Date()
-                let since = now.addingTimeInterval(-Double(window.components.seconds))
-                var report = IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now)
-                report.coverage = try deps.coverage?(now)
-                return try json(.ok, report)
+                return try json(.ok, try ApiActions.report(window: window, by: by, deps, now: Date()))
             }
         }
         router.get("/api/v1/audit") { request, _ -> Response in
@@ -179,23 +156,14 @@ enum ApiRoutes {
         }
     }
 
-    /// Acknowledges or resolves an alert by hand; a resolution goes to grouping, which sends the
-    /// resolved notification. An acknowledgement queues, in the same transaction, one
-    /// acknowledged notification for every integration that was notified of the alert firing.
+    /// `POST /api/v1/alerts/:fingerprint/ack|resolve` (`ApiActions.changeState`).
     static func changeState(
         _ request: Request, _ context: BasicRequestContext, _ deps: ApiDependencies, action: String, acknowledges: Bool = false,
         _ change: @escaping (AlertState, Date) -> AlertState?
     ) async throws -> Response {
         try authorize(request, deps.token)
-        let current = try alertState(context, deps)
-        let now = Date()
-        let routing = acknowledges ? FollowUpRouting(await deps.grouping.current.integrations) : nil
-        guard let next = try deps.store.update(current.alert.fingerprint, by: actor(request), followUps: routing, { change($0, now) }) else {
-            throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
-        }
-        if next.status == .resolved { await deps.grouping.add([next], now: now) }
-        if next.status == .acknowledged { deps.nudgeDelivery() }
-        try deps.audit.record(actor: actor(request), action: action, subject: next.alert.fingerprint.description, at: now)
+        let next = try await ApiActions.changeState(
+            try alertState(context, deps), actor: actor(request), deps, action: action, acknowledges: acknowledges, change)
         return try json(.ok, AlertView(next))
     }
 

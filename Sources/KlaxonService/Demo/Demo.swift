@@ -62,6 +62,10 @@ public enum Demo {
         let published = try await publish(plan(config.service, samples: options.samplesDir), to: app.bootstrapServers, logger: logger)
         try await waitUntilSettled(app, messages: published, timeout: options.timeout)
         print(try DemoReport(app: app, recorder: recorder, stateDir: stateDir, published: published).render())
+        if let console = app.httpAddress.url {
+            print("\nweb console: \(console)/  (API: \(console)/api/v1)")
+            if !options.follow { print("the demo stops now; `klaxon demo --follow` (make run ARGS=--follow) keeps the console up") }
+        }
 
         if options.follow {
             print("\nfollowing: klaxon keeps consuming at \(app.bootstrapServers); Ctrl-C to stop")

@@ -1,0 +1,92 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+
+/// What the API's routes do, apart from HTTP: the JSON API and the web console call these, so
+/// a change made from either is validated, stored and audited the same way.
+enum ApiActions {
+    /// An alert with what mutes it now, as `GET /api/v1/alerts` lists it.
+    struct Listed: Sendable {
+        let state: AlertState
+        let silencedBy: [String]
+        let inhibited: Bool
+    }
+
+    /// Every stored alert (only those in `status` when given), with its silences and inhibition now.
+    static func alerts(status: String?, _ deps: ApiDependencies, now: Date) async throws -> [Listed] {
+        let states = try deps.store.states().filter { status == nil || $0.status.rawValue == status }
+        let muted = await deps.grouping.muting(states.filter { $0.status != .resolved }.map(\.alert), now: now)
+        return states.map { s in
+            Listed(state: s, silencedBy: muted[s.alert.fingerprint]?.silencedBy ?? [], inhibited: muted[s.alert.fingerprint]?.inhibited ?? false)
+        }
+    }
+
+    /// Acknowledges or resolves an alert by hand; a resolution goes to grouping, which sends the
+    /// resolved notification. An acknowledgement queues, in the same transaction, one
+    /// acknowledged notification for every integration that was notified of the alert firing.
+    static func changeState(
+        _ current: AlertState, actor: String, _ deps: ApiDependencies, action: String, acknowledges: Bool = false,
+        _ change: @escaping (AlertState, Date) -> AlertState?
+    ) async throws -> AlertState {
+        let now = Date()
+        let routing = acknowledges ? FollowUpRouting(await deps.grouping.current.integrations) : nil
+        guard let next = try deps.store.update(current.alert.fingerprint, by: actor, followUps: routing, { change($0, now) }) else {
+            throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
+        }
+        if next.status == .resolved { await deps.grouping.add([next], now: now) }
+        if next.status == .acknowledged { deps.nudgeDelivery() }
+        try deps.audit.record(actor: actor, action: action, subject: next.alert.fingerprint.description, at: now)
+        return next
+    }
+
+    /// Suppresses a fingerprint from now on and counts it towards its source's false-positive rate.
+    static func markFalsePositive(_ state: AlertState, reason: String, by: String, _ deps: ApiDependencies) throws {
+        guard !reason.isEmpty else { throw ApiFailure(.badRequest, "reason is required") }
+        let now = Date()
+        let fp = state.alert.fingerprint
+        try deps.falsePositives.mark(fp, reason: reason, by: by, at: now)
+        deps.noise.markFalsePositive(fp)
+        try deps.audit.record(actor: by, action: "alert.false_positive", subject: fp.description, detail: reason, at: now)
+        FalsePositiveRates.publish(try deps.falsePositives.rates())
+    }
+
+    /// Validates and stores a new silence, hands it to grouping, audits it.
+    static func createSilence(_ request: SilenceRequest, _ deps: ApiDependencies) async throws -> Silence {
+        let now = Date()
+        let silence = try request.silence(id: UUID().uuidString.lowercased(), now: now)
+        try deps.silences.save(silence, at: now)
+        await deps.grouping.setSilences(try deps.silences.all())
+        try deps.audit.record(
+            actor: silence.createdBy, action: "silence.create", subject: silence.id,
+            detail: "\(silence.matchers.map(\.description).joined(separator: ", ")): \(silence.comment)", at: now)
+        return silence
+    }
+
+    /// Ends a silence now.
+    static func expireSilence(_ id: String, actor: String, _ deps: ApiDependencies) async throws {
+        let now = Date()
+        guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "no silence \(id)") }
+        guard s.state(at: now) != .expired else { throw ApiFailure(.conflict, "silence \(id) is already expired") }
+        try deps.silences.save(s.expired(at: now), at: now)
+        await deps.grouping.setSilences(try deps.silences.all())
+        try deps.audit.record(actor: actor, action: "silence.expire", subject: id, at: now)
+    }
+
+    /// Puts a failed or dead outbox entry back in the queue and wakes the dispatcher.
+    static func retryDelivery(_ id: Int64, actor: String, _ deps: ApiDependencies) throws {
+        let now = Date()
+        guard try deps.outbox.retry(id, at: now) else {
+            throw ApiFailure(.conflict, "delivery \(id) does not exist or was already delivered")
+        }
+        try deps.audit.record(actor: actor, action: "delivery.retry", subject: "\(id)", at: now)
+        deps.nudgeDelivery()
+    }
+
+    /// `klaxon report` over the last `window`, grouped by `by`, with coverage when kept.
+    static func report(window: Duration, by: [String], _ deps: ApiDependencies, now: Date) throws -> IncidentReport {
+        let since = now.addingTimeInterval(-Double(window.components.seconds))
+        var report = IncidentReport.make(try deps.history.incidents(since: since, until: now), by: by, since: since, until: now)
+        report.coverage = try deps.coverage?(now)
+        return report
+    }
+}
