@@ -69,6 +69,12 @@ public final class KlaxonApp: Sendable {
         var consumerProps = common
         consumerProps["group.id"] = k.groupID
         let consumer = try KafkaConsumer(properties: consumerProps, topics: k.topics.map(\.name), logger: logger)
+        ready.setProbe { [groupID = k.groupID] in
+            var problems: [String] = []
+            if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
+            if consumer.assignment.isEmpty { problems.append("no partition of \(consumer.topics.joined(separator: ", ")) is assigned to this member of group \(groupID)") }
+            return problems
+        }
 
         let database = try StateDatabase(path: config.service.statePath, synchronous: config.service.stateSynchronous)
         let store = try AlertStore(database: database)
