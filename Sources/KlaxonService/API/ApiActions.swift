@@ -53,8 +53,9 @@ enum ApiActions {
     /// Validates and stores a new silence, hands it to grouping, audits it.
     static func createSilence(_ request: SilenceRequest, _ deps: ApiDependencies) async throws -> Silence {
         let now = Date()
-        let silence = try request.silence(id: UUID().uuidString.lowercased(), now: now)
-        try deps.silences.save(silence, at: now)
+        // An identical silence already in force is answered with itself, not repeated.
+        let (silence, created) = try deps.silences.create(try request.silence(id: UUID().uuidString.lowercased(), now: now), at: now)
+        guard created else { return silence }
         await deps.grouping.setSilences(try deps.silences.all())
         try deps.audit.record(
             actor: silence.createdBy, action: "silence.create", subject: silence.id,
