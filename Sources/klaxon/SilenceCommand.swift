@@ -95,12 +95,19 @@ struct SilenceCommand: AsyncParsableCommand {
 
         @OptionGroup var api: ApiOptions
 
-        @Argument(help: "Silence IDs.")
+        @Argument(help: "Silence IDs, or unique prefixes of them (as `silence list` shows them).")
         var ids: [String]
 
         func run() async throws {
-            for id in ids {
-                _ = try await ApiClient(options: api).call("DELETE", "/api/v1/silences/\(id)")
+            let client = ApiClient(options: api)
+            struct Listed: Decodable { let id: String }
+            let known = try ApiJSON.decoder.decode([Listed].self, from: try await client.call("GET", "/api/v1/silences")).map(\.id)
+            var resolved: [String] = []
+            for prefix in ids {
+                do { resolved.append(try SilenceIDPrefix.resolve(prefix, among: known)) } catch { fail(error.message) }
+            }
+            for id in resolved {
+                _ = try await client.call("DELETE", "/api/v1/silences/\(id)")
                 print("expired \(id)")
             }
         }

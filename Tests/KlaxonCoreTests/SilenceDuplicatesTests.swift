@@ -36,4 +36,16 @@ import Testing
         #expect(try silence("b", "team=db", from: 600, ending: end).duplicates(pending, at: t0))
         #expect(try !silence("b", "team=db", from: 300, ending: end).duplicates(pending, at: t0))
     }
+
+    @Test func idPrefixesResolveOnlyWhenUnique() throws {
+        let ids = ["3f2a0c1e-aaaa", "3f9b7d20-bbbb", "c0ffee00-cccc"]
+        #expect(try SilenceIDPrefix.resolve("c0", among: ids) == "c0ffee00-cccc")
+        #expect(try SilenceIDPrefix.resolve("3f2", among: ids) == "3f2a0c1e-aaaa")
+        #expect(try SilenceIDPrefix.resolve("3f9b7d20-bbbb", among: ids) == "3f9b7d20-bbbb")
+        #expect(throws: SilenceLookupError(#"silence id prefix "3f" is ambiguous, it matches 3f2a0c1e-aaaa, 3f9b7d20-bbbb"#)) {
+            try SilenceIDPrefix.resolve("3f", among: ids)
+        }
+        #expect(throws: SilenceLookupError(#"no silence id starts with "dead""#)) { try SilenceIDPrefix.resolve("dead", among: ids) }
+        #expect(throws: SilenceLookupError(#"no silence id starts with """#)) { try SilenceIDPrefix.resolve("", among: ids) }
+    }
 }

@@ -19,3 +19,26 @@ extension Silence {
         }
     }
 }
+
+/// Finds a silence by a unique prefix of its id, as `klaxon silence expire` accepts one.
+public enum SilenceIDPrefix {
+    /// The one id equal to `prefix` or starting with it.
+    /// - Throws: `SilenceLookupError` when no id, or several ids, start with it.
+    public static func resolve(_ prefix: String, among ids: [String]) throws(SilenceLookupError) -> String {
+        if ids.contains(prefix) { return prefix }
+        let found = prefix.isEmpty ? [] : ids.filter { $0.hasPrefix(prefix) }
+        switch found.count {
+        case 1: return found[0]
+        case 0: throw SilenceLookupError("no silence id starts with \"\(prefix)\"")
+        default:
+            throw SilenceLookupError("silence id prefix \"\(prefix)\" is ambiguous, it matches \(found.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
+/// A silence id that names no silence, or several.
+public struct SilenceLookupError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
