@@ -94,6 +94,11 @@ public final class KlaxonApp: Sendable {
         processor.coverageKinds = config.service.coverage.kinds
         let coverage = CoverageStore(database: database)
         let falsePositives = FalsePositiveStore(database: database)
+        MetricsPriming.prime(
+            topics: k.topics.map(\.name), sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))),
+            integrations: sinks.integrations,
+            escalationTiers: Dictionary(config.routing.escalationPolicies.map { ($0.name, $0.tiers.count) }, uniquingKeysWith: { a, _ in a }),
+            falsePositiveRates: try falsePositives.rates())
         let noise = NoiseGate(config: config.noise, falsePositives: Set(try falsePositives.all().map(\.fingerprint)))
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)
