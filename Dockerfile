@@ -3,8 +3,12 @@ FROM swift:6.1-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends librdkafka-dev libcurl4-openssl-dev libsqlite3-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Package.swift ./
+# Package.swift declares targets under Benchmarks/ and Tests/ too: the manifest does not load
+# without them (only the klaxon product is built). Package.resolved pins the dependencies.
+COPY Package.swift Package.resolved ./
 COPY Sources ./Sources
+COPY Benchmarks ./Benchmarks
+COPY Tests ./Tests
 RUN swift build -c release --product klaxon --static-swift-stdlib
 
 FROM debian:bookworm-slim

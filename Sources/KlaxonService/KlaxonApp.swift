@@ -69,6 +69,12 @@ public final class KlaxonApp: Sendable {
         var consumerProps = common
         consumerProps["group.id"] = k.groupID
         let consumer = try KafkaConsumer(properties: consumerProps, topics: k.topics.map(\.name), logger: logger)
+        ready.setProbe { [groupID = k.groupID] in
+            var problems: [String] = []
+            if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
+            if consumer.assignment.isEmpty { problems.append("no partition of \(consumer.topics.joined(separator: ", ")) is assigned to this member of group \(groupID)") }
+            return problems
+        }
 
         let database = try StateDatabase(path: config.service.statePath, synchronous: config.service.stateSynchronous)
         let store = try AlertStore(database: database)
@@ -88,6 +94,11 @@ public final class KlaxonApp: Sendable {
         processor.coverageKinds = config.service.coverage.kinds
         let coverage = CoverageStore(database: database)
         let falsePositives = FalsePositiveStore(database: database)
+        MetricsPriming.prime(
+            topics: k.topics.map(\.name), sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))),
+            integrations: sinks.integrations,
+            escalationTiers: Dictionary(config.routing.escalationPolicies.map { ($0.name, $0.tiers.count) }, uniquingKeysWith: { a, _ in a }),
+            falsePositiveRates: try falsePositives.rates())
         let noise = NoiseGate(config: config.noise, falsePositives: Set(try falsePositives.all().map(\.fingerprint)))
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)

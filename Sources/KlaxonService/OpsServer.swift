@@ -7,7 +7,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// `/metrics` (Prometheus text), `/healthz` (the process serves), `/readyz` (the consumer loop
-/// is running and the state database answers), and the API (`ApiRoutes`).
+/// runs, a broker answers, a partition is assigned, the state database answers; 503 with the
+/// reasons otherwise), and the API (`ApiRoutes`).
 enum OpsServer {
     /// - Parameters:
     ///   - idleTimeout: a connection that sends nothing for this long, a half-sent request
@@ -21,10 +22,30 @@ enum OpsServer {
         let (host, port) = try parse(listen)
         let router = router(ready: ready, outbox: outbox, api: api, refresh: refresh)
         let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
-        return Application(
+        let listening = ListeningFlag()
+        let app = Application(
             router: router, server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: "klaxon"),
-            onServerRunning: { channel in bound?.set(host: host, port: channel.localAddress?.port ?? port) }, logger: logger)
+            onServerRunning: { channel in
+                listening.set()
+                bound?.set(host: host, port: channel.localAddress?.port ?? port)
+            }, logger: logger)
+        return NamedListener(app: app, listen: listen, listening: listening)
+    }
+
+    /// The HTTP server, whose failure to bind names the address (NIO's error does not).
+    struct NamedListener<App: Service>: Service {
+        let app: App
+        let listen: String
+        let listening: ListeningFlag
+
+        func run() async throws {
+            do {
+                try await app.run()
+            } catch where !listening.isSet {
+                throw ConfigFailure("cannot listen on \(listen) (http.listen): \(error)")
+            }
+        }
     }
 
     /// Every route the server answers; `docs/openapi.yaml` describes exactly these apart from
@@ -35,11 +56,11 @@ enum OpsServer {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            let dbOK = (try? outbox.counts()) != nil
-            let ok = ready.isReady && dbOK
+            var problems = await ready.problems()
+            if (try? outbox.counts()) == nil { problems.append("the state database does not answer") }
+            let text = problems.isEmpty ? "ready\n" : "not ready: " + problems.joined(separator: "; ") + "\n"
             return Response(
-                status: ok ? .ok : .serviceUnavailable,
-                body: ResponseBody(byteBuffer: ByteBuffer(string: ok ? "ready\n" : "not ready\n")))
+                status: problems.isEmpty ? .ok : .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/metrics") { _, _ -> Response in
             refresh()
@@ -58,6 +79,13 @@ enum OpsServer {
         return router
     }
 
+    /// Set once the server has bound its address.
+    final class ListeningFlag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
+    }
+
     static func parse(_ listen: String) throws -> (String, Int) {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw ConfigFailure("http.listen must be host:port, got \"\(listen)\"")
@@ -67,12 +95,24 @@ enum OpsServer {
     }
 }
 
-/// Set once the consumer loop runs.
+/// Whether the service can do its work: set once the consumer loop runs, plus the checks the
+/// app adds (`setProbe`: broker reachable, partitions assigned).
 public final class ReadyFlag: Sendable {
     private let value = Mutex(false)
+    private let probe = Mutex<(@Sendable () async -> [String])?>(nil)
     public init() {}
     public var isReady: Bool { value.withLock { $0 } }
     func set(_ v: Bool) { value.withLock { $0 = v } }
+
+    /// Adds checks run on every `/readyz`; each returns the reasons it is not ready (none: ready).
+    func setProbe(_ check: @escaping @Sendable () async -> [String]) { probe.withLock { $0 = check } }
+
+    /// Why the service is not ready, in words for `/readyz`; empty when it is.
+    public func problems() async -> [String] {
+        guard isReady else { return ["the consumer loop is not running"] }
+        guard let check = probe.withLock({ $0 }) else { return [] }
+        return await check()
+    }
 }
 
 /// The address the HTTP server listens on, once it does: `http://127.0.0.1:9095` (a wildcard

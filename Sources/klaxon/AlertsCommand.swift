@@ -59,6 +59,10 @@ struct AlertsCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard ["table", "json"].contains(output) else { throw ValidationError("-o must be table or json") }
+            if let status, AlertState.Status(rawValue: status) == nil {
+                let valid = AlertState.Status.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--status must be one of \(valid), got \"\(status)\" (silenced and inhibited alerts: -s, -i)")
+            }
         }
 
         func run() async throws {

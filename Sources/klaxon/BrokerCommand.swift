@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlaxonKafka
+import KlaxonService
 import UnixSignals
 
 struct BrokerCommand: AsyncParsableCommand {
@@ -18,6 +19,13 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Number of mock brokers.")
     var brokers: Int = 1
 
+    @Option(help: "Fixed loopback port for the bootstrap address (default: a random one). The broker's metadata still names its own port for later connections.")
+    var port: Int?
+
+    func validate() throws {
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be 1-65535, got \(port)") }
+    }
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -25,8 +33,14 @@ struct BrokerCommand: AsyncParsableCommand {
         let names = topics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let broker: EmbeddedBroker
         do { broker = try EmbeddedBroker(brokers: brokers, topics: names, partitions: partitions) } catch { fail("\(error)") }
-        FileHandle.standardOutput.write(Data((broker.bootstrapServers + "\n").utf8))
+        var forwarder: BrokerPortForwarder?
+        if let port {
+            let first = broker.bootstrapServers.split(separator: ",").first.map(String.init) ?? broker.bootstrapServers
+            do { forwarder = try await BrokerPortForwarder.start(port: port, target: first) } catch { fail("\(error)") }
+        }
+        FileHandle.standardOutput.write(Data(((forwarder?.address ?? broker.bootstrapServers) + "\n").utf8))
         for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { break }
+        await forwarder?.stop()
         withExtendedLifetime(broker) {}
     }
 }

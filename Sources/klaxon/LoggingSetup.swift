@@ -23,6 +23,6 @@ enum LoggingSetup {
 
 /// Prints to stderr and exits non-zero, for errors the user must fix.
 func fail(_ message: String, code: Int32 = 1) -> Never {
-    FileHandle.standardError.write(Data("klaxon: \(message)\n".utf8))
+    FileHandle.standardError.write(Data((ErrorText.prefixed(message) + "\n").utf8))
     exit(code)
 }

@@ -20,20 +20,39 @@ struct RoutesCommand: AsyncParsableCommand {
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the receivers for a label set (as amtool config routes test does), or run a cases file.",
-            discussion: "klaxon routes test --config routes severity=critical alertname=X\nklaxon routes test --config routes --cases cases.yml")
+            discussion: """
+                klaxon routes test --config routes severity=critical alertname=X
+                klaxon routes test --config alertmanager.yml --tree --verify.receivers=pager severity=critical
+                klaxon routes test --config routes --cases cases.yml
+                Labels are read as amtool reads them: name=value or name="value"; other operators and
+                bad label names are refused (exit 1).
+                """)
 
         @OptionGroup var source: Source
 
         @Option(help: "YAML file of test cases; prints a pass/fail table and exits 1 on any failure.")
         var cases: String?
 
+        @Flag(help: "Print the routes the label set walks (amtool's --tree) before the receivers.")
+        var tree = false
+
+        @Option(name: .customLong("verify.receivers"),
+                help: "Comma-separated receivers, in order; exit 1 when the label set routes elsewhere (as amtool).")
+        var verifyReceivers: String?
+
         @Argument(help: "Labels as name=value.")
         var labels: [String] = []
 
+        func validate() throws {
+            if cases != nil && (tree || verifyReceivers != nil || !labels.isEmpty) {
+                throw ValidationError("--cases runs a cases file; labels, --tree and --verify.receivers go without it")
+            }
+        }
+
         func run() async throws {
             let routing = source.load()
-            let runner = RouteTestRunner(config: routing)
             if let cases {
+                let runner = RouteTestRunner(config: routing)
                 let suite: RouteTestSuite
                 do { suite = try RouteTestSuite.load(yaml: try LoadedConfig.readText(cases), file: cases) } catch { fail("\(error)") }
                 let results = runner.run(suite, now: Date())
@@ -43,12 +62,20 @@ struct RoutesCommand: AsyncParsableCommand {
                 if failed > 0 { throw ExitCode(1) }
                 return
             }
-            var set: [String: String] = [:]
-            for l in labels {
-                guard let eq = l.firstIndex(of: "=") else { throw ValidationError("labels must be name=value, got \(l)") }
-                set[String(l[..<eq])] = String(l[l.index(after: eq)...])
+            let set: [String: String]
+            do { set = try RouteTestLabels.parse(labels) } catch { fail(error.message) }
+            if tree {
+                print("Matching routes:")
+                print(routing.route.matchingTree(for: set))
+                print("")
             }
-            print(routing.tree.receivers(for: set).joined(separator: ","))
+            let receivers = routing.tree.receivers(for: set)
+            print(receivers.joined(separator: ","))
+            if let verifyReceivers, !verifyReceivers.isEmpty, !RouteTestLabels.verify(receivers, expected: verifyReceivers) {
+                // amtool prints this on stdout too, after the receivers.
+                print("WARNING: Expected receivers did not match resolved receivers.")
+                throw ExitCode(1)
+            }
         }
     }
 

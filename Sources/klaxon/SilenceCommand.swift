@@ -95,12 +95,19 @@ struct SilenceCommand: AsyncParsableCommand {
 
         @OptionGroup var api: ApiOptions
 
-        @Argument(help: "Silence IDs.")
+        @Argument(help: "Silence IDs, or unique prefixes of them (as `silence list` shows them).")
         var ids: [String]
 
         func run() async throws {
-            for id in ids {
-                _ = try await ApiClient(options: api).call("DELETE", "/api/v1/silences/\(id)")
+            let client = ApiClient(options: api)
+            struct Listed: Decodable { let id: String }
+            let known = try ApiJSON.decoder.decode([Listed].self, from: try await client.call("GET", "/api/v1/silences")).map(\.id)
+            var resolved: [String] = []
+            for prefix in ids {
+                do { resolved.append(try SilenceIDPrefix.resolve(prefix, among: known)) } catch { fail(error.message) }
+            }
+            for id in resolved {
+                _ = try await client.call("DELETE", "/api/v1/silences/\(id)")
                 print("expired \(id)")
             }
         }
@@ -109,7 +116,7 @@ struct SilenceCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import silences exported from Alertmanager (`amtool silence query -o json`, or GET /api/v2/silences).",
-            discussion: "Expired silences are skipped; each imported silence gets a new ID.")
+            discussion: "Expired silences are skipped; each imported silence gets a new ID. A silence identical to one in force (matchers, start, end, creator, comment) is not created twice: importing a file again adds nothing.")
 
         @OptionGroup var api: ApiOptions
 
@@ -121,7 +128,10 @@ struct SilenceCommand: AsyncParsableCommand {
             guard let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
                 throw ValidationError("\(file): expected a JSON array of silences")
             }
-            var imported = 0, skipped = 0
+            let client = ApiClient(options: api)
+            struct Listed: Decodable { let id: String }
+            var known = Set(try ApiJSON.decoder.decode([Listed].self, from: try await client.call("GET", "/api/v1/silences")).map(\.id))
+            var imported = 0, skipped = 0, present = 0
             for s in list {
                 if (s["status"] as? [String: Any])?["state"] as? String == "expired" { skipped += 1; continue }
                 var body: [String: Any] = [:]
@@ -129,14 +139,16 @@ struct SilenceCommand: AsyncParsableCommand {
                     body[key] = s[key]
                 }
                 do {
-                    _ = try await ApiClient(options: api).call("POST", "/api/v1/silences", body: try JSONSerialization.data(withJSONObject: body))
-                    imported += 1
+                    let answer = try await client.call("POST", "/api/v1/silences", body: try JSONSerialization.data(withJSONObject: body))
+                    // The service answers an identical silence already in force with that one's id.
+                    let id = (try JSONSerialization.jsonObject(with: answer) as? [String: Any])?["silenceID"] as? String ?? ""
+                    if known.insert(id).inserted { imported += 1 } else { present += 1 }
                 } catch {
                     FileHandle.standardError.write(Data("skipped silence \(s["id"] ?? "?"): \(error)\n".utf8))
                     skipped += 1
                 }
             }
-            print("imported \(imported), skipped \(skipped)")
+            print("imported \(imported), skipped \(skipped)" + (present > 0 ? ", already present \(present)" : ""))
         }
     }
 }

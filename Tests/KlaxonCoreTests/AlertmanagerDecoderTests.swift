@@ -12,7 +12,8 @@ import Testing
         let a = try #require(r.alerts.first)
         #expect(r.alerts.count == 1)
         #expect(a.severity == .medium)
-        #expect(a.labels["severity"] == "medium")
+        // The label stays as it came, so alertmanager.yml routes on `severity="warning"` match.
+        #expect(a.labels["severity"] == "warning")
         #expect(a.annotations["native_severity"] == "warning")
         #expect(a.labels["alertname"] == "high_memory_load")
         #expect(a.labels["instance"] == "instance-with-hyphen_and_underscore")
@@ -39,5 +40,21 @@ import Testing
         #expect(throws: DecodeError(path: "alerts[0].labels.n", "expected a string, found a number")) {
             try Decoders.decode(data, format: .alertmanager, context: Self.ctx)
         }
+    }
+
+    @Test func labelsAreKeptAsTheyCame() throws {
+        let data = Data(#"{"version":"4","status":"firing","receiver":"r","alerts":[{"labels":{"alertname":"A","severity":"warning"}},{"labels":{"alertname":"B","severity":"page"}},{"labels":{"alertname":"C"}}]}"#.utf8)
+        let r = try Decoders.decode(data, format: .auto, context: Self.ctx)
+        #expect(r.alerts.map { $0.labels["severity"] } == ["warning", "page", nil])
+        #expect(r.alerts.map(\.severity) == [.medium, .critical, .unknown])
+    }
+
+    @Test func severityOverrideLeavesTheLabelItCameWith() throws {
+        let data = Data(#"{"version":"4","receiver":"r","alerts":[{"labels":{"alertname":"DiskFull","severity":"warning"}}]}"#.utf8)
+        let original = try Decoders.decode(data, format: .alertmanager, context: Self.ctx).alerts[0]
+        let a = SeverityOverrides([.init(match: ["alertname": "DiskFull"], severity: .high)]).apply(to: original)
+        #expect(a.severity == .high)
+        #expect(a.labels["severity"] == "warning")
+        #expect(a.annotations["original_severity"] == "medium (55)")
     }
 }

@@ -37,9 +37,10 @@ enum Fixtures {
         try Decoders.decode(data(relative), format: format, context: context)
     }
 
-    /// Severity names of the alerts, counted.
+    /// Klaxon's severity levels of the alerts, counted (the normalized level, not the label:
+    /// Alertmanager-shaped alerts keep their own `severity` label).
     static func histogram(_ alerts: [Alert]) -> [String: Int] {
-        alerts.reduce(into: [:]) { $0[$1.labels["severity"] ?? "?", default: 0] += 1 }
+        alerts.reduce(into: [:]) { $0[$1.severity.name, default: 0] += 1 }
     }
 }
 

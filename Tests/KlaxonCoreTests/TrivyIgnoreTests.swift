@@ -35,14 +35,15 @@ import Testing
             ["CVE-2022-3996"], ["AVD-DS-0002"], ["generic-unwanted-rule"], ["GHSA-m425-mq94-257g"],
         ])
         #expect(r.rules.map(\.reason) == [
-            "Accepted base-image findings, reviewed by secops ticket SEC-101",
-            "Accepted base-image findings, reviewed by secops ticket SEC-101",
+            // A block over two ids is a section header, not the reason of each.
+            #"imported from app/.trivyignore:3 (no reason given; listed under the comment "Accepted base-image findings, reviewed by secops ticket SEC-101")"#,
+            #"imported from app/.trivyignore:4 (no reason given; listed under the comment "Accepted base-image findings, reviewed by secops ticket SEC-101")"#,
             "imported from app/.trivyignore:6 (no reason given)",
             "imported from app/.trivyignore:7 (no reason given)",
             "imported from app/.trivyignore:8 (no reason given)",
             "waiting for upstream openssl fix",
             "misconfigurations",
-            "secrets",
+            #"imported from app/.trivyignore:17 (no reason given; listed under the comment "secrets")"#,
             "no space after hash",
         ])
         #expect(r.rules.allSatisfy { $0.owner == "secops" && $0.hasCondition })
@@ -70,6 +71,32 @@ import Testing
         #expect(config.activeIgnoreRule(for: misconfig, at: now)?.reason == "misconfigurations")
         #expect(config.expiredRules(at: now).map { $0.ids[0].source } == ["CVE-2019-0004"])
         #expect(config.activeIgnoreRule(for: F.vuln(cve: "CVE-2022-3996"), at: Date(timeIntervalSince1970: 1_801_353_601)) == nil)
+    }
+
+    /// Trivy's documented style (a comment above each id) keeps its reasons; a header comment
+    /// over a list is not taken as the reason of the entries after it.
+    @Test func aCommentIsTheReasonOnlyOfTheOneIdUnderIt() {
+        let text = """
+        # .trivyignore for shop-api, owned by secops
+        CVE-2024-0001
+        CVE-2024-0002 # base image, fixed in 3.20
+        CVE-2024-0003
+
+        # Accept the risk
+        CVE-2018-14618
+
+        # No impact in our settings
+        # (TLS is terminated upstream)
+        CVE-2019-1543
+        # trailing note
+        """
+        #expect(TrivyIgnore.parse(text, owner: "o", file: "f").map(\.reason) == [
+            #"imported from f:2 (no reason given; listed under the comment ".trivyignore for shop-api, owned by secops")"#,
+            "base image, fixed in 3.20",
+            #"imported from f:4 (no reason given; listed under the comment ".trivyignore for shop-api, owned by secops")"#,
+            "Accept the risk",
+            "No impact in our settings (TLS is terminated upstream)",
+        ])
     }
 
     @Test func emptyAndCommentOnlyFilesGiveNoRules() {

@@ -52,6 +52,15 @@ import Testing
             #expect(silenced["silencedBy"] as? [String] == [silence])
             let (_, table, _) = try f.klaxon(["alerts", "list", "-s", "-i", "--url", base])
             #expect(table.contains("MUTED") && table.contains("silenced by \(silence)") && table.contains("inhibited"), "\(table)")
+
+            // A status that does not exist is refused, by the CLI and by the API, naming the valid ones.
+            #expect(try cves(["--status", "firing"]).count == 2)
+            let (bad, badOut, badErr) = try f.klaxon(["alerts", "list", "--status", "silenced", "--url", base])
+            #expect(bad != 0 && badOut.isEmpty)
+            #expect(badErr.hasPrefix(#"klaxon: error: --status must be one of firing, acknowledged, resolved, got "silenced""#), "\(badErr)")
+            let (apiStatus, apiBody) = try await HTTP.call("GET", base + "/api/v1/alerts?status=silenced")
+            #expect(apiStatus == 400)
+            #expect(HTTP.object(apiBody)["error"] as? String == #"status must be one of firing, acknowledged, resolved, got "silenced""#)
         }
     }
 

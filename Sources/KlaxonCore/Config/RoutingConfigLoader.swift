@@ -74,6 +74,18 @@ struct RoutingConfigLoader {
         escalationReferences += decoder.escalationReferences
     }
 
+    /// Receivers nothing sends to: no route, `fallback_receiver` or escalation tier names them.
+    /// Alertmanager accepts them silently; here `config check` and `run` say so.
+    private func unusedReceiverWarnings() -> [ConfigWarning] {
+        var used = Set(receiverReferences.map(\.name))
+        used.formUnion(receivers.compactMap(\.0.fallbackReceiver))
+        used.formUnion(escalationPolicies.flatMap { $0.0.tiers.flatMap(\.receivers) })
+        return receivers.filter { !used.contains($0.0.name) }.map { r, node in
+            let at = (try? node.mapping(allowed: RoutingConfigDecoder.receiverKeys))?["name"] ?? node
+            return at.warning("receiver \"\(r.name)\" is not used by any route; nothing is delivered to it")
+        }
+    }
+
     func finish(firstFile: String) throws(ConfigError) -> RoutingConfig {
         guard let (root, _) = route else {
             throw ConfigError(code: .missingKey, file: firstFile, line: 0, column: 0, keyPath: "route",
@@ -102,7 +114,7 @@ struct RoutingConfigLoader {
             }
         }
         var config = RoutingConfig(route: root, receivers: receivers.map(\.0), inhibitRules: inhibitRules,
-                                   timeIntervals: timeIntervals.map(\.0), warnings: warnings)
+                                   timeIntervals: timeIntervals.map(\.0), warnings: warnings + unusedReceiverWarnings())
         config.escalationPolicies = escalationPolicies.map(\.0)
         return config
     }

@@ -21,6 +21,10 @@ public enum FingerprintIdentity {
 
 /// Finishes decoder output into `Alert`s the same way for every format: severity label,
 /// `environment` and topic labels (never overriding decoded labels), fingerprint.
+///
+/// `keepSeverityLabel`: alerts that arrive in Alertmanager's shape route on the labels they
+/// came with (an alertmanager.yml routes on `severity="warning"`), so their `severity` label
+/// is left as it is (or absent); Klaxon's normalized level is `Alert.severity` either way.
 struct AlertAssembly {
     let context: DecodeContext
 
@@ -28,6 +32,7 @@ struct AlertAssembly {
         labels: __owned [String: String],
         annotations: __owned [String: String] = [:],
         severity: Severity,
+        keepSeverityLabel: Bool = false,
         identity: [String]?,
         scope: String? = nil,
         occurredAt: Date? = nil,
@@ -43,7 +48,7 @@ struct AlertAssembly {
         // Identity is taken over decoded labels only (nil = all of them, Alertmanager style),
         // before topic labels are added, so the same finding on two topics is one alert.
         let fingerprint = Fingerprint(labels: labels, keys: identity)
-        labels["severity"] = severity.name
+        if !keepSeverityLabel { labels["severity"] = severity.name }
         if labels["environment"] == nil, let env = context.environment, !env.isEmpty { labels["environment"] = env }
         for (k, v) in context.extraLabels where labels[k] == nil { labels[k] = v }
         if annotations.values.contains(where: \.isEmpty) {

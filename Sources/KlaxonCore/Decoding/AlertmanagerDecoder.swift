@@ -1,8 +1,10 @@
 import Foundation
 
-/// Alertmanager webhook payloads (version 4). Labels are kept as they are; the fingerprint is
-/// taken over all of the alert's own labels, like Alertmanager's. `severity` is normalized to
-/// Klaxon's level names, with the original word kept in `native_severity`.
+/// Alertmanager webhook payloads (version 4). Labels are kept as they are, `severity` included,
+/// so an alertmanager.yml routes and inhibits on them exactly as Alertmanager would; the
+/// fingerprint is taken over all of the alert's own labels, like Alertmanager's. Klaxon's
+/// normalized level (from the `severity` word) goes to `Alert.severity`, beside the labels;
+/// the word is also kept in `native_severity`, as the other decoders do.
 struct AlertmanagerDecoder {
     let doc: JSONDocument
     let assembly: AlertAssembly
@@ -36,7 +38,7 @@ struct AlertmanagerDecoder {
         let endsAt = try time(a, "endsAt")
         let status = try doc.optionalString(a, "status") ?? groupStatus
         return assembly.make(
-            labels: labels, annotations: ann, severity: Self.severity(native), identity: identity,
+            labels: labels, annotations: ann, severity: Self.severity(native), keepSeverityLabel: true, identity: identity,
             occurredAt: startsAt, detectedAt: startsAt ?? assembly.context.receivedAt,
             resolvedAt: status == "resolved" ? (endsAt ?? assembly.context.receivedAt) : nil)
     }

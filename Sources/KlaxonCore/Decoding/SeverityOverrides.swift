@@ -71,13 +71,17 @@ public struct SeverityOverrides: Sendable, Hashable, Codable {
         rules.mostSpecific(for: labels)
     }
 
+    /// The alert with the deciding rule's severity, if any; the `severity` label is rewritten only
+    /// where it held Klaxon's level name (see the comment below).
     public func apply(to alert: Alert) -> Alert {
         guard let r = rule(for: alert.labels), r.severity != alert.severity else { return alert }
         var a = alert
         a.annotations["original_severity"] = "\(alert.severity.name) (\(alert.severity.score))"
         a.annotations["severity_override"] = r.reason ?? r.match.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         a.severity = r.severity
-        a.labels["severity"] = r.severity.name
+        // The label follows only where it holds Klaxon's level name; a label the alert came with
+        // (Alertmanager's `severity="warning"`) stays, so its routes and inhibitions still match.
+        if alert.labels["severity"] == alert.severity.name { a.labels["severity"] = r.severity.name }
         return a
     }
 

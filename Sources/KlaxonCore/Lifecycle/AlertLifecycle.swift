@@ -2,7 +2,7 @@ import Foundation
 
 /// The state Klaxon keeps per fingerprint, and the pure rule for what a new report does to it.
 public struct AlertState: Sendable, Hashable {
-    public enum Status: String, Sendable, Codable { case firing, acknowledged, resolved }
+    public enum Status: String, Sendable, Codable, CaseIterable { case firing, acknowledged, resolved }
 
     public var alert: Alert
     public var status: Status

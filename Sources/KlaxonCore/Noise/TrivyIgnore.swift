@@ -11,9 +11,10 @@ import Foundation
 /// line becomes a rule with an `id` condition.
 ///
 /// Klaxon additionally keeps the *why*: a `# comment` after the id on the same line is the
-/// reason; otherwise the comment block above it (consecutive comment lines; it covers the ids
-/// listed under it until an empty line or the next comment), otherwise a reason saying where
-/// the id came from.
+/// reason; otherwise the comment block directly above it when that id is the only one under
+/// the block (up to an empty line or the next comment), otherwise a reason saying where the id
+/// came from. A block over several ids is a section header (`# Ignore list for shop-api`),
+/// not the reason of each: it is quoted as context in their generated reason instead.
 public enum TrivyIgnore {
     /// A line that was skipped, with why.
     public struct Warning: Sendable, Hashable, CustomStringConvertible {
@@ -39,19 +40,38 @@ public enum TrivyIgnore {
         var rules: [IgnoreRule] = []
         var warnings: [Warning] = []
         var block: [String] = []
-        var afterID = false
+        // The ids read since the last empty or comment line: a block above them is the reason
+        // only of a single id.
+        var group: [(id: String, line: Int, expires: Date?, inline: String?)] = []
+        func flush() {
+            let header = block.joined(separator: " ")
+            for e in group {
+                var reason = e.inline ?? ""
+                if reason.isEmpty && group.count == 1 { reason = header }
+                if reason.isEmpty {
+                    reason = "imported from \(file):\(e.line) (no reason given"
+                        + (header.isEmpty ? ")" : "; listed under the comment \"\(header)\")")
+                }
+                rules.append(IgnoreRule(ids: [e.id], reason: reason, owner: owner, expires: e.expires,
+                                        origin: ConfigOrigin(file: file, line: e.line, column: 1, keyPath: "")))
+            }
+            group = []
+        }
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         for (i, raw) in lines.enumerated() {
             let lineNo = i + 1
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { block = []; afterID = false; continue }
+            if line.isEmpty {
+                flush()
+                block = []
+                continue
+            }
             if line.hasPrefix("#") {
-                if afterID { block = []; afterID = false }
+                if !group.isEmpty { flush(); block = [] }
                 let comment = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
                 if !comment.isEmpty { block.append(comment) }
                 continue
             }
-            afterID = true
             let fields = line.split(whereSeparator: \.isWhitespace)
             let id = String(fields[0])
             var expires: Date?
@@ -64,12 +84,9 @@ public enum TrivyIgnore {
                 }
                 expires = d
             }
-            var reason = inlineComment(line) ?? ""
-            if reason.isEmpty { reason = block.joined(separator: " ") }
-            if reason.isEmpty { reason = "imported from \(file):\(lineNo) (no reason given)" }
-            rules.append(IgnoreRule(ids: [id], reason: reason, owner: owner, expires: expires,
-                                    origin: ConfigOrigin(file: file, line: lineNo, column: 1, keyPath: "")))
+            group.append((id, lineNo, expires, inlineComment(line)))
         }
+        flush()
         return Import(rules: rules, warnings: warnings)
     }
 

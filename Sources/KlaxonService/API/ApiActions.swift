@@ -14,6 +14,10 @@ enum ApiActions {
 
     /// Every stored alert (only those in `status` when given), with its silences and inhibition now.
     static func alerts(status: String?, _ deps: ApiDependencies, now: Date) async throws -> [Listed] {
+        if let status, AlertState.Status(rawValue: status) == nil {
+            let valid = AlertState.Status.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ApiFailure(.badRequest, "status must be one of \(valid), got \"\(status)\"")
+        }
         let states = try deps.store.states().filter { status == nil || $0.status.rawValue == status }
         let muted = await deps.grouping.muting(states.filter { $0.status != .resolved }.map(\.alert), now: now)
         return states.map { s in
@@ -50,11 +54,13 @@ enum ApiActions {
         FalsePositiveRates.publish(try deps.falsePositives.rates())
     }
 
-    /// Validates and stores a new silence, hands it to grouping, audits it.
+    /// Validates and stores a new silence, hands it to grouping, audits it; an identical one in
+    /// force (`SilenceStore.create`) is returned instead, and nothing is written.
     static func createSilence(_ request: SilenceRequest, _ deps: ApiDependencies) async throws -> Silence {
         let now = Date()
-        let silence = try request.silence(id: UUID().uuidString.lowercased(), now: now)
-        try deps.silences.save(silence, at: now)
+        // An identical silence already in force is answered with itself, not repeated.
+        let (silence, created) = try deps.silences.create(try request.silence(id: UUID().uuidString.lowercased(), now: now), at: now)
+        guard created else { return silence }
         await deps.grouping.setSilences(try deps.silences.all())
         try deps.audit.record(
             actor: silence.createdBy, action: "silence.create", subject: silence.id,

@@ -3,6 +3,7 @@ import KlaxonCore
 import KlaxonKafka
 import KlaxonStore
 import Logging
+import Synchronization
 
 /// `klaxon demo` / `make run`: the whole path on one machine. Starts the service on the
 /// embedded broker with a local webhook receiver, publishes the sample events, waits until
@@ -57,10 +58,24 @@ public enum Demo {
 
         let config = try LoadedConfig.load(path: options.configPath, environment: env)
         let app = try KlaxonApp(config: config, configPath: options.configPath, environment: env, logger: logger)
-        let running = Task { try await app.run() }
+        let stopped = StopRecord()
+        let running = Task {
+            do { try await app.run() } catch {
+                stopped.record(error)
+                throw error
+            }
+            stopped.record(nil)
+        }
 
         let published = try await publish(plan(config.service, samples: options.samplesDir), to: app.bootstrapServers, logger: logger)
-        try await waitUntilSettled(app, messages: published, timeout: options.timeout)
+        do {
+            try await waitUntilSettled(app, messages: published, timeout: options.timeout, stopped: stopped)
+        } catch {
+            await app.shutdown()
+            _ = try? await running.value
+            await recorder.stop()
+            throw error
+        }
         print(try DemoReport(app: app, recorder: recorder, stateDir: stateDir, published: published).render())
         if let console = app.httpAddress.url {
             print("\nweb console: \(console)/  (API: \(console)/api/v1)")
@@ -88,13 +103,27 @@ public enum Demo {
         return count
     }
 
-    /// Waits until the ledger holds every published message and nothing is left to deliver.
-    static func waitUntilSettled(_ app: KlaxonApp, messages: Int, timeout: Duration) async throws {
+    /// Waits until the ledger holds every published message and nothing is left to deliver;
+    /// fails at once, with the service's error, when the service stops first (its HTTP port
+    /// taken, say).
+    static func waitUntilSettled(_ app: KlaxonApp, messages: Int, timeout: Duration, stopped: StopRecord) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
+            if let outcome = stopped.outcome {
+                throw ConfigFailure("demo: the service stopped before the samples were handled: \(outcome.map { "\($0)" } ?? "no error")")
+            }
             if app.recordsHandled >= messages, await app.groupsFlushed, (try app.outbox.counts()[.pending] ?? 0) == 0 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw ConfigFailure("demo: not everything was handled within \(timeout) (see the log above)")
+        throw ConfigFailure(
+            "demo: not everything was handled within \(timeout): \(app.recordsHandled) of \(messages) message(s) consumed, "
+                + "\(try app.outbox.counts()[.pending] ?? 0) notification(s) pending")
+    }
+
+    /// How the service's run ended, once it has: nil while running, `.some(nil)` for a clean stop.
+    final class StopRecord: Sendable {
+        private let value = Mutex<(any Error)??>(nil)
+        var outcome: (any Error)?? { value.withLock { $0 } }
+        func record(_ error: (any Error)?) { value.withLock { $0 = .some(error) } }
     }
 }
