@@ -234,6 +234,19 @@ actor GroupingEngine {
         return out
     }
 
+    /// Alertmanager's `status` of each alert now: the silences muting it (ids) and the
+    /// fingerprints of the alerts inhibiting it (empty lists when nothing mutes it).
+    func alertmanagerStatus(_ alerts: [Alert], now: Date) -> [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] {
+        let inhibitor = makeInhibitor()
+        var out: [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] = [:]
+        for a in alerts {
+            let silences = silencer.silences(muting: a.labels, at: now).map(\.id)
+            let source = inhibitor?.inhibition(of: a.labels)?.sourceLabels
+            out[a.fingerprint] = (silences, source.map { [Fingerprint(labels: $0).description] } ?? [])
+        }
+        return out
+    }
+
     /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.
     private func makeInhibitor() -> Inhibitor? {
         guard !routing.inhibitRules.isEmpty else { return nil }

@@ -50,6 +50,7 @@ enum OpsServer {
         }
         ApiRoutes.add(to: router, api)
         ConsoleRoutes.add(to: router, api)
+        AlertmanagerV2Routes.add(to: router, api, ready: ready)
         router.get("/api/v1/openapi.yaml") { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml"
