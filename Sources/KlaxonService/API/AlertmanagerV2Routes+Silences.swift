@@ -27,10 +27,10 @@ extension AlertmanagerV2Routes {
                 return try json(.ok, sorted(silences, now: now).map { AlertmanagerV2JSON.Silence($0, now: now) })
             }
         }
-        router.get("/api/v2/silence/:id") { request, context -> Response in
+        router.get("/api/v2/silence/:silenceID") { request, context -> Response in
             try await handle {
                 try authorizeRead(request, deps, config)
-                let id = try context.parameters.require("id")
+                let id = try context.parameters.require("silenceID")
                 guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "silence \(id) not found") }
                 return try json(.ok, AlertmanagerV2JSON.Silence(s, now: Date()))
             }
@@ -74,10 +74,10 @@ extension AlertmanagerV2Routes {
                 return try json(.ok, ["silenceID": candidate.id])
             }
         }
-        router.delete("/api/v2/silence/:id") { request, context -> Response in
+        router.delete("/api/v2/silence/:silenceID") { request, context -> Response in
             try await handle {
                 try ApiRoutes.authorize(request, deps.token)
-                let id = try context.parameters.require("id")
+                let id = try context.parameters.require("silenceID")
                 let now = Date()
                 guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "silence \(id) not found") }
                 guard s.state(at: now) != .expired else { throw ApiFailure(.serverError, "silence \(id) already expired") }
