@@ -238,11 +238,19 @@ actor GroupingEngine {
     /// fingerprints of the alerts inhibiting it (empty lists when nothing mutes it).
     func alertmanagerStatus(_ alerts: [Alert], now: Date) -> [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] {
         let inhibitor = makeInhibitor()
+        // The inhibiting alert by its labels, built only when something is inhibited.
+        var sources: [[String: String]: Fingerprint]?
         var out: [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] = [:]
         for a in alerts {
             let silences = silencer.silences(muting: a.labels, at: now).map(\.id)
-            let source = inhibitor?.inhibition(of: a.labels)?.sourceLabels
-            out[a.fingerprint] = (silences, source.map { [Fingerprint(labels: $0).description] } ?? [])
+            var inhibitedBy: [String] = []
+            if let source = inhibitor?.inhibition(of: a.labels)?.sourceLabels {
+                if sources == nil {
+                    sources = Dictionary(scheduler.heldAlerts.values.map { ($0.labels, $0.fingerprint) }, uniquingKeysWith: { x, _ in x })
+                }
+                inhibitedBy = [(sources?[source] ?? Fingerprint(labels: source)).description]
+            }
+            out[a.fingerprint] = (silences, inhibitedBy)
         }
         return out
     }

@@ -32,6 +32,10 @@ import Testing
                 webhook_configs:
                   - url: \(f.recorder.url)
                     send_resolved: true
+            inhibit_rules:
+              - source_matchers: ['alertname="Outage"']
+                target_matchers: ['alertname="DiskFull"']
+                equal: [team]
             """.write(to: f.routesFile, atomically: true, encoding: .utf8)
     }
 
@@ -203,6 +207,20 @@ import Testing
                 let (_, audit) = try await HTTP.call("GET", base + "/api/v1/audit", token: Self.token)
                 let actions = (try JSONSerialization.jsonObject(with: audit) as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
                 #expect(actions.filter { $0 == "silence.create" }.count == 1 && actions.contains("silence.expire"), "\(actions)")
+
+                // An outage of team db inhibits its disk alert: amtool -i shows it with the
+                // inhibiting alert's fingerprint, the one Klaxon's API gives that alert.
+                #expect(try await HTTP.call("POST", base + "/api/v2/alerts", token: Self.token, json: [
+                    ["labels": ["alertname": "Outage", "team": "db"]]
+                ]).0 == 200)
+                try await eventually("Klaxon shows the db disk alert inhibited") {
+                    try await v1("/api/v1/alerts").contains { ($0["labels"] as? [String: String])?["instance"] == "b" && $0["inhibited"] as? Bool == true }
+                }
+                let outage = try #require(try await v1("/api/v1/alerts").first { ($0["labels"] as? [String: String])?["alertname"] == "Outage" })
+                let inhibited = try JSONSerialization.jsonObject(with: Data(try am(["-o", "json", "alert", "query", "-i", "team=db"]).utf8)) as? [[String: Any]] ?? []
+                let disk = inhibited.first { ($0["labels"] as? [String: String])?["alertname"] == "DiskFull" }
+                #expect((disk?["status"] as? [String: Any])?["inhibitedBy"] as? [String] == [outage["fingerprint"] as? String ?? "-"], "\(inhibited)")
+                #expect(!(try am(["alert", "query", "team=db"])).contains("disk b"), "amtool's default leaves inhibited alerts out")
 
                 // config routes: Klaxon's tree as amtool draws it.
                 let routes = try am(["config", "routes"])
