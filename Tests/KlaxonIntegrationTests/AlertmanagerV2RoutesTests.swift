@@ -125,7 +125,7 @@ import FoundationNetworking
         try await World().run { w in
             let silence: [String: Any] = [
                 "matchers": [["name": "team", "value": "web", "isRegex": false, "isEqual": true]],
-                "startsAt": "2000-01-01T00:00:00Z", "endsAt": "2999-01-01T00:00:00Z", "createdBy": "ops", "comment": "maintenance",
+                "startsAt": "2000-01-01T00:00:00Z", "endsAt": "2999-01-01T00:00:00.123456789Z", "createdBy": "ops", "comment": "maintenance",
             ]
             let (s1, first) = try await w.json("POST", "/api/v2/silences", silence)
             let (s2, second) = try await w.json("POST", "/api/v2/silences", silence)

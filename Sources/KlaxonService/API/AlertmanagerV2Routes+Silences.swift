@@ -94,12 +94,20 @@ extension AlertmanagerV2Routes {
     /// Equal matchers (in any order), end, creator and comment, and the same start: equal
     /// instants, or both already begun (a start in the past means "from now", so a silence
     /// posted again later starts where the first one did).
+    /// Times compare to the millisecond: the store keeps milliseconds, clients may send more.
     static func same(_ existing: Silence, _ candidate: Silence, requestedStart: Date?, now: Date) -> Bool {
-        guard Set(existing.matchers) == Set(candidate.matchers), existing.ending == candidate.ending,
-            existing.createdBy == candidate.createdBy, existing.comment == candidate.comment
+        func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+        let sameEnd: Bool
+        switch (existing.ending, candidate.ending) {
+        case (.onResolve, .onResolve): sameEnd = true
+        case let (.at(a), .at(b)): sameEnd = ms(a) == ms(b)
+        default: sameEnd = false
+        }
+        guard sameEnd, Set(existing.matchers) == Set(candidate.matchers), existing.createdBy == candidate.createdBy,
+            existing.comment == candidate.comment
         else { return false }
         let start = requestedStart ?? now
-        return existing.startsAt == start || (start <= now && existing.startsAt <= now)
+        return ms(existing.startsAt) == ms(start) || (start <= now && existing.startsAt <= now)
     }
 
     /// Alertmanager's order: active by end, then pending by start, then expired, latest end first.
