@@ -246,7 +246,7 @@ actor GroupingEngine {
             var inhibitedBy: [String] = []
             if let source = inhibitor?.inhibition(of: a.labels)?.sourceLabels {
                 if sources == nil {
-                    sources = Dictionary(scheduler.heldAlerts.values.map { ($0.labels, $0.fingerprint) }, uniquingKeysWith: { x, _ in x })
+                    sources = Dictionary(inhibitionSources.map { ($0.value, $0.key) }, uniquingKeysWith: { x, _ in x })
                 }
                 inhibitedBy = [(sources?[source] ?? Fingerprint(labels: source)).description]
             }
