@@ -1,7 +1,7 @@
 // PipelineBench: Klaxon end to end (consume → decode → dedup → route → group → commit) against
 // a bare librdkafka consumer (kcat) reading the same topic in the same run, and scanner fan-in
 // at three report counts to show whether scan resolution is linear. Not a test; release build:
-//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|alertmanager|all] [events]
+//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|alertmanager|alertmanager-http|all] [events]
 // Results: a table on stdout and JSON in Benchmarks/results/pipeline.json.
 import Foundation
 import KlaxonKafka
@@ -55,19 +55,24 @@ if mode == "footprint" || mode == "all" {
     rows.append(("footprint, \(n) distinct fingerprints, grouping on", String(format: "peak RSS %.0f MB, SQLite %.0f MB (%.0f s)", r.rssMB, r.dbMB, r.seconds)))
 }
 
-if mode == "alertmanager" || mode == "all" {
+if mode == "alertmanager" || mode == "alertmanager-http" || mode == "all" {
+    // `alertmanager-http [alerts]`: Alertmanager against Klaxon over HTTP only (default 20,000).
+    let http = mode == "alertmanager-http"
+    let count = http && args.count > 1 ? events : 20_000
     var race: [[String: Any]] = []
     for inhibition in [false, true] {
-        for side in try await AlertmanagerRace.run(alerts: 20_000, inhibition: inhibition, timeout: .seconds(120), logger: logger) {
+        for side in try await AlertmanagerRace.run(alerts: count, inhibition: inhibition, timeout: .seconds(120), sides: http ? .http : .all, logger: logger) {
             var j = side.json
             j["inhibition"] = inhibition
             race.append(j)
             let time = side.seconds.map { String(format: "%.2f s", $0) } ?? "not done in 120 s"
-            rows.append(("20k alerts, \(inhibition ? "inhibition on" : "no inhibition"): \(side.name)",
-                         String(format: "%@, %.2f CPU-s, peak RSS %.0f MB (%d/%d groups)", time, side.cpuSeconds, side.rssMB, side.groups, side.expected)))
+            let pairs = side.pairSeconds.map { String(format: "%.2f s", $0) } ?? "not all"
+            rows.append(("\(count) alerts, \(inhibition ? "inhibition on" : "no inhibition"): \(side.name)",
+                         String(format: "groups %@, %.2f CPU-s, peak RSS %.0f MB (%d/%d groups); pairs %@ (%d/%d)", time, side.cpuSeconds, side.rssMB,
+                                side.groups, side.expected, pairs, side.pairs, side.pairsExpected)))
         }
     }
-    results["alertmanager"] = race
+    results[http ? "alertmanager_http" : "alertmanager"] = race
 }
 
 print("PipelineBench (release)")

@@ -234,6 +234,27 @@ actor GroupingEngine {
         return out
     }
 
+    /// Alertmanager's `status` of each alert now: the silences muting it (ids) and the
+    /// fingerprints of the alerts inhibiting it (empty lists when nothing mutes it).
+    func alertmanagerStatus(_ alerts: [Alert], now: Date) -> [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] {
+        let inhibitor = makeInhibitor()
+        // The inhibiting alert by its labels, built only when something is inhibited.
+        var sources: [[String: String]: Fingerprint]?
+        var out: [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] = [:]
+        for a in alerts {
+            let silences = silencer.silences(muting: a.labels, at: now).map(\.id)
+            var inhibitedBy: [String] = []
+            if let source = inhibitor?.inhibition(of: a.labels)?.sourceLabels {
+                if sources == nil {
+                    sources = Dictionary(inhibitionSources.map { ($0.value, $0.key) }, uniquingKeysWith: { x, _ in x })
+                }
+                inhibitedBy = [(sources?[source] ?? Fingerprint(labels: source)).description]
+            }
+            out[a.fingerprint] = (silences, inhibitedBy)
+        }
+        return out
+    }
+
     /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.
     private func makeInhibitor() -> Inhibitor? {
         guard !routing.inhibitRules.isEmpty else { return nil }

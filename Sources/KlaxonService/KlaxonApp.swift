@@ -50,7 +50,7 @@ public final class KlaxonApp: Sendable {
         let k = config.service.kafka
         let broker: EmbeddedBroker?
         if k.embedded {
-            let b = try EmbeddedBroker(topics: k.topics.map(\.name) + [k.deadLetterTopic], partitions: 3)
+            let b = try EmbeddedBroker(topics: config.service.inputTopics.map(\.name) + [k.deadLetterTopic], partitions: 3)
             logger.notice("embedded Kafka broker listening", metadata: ["bootstrap": "\(b.bootstrapServers)"])
             broker = b
         } else {
@@ -68,7 +68,9 @@ public final class KlaxonApp: Sendable {
 
         var consumerProps = common
         consumerProps["group.id"] = k.groupID
-        let consumer = try KafkaConsumer(properties: consumerProps, topics: k.topics.map(\.name), logger: logger)
+        // The inputs, and the topic the Alertmanager API's push produces to.
+        let inputTopics = config.service.inputTopics
+        let consumer = try KafkaConsumer(properties: consumerProps, topics: inputTopics.map(\.name), logger: logger)
         ready.setProbe { [groupID = k.groupID] in
             var problems: [String] = []
             if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
@@ -89,7 +91,7 @@ public final class KlaxonApp: Sendable {
         let dispatcher = OutboxDispatcher(
             outbox: outbox, sinks: sinks.sinks, settings: config.service.delivery, fallbacks: sinks.fallbacks, logger: logger)
         var processor = BatchProcessor(
-            topics: k.topics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
+            topics: inputTopics, maxMessageBytes: k.maxMessageBytes, defaultEnvironment: config.service.environment,
             severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)
         processor.coverageKinds = config.service.coverage.kinds
         let coverage = CoverageStore(database: database)
@@ -135,10 +137,13 @@ public final class KlaxonApp: Sendable {
                 coverage: { [coverageConfig = config.service.coverage] now in try coverage.evaluate(coverageConfig, now: now) },
                 token: try ApiToken(config: config.service, environment: environment),
                 reload: { actor in await reloader.reload(actor: actor) },
-                breakerState: { dispatcher.lane($0)?.breakerState.rawValue })
+                breakerState: { dispatcher.lane($0)?.breakerState.rawValue },
+                alertmanager: AlertmanagerV2Context(
+                    push: AlertPushProducer(producer: producer, topic: config.service.alertmanagerAPI.ingestTopic),
+                    config: config.service.alertmanagerAPI, groupID: k.groupID, bootstrap: bootstrap, startedAt: Date()))
             let telemetry = LifecycleTelemetry(
                 census: AlertCensus(database: database), consumer: consumer,
-                sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
+                sources: Array(Set(inputTopics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
             services.append(.init(service: try OpsServer.make(
                 listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
                 refresh: { telemetry.refresh() }, bound: address, logger: logger)))

@@ -49,7 +49,8 @@ enum OpsServer {
     }
 
     /// Every route the server answers; `docs/openapi.yaml` describes exactly these apart from
-    /// the console's HTML pages (a test compares `router.routes` with the document).
+    /// the console's HTML pages and Alertmanager's API v2 (`/api/v2/*`, `/-/healthy`, `/-/ready`,
+    /// which follow Alertmanager's document); a test compares `router.routes` with both.
     static func router(
         ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, refresh: @escaping @Sendable () -> Void = {}
     ) -> Router<BasicRequestContext> {
@@ -71,6 +72,7 @@ enum OpsServer {
         }
         ApiRoutes.add(to: router, api)
         ConsoleRoutes.add(to: router, api)
+        AlertmanagerV2Routes.add(to: router, api, ready: ready)
         router.get("/api/v1/openapi.yaml") { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml"

@@ -128,7 +128,7 @@ struct ReplayCommand: AsyncParsableCommand {
             fail("cannot consume \(topic): \(error)", code: 2)
         }
         let processor = BatchProcessor(
-            topics: settings.kafka.topics, maxMessageBytes: settings.kafka.maxMessageBytes, defaultEnvironment: settings.environment)
+            topics: settings.inputTopics, maxMessageBytes: settings.kafka.maxMessageBytes, defaultEnvironment: settings.environment)
         var reports: [(report: DecodedReport, at: Date)] = []
         var undecodable = 0
         var reached: [Int32: Int64] = [:]

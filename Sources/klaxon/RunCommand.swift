@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.info(
             "klaxon running",
             metadata: [
-                "brokers": "\(app.bootstrapServers)", "topics": "\(loaded.service.kafka.topics.map(\.name).joined(separator: ","))",
+                "brokers": "\(app.bootstrapServers)", "topics": "\(loaded.service.inputTopics.map(\.name).joined(separator: ","))",
                 "state": "\(loaded.service.statePath)", "routes": "\(loaded.routeFiles.joined(separator: ","))",
             ])
         try await app.run()

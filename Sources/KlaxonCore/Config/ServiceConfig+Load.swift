@@ -8,7 +8,7 @@ extension ServiceConfig {
         }
         let m = try root.mapping(allowed: [
             "kafka", "state", "routes", "http", "environment", "delivery", "severity_overrides", "identity_overrides", "gate",
-            "lifecycle", "coverage",
+            "lifecycle", "coverage", "alertmanager_api",
         ])
         var config = ServiceConfig(kafka: try kafka(m.required("kafka")))
         if let state = m["state"] {
@@ -62,6 +62,16 @@ extension ServiceConfig {
             config.identityOverrides.rules.append(.init(match: try r.stringMap("match"), identity: identity))
         }
         if let gate = m["gate"] { config.gate = try Self.gate(gate) }
+        if let api = m["alertmanager_api"] {
+            config.alertmanagerAPI = try Self.alertmanagerAPI(api, kafka: config.kafka)
+        } else if let listed = config.kafka.topics.first(where: { $0.name == config.alertmanagerAPI.ingestTopic }),
+            listed.format != .alertmanager, listed.format != .auto
+        {
+            throw try m.required("kafka").error(
+                .invalidValue,
+                "topic \"\(listed.name)\" is the Alertmanager API's ingest topic (alertmanager_api.ingest_topic) and must have "
+                    + "format alertmanager or auto, got \(listed.format.rawValue)")
+        }
         return config
     }
 

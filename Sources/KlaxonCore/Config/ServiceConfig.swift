@@ -38,6 +38,8 @@ public struct ServiceConfig: Sendable, Hashable {
     public var lifecycle = LifecycleConfig()
     /// Vulnerability coverage: schedules, tracked artifacts, `ScanOverdue` (`coverage:`).
     public var coverage = CoverageConfig()
+    /// Alertmanager's API v2 (`alertmanager_api:`): ingest topic, read access, body limit.
+    public var alertmanagerAPI = AlertmanagerAPIConfig()
 
     public init(
         kafka: KafkaSettings, statePath: String = ".klaxon/klaxon.db", routes: [String] = ["routes"],

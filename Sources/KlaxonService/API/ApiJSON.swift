@@ -96,7 +96,7 @@ struct SilenceView: Encodable {
 
 /// An API error: an HTTP status and a message, sent as `{"error": "..."}`.
 struct ApiFailure: Error {
-    enum Kind: Int { case badRequest = 400, unauthorized = 401, forbidden = 403, notFound = 404, conflict = 409, unavailable = 503 }
+    enum Kind: Int { case badRequest = 400, unauthorized = 401, forbidden = 403, notFound = 404, conflict = 409, tooLarge = 413, serverError = 500, unavailable = 503 }
     let kind: Kind
     let message: String
     init(_ kind: Kind, _ message: String) {

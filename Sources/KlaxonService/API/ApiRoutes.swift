@@ -24,6 +24,8 @@ struct ApiDependencies: Sendable {
     /// The circuit breaker state of an integration (`receiver/integration`): `closed`, `open`,
     /// `half-open`; nil before its first send. For the console's deliveries page.
     var breakerState: @Sendable (_ lane: String) -> String? = { _ in nil }
+    /// The Alertmanager API v2's producer and settings; nil: its push answers 503.
+    var alertmanager: AlertmanagerV2Context? = nil
 }
 
 /// `/api/v1/silences`, `/api/v1/alerts`, `/-/reload`. Reads are open; every call that changes
