@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 SHELL := /bin/bash
-APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev libsqlite3-dev kcat prometheus docker-compose python3-confluent-kafka chromium
+APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev libsqlite3-dev kcat prometheus prometheus-alertmanager docker-compose python3-confluent-kafka chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test build bench deps clean
