@@ -59,7 +59,6 @@ import Testing
         let prometheus = try Tools.require("prometheus", package: "prometheus")
         let f = try await ServiceFixture()
         try await f.run { f in
-            try f.broker.createTopic("klaxon.ingest")
             let port = try freePort()
             let base = "http://127.0.0.1:\(port)"
             try configure(f, port: port)
@@ -143,7 +142,6 @@ import Testing
         let amtool = try Tools.require("amtool", package: "prometheus-alertmanager")
         let f = try await ServiceFixture()
         try await f.run { f in
-            try f.broker.createTopic("klaxon.ingest")
             let port = try freePort()
             let base = "http://127.0.0.1:\(port)"
             try configure(f, port: port)

@@ -84,7 +84,7 @@ import Testing
             }
             return true
         }
-        #expect(idle.hasPrefix("not ready: no partition of scans, runtime is assigned"), "\(idle)")
+        #expect(idle.hasPrefix("not ready: no partition of scans, runtime, klaxon.ingest is assigned"), "the inputs and the Alertmanager API's ingest topic: \(idle)")
         #expect(!idle.contains("broker"), "\(idle)")
         #expect(try await other.stop() == 0)
         #expect(try await first.stop() == 0)

@@ -17,11 +17,14 @@ final class ServiceFixture: @unchecked Sendable {
     static let scans = "scans"
     static let runtime = "runtime"
     static let deadLetters = "dead"
+    /// The Alertmanager API's ingest topic (consumed by default), created with the others so
+    /// it has their partition count instead of the broker's default.
+    static let ingest = "klaxon.ingest"
 
     init(partitions: Int32 = 1) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters], partitions: partitions)
+        broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions)
         try await recorder.start()
     }
 
