@@ -12,6 +12,10 @@ import Testing
 /// (backoff, breaker, Retry-After) run on virtual time through `drainDue(now:)` and a
 /// `VirtualClock`; the concurrency proofs run the real loop and poll with deadlines.
 @Suite struct DeliveryDispatchTests {
+    /// Sends against the in-process receivers: generous, because in a full parallel run the
+    /// receiver answered after the sink's default 10 s (the suite shares 2 cores with child processes).
+    static let sendTimeout: Duration = .seconds(120)
+
     let logger = Logger(label: "test")
     let t0 = Date()
 
@@ -99,7 +103,7 @@ import Testing
         try queue(outbox, [notification("r", group: 1, seq: 1)])
         let clock = VirtualClock(t0)
         let dispatcher = OutboxDispatcher(
-            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: receiver.url)],
+            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: receiver.url, timeout: Self.sendTimeout)],
             settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(10), maximum: .seconds(60))),
             clock: { clock.now }, logger: logger)
         #expect(await dispatcher.drainDue(now: t0) == 1)
