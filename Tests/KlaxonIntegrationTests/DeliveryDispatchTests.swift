@@ -104,7 +104,7 @@ import Testing
         let clock = VirtualClock(t0)
         let dispatcher = OutboxDispatcher(
             outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: receiver.url, timeout: Self.sendTimeout)],
-            settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(10), maximum: .seconds(60))),
+            settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(10), maximum: .seconds(60)), timeout: Self.sendTimeout),
             clock: { clock.now }, logger: logger)
         #expect(await dispatcher.drainDue(now: t0) == 1)
         let first = try #require(try outbox.entry(1))

@@ -64,7 +64,8 @@ import Testing
         let (_, outbox, _) = try queued(alerts: 2)
         let dispatcher = OutboxDispatcher(
             outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, timeout: .seconds(120))],
-            policy: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5), logger: logger)
+            settings: DeliverySettings(retry: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5), timeout: .seconds(120)),
+            logger: logger)
 
         let t0 = Date()
         await dispatcher.drainDue(now: t0)
@@ -90,7 +91,9 @@ import Testing
         defer { Task { await recorder.stop() } }
         recorder.setMode(.status(400))
         let (_, outbox, _) = try queued()
-        let dispatcher = OutboxDispatcher(outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, timeout: .seconds(120))], logger: logger)
+        let dispatcher = OutboxDispatcher(
+            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, timeout: .seconds(120))],
+            settings: DeliverySettings(timeout: .seconds(120)), logger: logger)
         await dispatcher.drainDue(now: Date())
         let dead = try outbox.entries(status: .dead)
         #expect(dead.count == 1, "HTTP 400 will not change on retry")

@@ -105,7 +105,9 @@ import Testing
             let lines = LogLines()
             let logger = Logger(label: "test") { _ in CapturingLogHandler(sink: lines) }
             // 120 s: under a full parallel run the in-process server answered after the default 10 s.
-            let dispatcher = OutboxDispatcher(outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: url, timeout: .seconds(120))], logger: logger)
+            let dispatcher = OutboxDispatcher(
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: url, timeout: .seconds(120))],
+                settings: DeliverySettings(timeout: .seconds(120)), logger: logger)
             await dispatcher.drainDue(now: Date())
 
             #expect(server.received.count == 1, "the request was made (with its credentials) and failed with 503")
