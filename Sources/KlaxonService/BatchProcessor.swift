@@ -44,7 +44,7 @@ public struct BatchProcessor: Sendable {
                 let owner = "\(record.topic)/\(record.partition)"
                 for alert in report.alerts {
                     out.write.reports.append(AlertReport(alert: alert, owner: owner, receivedAt: now))
-                    out.alertsBySource[alert.labels["source"] ?? "unknown", default: 0] += 1
+                    out.alertsBySource[alert.source ?? "unknown", default: 0] += 1
                 }
                 out.write.coverage.add(report, receivedAt: now, kinds: coverageKinds)
                 if !report.scopes.isEmpty {
@@ -68,7 +68,7 @@ public struct BatchProcessor: Sendable {
         let topic = topics[record.topic]
         let context = DecodeContext(
             receivedAt: now, environment: record.header("klaxon-environment") ?? topic?.environment ?? defaultEnvironment,
-            extraLabels: topic?.labels ?? [:])
+            extraLabels: topic?.labels ?? [:], producedAt: record.timestamp)
         do throws(DecodeError) {
             let report = try Decoders.decode(record.value, format: topic?.format ?? .auto, context: context)
             return .success(identityOverrides.apply(to: severityOverrides.apply(to: report)))

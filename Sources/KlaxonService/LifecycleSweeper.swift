@@ -5,7 +5,8 @@ import Logging
 import Metrics
 
 /// One pass of the lifecycle timers at an injected `now`: runtime alerts with no report
-/// within their source's `resolve_timeout` resolve (actor `timeout`), and open alerts past
+/// within their source's `resolve_timeout`, and alerts whose announced end (Alertmanager's
+/// `endsAt`) passed, resolve (actor `timeout`), and open alerts past
 /// their SLA record one `sla_breached` event per SLA and count it; unacknowledged alerts whose
 /// route names an escalation policy move up its tiers; then coverage (`CoverageSweeper`). Decisions are `LifecycleConfig`'s,
 /// `SLAPolicy`'s and `Escalation`'s (pure); this does the I/O.
@@ -42,12 +43,16 @@ struct LifecycleSweeper: Sendable {
         var toGrouping: [AlertState] = []
         let activity = store.unresolvedActivity()
         let routeTimeouts = try await routeResolveTimeouts(activity, now: now)
-        for a in activity where config.isTimedOut(sources: a.sources, lastSeenAt: a.lastSeenAt, now: now, route: routeTimeouts[a.fingerprint]) {
-            let timeout = config.resolveTimeout(sources: a.sources, route: routeTimeouts[a.fingerprint]) ?? .zero
+        for a in activity {
+            let expiry = config.expiry(sources: a.sources, lastSeenAt: a.lastSeenAt, expiresAfter: a.expiresAfter, route: routeTimeouts[a.fingerprint])
+            guard let expiry, let at = expiry.resolution(now: now) else { continue }
+            let reason = expiry.resolvesAtExpiry
+                ? "its source's endsAt passed (\(ConfigDuration.format(expiry.after)) after its last report)"
+                : "no report for \(ConfigDuration.format(expiry.after))"
             // Only if no report arrived since the index was read.
-            let state = try store.update(
-                a.fingerprint, by: "timeout", reason: "no report for \(ConfigDuration.format(timeout))"
-            ) { s in s.lastSeenAt == a.lastSeenAt ? AlertLifecycle.resolve(s, at: now) : nil }
+            let state = try store.update(a.fingerprint, by: "timeout", reason: reason) { s in
+                s.lastSeenAt == a.lastSeenAt ? AlertLifecycle.resolve(s, at: at) : nil
+            }
             guard let state else { continue }
             outcome.resolved.append(a.fingerprint)
             if a.admitted { toGrouping.append(state) }
@@ -78,7 +83,7 @@ struct LifecycleSweeper: Sendable {
         let routing = await routingNow().routing
         guard let shortest = routing.shortestRouteResolveTimeout else { return [:] }
         let quiet = activity.filter { a in
-            now >= a.lastSeenAt.addingTimeInterval(Double(shortest.components.seconds)) && !a.sources.contains(where: LifecycleConfig.neverTimesOut.contains)
+            a.expiresAfter == nil && now >= a.lastSeenAt.addingTimeInterval(Double(shortest.components.seconds)) && !a.sources.contains(where: LifecycleConfig.neverTimesOut.contains)
         }
         guard !quiet.isEmpty else { return [:] }
         let contents = try store.contents(of: quiet.map(\.fingerprint))

@@ -6,7 +6,9 @@ import KlaxonCore
 ///
 /// Layout (version 1): `0x01`, fingerprint (8 bytes LE), severity id (1), score (1), flags (1:
 /// which optional fields follow), scope (string), occurredAt / detectedAt / resolvedAt
-/// (Float64 bit patterns, LE), labels, annotations (count, then name/value strings). Strings
+/// (Float64 bit patterns, LE), expiresAfter (Float64), origin (string), labels, annotations
+/// (count, then name/value strings). Flags 16 and 32 (expiresAfter, origin) came later; records
+/// without them read as before. Strings
 /// and counts are LEB128 lengths followed by UTF-8 bytes. Rows written by earlier versions hold
 /// JSON (first byte `{`) and still decode.
 public enum AlertCodec {
@@ -24,11 +26,14 @@ public enum AlertCodec {
         if alert.occurredAt != nil { flags |= 2 }
         if alert.detectedAt != nil { flags |= 4 }
         if alert.resolvedAt != nil { flags |= 8 }
+        if alert.expiresAfter != nil { flags |= 16 }
+        if alert.origin != nil { flags |= 32 }
         out.append(flags)
         if let scope = alert.scope { putString(scope, &out) }
-        for date in [alert.occurredAt, alert.detectedAt, alert.resolvedAt] {
-            if let date { withUnsafeBytes(of: date.timeIntervalSince1970.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        for seconds in [alert.occurredAt?.timeIntervalSince1970, alert.detectedAt?.timeIntervalSince1970, alert.resolvedAt?.timeIntervalSince1970, alert.expiresAfter] {
+            if let seconds { withUnsafeBytes(of: seconds.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         }
+        if let origin = alert.origin { putString(origin, &out) }
         putMap(alert.labels, &out)
         putMap(alert.annotations, &out)
         return Data(out)
@@ -47,11 +52,13 @@ public enum AlertCodec {
             let occurred = flags & 2 != 0 ? try r.date() : nil
             let detected = flags & 4 != 0 ? try r.date() : nil
             let resolved = flags & 8 != 0 ? try r.date() : nil
+            let expiresAfter = flags & 16 != 0 ? Double(bitPattern: try r.uint64()) : nil
+            let origin = flags & 32 != 0 ? try r.string() : nil
             let labels = try r.map()
             let annotations = try r.map()
             return Alert(
                 labels: labels, annotations: annotations, severity: Severity(id: id, score: score), fingerprint: fp,
-                scope: scope, occurredAt: occurred, detectedAt: detected, resolvedAt: resolved)
+                scope: scope, occurredAt: occurred, detectedAt: detected, resolvedAt: resolved, expiresAfter: expiresAfter, origin: origin)
         }
     }
 

@@ -12,7 +12,7 @@ extension AlertHistory {
         samples: inout [LifecycleSample]
     ) throws {
         let alert = report.alert
-        let source = alert.labels["source"] ?? "ingest"
+        let source = alert.source ?? "ingest"
         switch transition {
         case .opened, .reopened:
             try append(db, alert.fingerprint, AlertEvent(

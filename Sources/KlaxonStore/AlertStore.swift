@@ -31,7 +31,7 @@ public final class AlertStore: Sendable {
                 sql: """
                     SELECT a.fingerprint, a.status, a.first_seen_at, COALESCE(c.last_seen_at, a.last_seen_at),
                            COALESCE(c.occurrences, a.occurrences), a.regressions, a.resolved_at,
-                           COALESCE(c.sources, a.sources), a.admitted, a.acknowledged_at, a.scope
+                           COALESCE(c.sources, a.sources), a.admitted, a.acknowledged_at, a.scope, a.expires_after
                     FROM alert a LEFT JOIN alert_counter c ON c.fp = a.fingerprint
                     """)
             while let row = try rows.next() {
@@ -40,7 +40,7 @@ public final class AlertStore: Sendable {
                 index.set(fp, HotEntry(
                     status: AlertState.Status(rawValue: row[1]) ?? .firing, firstSeenAt: row[2], lastSeenAt: row[3],
                     occurrences: row[4], regressions: row[5], resolvedAt: row[6], acknowledgedAt: row[9],
-                    sources: SourceSet(list: row[7]), admitted: row[8], scope: scope))
+                    sources: SourceSet(list: row[7]), admitted: row[8], scope: scope, expiresAfter: row[11]))
             }
             return index
         }
@@ -115,7 +115,7 @@ public final class AlertStore: Sendable {
                     : decide(alert, transition, wasAdmitted, report.receivedAt)
                 let admitted = wasAdmitted || decision.notifies
                 var sources = entry?.sources ?? SourceSet()
-                sources.bits |= SourceSet(alert.labels["source"]).bits
+                sources.bits |= SourceSet(alert.source).bits
                 let record = decision.reason == .duplicate ? nil : decision.description
                 if transition == .duplicate, let entry, admitted == entry.admitted, record == nil {
                     try Self.touch(db, fp, state, sources: sources)
@@ -217,7 +217,8 @@ public final class AlertStore: Sendable {
             index.entries.compactMap { fp, e in
                 e.status == .resolved ? nil : UnresolvedActivity(
                     fingerprint: fp, sources: e.sources.list.split(separator: ",").map(String.init),
-                    lastSeenAt: Date(timeIntervalSince1970: e.lastSeenAt), admitted: e.admitted)
+                    lastSeenAt: Date(timeIntervalSince1970: e.lastSeenAt), admitted: e.admitted,
+                    expiresAfter: e.expiresAfter > 0 ? Double(e.expiresAfter) : nil)
             }
         }
     }
@@ -371,8 +372,8 @@ public final class AlertStore: Sendable {
             sql: """
                 INSERT INTO alert (fingerprint, owner, status, alertname, source, severity_id, alert_json,
                                    first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope, sources,
-                                   admitted, last_decision, acknowledged_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''), ?)
+                                   admitted, last_decision, acknowledged_at, expires_after)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''), ?, ?)
                 ON CONFLICT(fingerprint) DO UPDATE SET
                     owner = excluded.owner, status = excluded.status, alertname = excluded.alertname,
                     source = excluded.source, severity_id = excluded.severity_id, alert_json = excluded.alert_json,
@@ -380,16 +381,18 @@ public final class AlertStore: Sendable {
                     occurrences = excluded.occurrences, regressions = excluded.regressions,
                     resolved_at = excluded.resolved_at, scope = excluded.scope, sources = excluded.sources,
                     admitted = excluded.admitted, acknowledged_at = excluded.acknowledged_at,
+                    expires_after = excluded.expires_after,
                     last_decision = CASE WHEN ? IS NULL THEN last_decision ELSE excluded.last_decision END,
                     notified_at = CASE WHEN excluded.first_seen_at = alert.first_seen_at THEN alert.notified_at END,
                     sla_breached = CASE WHEN excluded.first_seen_at = alert.first_seen_at THEN alert.sla_breached ELSE '' END
                 """
         ).execute(
             arguments: [
-                s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.labels["source"] ?? "",
+                s.alert.fingerprint.description, owner, s.status.rawValue, s.alert.name, s.alert.source ?? "",
                 s.alert.severity.id, AlertCodec.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
-                s.alert.scope, sources.list, admitted, decision, s.acknowledgedAt?.timeIntervalSince1970, decision,
+                s.alert.scope, sources.list, admitted, decision, s.acknowledgedAt?.timeIntervalSince1970, s.alert.expiresAfter,
+                decision,
             ])
         // The row now holds the counts; a touch keeps any older touch or counter from winning
         // (a new alert has neither: one insert less per new alert on the ingest path).
@@ -404,6 +407,8 @@ public struct UnresolvedActivity: Sendable, Hashable {
     public var lastSeenAt: Date
     /// It passed the noise filter: its resolution must reach grouping.
     public var admitted: Bool
+    /// Seconds after `lastSeenAt` at which its source said it ends (Alertmanager's `endsAt`).
+    public var expiresAfter: Double? = nil
 }
 
 /// One row of the ingest ledger.

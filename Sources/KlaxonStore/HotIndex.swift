@@ -6,6 +6,8 @@ import KlaxonCore
 /// authority for status, times and counters; SQLite rows add the alert's content.
 struct HotEntry: Sendable {
     var status: AlertState.Status
+    /// `Alert.expiresAfter` in seconds (0: none); a Float32 next to `status` fits in its padding.
+    var expiresAfter: Float32
     var firstSeenAt: Double
     var lastSeenAt: Double
     var occurrences: Int
@@ -20,8 +22,9 @@ struct HotEntry: Sendable {
 
     init(
         status: AlertState.Status, firstSeenAt: Double, lastSeenAt: Double, occurrences: Int, regressions: Int,
-        resolvedAt: Double?, acknowledgedAt: Double?, sources: SourceSet, admitted: Bool, scope: Int32
+        resolvedAt: Double?, acknowledgedAt: Double?, sources: SourceSet, admitted: Bool, scope: Int32, expiresAfter: Double? = nil
     ) {
+        self.expiresAfter = Float32(expiresAfter ?? 0)
         self.scope = scope
         self.admitted = admitted
         self.acknowledgedAt = acknowledgedAt
@@ -35,6 +38,7 @@ struct HotEntry: Sendable {
     }
 
     init(_ s: AlertState, sources: SourceSet, admitted: Bool, scope: Int32) {
+        expiresAfter = Float32(s.alert.expiresAfter ?? 0)
         self.scope = scope
         self.admitted = admitted
         acknowledgedAt = s.acknowledgedAt?.timeIntervalSince1970

@@ -216,6 +216,11 @@ public final class StateDatabase: Sendable {
                 CREATE INDEX alert_census ON alert(status, severity_id, source);
                 """)
         }
+        m.registerMigration("v15: alert expiry") { db in
+            // Alertmanager's `endsAt`, relative to its report: read at start with the rest of
+            // the index, so a restart keeps expiring what Prometheus stopped sending.
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN expires_after DOUBLE")
+        }
         return m
     }
 }

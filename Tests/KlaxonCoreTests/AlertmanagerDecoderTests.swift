@@ -17,7 +17,8 @@ import Testing
         #expect(a.annotations["native_severity"] == "warning")
         #expect(a.labels["alertname"] == "high_memory_load")
         #expect(a.labels["instance"] == "instance-with-hyphen_and_underscore")
-        #expect(a.labels["source"] == "alertmanager")
+        // No `source` label is added: the labels are what Alertmanager sent (plus the topic's).
+        #expect(a.labels["source"] == nil && a.source == "alertmanager")
         #expect(a.labels["environment"] == "prod")
         #expect(a.occurredAt == Timestamps.make(year: 2018, month: 3, day: 7, hour: 11, minute: 33, second: 21, nanos: 873_077_559))
         #expect(a.resolvedAt == nil)
@@ -33,6 +34,21 @@ import Testing
         #expect(r.alerts[0].severity == .critical)
         #expect(r.alerts[1].resolvedAt == nil)
         #expect(r.alerts[1].severity == .unknown)
+        #expect(r.alerts.allSatisfy { $0.expiresAfter == nil }, "a zero endsAt announces no end")
+    }
+
+    @Test func aFutureEndsAtIsAnExpiryRelativeToWhenItWasSent() throws {
+        let data = Data(#"{"version":"4","status":"firing","receiver":"r","alerts":[{"labels":{"alertname":"A","source":"prom-eu"},"startsAt":"2024-01-01T00:00:00Z","endsAt":"2024-01-01T00:04:00Z"}]}"#.utf8)
+        let sent = try #require(Timestamps.rfc3339("2024-01-01T00:00:30Z"))
+        // Consumed an hour after it was produced: the expiry still counts from the send.
+        let late = DecodeContext(receivedAt: sent.addingTimeInterval(3600), producedAt: sent)
+        let a = try #require(try Decoders.decode(data, format: .alertmanager, context: late).alerts.first)
+        #expect(a.expiresAfter == 210)
+        #expect(a.resolvedAt == nil)
+        #expect(a.origin == nil && a.source == "prom-eu", "a source label the alert has is its source")
+        // Without a producer timestamp, from when it was received.
+        let now = DecodeContext(receivedAt: sent.addingTimeInterval(60))
+        #expect(try Decoders.decode(data, format: .alertmanager, context: now).alerts.first?.expiresAfter == 150)
     }
 
     @Test func labelValuesMustBeStrings() {

@@ -42,15 +42,21 @@ import Testing
     }
 
     @Test func missingTimesFollowAlertmanager() throws {
-        // No startsAt: from endsAt, or now; no endsAt (or Go's zero time): firing.
-        let p = try parse("""
+        // No startsAt: from endsAt, or now; no endsAt (or Go's zero time): firing until
+        // resolve_timeout after now.
+        let body = """
             [{"labels": {"alertname": "A"}},
              {"labels": {"alertname": "B"}, "startsAt": "0001-01-01T00:00:00Z", "endsAt": "0001-01-01T00:00:00Z"}]
-            """)
-        #expect(p.messages.count == 2 && p.messages.allSatisfy { !$0.resolved })
-        for m in p.messages {
-            let a = try decoded(m)
-            #expect(a.occurredAt == now && a.resolvedAt == nil)
+            """
+        for (timeout, expected) in [(Duration.seconds(300), 299.0), (.seconds(3600), 3599)] {
+            let p = try PostableAlerts.parse(Data(body.utf8), now: now, resolveTimeout: timeout)
+            #expect(p.messages.count == 2 && p.messages.allSatisfy { !$0.resolved })
+            for m in p.messages {
+                let a = try decoded(m)
+                #expect(a.occurredAt == now && a.resolvedAt == nil)
+                // Decoded one second after `now` (ctx): the end is `now + timeout`.
+                #expect(a.expiresAfter.map { abs($0 - expected) < 0.001 } == true, "\(String(describing: a.expiresAfter))")
+            }
         }
     }
 

@@ -84,7 +84,8 @@ import Testing
     @Test func acceptsAndWarnsAboutAlertmanagerOnlySections() throws {
         let c = try RoutingConfig.load(yaml: """
         global:
-          resolve_timeout: 5m
+          resolve_timeout: 10m
+          smtp_smarthost: mail.example.com:25
         templates: ['/etc/am/*.tmpl']
         route:
           receiver: mail
@@ -94,10 +95,15 @@ import Testing
               - to: ops@example.com
         """, file: "am.yml")
         #expect(c.warnings.map(\.description) == [
-            "am.yml:1:1: global: Alertmanager's global section is not used by Klaxon; ignored",
-            "am.yml:3:1: templates: Alertmanager's templates section is not used by Klaxon; ignored",
-            "am.yml:8:5: receivers[0].email_configs: receiver \"mail\": email_configs are not delivered by Klaxon yet; ignored",
+            "am.yml:3:3: global.smtp_smarthost: Alertmanager's global smtp_smarthost is not used by Klaxon (receivers set their own); ignored",
+            "am.yml:4:1: templates: Alertmanager's templates section is not used by Klaxon; ignored",
+            "am.yml:9:5: receivers[0].email_configs: receiver \"mail\": email_configs are not delivered by Klaxon yet; ignored",
         ])
+        #expect(c.resolveTimeout == .seconds(600), "global.resolve_timeout is honoured (pushes without endsAt)")
+        #expect(try RoutingConfig.load(yaml: "route: {receiver: r}\nreceivers: [{name: r}]", file: "a.yml").resolveTimeout == .seconds(300))
+        #expect(throws: ConfigError.self) {
+            try RoutingConfig.load(yaml: "global: {resolve_timout: 5m}\nroute: {receiver: r}\nreceivers: [{name: r}]", file: "a.yml")
+        }
         #expect(c.receivers[0].unsupportedKinds == ["email_configs"])
     }
 

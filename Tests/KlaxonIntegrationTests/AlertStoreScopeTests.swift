@@ -108,7 +108,9 @@ import Testing
                 labels: labels, annotations: annotations,
                 severity: Severity(id: Int.random(in: 0...6, using: &rng), score: Int.random(in: 0...100, using: &rng)),
                 fingerprint: Fingerprint(value: UInt64.random(in: 0...UInt64.max, using: &rng)),
-                scope: Bool.random(using: &rng) ? text() : nil, occurredAt: date(), detectedAt: date(), resolvedAt: date())
+                scope: Bool.random(using: &rng) ? text() : nil, occurredAt: date(), detectedAt: date(), resolvedAt: date(),
+                expiresAfter: Bool.random(using: &rng) ? Double.random(in: 0...86_400, using: &rng) : nil,
+                origin: Bool.random(using: &rng) ? text() : nil)
             #expect(try AlertCodec.decode(AlertCodec.encode(alert)) == alert)
         }
     }

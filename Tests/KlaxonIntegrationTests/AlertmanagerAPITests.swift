@@ -65,45 +65,9 @@ import Testing
             let service = try f.startService(environment: ["KLAXON_API_TOKEN": Self.token])
             try await waitReady(base, service)
 
-            let promDir = f.dir.appendingPathComponent("prometheus")
-            try FileManager.default.createDirectory(at: promDir, withIntermediateDirectories: true)
-            let tokenFile = promDir.appendingPathComponent("token")
-            try Self.token.write(to: tokenFile, atomically: true, encoding: .utf8)
-            let rules = promDir.appendingPathComponent("rules.yml")
-            func writeRule(_ expr: String) throws {
-                try """
-                    groups:
-                      - name: klaxon-test
-                        interval: 1s
-                        rules:
-                          - alert: KlaxonTestAlwaysFiring
-                            expr: \(expr)
-                            labels:
-                              team: web
-                            annotations:
-                              summary: fires while the test wants it to
-                    """.write(to: rules, atomically: true, encoding: .utf8)
-            }
-            try writeRule("vector(1)")
-            let config = promDir.appendingPathComponent("prometheus.yml")
-            try """
-                global:
-                  evaluation_interval: 1s
-                rule_files: [\(rules.path)]
-                alerting:
-                  alertmanagers:
-                    - api_version: v2
-                      static_configs:
-                        - targets: ['127.0.0.1:\(port)']
-                      authorization:
-                        credentials_file: \(tokenFile.path)
-                """.write(to: config, atomically: true, encoding: .utf8)
-            let prom = try ChildProcess(
-                prometheus,
-                [
-                    "--config.file=\(config.path)", "--storage.tsdb.path=\(promDir.appendingPathComponent("data").path)",
-                    "--web.listen-address=127.0.0.1:\(try freePort())", "--rules.alert.resend-delay=1s",
-                ], in: promDir)
+            let rules = f.dir.appendingPathComponent("prometheus/rules.yml")
+            func writeRule(_ expr: String) throws { try Self.writeRule(expr, to: rules) }
+            let prom = try startPrometheus(prometheus, f, klaxonPort: port)
             do {
                 try await eventually("the firing alert reaches the team-web webhook through Klaxon", timeout: .seconds(90)) {
                     guard prom.isRunning else { throw TimedOut(what: "prometheus exited: \(prom.stderr.suffix(2000))") }
@@ -133,6 +97,87 @@ import Testing
             #expect(try await prom.stop() == 0, "prometheus: \(prom.stderr.suffix(1000))")
             #expect(try await service.stop() == 0)
             #expect(webhook(f, status: "firing", alertname: "KlaxonTestAlwaysFiring").count == 1, "Prometheus' re-sends notified nobody again")
+        }
+    }
+
+    /// One always-firing rule (`KlaxonTestAlwaysFiring`, label team=web), evaluated every second.
+    static func writeRule(_ expr: String, to rules: URL) throws {
+        try """
+            groups:
+              - name: klaxon-test
+                interval: 1s
+                rules:
+                  - alert: KlaxonTestAlwaysFiring
+                    expr: \(expr)
+                    labels:
+                      team: web
+                    annotations:
+                      summary: fires while the test wants it to
+            """.write(to: rules, atomically: true, encoding: .utf8)
+    }
+
+    /// A real Prometheus evaluating `prometheus/rules.yml` (written firing) every second and
+    /// pushing to Klaxon with the API token, re-sending every second.
+    func startPrometheus(_ prometheus: String, _ f: ServiceFixture, klaxonPort port: Int) throws -> ChildProcess {
+        let promDir = f.dir.appendingPathComponent("prometheus")
+        try FileManager.default.createDirectory(at: promDir, withIntermediateDirectories: true)
+        let tokenFile = promDir.appendingPathComponent("token")
+        try Self.token.write(to: tokenFile, atomically: true, encoding: .utf8)
+        let rules = promDir.appendingPathComponent("rules.yml")
+        try Self.writeRule("vector(1)", to: rules)
+        let config = promDir.appendingPathComponent("prometheus.yml")
+        try """
+            global:
+              evaluation_interval: 1s
+            rule_files: [\(rules.path)]
+            alerting:
+              alertmanagers:
+                - api_version: v2
+                  static_configs:
+                    - targets: ['127.0.0.1:\(port)']
+                  authorization:
+                    credentials_file: \(tokenFile.path)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        return try ChildProcess(
+            prometheus,
+            [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(promDir.appendingPathComponent("data").path)",
+                "--web.listen-address=127.0.0.1:\(try freePort())", "--rules.alert.resend-delay=1s",
+            ], in: promDir)
+    }
+
+    /// Prometheus pushes each alert with `endsAt` four resend intervals ahead: when it dies, the
+    /// alert ends there (as in Alertmanager) and its resolution is notified.
+    @Test func aPrometheusThatDiesLeavesNothingFiring() async throws {
+        let prometheus = try Tools.require("prometheus", package: "prometheus")
+        let f = try await ServiceFixture()
+        try await f.run { f in
+            let port = try freePort()
+            let base = "http://127.0.0.1:\(port)"
+            try configure(f, port: port)
+            let service = try f.startService(environment: ["KLAXON_API_TOKEN": Self.token])
+            try await waitReady(base, service)
+            let prom = try startPrometheus(prometheus, f, klaxonPort: port)
+            do {
+                try await eventually("the firing alert reaches the webhook", timeout: .seconds(90)) {
+                    guard prom.isRunning else { throw TimedOut(what: "prometheus exited: \(prom.stderr.suffix(2000))") }
+                    return !webhook(f, status: "firing", alertname: "KlaxonTestAlwaysFiring").isEmpty
+                }
+                // While it fires, the v2 API shows the end Prometheus announced, not Go's zero time.
+                let (_, body) = try await HTTP.call("GET", base + "/api/v2/alerts")
+                let listed = (try JSONSerialization.jsonObject(with: body) as? [[String: Any]]) ?? []
+                let endsAt = try #require(listed.first { ($0["labels"] as? [String: String])?["alertname"] == "KlaxonTestAlwaysFiring" }?["endsAt"] as? String)
+                #expect(!endsAt.hasPrefix("0001"), "\(endsAt)")
+                #expect(try await prom.stop(signal: SIGKILL) == SIGKILL)
+                try await eventually("the resolved notification reaches the webhook after Prometheus died", timeout: .seconds(90)) {
+                    !webhook(f, status: "resolved", alertname: "KlaxonTestAlwaysFiring").isEmpty
+                }
+            } catch {
+                _ = try? await prom.stop(signal: SIGKILL)
+                _ = try? await service.stop()
+                throw error
+            }
+            #expect(try await service.stop() == 0)
         }
     }
 

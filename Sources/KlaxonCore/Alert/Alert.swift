@@ -19,6 +19,13 @@ public struct Alert: Sendable, Hashable, Codable {
     public var detectedAt: Date?
     /// When the source says the condition is over (AWS finding archived/resolved), if it does.
     public var resolvedAt: Date?
+    /// How long after this report the alert resolves unless reported again, when the source
+    /// says so: Alertmanager's `endsAt` in the future, taken relative to when the report was
+    /// produced (Prometheus re-sends with a fresh `endsAt` while the rule fires). Seconds.
+    public var expiresAfter: Double?
+    /// The source's name when it is not a label: alerts in Alertmanager's shape keep exactly
+    /// the labels they came with, so no `source` label is added to them.
+    public var origin: String?
 
     public init(
         labels: [String: String],
@@ -28,8 +35,12 @@ public struct Alert: Sendable, Hashable, Codable {
         scope: String? = nil,
         occurredAt: Date? = nil,
         detectedAt: Date? = nil,
-        resolvedAt: Date? = nil
+        resolvedAt: Date? = nil,
+        expiresAfter: Double? = nil,
+        origin: String? = nil
     ) {
+        self.expiresAfter = expiresAfter
+        self.origin = origin
         self.labels = labels
         self.annotations = annotations
         self.severity = severity
@@ -41,4 +52,7 @@ public struct Alert: Sendable, Hashable, Codable {
     }
 
     public var name: String { labels["alertname"] ?? "" }
+
+    /// The source that reported it: its `source` label, else `origin`.
+    public var source: String? { labels["source"] ?? origin }
 }

@@ -26,9 +26,11 @@ public struct PostableAlerts: Sendable {
 
     /// Checks every alert like Alertmanager 0.25's API: empty label values are dropped, at least
     /// one label is required, label names must match `[a-zA-Z_][a-zA-Z0-9_]*`, a missing
-    /// `startsAt` becomes `endsAt` or `now`, `endsAt` must not be before `startsAt`. Klaxon also
-    /// requires `alertname` (its alerts are named). Valid alerts are kept even when others fail.
-    public static func parse(_ body: Data, now: Date) throws(Malformed) -> PostableAlerts {
+    /// `startsAt` becomes `endsAt` or `now`, `endsAt` must not be before `startsAt`, a missing
+    /// `endsAt` becomes `now + resolveTimeout` (the alert ends then unless pushed again; global
+    /// `resolve_timeout`, default 5m). Klaxon also requires `alertname` (its alerts are named).
+    /// Valid alerts are kept even when others fail.
+    public static func parse(_ body: Data, now: Date, resolveTimeout: Duration = .seconds(300)) throws(Malformed) -> PostableAlerts {
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: body) } catch {
             throw Malformed(message: "parsing alerts body failed: not valid JSON")
@@ -37,7 +39,7 @@ public struct PostableAlerts: Sendable {
         var out = PostableAlerts()
         for (i, item) in list.enumerated() {
             do throws(Refusal) {
-                out.messages.append(try message(item, now: now))
+                out.messages.append(try message(item, now: now, resolveTimeout: resolveTimeout))
             } catch {
                 out.errors.append("alerts[\(i)]: \(error.reason)")
             }
@@ -47,7 +49,7 @@ public struct PostableAlerts: Sendable {
 
     struct Refusal: Error { let reason: String }
 
-    private static func message(_ item: Any, now: Date) throws(Refusal) -> Message {
+    private static func message(_ item: Any, now: Date, resolveTimeout: Duration) throws(Refusal) -> Message {
         guard let a = item as? [String: Any] else { throw Refusal(reason: "expected an object") }
         let labels = try stringMap(a["labels"], "labels", required: true).filter { !$0.value.isEmpty }
         let annotations = try stringMap(a["annotations"], "annotations", required: false)
@@ -70,12 +72,12 @@ public struct PostableAlerts: Sendable {
         }
         let resolved = endsAt.map { $0 <= now } ?? false
         let fingerprint = Fingerprint(labels: labels).description
+        // No endsAt: firing until pushed again or `resolve_timeout` passes, as in Alertmanager.
+        let ends = endsAt ?? now.addingTimeInterval(Double(resolveTimeout.components.seconds))
         var alert: [String: Any] = [
             "status": resolved ? "resolved" : "firing", "labels": labels, "annotations": annotations,
-            "startsAt": format(startsAt ?? now),
+            "startsAt": format(startsAt ?? now), "endsAt": format(ends),
         ]
-        // No endsAt: firing until re-sent or timed out (resolve_timeout), as in Alertmanager.
-        alert["endsAt"] = endsAt.map(format) ?? "0001-01-01T00:00:00Z"
         if let generatorURL { alert["generatorURL"] = generatorURL }
         let payload: [String: Any] = [
             "version": "4", "receiver": "klaxon-api-v2", "status": resolved ? "resolved" : "firing", "alerts": [alert],

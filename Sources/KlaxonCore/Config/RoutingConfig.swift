@@ -17,6 +17,10 @@ public struct RoutingConfig: Sendable {
     public var warnings: [ConfigWarning]
     /// Klaxon's `escalation_policies:` (routes name them with `escalation:`).
     public var escalationPolicies: [EscalationPolicy] = []
+    /// Alertmanager's `global.resolve_timeout` (default 5m): how long after its push an alert
+    /// sent to `POST /api/v2/alerts` without `endsAt` stays firing unless pushed again.
+    public var resolveTimeout: Duration = Self.defaultResolveTimeout
+    public static let defaultResolveTimeout: Duration = .seconds(300)
 
     public init(route: Route, receivers: [Receiver], inhibitRules: [InhibitRule] = [],
                 timeIntervals: [NamedTimeInterval] = [], warnings: [ConfigWarning] = []) {

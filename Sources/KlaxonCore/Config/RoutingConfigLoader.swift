@@ -16,6 +16,33 @@ struct RoutingConfigLoader {
     private var timeIntervalReferences: [(name: String, node: ConfigNode)] = []
     private var escalationPolicies: [(EscalationPolicy, ConfigNode)] = []
     private var escalationReferences: [(name: String, node: ConfigNode)] = []
+    private var resolveTimeout: (Duration, ConfigNode)?
+
+    /// Alertmanager's `global` keys (0.25 to 0.27). Unknown keys are refused, as Alertmanager does.
+    static let globalKeys: Set<String> = [
+        "resolve_timeout", "http_config", "smtp_from", "smtp_hello", "smtp_smarthost", "smtp_auth_username",
+        "smtp_auth_password", "smtp_auth_password_file", "smtp_auth_secret", "smtp_auth_identity", "smtp_require_tls",
+        "slack_api_url", "slack_api_url_file", "victorops_api_key", "victorops_api_key_file", "victorops_api_url",
+        "pagerduty_url", "opsgenie_api_key", "opsgenie_api_key_file", "opsgenie_api_url", "wechat_api_url",
+        "wechat_api_secret", "wechat_api_corp_id", "telegram_api_url", "webex_api_url",
+    ]
+
+    /// `global.resolve_timeout` is honoured (alerts pushed without `endsAt` end that long after
+    /// their last push, as in Alertmanager); the receiver defaults are not used, each said so.
+    private mutating func global(_ node: ConfigNode, _ decoder: inout RoutingConfigDecoder) throws(ConfigError) {
+        let g = try node.mapping(allowed: Self.globalKeys)
+        if let n = g["resolve_timeout"] {
+            let timeout = try n.duration()
+            if timeout <= .zero { throw n.error(.invalidValue, "resolve_timeout must be positive") }
+            if let (_, first) = resolveTimeout {
+                throw n.error(.duplicate, "global.resolve_timeout is already set in \(first.file):\(first.line):\(first.column)")
+            }
+            resolveTimeout = (timeout, n)
+        }
+        for (key, keyNode, _) in g.entries where key != "resolve_timeout" {
+            decoder.warnings.append(keyNode.warning("Alertmanager's global \(key) is not used by Klaxon (receivers set their own); ignored"))
+        }
+    }
 
     mutating func add(_ source: ConfigSource) throws(ConfigError) {
         var decoder = RoutingConfigDecoder(file: source.file)
@@ -24,10 +51,9 @@ struct RoutingConfigLoader {
             return
         }
         let m = try root.mapping(allowed: RoutingConfigLoader.topLevelKeys)
-        for key in ["global", "templates"] {
-            if m[key] != nil, let n = m.keyNode(key) {
-                decoder.warnings.append(n.warning("Alertmanager's \(key) section is not used by Klaxon; ignored"))
-            }
+        if let n = m["global"] { try global(n, &decoder) }
+        if m["templates"] != nil, let n = m.keyNode("templates") {
+            decoder.warnings.append(n.warning("Alertmanager's templates section is not used by Klaxon; ignored"))
         }
         // `suppressions` and `thresholds` are read by `NoiseConfig.load` from the same files.
         for key in ["dedup"] {
@@ -116,6 +142,7 @@ struct RoutingConfigLoader {
         var config = RoutingConfig(route: root, receivers: receivers.map(\.0), inhibitRules: inhibitRules,
                                    timeIntervals: timeIntervals.map(\.0), warnings: warnings + unusedReceiverWarnings())
         config.escalationPolicies = escalationPolicies.map(\.0)
+        if let (timeout, _) = resolveTimeout { config.resolveTimeout = timeout }
         return config
     }
 }

@@ -37,7 +37,9 @@ struct AlertAssembly {
         scope: String? = nil,
         occurredAt: Date? = nil,
         detectedAt: Date? = nil,
-        resolvedAt: Date? = nil
+        resolvedAt: Date? = nil,
+        expiresAfter: Double? = nil,
+        origin: String? = nil
     ) -> Alert {
         var labels = labels
         var annotations = annotations
@@ -56,7 +58,8 @@ struct AlertAssembly {
         }
         return Alert(
             labels: labels, annotations: annotations, severity: severity, fingerprint: fingerprint,
-            scope: scope, occurredAt: occurredAt, detectedAt: detectedAt, resolvedAt: resolvedAt)
+            scope: scope, occurredAt: occurredAt, detectedAt: detectedAt, resolvedAt: resolvedAt,
+            expiresAfter: expiresAfter, origin: origin)
     }
 }
 

@@ -4,7 +4,9 @@ import Foundation
 /// so an alertmanager.yml routes and inhibits on them exactly as Alertmanager would; the
 /// fingerprint is taken over all of the alert's own labels, like Alertmanager's. Klaxon's
 /// normalized level (from the `severity` word) goes to `Alert.severity`, beside the labels;
-/// the word is also kept in `native_severity`, as the other decoders do.
+/// the word is also kept in `native_severity`, as the other decoders do. No `source` label is
+/// added (the source is the alert's `origin`), and an `endsAt` in the future on a firing alert
+/// becomes its expiry: it resolves then unless reported again, as in Alertmanager.
 struct AlertmanagerDecoder {
     let doc: JSONDocument
     let assembly: AlertAssembly
@@ -24,11 +26,10 @@ struct AlertmanagerDecoder {
     private func alert(_ a: Int, groupStatus: String?) throws(DecodeError) -> Alert {
         _ = try doc.requireObject(a)
         let labelsNode = try doc.requireObject(try doc.requireMember(a, "labels"))
-        var labels = try doc.stringMap(labelsNode)
+        let labels = try doc.stringMap(labelsNode)
         guard labels["alertname"]?.isEmpty == false else { throw DecodeError(path: doc.path(of: labelsNode, key: "alertname"), "missing") }
         let identity = Array(labels.keys)
         var ann = try doc.optionalObject(a, "annotations").map { (o) throws(DecodeError) in try doc.stringMap(o) } ?? [:]
-        if labels["source"]?.isEmpty != false { labels["source"] = "alertmanager" }
         let native = labels["severity"]
         ann["native_severity"] = native
         ann["generator_url"] = try doc.optionalString(a, "generatorURL")
@@ -37,10 +38,16 @@ struct AlertmanagerDecoder {
         let startsAt = try time(a, "startsAt")
         let endsAt = try time(a, "endsAt")
         let status = try doc.optionalString(a, "status") ?? groupStatus
+        let resolved = status == "resolved"
+        // Relative to when the report was sent: Prometheus sets `endsAt` a few resend intervals
+        // ahead and moves it with every re-send.
+        let sentAt = assembly.context.producedAt ?? assembly.context.receivedAt
+        let expiresAfter = resolved ? nil : endsAt.map { $0.timeIntervalSince(sentAt) }.flatMap { $0 > 0 ? $0 : nil }
         return assembly.make(
             labels: labels, annotations: ann, severity: Self.severity(native), keepSeverityLabel: true, identity: identity,
             occurredAt: startsAt, detectedAt: startsAt ?? assembly.context.receivedAt,
-            resolvedAt: status == "resolved" ? (endsAt ?? assembly.context.receivedAt) : nil)
+            resolvedAt: resolved ? (endsAt ?? assembly.context.receivedAt) : nil,
+            expiresAfter: expiresAfter, origin: labels["source"]?.isEmpty == false ? nil : "alertmanager")
     }
 
     /// The words Prometheus rules commonly use.

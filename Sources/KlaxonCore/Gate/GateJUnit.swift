@@ -23,7 +23,7 @@ public enum GateJUnit {
         var skipped = 0
         for f in result.findings {
             let name = describe(f)
-            let classname = "klaxon.gate.findings." + (f.target ?? f.alert.labels["source"] ?? "unknown")
+            let classname = "klaxon.gate.findings." + (f.target ?? f.alert.source ?? "unknown")
             switch f.status {
             case .violation:
                 failures += 1

@@ -52,4 +52,30 @@ public struct LifecycleConfig: Sendable, Hashable {
         guard let timeout = resolveTimeout(sources: sources, route: route) else { return false }
         return now >= lastSeenAt.addingTimeInterval(timeout.seconds)
     }
+
+    /// When an unresolved alert resolves by itself, and why, or nil when it does not. An end its
+    /// source announced (`expiresAfter`: Alertmanager's `endsAt`) wins over any configured
+    /// timeout, as in Alertmanager, and the alert resolves at that end; otherwise it resolves
+    /// when a pass finds `resolveTimeout(sources:route:)` passed.
+    public func expiry(sources: [String], lastSeenAt: Date, expiresAfter: Double?, route: Duration? = nil) -> Expiry? {
+        if let expiresAfter { return Expiry(at: lastSeenAt.addingTimeInterval(expiresAfter), resolvesAtExpiry: true, after: .seconds(expiresAfter)) }
+        guard let timeout = resolveTimeout(sources: sources, route: route) else { return nil }
+        return Expiry(at: lastSeenAt.addingTimeInterval(timeout.seconds), resolvesAtExpiry: false, after: timeout)
+    }
+
+    /// See `expiry(sources:lastSeenAt:expiresAfter:route:)`.
+    public struct Expiry: Sendable, Hashable {
+        /// The alert times out at or after this time.
+        public var at: Date
+        /// The source announced the end: the alert is resolved as of `at`, not of the pass.
+        public var resolvesAtExpiry: Bool
+        /// How long after its last report.
+        public var after: Duration
+
+        /// The resolution time for a pass at `now`, or nil when not yet timed out.
+        public func resolution(now: Date) -> Date? {
+            guard now >= at else { return nil }
+            return resolvesAtExpiry ? at : now
+        }
+    }
 }

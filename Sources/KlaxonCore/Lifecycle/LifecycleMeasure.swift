@@ -35,7 +35,7 @@ public struct LifecycleSample: Sendable, Hashable {
     /// The sample for `alert`, or nil when the duration is unknown.
     public static func of(_ measure: LifecycleMeasure, _ alert: Alert, from start: Date?, to end: Date?) -> LifecycleSample? {
         LifecycleMeasure.seconds(from: start, to: end).map {
-            LifecycleSample(measure: measure, seconds: $0, severity: alert.severity.name, source: alert.labels["source"] ?? "unknown")
+            LifecycleSample(measure: measure, seconds: $0, severity: alert.severity.name, source: alert.source ?? "unknown")
         }
     }
 }

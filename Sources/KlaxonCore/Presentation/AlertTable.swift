@@ -48,7 +48,7 @@ public enum AlertTable {
             return "\(k)=\(v)"
         }
         return [
-            "\(a.severity.name) \(a.severity.score)", a.labels["source"] ?? "-", a.name.isEmpty ? "-" : a.name,
+            "\(a.severity.name) \(a.severity.score)", a.source ?? "-", a.name.isEmpty ? "-" : a.name,
             a.fingerprint.description, labels.joined(separator: " "),
         ]
     }

@@ -57,7 +57,9 @@ enum AlertmanagerV2JSON {
             fingerprint = s.alert.fingerprint.description
             startsAt = s.alert.occurredAt ?? s.firstSeenAt
             updatedAt = s.lastSeenAt
-            endsAt = s.status == .resolved ? (s.resolvedAt.map(format) ?? zeroTime) : zeroTime
+            // A firing alert ends when its source said it would (a push's `endsAt`), as in Alertmanager.
+            let announced = s.alert.expiresAfter.map { format(s.lastSeenAt.addingTimeInterval($0)) }
+            endsAt = s.status == .resolved ? (s.resolvedAt.map(format) ?? zeroTime) : (announced ?? zeroTime)
             let muted = !silencedBy.isEmpty || !inhibitedBy.isEmpty
             status = AlertStatus(state: muted ? "suppressed" : "active", silencedBy: silencedBy, inhibitedBy: inhibitedBy)
         }

@@ -28,7 +28,8 @@ enum AlertmanagerV2Routes {
                     throw ApiFailure(.tooLarge, "request body larger than alertmanager_api.max_request_bytes (\(config.maxRequestBytes) bytes)")
                 }
                 let parsed: PostableAlerts
-                do { parsed = try PostableAlerts.parse(Data(buffer: body), now: Date()) } catch {
+                let resolveTimeout = await deps.grouping.current.routing.resolveTimeout
+                do { parsed = try PostableAlerts.parse(Data(buffer: body), now: Date(), resolveTimeout: resolveTimeout) } catch {
                     throw ApiFailure(.badRequest, (error as? PostableAlerts.Malformed)?.message ?? "\(error)")
                 }
                 // Valid alerts are kept even when others are refused (Alertmanager does the same).

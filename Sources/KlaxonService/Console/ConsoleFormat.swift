@@ -46,7 +46,7 @@ enum ConsoleFormat {
     /// Where the severity came from: the source's own word and any site override.
     static func severityOrigin(_ alert: Alert) -> String {
         var parts: [String] = []
-        let source = alert.labels["source"] ?? "the source"
+        let source = alert.source ?? "the source"
         if let native = alert.annotations["native_severity"], !native.isEmpty {
             parts.append("\(source) said \(native)")
         } else {
