@@ -89,7 +89,7 @@ struct AlertsCommand: AsyncParsableCommand {
                 let muted = silencedBy.isEmpty ? (a["inhibited"] as? Bool == true ? "inhibited" : "") : "silenced by " + silencedBy.joined(separator: ",")
                 return [
                     a["fingerprint"] as? String ?? "", a["status"] as? String ?? "", Severity.Level(rawValue: sev)?.name ?? "",
-                    labels["source"] ?? "", labels["alertname"] ?? "", "\(a["occurrences"] as? Int ?? 0)", muted,
+                    a["source"] as? String ?? labels["source"] ?? "", labels["alertname"] ?? "", "\(a["occurrences"] as? Int ?? 0)", muted,
                 ]
             }
             print(TextTable.render(["FINGERPRINT", "STATUS", "SEVERITY", "SOURCE", "ALERT", "REPORTS", "MUTED"], rows))

@@ -237,6 +237,8 @@ struct AlertView: Encodable {
     let labels: [String: String]
     let annotations: [String: String]
     let severity: Severity
+    /// Its `source` label, or the source of an alert in Alertmanager's shape (which has none).
+    let source: String?
     let firstSeenAt: Date
     let lastSeenAt: Date
     let occurrences: Int
@@ -256,6 +258,7 @@ struct AlertView: Encodable {
         labels = s.alert.labels
         annotations = s.alert.annotations
         severity = s.alert.severity
+        source = s.alert.source
         firstSeenAt = s.firstSeenAt
         lastSeenAt = s.lastSeenAt
         occurrences = s.occurrences
