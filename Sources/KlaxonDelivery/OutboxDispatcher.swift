@@ -88,6 +88,11 @@ public final class OutboxDispatcher: Sendable {
 
     /// Replaces the sinks and fallbacks (after a config reload); sends in flight finish on the
     /// old sinks. Breakers and rate limits carry over by `receiver/integration`.
+    /// The sinks and fallbacks in use (a reload that fails puts them back).
+    public var currentSinks: (sinks: [String: any AlertSink], fallbacks: [String: Fallback]) {
+        table.withLock { ($0.sinks, $0.fallbacks) }
+    }
+
     public func setSinks(_ sinks: [String: any AlertSink], fallbacks: [String: Fallback]? = nil) {
         table.withLock {
             $0.sinks = sinks

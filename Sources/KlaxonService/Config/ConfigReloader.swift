@@ -51,8 +51,19 @@ actor ConfigReloader {
         do {
             let next = try LoadedConfig.load(path: path, environment: environment)
             let sinks = try SinkFactory.build(next.routing, producer: producer, environment: environment, slackThreads: slackThreads)
-            try await grouping.reload(routing: next.routing, integrations: sinks.integrations, now: now)
+            // Sinks first: from the moment grouping routes to a new integration, its rows must find
+            // a sink, or a dispatcher pass in between would mark them dead as "no longer
+            // configured". Rows the old routing queues meanwhile for a removed integration end
+            // that way anyway.
+            let previous = dispatcher.currentSinks
             dispatcher.setSinks(sinks.sinks, fallbacks: sinks.fallbacks)
+            do {
+                try await grouping.reload(routing: next.routing, integrations: sinks.integrations, now: now)
+            } catch {
+                // Grouping kept the old routing: so do the sinks.
+                dispatcher.setSinks(previous.sinks, fallbacks: previous.fallbacks)
+                throw error
+            }
             noise.reload(next.noise)
             var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
             if next.service != current.service {

@@ -56,7 +56,9 @@ actor GroupingEngine {
 
     /// Switches to a new routing config: groups are rebuilt from the alerts in the store (as
     /// Alertmanager rebuilds its dispatcher), the notification log is kept.
+    /// The store is read first: if that fails, the old routing and groups stay as they were.
     func reload(routing: RoutingConfig, integrations: [String: [Integration]], now: Date) throws {
+        let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
         let log = scheduler.log
         self.routing = routing
         self.integrations = integrations
@@ -64,7 +66,7 @@ actor GroupingEngine {
         scheduler.log = log
         inhibitorCache = nil
         inhibitionSources = [:]
-        insert(try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)), now: now)
+        insert(active, now: now)
         recordGroupGauges()
     }
 
