@@ -5,8 +5,7 @@ import Testing
 /// Alertmanager's API v2 against its real peers: Prometheus pushing alerts, amtool managing
 /// silences and reading alerts and the routing tree, and a `kill -9` right after a push was
 /// answered. Each test runs `klaxon run` on its own broker, state file and webhook recorder.
-/// Routes match on `team` and `alertname`, not `severity` (the Alertmanager decoder still
-/// rewrites `severity` on main).
+/// Routes match on `team` and `alertname` (`AlertmanagerLabelsTests` covers `severity`).
 @Suite(.serialized) struct AlertmanagerAPITests {
     static let token = "am-token"
 
@@ -39,6 +38,19 @@ import Testing
             """.write(to: f.routesFile, atomically: true, encoding: .utf8)
     }
 
+    /// `klaxon run` for `f` with the API token, configured as above, once it is ready.
+    func startKlaxon(_ f: ServiceFixture) async throws -> (base: String, service: ChildProcess) {
+        let port = try freePort()
+        let base = "http://127.0.0.1:\(port)"
+        try configure(f, port: port)
+        let service = try f.startService(environment: ["KLAXON_API_TOKEN": Self.token])
+        do { try await waitReady(base, service) } catch {
+            _ = try? await service.stop()
+            throw error
+        }
+        return (base, service)
+    }
+
     func waitReady(_ base: String, _ service: ChildProcess) async throws {
         try await eventually("the service is ready") {
             guard service.isRunning else { throw TimedOut(what: "klaxon exited: \(service.stderr.suffix(2000))") }
@@ -59,15 +71,11 @@ import Testing
         let prometheus = try Tools.require("prometheus", package: "prometheus")
         let f = try await ServiceFixture()
         try await f.run { f in
-            let port = try freePort()
-            let base = "http://127.0.0.1:\(port)"
-            try configure(f, port: port)
-            let service = try f.startService(environment: ["KLAXON_API_TOKEN": Self.token])
-            try await waitReady(base, service)
+            let (base, service) = try await startKlaxon(f)
 
             let rules = f.dir.appendingPathComponent("prometheus/rules.yml")
             func writeRule(_ expr: String) throws { try Self.writeRule(expr, to: rules) }
-            let prom = try startPrometheus(prometheus, f, klaxonPort: port)
+            let prom = try startPrometheus(prometheus, f, klaxon: base)
             do {
                 try await eventually("the firing alert reaches the team-web webhook through Klaxon", timeout: .seconds(90)) {
                     guard prom.isRunning else { throw TimedOut(what: "prometheus exited: \(prom.stderr.suffix(2000))") }
@@ -118,7 +126,7 @@ import Testing
 
     /// A real Prometheus evaluating `prometheus/rules.yml` (written firing) every second and
     /// pushing to Klaxon with the API token, re-sending every second.
-    func startPrometheus(_ prometheus: String, _ f: ServiceFixture, klaxonPort port: Int) throws -> ChildProcess {
+    func startPrometheus(_ prometheus: String, _ f: ServiceFixture, klaxon base: String) throws -> ChildProcess {
         let promDir = f.dir.appendingPathComponent("prometheus")
         try FileManager.default.createDirectory(at: promDir, withIntermediateDirectories: true)
         let tokenFile = promDir.appendingPathComponent("token")
@@ -134,7 +142,7 @@ import Testing
               alertmanagers:
                 - api_version: v2
                   static_configs:
-                    - targets: ['127.0.0.1:\(port)']
+                    - targets: ['\(base.dropFirst("http://".count))']
                   authorization:
                     credentials_file: \(tokenFile.path)
             """.write(to: config, atomically: true, encoding: .utf8)
@@ -152,12 +160,8 @@ import Testing
         let prometheus = try Tools.require("prometheus", package: "prometheus")
         let f = try await ServiceFixture()
         try await f.run { f in
-            let port = try freePort()
-            let base = "http://127.0.0.1:\(port)"
-            try configure(f, port: port)
-            let service = try f.startService(environment: ["KLAXON_API_TOKEN": Self.token])
-            try await waitReady(base, service)
-            let prom = try startPrometheus(prometheus, f, klaxonPort: port)
+            let (base, service) = try await startKlaxon(f)
+            let prom = try startPrometheus(prometheus, f, klaxon: base)
             do {
                 try await eventually("the firing alert reaches the webhook", timeout: .seconds(90)) {
                     guard prom.isRunning else { throw TimedOut(what: "prometheus exited: \(prom.stderr.suffix(2000))") }
@@ -187,12 +191,8 @@ import Testing
         let amtool = try Tools.require("amtool", package: "prometheus-alertmanager")
         let f = try await ServiceFixture()
         try await f.run { f in
-            let port = try freePort()
-            let base = "http://127.0.0.1:\(port)"
-            try configure(f, port: port)
-            let service = try f.startService(environment: ["KLAXON_API_TOKEN": Self.token])
+            let (base, service) = try await startKlaxon(f)
             do {
-                try await waitReady(base, service)
                 let httpConfig = f.dir.appendingPathComponent("amtool-http.yml")
                 try "authorization:\n  credentials: \(Self.token)\n".write(to: httpConfig, atomically: true, encoding: .utf8)
                 func am(_ args: [String]) throws -> String {

@@ -107,7 +107,7 @@ import Testing
             let forged = try await f.post("/alerts/\(fp)/ack", form: ["csrf": String(repeating: "0", count: csrf.count)], cookie: cookie)
             #expect(forged.status == 403)
             // A tampered cookie (another name, same signature): not a session.
-            let tampered = cookie.replacingOccurrences(of: Data("dana".utf8).hex, with: Data("root".utf8).hex)
+            let tampered = cookie.replacingOccurrences(of: Data("dana".utf8).hexString, with: Data("root".utf8).hexString)
             #expect(try await f.post("/alerts/\(fp)/ack", form: ["csrf": csrf], cookie: tampered).status == 401)
             #expect(try f.store.state(of: fp)?.status == .firing)
 

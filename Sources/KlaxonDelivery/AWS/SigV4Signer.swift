@@ -49,7 +49,7 @@ public struct SigV4Signer: Sendable {
     public func prepared(_ request: Request, at date: Date) -> (Request, [(String, String)]) {
         var added: [(String, String)] = [("X-Amz-Date", Self.amzDate(date))]
         if let token = credentials.sessionToken { added.append(("X-Amz-Security-Token", token)) }
-        if signPayloadHeader { added.append(("x-amz-content-sha256", Self.hex(SHA256.hash(data: request.body)))) }
+        if signPayloadHeader { added.append(("x-amz-content-sha256", SHA256.hash(data: request.body).hexString)) }
         var r = request
         r.headers += added
         return (r, added)
@@ -70,14 +70,14 @@ public struct SigV4Signer: Sendable {
         let query = sorted.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
         let path = r.path.isEmpty ? "/" : r.path.split(separator: "/", omittingEmptySubsequences: false)
             .map { Self.encode(String($0)) }.joined(separator: "/")
-        let canonical = [r.method, path, query, canonicalHeaders, signedHeaders, Self.hex(SHA256.hash(data: r.body))]
+        let canonical = [r.method, path, query, canonicalHeaders, signedHeaders, SHA256.hash(data: r.body).hexString]
             .joined(separator: "\n")
         return (canonical, signedHeaders)
     }
 
     /// Task 2: the string to sign.
     public func stringToSign(canonicalRequest: String, at date: Date) -> String {
-        ["AWS4-HMAC-SHA256", Self.amzDate(date), scope(date), Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))]
+        ["AWS4-HMAC-SHA256", Self.amzDate(date), scope(date), SHA256.hash(data: Data(canonicalRequest.utf8)).hexString]
             .joined(separator: "\n")
     }
 
@@ -87,7 +87,7 @@ public struct SigV4Signer: Sendable {
         for part in [Self.day(date), region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        return HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key).hexString
     }
 
     func scope(_ date: Date) -> String { "\(Self.day(date))/\(region)/\(service)/aws4_request" }
@@ -106,10 +106,6 @@ public struct SigV4Signer: Sendable {
             }
         }
         return out
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'` in UTC.

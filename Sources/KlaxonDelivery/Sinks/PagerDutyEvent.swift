@@ -53,6 +53,6 @@ public struct PagerDutyEvent: Encodable {
     /// The same for every notification of a group (firing, then resolved): hex SHA-256 of the
     /// group key, as Alertmanager keys its PagerDuty incidents.
     static func dedupKey(groupKey: String) -> String {
-        SHA256.hash(data: Data(groupKey.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(groupKey.utf8)).hexString
     }
 }

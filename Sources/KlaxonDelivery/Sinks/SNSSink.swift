@@ -91,6 +91,6 @@ public struct SNSSink: AlertSink {
 
     /// A hex SHA-256: allowed characters and ≤ 128 long, as FIFO ids must be.
     static func hash(_ s: String) -> String {
-        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(s.utf8)).hexString
     }
 }

@@ -92,6 +92,6 @@ public struct WebhookSink: AlertSink {
         var mac = HMAC<SHA256>(key: key)
         mac.update(data: Data((timestamp + ".").utf8))
         mac.update(data: body)
-        return mac.finalize().map { String(format: "%02x", $0) }.joined()
+        return mac.finalize().hexString
     }
 }

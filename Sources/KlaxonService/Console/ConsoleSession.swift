@@ -22,11 +22,11 @@ struct ConsoleSession: Sendable, Equatable {
     /// A new session for `name` at `now`, and the cookie that carries it (`HttpOnly`,
     /// `SameSite=Strict`, path `/`).
     static func issue(name: String, key: SymmetricKey, now: Date) -> (ConsoleSession, Cookie) {
-        let nonce = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.hex
+        let nonce = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.hexString
         let issued = Int(now.timeIntervalSince1970)
         let session = ConsoleSession(name: name, nonce: nonce, issuedAt: issued, csrf: csrfValue(nonce: nonce, key: key))
-        let payload = "\(issued).\(nonce).\(Data(name.utf8).hex)"
-        let value = payload + "." + Data(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)).hex
+        let payload = "\(issued).\(nonce).\(Data(name.utf8).hexString)"
+        let value = payload + "." + Data(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)).hexString
         let cookie = Cookie(name: cookieName, value: value, maxAge: lifetime, path: "/", httpOnly: true, sameSite: .strict)
         return (session, cookie)
     }
@@ -60,31 +60,6 @@ struct ConsoleSession: Sendable, Equatable {
     }
 
     static func csrfValue(nonce: String, key: SymmetricKey) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("csrf.\(nonce)".utf8), using: key)).hex
-    }
-}
-
-extension Data {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
-
-    /// Bytes from lowercase or uppercase hex; nil for anything else (cookies come from clients).
-    init?(hex: String) {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for i in stride(from: 0, to: digits.count, by: 2) {
-            guard let hi = nibble(digits[i]), let lo = nibble(digits[i + 1]) else { return nil }
-            bytes.append(hi << 4 | lo)
-        }
-        self.init(bytes)
+        Data(HMAC<SHA256>.authenticationCode(for: Data("csrf.\(nonce)".utf8), using: key)).hexString
     }
 }
