@@ -5,6 +5,7 @@ import FoundationNetworking
 import KlaxonCore
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// The incident loop through the running service, real SQLite, the embedded broker and one

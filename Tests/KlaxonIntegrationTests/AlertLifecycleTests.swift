@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// Grouping and alert state across reports and restarts, through the real service.

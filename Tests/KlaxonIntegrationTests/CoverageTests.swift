@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// Vulnerability coverage through the running service: images seen running in Falco events

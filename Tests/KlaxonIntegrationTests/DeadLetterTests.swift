@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// Bad input never blocks a partition: it lands in the dead-letter topic with its reason.

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// At-least-once: offsets commit only after the batch's effects are durable in SQLite.

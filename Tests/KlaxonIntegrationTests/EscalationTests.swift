@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Logging
 import Synchronization
 import Testing

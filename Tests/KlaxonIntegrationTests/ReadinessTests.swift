@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// `/readyz` says not ready, and why, when the service cannot do its work; a taken HTTP

@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// `send_resolved_when_silenced` through `klaxon run`: a critical fires and both webhook

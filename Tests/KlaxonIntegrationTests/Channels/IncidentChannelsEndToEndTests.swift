@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// PagerDuty and Slack through the real service: a Trivy report on Kafka triggers an incident

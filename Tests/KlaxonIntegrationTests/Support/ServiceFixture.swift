@@ -2,6 +2,7 @@ import Foundation
 import KlaxonKafka
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Logging
 
 /// One test's world: an embedded broker, a webhook recorder, a temp folder with a service
@@ -137,26 +138,15 @@ final class ServiceFixture: @unchecked Sendable {
     }
 
     /// Runs a `klaxon` command to completion with extra environment.
-    func klaxon(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
-        try ChildProcess.run(Tools.klaxon, args, environment: environment, in: dir)
+    func klaxon(_ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String, String) {
+        try await ChildProcess.run(Tools.klaxon, args, environment: environment, in: dir)
     }
 
-    func producer() throws -> KafkaProducer {
-        try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
-    }
+    func producer() throws -> KafkaProducer { try broker.producer(logger: logger) }
 
     /// Reads every record of a topic from the beginning with a fresh group.
     func readAll(_ topic: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaRecord] {
-        let consumer = try KafkaConsumer(
-            properties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "reader-\(UUID().uuidString.prefix(8))"],
-            topics: [topic], logger: logger)
-        var records: [KafkaRecord] = []
-        let end = ContinuousClock.now + timeout
-        while records.count < count && ContinuousClock.now < end {
-            records += try await consumer.poll(maxRecords: 100, maxWait: .milliseconds(200))
-        }
-        await consumer.close()
-        return records
+        try await broker.readAll(topic, expecting: count, timeout: timeout, logger: logger)
     }
 
     static func sample(_ name: String) -> URL { Tools.packageRoot.appendingPathComponent("samples/demo/\(name)") }
