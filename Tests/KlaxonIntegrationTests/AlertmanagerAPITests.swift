@@ -8,7 +8,7 @@ import Testing
 /// answered. Each test runs `klaxon run` on its own broker, state file and webhook recorder.
 /// Routes match on `team` and `alertname`, not `severity` (the Alertmanager decoder still
 /// rewrites `severity` on main).
-@Suite(.serialized) struct AlertmanagerAPITests {
+@Suite(.serialized, .stopsServers) struct AlertmanagerAPITests {
     static let token = "am-token"
 
     /// klaxon.yml for `f` (HTTP on `port`, `alertmanager_api` as given) and routes sending

@@ -5,7 +5,7 @@ import Testing
 /// `klaxon alerts list` against the running service, with amtool's state flags: by default
 /// only active alerts (neither silenced nor inhibited); `-s/--silenced`, `-i/--inhibited` and
 /// `-a/--active` select what is shown; `-o json` carries what mutes each alert.
-@Suite(.serialized) struct AlertsListTests {
+@Suite(.serialized, .stopsServers) struct AlertsListTests {
     @Test func stateFlagsSelectActiveSilencedAndInhibitedAlerts() async throws {
         let f = try await ServiceFixture()
         try await f.run(scenario)

@@ -3,7 +3,7 @@ import KlaxonTesting
 import Testing
 
 /// The `klaxon` commands SRE teams use to tune routes and inspect inputs.
-@Suite struct CLITests {
+@Suite(.stopsServers) struct CLITests {
     let root = Tools.packageRoot
 
     @Test func routeCasesFilePassesAndAFailingCaseExitsNonZero() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// Delivery proofs against a real `klaxon run`: crash with notifications pending, the
 /// `deliveries` CLI over the API, and the API server's idle timeout and token check.
-@Suite struct DeliveryProofTests {
+@Suite(.stopsServers) struct DeliveryProofTests {
     func outbox(_ f: ServiceFixture) throws -> Outbox { Outbox(database: try StateDatabase(path: f.statePath)) }
 
     @Test func killDashNineWithNotificationsPendingThenRestartDeliversAll() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// `klaxon run` as a real process against the embedded broker over TCP, fed by `klaxon publish`
 /// and by kcat, delivering to a JSON-lines file and to a real HTTP server.
-@Suite struct EndToEndTests {
+@Suite(.stopsServers) struct EndToEndTests {
     @Test func eventsFromKlaxonPublishAndKcatReachFileAndWebhook() async throws {
         let kcat = try Tools.require("kcat", package: "kcat")
         let f = try await ServiceFixture()

@@ -12,7 +12,7 @@ import FoundationXML
 /// `klaxon gate` run as CI runs it: the built binary, a scanner report, exit codes.
 /// The report (samples/demo/trivy-shop-api.json) has one finding of each level: critical
 /// CVE-2024-6387, high CVE-2023-45853, medium CVE-2024-2511, low CVE-2011-3374.
-@Suite struct GateCLITests {
+@Suite(.stopsServers) struct GateCLITests {
     let root = Tools.packageRoot
     let report = Tools.packageRoot.appendingPathComponent("samples/demo/trivy-shop-api.json").path
 

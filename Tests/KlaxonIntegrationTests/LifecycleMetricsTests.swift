@@ -8,7 +8,7 @@ import FoundationNetworking
 
 /// The incident loop through the running service: history over the API and the CLI, the
 /// lifecycle histograms and gauges in `/metrics`, scraped by a real Prometheus.
-@Suite struct LifecycleMetricsTests {
+@Suite(.stopsServers) struct LifecycleMetricsTests {
     @Test func historyAndMeasuresReachMetricsAndPrometheus() async throws {
         let promtool = try Tools.require("promtool", package: "prometheus")
         let prometheus = try Tools.require("prometheus", package: "prometheus")

@@ -4,7 +4,7 @@ import Testing
 
 /// Every series the README documents is in `/metrics` from start, before any message arrives,
 /// and the text passes `promtool check metrics`.
-@Suite struct MetricsAtStartTests {
+@Suite(.stopsServers) struct MetricsAtStartTests {
     /// `klaxon_*` names the README mentions (histograms by their base name).
     static func documentedSeries() throws -> Set<String> {
         let readme = try String(contentsOf: Tools.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)

@@ -6,7 +6,7 @@ import Testing
 
 /// Issue #5's proofs, through the real service: nightly re-scans, cross-scanner dedup,
 /// thresholds, ignore rules, false positives, and explanations.
-@Suite struct NoiseControlTests {
+@Suite(.stopsServers) struct NoiseControlTests {
     let token = "noise-token"
 
     /// The demo's Trivy report, minus `fixed`, plus one extra vulnerability per id in `added`.

@@ -8,7 +8,7 @@ import FoundationNetworking
 
 /// The operating surface: metrics Prometheus accepts, health endpoints, config checking, and
 /// the docker-compose file.
-@Suite struct OperationsTests {
+@Suite(.stopsServers) struct OperationsTests {
     @Test func metricsEndpointPassesPromtoolAndCountsDeadLetters() async throws {
         let promtool = try Tools.require("promtool", package: "prometheus")
         let f = try await ServiceFixture()

@@ -8,7 +8,7 @@ import Testing
 
 /// `klaxon replay` run as an SRE would: stored history (or a topic range) through a candidate
 /// config, compared with the current one — and nothing sent.
-@Suite struct ReplayCLITests {
+@Suite(.stopsServers) struct ReplayCLITests {
     static let sample = Tools.packageRoot.appendingPathComponent("samples/demo/trivy-shop-api.json")
 
     /// The current config (everything to a file receiver) and a candidate that suppresses
@@ -87,6 +87,7 @@ import Testing
         let ws = try Workspace("replay")
         let recorder = WebhookRecorder()
         try await recorder.start()
+        Teardown.register { await recorder.stop() }
         let state = ws.path("klaxon.db")
         let t = Date().addingTimeInterval(-2 * 86_400)
         let store = try AlertStore(database: try StateDatabase(path: state))
@@ -113,7 +114,6 @@ import Testing
         // Nothing was sent: the candidate's webhook got no request, the file receiver no line.
         #expect(recorder.received.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: ws.path("alerts.jsonl")))
-        await recorder.stop()
     }
 
     @Test func aTopicRangeIsDecodedAndReplayedTheSameWay() async throws {

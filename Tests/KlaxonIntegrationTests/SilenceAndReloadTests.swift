@@ -6,7 +6,7 @@ import KlaxonTesting
 import Testing
 
 /// Silences, inhibition and hot reload through the running service's API and signals.
-@Suite struct SilenceAndReloadTests {
+@Suite(.stopsServers) struct SilenceAndReloadTests {
     let token = "t0ken-\(UUID().uuidString.prefix(6))"
 
     /// A service with its HTTP API on a free port and `token` as the API token.

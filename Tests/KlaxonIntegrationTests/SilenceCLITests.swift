@@ -4,7 +4,7 @@ import KlaxonTesting
 import Testing
 
 /// `klaxon silence import` is idempotent and `klaxon silence expire` takes unique id prefixes.
-@Suite struct SilenceCLITests {
+@Suite(.stopsServers) struct SilenceCLITests {
     static func export(_ count: Int) -> String {
         let items = (0..<count).map { i in
             """

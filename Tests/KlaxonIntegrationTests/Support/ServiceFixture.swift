@@ -4,9 +4,11 @@ import KlaxonService
 import KlaxonStore
 import KlaxonTesting
 import Logging
+import Testing
 
 /// One test's world: an embedded broker, a webhook recorder, a temp folder with a service
-/// config and routes for `klaxon run`, and helpers to read what came out.
+/// config and routes for `klaxon run`, and helpers to read what came out. The recorder stops
+/// when the test ends (the suite carries `.stopsServers`).
 final class ServiceFixture: @unchecked Sendable {
     // @unchecked: used from one test task; the members are Sendable or immutable.
     let dir: URL
@@ -27,7 +29,15 @@ final class ServiceFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions)
         try await recorder.start()
+        // Stopped (awaited) when the test ends, whatever it threw.
+        if !Teardown.register({ [recorder] in await recorder.stop() }) {
+            await recorder.stop()
+            Issue.record("ServiceFixture starts a webhook recorder that must be stopped: mark the suite @Suite(.stopsServers)")
+            throw MissingTeardown()
+        }
     }
+
+    struct MissingTeardown: Error {}
 
     var alertsFile: URL { dir.appendingPathComponent("alerts.jsonl") }
     var configFile: URL { dir.appendingPathComponent("klaxon.yml") }
