@@ -134,9 +134,20 @@ let package = Package(
             dependencies: ["KlaxonCore"],
             path: "Benchmarks/RoutingBench"
         ),
-        // Test support shared by the test targets (seeded randomness, for now).
+        // Test support shared by the test targets: seeded randomness, child processes run off
+        // the concurrency pool, polling with deadlines, temp folders and state files, HTTP
+        // receivers with scripted answers, the embedded broker's read-back. Not shipped.
         .target(
             name: "KlaxonTesting",
+            dependencies: [
+                "KlaxonKafka",
+                "KlaxonStore",
+                // For LoopbackServer, the Hummingbird server the demo's recorder runs on too.
+                "KlaxonService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/KlaxonTesting"
         ),
         .testTarget(

@@ -5,6 +5,7 @@ import FoundationNetworking
 import KlaxonCore
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// The incident loop through the running service, real SQLite, the embedded broker and one
@@ -14,7 +15,7 @@ import Testing
 /// integration that was notified — PagerDuty `acknowledge` under the trigger's `dedup_key`,
 /// the Slack message edited in place, the webhook `status: acknowledged`, the file a record —
 /// and the resolution then closes what the tiers opened (PagerDuty resolve, Slack edited again).
-@Suite(.serialized) struct AcknowledgementLoopTests {
+@Suite(.serialized, .stopsServers) struct AcknowledgementLoopTests {
     func routes(_ f: ServiceFixture, server: ChannelTestServer, secrets: URL) -> String {
         """
         route:

@@ -1,9 +1,10 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// Grouping and alert state across reports and restarts, through the real service.
-@Suite struct AlertLifecycleTests {
+@Suite(.stopsServers) struct AlertLifecycleTests {
     /// The demo's Trivy report without the vulnerabilities whose ids are in `fixed`.
     func trivyReport(without fixed: Set<String> = []) throws -> Data {
         let data = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))

@@ -1,12 +1,13 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// Alertmanager's API v2 against its real peers: Prometheus pushing alerts, amtool managing
 /// silences and reading alerts and the routing tree, and a `kill -9` right after a push was
 /// answered. Each test runs `klaxon run` on its own broker, state file and webhook recorder.
 /// Routes match on `team` and `alertname` (`AlertmanagerLabelsTests` covers `severity`).
-@Suite(.serialized) struct AlertmanagerAPITests {
+@Suite(.serialized, .stopsServers) struct AlertmanagerAPITests {
     static let token = "am-token"
 
     /// klaxon.yml for `f` (HTTP on `port`, `alertmanager_api` as given) and routes sending
@@ -195,8 +196,8 @@ import Testing
             do {
                 let httpConfig = f.dir.appendingPathComponent("amtool-http.yml")
                 try "authorization:\n  credentials: \(Self.token)\n".write(to: httpConfig, atomically: true, encoding: .utf8)
-                func am(_ args: [String]) throws -> String {
-                    let (status, out, err) = try ChildProcess.run(
+                func am(_ args: [String]) async throws -> String {
+                    let (status, out, err) = try await ChildProcess.run(
                         amtool, ["--alertmanager.url=\(base)", "--http.config.file=\(httpConfig.path)"] + args, in: f.dir)
                     #expect(status == 0, "amtool \(args.joined(separator: " ")): \(err)")
                     return out
@@ -215,17 +216,17 @@ import Testing
                 try await eventually("both alerts are in Klaxon's state") { try await v1("/api/v1/alerts").count == 2 }
 
                 // alert query: the same alerts (fingerprints and labels) as /api/v1/alerts.
-                let queried = try JSONSerialization.jsonObject(with: Data(try am(["-o", "json", "alert", "query"]).utf8)) as? [[String: Any]] ?? []
+                let queried = try JSONSerialization.jsonObject(with: Data(try await am(["-o", "json", "alert", "query"]).utf8)) as? [[String: Any]] ?? []
                 let klaxonAlerts = try await v1("/api/v1/alerts")
                 func byFingerprint(_ list: [[String: Any]]) -> [String: [String: String]] {
                     Dictionary(list.map { ($0["fingerprint"] as? String ?? "", $0["labels"] as? [String: String] ?? [:]) }, uniquingKeysWith: { a, _ in a })
                 }
                 #expect(byFingerprint(queried) == byFingerprint(klaxonAlerts), "amtool alert query vs /api/v1/alerts")
-                let text = try am(["alert", "query", "alertname=DiskFull"])
+                let text = try await am(["alert", "query", "alertname=DiskFull"])
                 #expect(text.contains("DiskFull") && text.contains("disk a") && text.contains("disk b"), "\(text)")
 
                 // silence add → the id Klaxon's API lists, muting the web alert.
-                let id = try am(["silence", "add", "team=web", "--comment=maintenance", "--author=ops", "--duration=1h"])
+                let id = try await am(["silence", "add", "team=web", "--comment=maintenance", "--author=ops", "--duration=1h"])
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 let silences = try await v1("/api/v1/silences")
                 #expect(silences.map { $0["id"] as? String } == [id], "amtool's id is Klaxon's silence: \(silences)")
@@ -233,20 +234,20 @@ import Testing
                 try await eventually("Klaxon shows the web alert silenced by it") {
                     try await v1("/api/v1/alerts").contains { ($0["silencedBy"] as? [String]) == [id] }
                 }
-                let query = try JSONSerialization.jsonObject(with: Data(try am(["-o", "json", "silence", "query"]).utf8)) as? [[String: Any]] ?? []
+                let query = try JSONSerialization.jsonObject(with: Data(try await am(["-o", "json", "silence", "query"]).utf8)) as? [[String: Any]] ?? []
                 #expect(query.map { $0["id"] as? String } == [id])
                 #expect(query.first?["createdBy"] as? String == "ops" && query.first?["comment"] as? String == "maintenance")
                 // amtool's default (active only) leaves the silenced alert out, -s shows it suppressed.
-                let active = try am(["alert", "query"])
+                let active = try await am(["alert", "query"])
                 #expect(active.contains("disk b") && !active.contains("disk a"), "\(active)")
-                let suppressed = try JSONSerialization.jsonObject(with: Data(try am(["-o", "json", "alert", "query", "-s"]).utf8)) as? [[String: Any]] ?? []
+                let suppressed = try JSONSerialization.jsonObject(with: Data(try await am(["-o", "json", "alert", "query", "-s"]).utf8)) as? [[String: Any]] ?? []
                 #expect(suppressed.contains { ($0["status"] as? [String: Any])?["state"] as? String == "suppressed" })
 
                 // silence expire → expired in Klaxon, audited.
-                _ = try am(["silence", "expire", id])
+                _ = try await am(["silence", "expire", id])
                 let expired = try await v1("/api/v1/silences")
                 #expect((expired.first?["status"] as? [String: Any])?["state"] as? String == "expired")
-                #expect(try am(["silence", "query", "-q"]).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+                #expect(try await am(["silence", "query", "-q"]).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
                 let (_, audit) = try await HTTP.call("GET", base + "/api/v1/audit", token: Self.token)
                 let actions = (try JSONSerialization.jsonObject(with: audit) as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
                 #expect(actions.filter { $0 == "silence.create" }.count == 1 && actions.contains("silence.expire"), "\(actions)")
@@ -260,15 +261,15 @@ import Testing
                     try await v1("/api/v1/alerts").contains { ($0["labels"] as? [String: String])?["instance"] == "b" && $0["inhibited"] as? Bool == true }
                 }
                 let outage = try #require(try await v1("/api/v1/alerts").first { ($0["labels"] as? [String: String])?["alertname"] == "Outage" })
-                let inhibited = try JSONSerialization.jsonObject(with: Data(try am(["-o", "json", "alert", "query", "-i", "team=db"]).utf8)) as? [[String: Any]] ?? []
+                let inhibited = try JSONSerialization.jsonObject(with: Data(try await am(["-o", "json", "alert", "query", "-i", "team=db"]).utf8)) as? [[String: Any]] ?? []
                 let disk = inhibited.first { ($0["labels"] as? [String: String])?["alertname"] == "DiskFull" }
                 #expect((disk?["status"] as? [String: Any])?["inhibitedBy"] as? [String] == [outage["fingerprint"] as? String ?? "-"], "\(inhibited)")
-                #expect(!(try am(["alert", "query", "team=db"])).contains("disk b"), "amtool's default leaves inhibited alerts out")
+                #expect(!(try await am(["alert", "query", "team=db"])).contains("disk b"), "amtool's default leaves inhibited alerts out")
 
                 // config routes: Klaxon's tree as amtool draws it.
-                let routes = try am(["config", "routes"])
+                let routes = try await am(["config", "routes"])
                 #expect(routes.contains("receiver: log") && routes.contains("{team=\"web\"}") && routes.contains("receiver: team-web"), "\(routes)")
-                let test = try am(["config", "routes", "test", "team=web", "alertname=DiskFull"])
+                let test = try await am(["config", "routes", "test", "team=web", "alertname=DiskFull"])
                 #expect(test.trimmingCharacters(in: .whitespacesAndNewlines) == "team-web", "\(test)")
             } catch {
                 _ = try? await service.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonTesting
 import Testing
 
 /// Alerts that arrive in Alertmanager's shape route and inhibit on the labels they came with,
@@ -40,15 +41,15 @@ import Testing
     }
 
     /// amtool's receivers for a label set, in its order.
-    static func amtool(_ file: String, _ labels: [String: String]) throws -> [String] {
+    static func amtool(_ file: String, _ labels: [String: String]) async throws -> [String] {
         let amtool = try Tools.require("amtool", package: "prometheus-alertmanager")
         let args = ["config", "routes", "test", "--config.file=\(file)"] + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let (status, out, err) = try ChildProcess.run(amtool, args, in: URL(fileURLWithPath: NSTemporaryDirectory()))
+        let (status, out, err) = try await ChildProcess.run(amtool, args, in: URL(fileURLWithPath: NSTemporaryDirectory()))
         #expect(status == 0, "amtool: \(err)")
         return out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map(String.init)
     }
 
-    @Test func warningAlertRoutesAndInhibitsAsAlertmanagerDoes() throws {
+    @Test func warningAlertRoutesAndInhibitsAsAlertmanagerDoes() async throws {
         let ws = try Workspace("am-labels")
         let file = try ws.write("alertmanager.yml", Self.config)
         let routing = try RoutingConfig.load(yaml: Self.config, file: file)
@@ -63,7 +64,7 @@ import Testing
         #expect(report.alerts.count == sent.count)
         for (labels, alert) in zip(sent, report.alerts) {
             // Routing on the decoded alert agrees with amtool on the labels as sent.
-            let expected = try Self.amtool(file, labels)
+            let expected = try await Self.amtool(file, labels)
             #expect(routing.tree.match(alert).map(\.receiver) == expected, "labels \(labels)")
             #expect(alert.labels["severity"] == labels["severity"])
         }

@@ -1,10 +1,11 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// `klaxon alerts list` against the running service, with amtool's state flags: by default
 /// only active alerts (neither silenced nor inhibited); `-s/--silenced`, `-i/--inhibited` and
 /// `-a/--active` select what is shown; `-o json` carries what mutes each alert.
-@Suite(.serialized) struct AlertsListTests {
+@Suite(.serialized, .stopsServers) struct AlertsListTests {
     @Test func stateFlagsSelectActiveSilencedAndInhibitedAlerts() async throws {
         let f = try await ServiceFixture()
         try await f.run(scenario)
@@ -33,29 +34,29 @@ import Testing
                 try f.store().states().count == 4 && f.fileAlerts().count >= 2
             }
 
-            func cves(_ flags: [String]) throws -> [String] {
-                let (rc, out, err) = try f.klaxon(["alerts", "list", "-o", "json", "--url", base] + flags)
+            func cves(_ flags: [String]) async throws -> [String] {
+                let (rc, out, err) = try await f.klaxon(["alerts", "list", "-o", "json", "--url", base] + flags)
                 #expect(rc == 0, "\(err)")
                 let list = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]] ?? []
                 return list.compactMap { ($0["labels"] as? [String: String])?["cve"] }.sorted()
             }
-            try await eventually("the inhibition is in force") { try cves(["--inhibited"]) == ["CVE-2024-2511"] }
-            #expect(try cves([]) == ["CVE-2011-3374", "CVE-2024-6387"], "active only by default, as amtool")
-            #expect(try cves(["--silenced"]) == ["CVE-2023-45853"])
-            #expect(try cves(["-s"]) == ["CVE-2023-45853"])
-            #expect(try cves(["-a", "-s"]) == ["CVE-2011-3374", "CVE-2023-45853", "CVE-2024-6387"])
-            #expect(try cves(["-a", "-s", "-i"]).count == 4)
-            #expect(try cves(["-s", "-i", "severity=medium"]) == ["CVE-2024-2511"], "matchers still apply")
+            try await eventually("the inhibition is in force") { try await cves(["--inhibited"]) == ["CVE-2024-2511"] }
+            #expect(try await cves([]) == ["CVE-2011-3374", "CVE-2024-6387"], "active only by default, as amtool")
+            #expect(try await cves(["--silenced"]) == ["CVE-2023-45853"])
+            #expect(try await cves(["-s"]) == ["CVE-2023-45853"])
+            #expect(try await cves(["-a", "-s"]) == ["CVE-2011-3374", "CVE-2023-45853", "CVE-2024-6387"])
+            #expect(try await cves(["-a", "-s", "-i"]).count == 4)
+            #expect(try await cves(["-s", "-i", "severity=medium"]) == ["CVE-2024-2511"], "matchers still apply")
 
-            let (_, json, _) = try f.klaxon(["alerts", "list", "--silenced", "-o", "json", "--url", base])
+            let (_, json, _) = try await f.klaxon(["alerts", "list", "--silenced", "-o", "json", "--url", base])
             let silenced = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])?.first)
             #expect(silenced["silencedBy"] as? [String] == [silence])
-            let (_, table, _) = try f.klaxon(["alerts", "list", "-s", "-i", "--url", base])
+            let (_, table, _) = try await f.klaxon(["alerts", "list", "-s", "-i", "--url", base])
             #expect(table.contains("MUTED") && table.contains("silenced by \(silence)") && table.contains("inhibited"), "\(table)")
 
             // A status that does not exist is refused, by the CLI and by the API, naming the valid ones.
-            #expect(try cves(["--status", "firing"]).count == 2)
-            let (bad, badOut, badErr) = try f.klaxon(["alerts", "list", "--status", "silenced", "--url", base])
+            #expect(try await cves(["--status", "firing"]).count == 2)
+            let (bad, badOut, badErr) = try await f.klaxon(["alerts", "list", "--status", "silenced", "--url", base])
             #expect(bad != 0 && badOut.isEmpty)
             #expect(badErr.hasPrefix(#"klaxon: error: --status must be one of firing, acknowledged, resolved, got "silenced""#), "\(badErr)")
             let (apiStatus, apiBody) = try await HTTP.call("GET", base + "/api/v1/alerts?status=silenced")
@@ -88,13 +89,13 @@ import Testing
                 json: ["reason": "apt's CVE-2011-3374 is disputed and unexploitable here"])
             #expect(marked == 200)
 
-            let (rc, csv, err) = try f.klaxon(["report", "--since", "1d", "--by", "source", "--format", "csv", "--url", base])
+            let (rc, csv, err) = try await f.klaxon(["report", "--since", "1d", "--by", "source", "--format", "csv", "--url", base])
             #expect(rc == 0, "\(err)")
             let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
             let column = try #require(rows.first?.firstIndex(of: "false_positive_rate"))
             #expect(rows.first { $0.first == "trivy" }?[column] == "0.2500", "one of trivy's four: \(csv)")
             #expect(rows.first { $0.first == "falco" }?[column] == "0.0000", "\(csv)")
-            let (_, table, _) = try f.klaxon(["report", "--since", "1d", "--by", "source", "--url", base])
+            let (_, table, _) = try await f.klaxon(["report", "--since", "1d", "--by", "source", "--url", base])
             let trivy = try #require(table.split(separator: "\n").first { $0.hasPrefix("trivy") }, "\(table)")
             #expect(trivy.hasSuffix("25%"), "FALSE POS is the last column: \(trivy)")
             let metrics = try await HTTP.text("\(base)/metrics")

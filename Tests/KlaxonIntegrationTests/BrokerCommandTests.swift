@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Logging
 import Testing
 
@@ -29,14 +30,14 @@ import Testing
         #expect(records.map { String(decoding: $0.value, as: UTF8.self) } == ["hello"])
 
         // The port is now taken: a second broker on it fails at once, naming it.
-        let (status, out, err) = try ChildProcess.run(Tools.klaxon, ["broker", "--port", "\(port)"], in: ws.dir)
+        let (status, out, err) = try await ChildProcess.run(Tools.klaxon, ["broker", "--port", "\(port)"], in: ws.dir)
         #expect(status == 1 && out.isEmpty)
         #expect(err.hasPrefix("klaxon: error: cannot listen on 127.0.0.1:\(port): "), "\(err)")
         #expect(try await broker.stop() == 0)
     }
 
-    @Test func aPortOutOfRangeIsRefused() throws {
-        let (status, _, err) = try ChildProcess.run(Tools.klaxon, ["broker", "--port", "70000"], in: Tools.packageRoot)
+    @Test func aPortOutOfRangeIsRefused() async throws {
+        let (status, _, err) = try await ChildProcess.run(Tools.klaxon, ["broker", "--port", "70000"], in: Tools.packageRoot)
         #expect(status != 0)
         #expect(err.hasPrefix("klaxon: error: --port must be 1-65535, got 70000"), "\(err)")
     }

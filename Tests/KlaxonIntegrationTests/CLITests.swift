@@ -1,12 +1,13 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// The `klaxon` commands SRE teams use to tune routes and inspect inputs.
-@Suite struct CLITests {
+@Suite(.stopsServers) struct CLITests {
     let root = Tools.packageRoot
 
-    @Test func routeCasesFilePassesAndAFailingCaseExitsNonZero() throws {
-        let (ok, out, err) = try ChildProcess.run(
+    @Test func routeCasesFilePassesAndAFailingCaseExitsNonZero() async throws {
+        let (ok, out, err) = try await ChildProcess.run(
             Tools.klaxon, ["routes", "test", "--config", "routes", "--cases", "routes/tests/default-cases.yml"], in: root)
         #expect(ok == 0, "\(out)\(err)")
         #expect(out.contains("3 passed, 0 failed"))
@@ -17,14 +18,14 @@ import Testing
         let cases = dir.appendingPathComponent("bad.yml")
         try "cases:\n  - name: wrong expectation\n    labels: {severity: low}\n    expect:\n      receivers: [oncall-webhook]\n"
             .write(to: cases, atomically: true, encoding: .utf8)
-        let (bad, badOut, _) = try ChildProcess.run(Tools.klaxon, ["routes", "test", "--config", "routes", "--cases", cases.path], in: root)
+        let (bad, badOut, _) = try await ChildProcess.run(Tools.klaxon, ["routes", "test", "--config", "routes", "--cases", cases.path], in: root)
         #expect(bad == 1)
         #expect(badOut.contains("FAIL    wrong expectation"))
         #expect(badOut.contains(#"receivers: expected ["oncall-webhook"], got ["security-log"]"#))
         #expect(badOut.contains("0 passed, 1 failed"))
     }
 
-    @Test func routesTestAgreesWithAmtoolOnSampledCases() throws {
+    @Test func routesTestAgreesWithAmtoolOnSampledCases() async throws {
         let shared = root.deletingLastPathComponent().appendingPathComponent("shared/routing")
         guard FileManager.default.fileExists(atPath: shared.path) else {
             #expect(ProcessInfo.processInfo.environment["CI"] != "true", "../shared/routing is missing in CI")
@@ -38,14 +39,14 @@ import Testing
             let expected = try #require(c["receivers"] as? [String])
             let args = ["routes", "test", "--config", shared.appendingPathComponent("alertmanager.yml").path]
                 + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            let (status, out, err) = try ChildProcess.run(Tools.klaxon, args, in: root)
+            let (status, out, err) = try await ChildProcess.run(Tools.klaxon, args, in: root)
             #expect(status == 0, "\(err)")
             #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == expected.joined(separator: ","), "labels \(labels)")
         }
     }
 
-    @Test func routesShowPrintsTheTreeWithInheritedSettings() throws {
-        let (status, out, _) = try ChildProcess.run(Tools.klaxon, ["routes", "show", "--config", "routes"], in: root)
+    @Test func routesShowPrintsTheTreeWithInheritedSettings() async throws {
+        let (status, out, _) = try await ChildProcess.run(Tools.klaxon, ["routes", "show", "--config", "routes"], in: root)
         #expect(status == 0)
         let lines = out.split(separator: "\n")
         #expect(lines.first?.hasPrefix("{} → security-log") == true)
@@ -53,17 +54,17 @@ import Testing
         #expect(lines.contains { $0.contains(#"{severity=~"critical|high|fatal"} → oncall-webhook"#) })
     }
 
-    @Test func decodePrintsATableOrJSON() throws {
+    @Test func decodePrintsATableOrJSON() async throws {
         let sample = "samples/demo/trivy-shop-api.json"
-        let (status, table, err) = try ChildProcess.run(Tools.klaxon, ["decode", sample], in: root)
+        let (status, table, err) = try await ChildProcess.run(Tools.klaxon, ["decode", sample], in: root)
         #expect(status == 0)
         #expect(err.contains("4 alert(s), format trivy"))
         #expect(table.contains("CVE-2024-6387") && table.contains("critical"))
-        let (jsonStatus, json, _) = try ChildProcess.run(Tools.klaxon, ["decode", "--json", sample], in: root)
+        let (jsonStatus, json, _) = try await ChildProcess.run(Tools.klaxon, ["decode", "--json", sample], in: root)
         #expect(jsonStatus == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect((object["alerts"] as? [Any])?.count == 4)
-        let (bad, _, badErr) = try ChildProcess.run(Tools.klaxon, ["decode", "--format", "falco", sample], in: root)
+        let (bad, _, badErr) = try await ChildProcess.run(Tools.klaxon, ["decode", "--format", "falco", sample], in: root)
         #expect(bad != 0)
         #expect(badErr.contains(sample))
     }
@@ -89,10 +90,10 @@ import Testing
         let file = f.dir.appendingPathComponent("silences.json")
         try export.write(to: file, atomically: true, encoding: .utf8)
         let env = ["KLAXON_API_TOKEN": "tok", "KLAXON_URL": base]
-        let (status, out, err) = try f.klaxon(["silence", "import", file.path], environment: env)
+        let (status, out, err) = try await f.klaxon(["silence", "import", file.path], environment: env)
         #expect(status == 0, "\(err)")
         #expect(out.contains("imported 1, skipped 1"))
-        let (_, list, _) = try f.klaxon(["silence", "list"], environment: env)
+        let (_, list, _) = try await f.klaxon(["silence", "list"], environment: env)
         #expect(list.contains(#"alertname="DiskFull" team=~"db|web""#) && list.contains("carol"))
         #expect(try await service.stop() == 0)
     }

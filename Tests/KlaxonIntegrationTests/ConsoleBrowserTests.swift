@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// The console in a real browser: headless Chromium (Debian's `chromium`) loads the alerts

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KlaxonCore
+import KlaxonTesting
 import NIOCore
 import Testing
 

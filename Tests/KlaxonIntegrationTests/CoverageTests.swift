@@ -2,12 +2,13 @@ import Foundation
 import KlaxonCore
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// Vulnerability coverage through the running service: images seen running in Falco events
 /// over the embedded broker, complete Trivy scans, a real SQLite file, the webhook receiver,
 /// `/metrics` and the report API; the coverage timers run on virtual time.
-@Suite(.serialized) struct CoverageTests {
+@Suite(.serialized, .stopsServers) struct CoverageTests {
     static func iso(_ d: Date) -> String { d.formatted(.iso8601) }
 
     /// A complete Trivy scan of `image` that found nothing, made at `at`.

@@ -1,9 +1,10 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// Bad input never blocks a partition: it lands in the dead-letter topic with its reason.
-@Suite struct DeadLetterTests {
+@Suite(.stopsServers) struct DeadLetterTests {
     @Test func malformedMessageIsDeadLetteredAndLaterMessagesStillFlow() async throws {
         let f = try await ServiceFixture()
         try f.writeConfig()

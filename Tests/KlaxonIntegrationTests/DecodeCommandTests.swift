@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// `klaxon decode` on a large input: progress goes to a terminal only. Here stderr is a pipe, so
@@ -17,7 +18,7 @@ import Testing
         return Data(s.utf8)
     }
 
-    @Test func largeFileWithPipedStderrPrintsOnlyTheSummary() throws {
+    @Test func largeFileWithPipedStderrPrintsOnlyTheSummary() async throws {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-decode-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -26,11 +27,11 @@ import Testing
         try #require(data.count > 10_000_000)
         try data.write(to: file)
 
-        let (status, table, err) = try ChildProcess.run(Tools.klaxon, ["decode", file.path], in: dir)
+        let (status, table, err) = try await ChildProcess.run(Tools.klaxon, ["decode", file.path], in: dir)
         #expect(status == 0)
         #expect(err == "26000 alert(s), format trivy\n")
         #expect(!table.contains("\u{1B}"))
-        let (jsonStatus, _, jsonErr) = try ChildProcess.run(Tools.klaxon, ["decode", "--json", "-"], input: data, in: dir)
+        let (jsonStatus, _, jsonErr) = try await ChildProcess.run(Tools.klaxon, ["decode", "--json", "-"], input: data, in: dir)
         #expect(jsonStatus == 0)
         #expect(jsonErr.isEmpty)
     }

@@ -1,9 +1,10 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// At-least-once: offsets commit only after the batch's effects are durable in SQLite.
-@Suite struct DeliveryGuaranteeTests {
+@Suite(.stopsServers) struct DeliveryGuaranteeTests {
     @Test func hardStopBeforeCommitReprocessesTheBatchAndLosesNothing() async throws {
         let f = try await ServiceFixture()
         try f.writeConfig()

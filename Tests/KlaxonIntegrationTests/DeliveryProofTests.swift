@@ -1,10 +1,11 @@
 import Foundation
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// Delivery proofs against a real `klaxon run`: crash with notifications pending, the
 /// `deliveries` CLI over the API, and the API server's idle timeout and token check.
-@Suite struct DeliveryProofTests {
+@Suite(.stopsServers) struct DeliveryProofTests {
     func outbox(_ f: ServiceFixture) throws -> Outbox { Outbox(database: try StateDatabase(path: f.statePath)) }
 
     @Test func killDashNineWithNotificationsPendingThenRestartDeliversAll() async throws {
@@ -54,22 +55,22 @@ import Testing
         #expect(dead.allSatisfy { $0.attempts == 1 && $0.receiver == "pager" }, "400 is not retried")
         let id = try #require(dead.first?.id)
 
-        let (listStatus, list, listErr) = try f.klaxon(["deliveries", "list", "--dead", "--receiver", "pager", "--url", url])
+        let (listStatus, list, listErr) = try await f.klaxon(["deliveries", "list", "--dead", "--receiver", "pager", "--url", url])
         #expect(listStatus == 0, "\(listErr)")
         #expect(list.contains("pager") && list.contains("webhook[0]") && list.contains("dead") && list.contains("HTTP 400"), "\(list)")
         #expect(list.split(separator: "\n").count == dead.count + 1, "a header and one row per dead delivery:\n\(list)")
-        let (_, none, _) = try f.klaxon(["deliveries", "list", "--dead", "--receiver", "log", "--url", url])
+        let (_, none, _) = try await f.klaxon(["deliveries", "list", "--dead", "--receiver", "log", "--url", url])
         #expect(!none.contains("file[0]"), "the file sink's deliveries are not dead")
 
-        let (showStatus, show, showErr) = try f.klaxon(["deliveries", "show", "\(id)", "--url", url])
+        let (showStatus, show, showErr) = try await f.klaxon(["deliveries", "show", "\(id)", "--url", url])
         #expect(showStatus == 0, "\(showErr)")
         #expect(show.contains("status: dead") && show.contains("OUTCOME") && show.contains("HTTP 400") && show.contains(" s "), "\(show)")
 
-        let (refused, _, refusedErr) = try f.klaxon(["deliveries", "retry", "\(id)", "--url", url])
+        let (refused, _, refusedErr) = try await f.klaxon(["deliveries", "retry", "\(id)", "--url", url])
         #expect(refused != 0 && refusedErr.contains("401"), "retry needs the token: \(refusedErr)")
 
         f.recorder.setMode(.ok)
-        let (retried, out, retryErr) = try f.klaxon(
+        let (retried, out, retryErr) = try await f.klaxon(
             ["deliveries", "retry", "\(id)", "--url", url], environment: ["KLAXON_API_TOKEN": "s3cret-token"])
         #expect(retried == 0, "\(retryErr)")
         #expect(out.contains("queued 1 delivery again"))
@@ -80,7 +81,7 @@ import Testing
 
         let stillDead = try outbox(f).list(filter: .dead).count
         if stillDead > 0 {
-            let (status, all, _) = try f.klaxon(
+            let (status, all, _) = try await f.klaxon(
                 ["deliveries", "retry", "--all-dead", "--url", url], environment: ["KLAXON_API_TOKEN": "s3cret-token"])
             #expect(status == 0 && all.contains("queued \(stillDead) deliver"), "\(all)")
             try await eventually("every dead delivery delivered") { try outbox(f).list(filter: .dead).isEmpty && outbox(f).list(filter: .pending).isEmpty }

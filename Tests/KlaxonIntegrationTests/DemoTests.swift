@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// `klaxon demo` as a user runs it, with its output going to a file.

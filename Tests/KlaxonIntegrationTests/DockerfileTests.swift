@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// The image's build stage loads the package: a folder laid out exactly as the Dockerfile's
@@ -41,19 +42,19 @@ import Testing
         }
     }
 
-    static func describe(in dir: URL) throws -> (Int32, String, String) {
+    static func describe(in dir: URL) async throws -> (Int32, String, String) {
         let swift = try Tools.require("swift", package: "the Swift toolchain")
-        return try ChildProcess.run(swift, ["package", "describe"], in: dir)
+        return try await ChildProcess.run(swift, ["package", "describe"], in: dir)
     }
 
-    @Test func theBuildStageLayoutLoadsThePackage() throws {
+    @Test func theBuildStageLayoutLoadsThePackage() async throws {
         let dockerfile = try String(contentsOf: Tools.packageRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
         let (workdir, copies) = Self.buildStageCopies(dockerfile)
         #expect(workdir == "/src")
         #expect(copies.contains { $0.0 == ["Sources"] })
         let ws = try Workspace("docker")
         try Self.layOut(copies, workdir: workdir, in: ws.dir)
-        let (status, out, err) = try Self.describe(in: ws.dir)
+        let (status, out, err) = try await Self.describe(in: ws.dir)
         #expect(status == 0, "swift package describe in the Dockerfile's layout: \(err)")
         #expect(out.contains("Name: klaxon"))
         #expect(FileManager.default.fileExists(atPath: ws.path("Package.resolved")), "dependencies pinned in the image")
@@ -61,11 +62,11 @@ import Testing
 
     /// The check can fail: the layout the Dockerfile used to make (manifest and Sources only)
     /// does not load.
-    @Test func aLayoutWithoutTheDeclaredTargetFoldersIsRefused() throws {
+    @Test func aLayoutWithoutTheDeclaredTargetFoldersIsRefused() async throws {
         let (_, copies) = Self.buildStageCopies("FROM swift AS build\nWORKDIR /src\nCOPY Package.swift ./\nCOPY Sources ./Sources\n")
         let ws = try Workspace("docker-old")
         try Self.layOut(copies, workdir: "/src", in: ws.dir)
-        let (status, _, err) = try Self.describe(in: ws.dir)
+        let (status, _, err) = try await Self.describe(in: ws.dir)
         #expect(status != 0)
         #expect(err.contains("Benchmarks/"), "\(err)")
     }

@@ -1,17 +1,18 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// `klaxon run` as a real process against the embedded broker over TCP, fed by `klaxon publish`
 /// and by kcat, delivering to a JSON-lines file and to a real HTTP server.
-@Suite struct EndToEndTests {
+@Suite(.stopsServers) struct EndToEndTests {
     @Test func eventsFromKlaxonPublishAndKcatReachFileAndWebhook() async throws {
         let kcat = try Tools.require("kcat", package: "kcat")
         let f = try await ServiceFixture()
         try f.writeConfig()
         let service = try f.startService()
 
-        let (status, _, err) = try ChildProcess.run(
+        let (status, _, err) = try await ChildProcess.run(
             Tools.klaxon,
             ["publish", "--brokers", f.broker.bootstrapServers, "--topic", ServiceFixture.scans, "--key", "shop/api",
              ServiceFixture.sample("trivy-shop-api.json").path],
@@ -19,7 +20,7 @@ import Testing
         #expect(status == 0, "klaxon publish failed: \(err)")
         #expect(err.contains("published 1 message(s) to scans"))
 
-        let (kstatus, _, kerr) = try ChildProcess.run(
+        let (kstatus, _, kerr) = try await ChildProcess.run(
             kcat, ["-b", f.broker.bootstrapServers, "-t", ServiceFixture.runtime, "-P", "-H", "klaxon-environment=prod",
                    "-l", ServiceFixture.sample("falco-events.jsonl").path],
             in: f.dir)
@@ -48,15 +49,21 @@ import Testing
         #expect(Set(falco.compactMap { $0["host"] }) == ["node-7", "node-3"])
 
         // Only critical and high reach the webhook, as Alertmanager-style payloads.
-        let paged = f.webhookAlerts()
+        // Delivery is at least once: a send answered after the service's timeout is sent again
+        // under the same idempotency key. So one notification per key, and no alert paged
+        // under two keys (that would be a duplicate the receiver cannot recognise).
+        var byKey: [String: [[String: Any]]] = [:]
+        for r in f.recorder.received where byKey[r.headers["idempotency-key"] ?? ""] == nil {
+            let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any]
+            byKey[r.headers["idempotency-key"] ?? ""] = body?["alerts"] as? [[String: Any]] ?? []
+        }
+        let paged = byKey.values.flatMap { $0 }
         let pagedNames = Set(paged.compactMap { ($0["labels"] as? [String: String])?["alertname"] })
         #expect(pagedNames == ["CVE-2024-6387", "CVE-2023-45853", "Detect outbound connections to common miner pool ports"])
-        // By fingerprint: a send the receiver answered after the service's timeout is sent
-        // again (at least once), and the test's receiver is slow when the whole suite runs.
-        let severities = Dictionary(paged.compactMap { a in
-            (a["fingerprint"] as? String).flatMap { fp in (((a["severity"] as? [String: Any])?["id"]) as? Int).map { (fp, $0) } }
-        }, uniquingKeysWith: { x, _ in x })
-        #expect(severities.values.allSatisfy { $0 >= 4 } && severities.count == 3, "\(severities)")
+        let fingerprints = paged.compactMap { $0["fingerprint"] as? String }
+        #expect(fingerprints.count == 3 && Set(fingerprints).count == 3, "each alert paged once per key: \(byKey.keys.sorted()) \(fingerprints)")
+        let severities = paged.compactMap { ($0["severity"] as? [String: Any])?["id"] as? Int }
+        #expect(severities.count == 3 && severities.allSatisfy { $0 >= 4 }, "\(severities)")
         let request = try #require(f.recorder.received.first)
         #expect(request.headers["content-type"] == "application/json")
         #expect(request.headers["idempotency-key"]?.hasPrefix("pager/") == true)
@@ -74,15 +81,15 @@ import Testing
         let address = try #require(broker.stdout.split(separator: "\n").first).trimmingCharacters(in: .whitespaces)
         #expect(address.hasPrefix("127.0.0.1:"))
 
-        let (status, out, err) = try ChildProcess.run(kcat, ["-b", address, "-L", "-m", "10"], in: dir)
+        let (status, out, err) = try await ChildProcess.run(kcat, ["-b", address, "-L", "-m", "10"], in: dir)
         #expect(status == 0, "kcat -L failed: \(err)")
         #expect(out.contains("topic \"alpha\" with 2 partitions"))
         #expect(out.contains("topic \"beta\" with 2 partitions"))
 
         // A message produced by kcat comes back through kcat.
-        let (p, _, perr) = try ChildProcess.run(kcat, ["-b", address, "-t", "alpha", "-P", "-p", "0"], input: Data("hello\n".utf8), in: dir)
+        let (p, _, perr) = try await ChildProcess.run(kcat, ["-b", address, "-t", "alpha", "-P", "-p", "0"], input: Data("hello\n".utf8), in: dir)
         #expect(p == 0, "kcat -P failed: \(perr)")
-        let (c, consumed, cerr) = try ChildProcess.run(kcat, ["-b", address, "-t", "alpha", "-C", "-p", "0", "-o", "beginning", "-c", "1", "-e"], in: dir)
+        let (c, consumed, cerr) = try await ChildProcess.run(kcat, ["-b", address, "-t", "alpha", "-C", "-p", "0", "-o", "beginning", "-c", "1", "-e"], in: dir)
         #expect(c == 0, "kcat -C failed: \(cerr)")
         #expect(consumed.trimmingCharacters(in: .whitespacesAndNewlines) == "hello")
 

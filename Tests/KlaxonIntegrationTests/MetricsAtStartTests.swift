@@ -1,9 +1,10 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// Every series the README documents is in `/metrics` from start, before any message arrives,
 /// and the text passes `promtool check metrics`.
-@Suite struct MetricsAtStartTests {
+@Suite(.stopsServers) struct MetricsAtStartTests {
     /// `klaxon_*` names the README mentions (histograms by their base name).
     static func documentedSeries() throws -> Set<String> {
         let readme = try String(contentsOf: Tools.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
@@ -67,7 +68,7 @@ import Testing
         #expect(metrics.contains(#"klaxon_notifications_total{receiver="pager",integration="webhook[0]",outcome="delivered"} 0"#))
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="duplicate"} 0"#))
         #expect(metrics.contains(#"klaxon_escalations_total{policy="oncall",tier="1"} 0"#))
-        let (status, out, err) = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
+        let (status, out, err) = try await ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
         #expect(status == 0, "promtool check metrics: \(out)\(err)")
         #expect(try await service.stop() == 0)
     }

@@ -1,11 +1,12 @@
 import Foundation
 import KlaxonCore
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// Issue #5's proofs, through the real service: nightly re-scans, cross-scanner dedup,
 /// thresholds, ignore rules, false positives, and explanations.
-@Suite struct NoiseControlTests {
+@Suite(.stopsServers) struct NoiseControlTests {
     let token = "noise-token"
 
     /// The demo's Trivy report, minus `fixed`, plus one extra vulnerability per id in `added`.
@@ -123,19 +124,19 @@ import Testing
         let delivered = Set(f.fileAlerts().compactMap { ($0["labels"] as? [String: String])?["cve"] })
         #expect(delivered == ["CVE-2024-6387", "CVE-2023-45853", "CVE-2024-2511"], "the expired rule no longer applies")
 
-        let (_, expired, _) = try f.klaxon(["suppressions", "list", "--expired", "--config", f.routesFile.path])
+        let (_, expired, _) = try await f.klaxon(["suppressions", "list", "--expired", "--config", f.routesFile.path])
         #expect(expired.contains("secops") && expired.contains("2020-01-31") && expired.contains("minizip is not shipped"))
         #expect(!expired.contains("apt-weak-key"))
 
         let states = try f.store().states()
         let apt = try #require(states.first { $0.alert.labels["cve"] == "CVE-2011-3374" })
-        let (status, explainText, explainErr) = try f.klaxon(["alerts", "explain", apt.alert.fingerprint.description], environment: env)
+        let (status, explainText, explainErr) = try await f.klaxon(["alerts", "explain", apt.alert.fingerprint.description], environment: env)
         #expect(status == 0, "\(explainErr)")
         #expect(explainText.contains("ignored") && explainText.contains("apt-weak-key") && explainText.contains("secops"))
 
         // A false positive: suppressed from now on, counted, rate published, explained.
         let ssl = try #require(states.first { $0.alert.labels["cve"] == "CVE-2024-2511" })
-        let (marked, _, markErr) = try f.klaxon(
+        let (marked, _, markErr) = try await f.klaxon(
             ["alerts", "mark-false-positive", ssl.alert.fingerprint.description, "--reason", "not reachable from the network"], environment: env)
         #expect(marked == 0, "\(markErr)")
         try await producer.send(topic: ServiceFixture.scans, value: try nightly())
@@ -144,7 +145,7 @@ import Testing
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="ignored"} 2"#))
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="false_positive"} 1"#))
         #expect(metrics.contains(#"klaxon_false_positive_ratio{source="trivy"} 0.25"#))
-        let (_, sslExplain, _) = try f.klaxon(["alerts", "explain", ssl.alert.fingerprint.description], environment: env)
+        let (_, sslExplain, _) = try await f.klaxon(["alerts", "explain", ssl.alert.fingerprint.description], environment: env)
         #expect(sslExplain.contains("false positive") && sslExplain.contains("not reachable from the network"))
         #expect(try await service.stop() == 0)
     }

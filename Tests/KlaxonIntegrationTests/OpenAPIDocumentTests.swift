@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KlaxonCore
 import KlaxonStore
+import KlaxonTesting
 import Logging
 import ServiceLifecycle
 import Testing
@@ -101,9 +102,9 @@ import Yams
         #expect(OpenAPIDocument.bytes == file)
     }
 
-    @Test func theDocumentPassesOpenAPISpecValidator() throws {
+    @Test func theDocumentPassesOpenAPISpecValidator() async throws {
         let tool = try Tools.require("openapi-spec-validator", package: "pip: openapi-spec-validator")
-        let (status, out, err) = try ChildProcess.run(tool, [Self.documentURL.path], in: Tools.packageRoot)
+        let (status, out, err) = try await ChildProcess.run(tool, [Self.documentURL.path], in: Tools.packageRoot)
         #expect(status == 0, "\(out)\(err)")
         #expect(out.contains("OK"), "\(out)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -7,7 +8,7 @@ import FoundationNetworking
 
 /// The operating surface: metrics Prometheus accepts, health endpoints, config checking, and
 /// the docker-compose file.
-@Suite struct OperationsTests {
+@Suite(.stopsServers) struct OperationsTests {
     @Test func metricsEndpointPassesPromtoolAndCountsDeadLetters() async throws {
         let promtool = try Tools.require("promtool", package: "prometheus")
         let f = try await ServiceFixture()
@@ -42,11 +43,11 @@ import FoundationNetworking
         #expect(metrics.contains(#"klaxon_outbox_pending{receiver="log",integration="file[0]"}"#))
         #expect(metrics.contains(#"klaxon_notification_latency_seconds_count{receiver="log",integration="file[0]"}"#))
         #expect(metrics.contains(#"klaxon_notifications_total{receiver="log",integration="file[0]",outcome="delivered"}"#))
-        let (status, out, err) = try ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
+        let (status, out, err) = try await ChildProcess.run(promtool, ["check", "metrics"], input: Data(metrics.utf8), in: f.dir)
         #expect(status == 0, "promtool check metrics: \(out)\(err)")
     }
 
-    @Test func configCheckNamesFileLineAndReason() throws {
+    @Test func configCheckNamesFileLineAndReason() async throws {
         let f = FileManager.default
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-cfg-\(UUID().uuidString.prefix(8))")
         try f.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -58,32 +59,32 @@ import FoundationNetworking
         try "kafka:\n  embedded: true\n  topics:\n    - name: t\nroutes: [routes.yml]\n".write(
             to: dir.appendingPathComponent("good.yml"), atomically: true, encoding: .utf8)
 
-        let (bad, _, badErr) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "bad.yml"], in: dir)
+        let (bad, _, badErr) = try await ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "bad.yml"], in: dir)
         #expect(bad != 0)
         #expect(badErr.contains("bad.yml:6:7"), "file:line:column in \(badErr)")
         #expect(badErr.contains("unknown field \"colour\""))
 
-        let (ref, _, refErr) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "good.yml"], in: dir)
+        let (ref, _, refErr) = try await ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "good.yml"], in: dir)
         #expect(ref != 0)
         #expect(refErr.contains("routes.yml:2"), "culprit file and line in \(refErr)")
         #expect(refErr.contains("undefined receiver \"nobody\" used in route"))
 
         try "route:\n  receiver: somebody\nreceivers:\n  - name: somebody\n".write(
             to: dir.appendingPathComponent("routes.yml"), atomically: true, encoding: .utf8)
-        let (good, out, goodErr) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "good.yml"], in: dir)
+        let (good, out, goodErr) = try await ChildProcess.run(Tools.klaxon, ["config", "check", "--config", "good.yml"], in: dir)
         #expect(good == 0, "\(goodErr)")
         #expect(out.hasPrefix("ok: good.yml"))
     }
 
-    @Test func dockerComposeFileValidates() throws {
+    @Test func dockerComposeFileValidates() async throws {
         let compose = try Tools.require("docker-compose", package: "docker-compose")
-        let (status, out, err) = try ChildProcess.run(compose, ["-f", "docker-compose.yml", "config", "-q"], in: Tools.packageRoot)
+        let (status, out, err) = try await ChildProcess.run(compose, ["-f", "docker-compose.yml", "config", "-q"], in: Tools.packageRoot)
         #expect(status == 0, "docker-compose config -q: \(out)\(err)")
     }
 
-    @Test func shippedConfigsAndRoutesPassConfigCheck() throws {
+    @Test func shippedConfigsAndRoutesPassConfigCheck() async throws {
         for config in ["config/klaxon.yml", "config/klaxon.kafka.yml"] {
-            let (status, out, err) = try ChildProcess.run(Tools.klaxon, ["config", "check", "--config", config], in: Tools.packageRoot)
+            let (status, out, err) = try await ChildProcess.run(Tools.klaxon, ["config", "check", "--config", config], in: Tools.packageRoot)
             #expect(status == 0, "\(config): \(out)\(err)")
         }
     }

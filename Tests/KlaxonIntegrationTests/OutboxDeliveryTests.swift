@@ -4,6 +4,7 @@ import KlaxonCore
 import KlaxonDelivery
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Logging
 import Testing
 
@@ -12,16 +13,15 @@ import Testing
     let logger = Logger(label: "test")
 
     /// A store in a fresh temp file with `alerts` firing notifications queued for receiver `r`.
-    func queued(integrations: [String] = ["webhook[0]"], alerts: Int = 1) throws -> (AlertStore, Outbox, URL) {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-outbox-\(UUID().uuidString.prefix(8))")
-        let db = try StateDatabase(path: dir.appendingPathComponent("state.db").path)
+    func queued(integrations: [String] = ["webhook[0]"], alerts: Int = 1) throws -> (AlertStore, Outbox) {
+        let db = try StateDatabase.temporary("outbox")
         let store = try AlertStore(database: db)
         let items = (0..<alerts).flatMap { i in
             let n = notification(i)
             return integrations.map { QueuedNotification(notification: n, integration: $0, key: "\(n.idempotencyKey)/\($0)") }
         }
         #expect(try store.recordFlush(items, log: [:], at: Date()) == alerts * integrations.count)
-        return (store, Outbox(database: db), dir)
+        return (store, Outbox(database: db))
     }
 
     func notification(_ i: Int) -> AlertNotification {
@@ -34,78 +34,82 @@ import Testing
             alerts: [alert])
     }
 
-    @Test func webhookIsSignedWithHMACAndCarriesTheIdempotencyKey() async throws {
+    /// Runs `body` with a started recorder, then stops it (awaited) whether `body` threw or not.
+    func withRecorder(_ body: (WebhookRecorder) async throws -> Void) async throws {
         let recorder = WebhookRecorder()
         try await recorder.start()
-        defer { Task { await recorder.stop() } }
-        let (_, outbox, _) = try queued()
-        let dispatcher = OutboxDispatcher(
-            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, hmacSecret: "s3cret")], logger: logger)
-        #expect(await dispatcher.drainDue(now: Date()) == 1)
+        let outcome = await capture { try await body(recorder) }
+        await recorder.stop()
+        try outcome.get()
+    }
 
-        let request = try #require(recorder.received.first)
-        let timestamp = try #require(request.headers["x-klaxon-timestamp"])
-        let signature = try #require(request.headers["x-klaxon-signature"])
-        var mac = HMAC<SHA256>(key: SymmetricKey(data: Data("s3cret".utf8)))
-        mac.update(data: Data((timestamp + ".").utf8))
-        mac.update(data: request.body)
-        let expected = "sha256=" + mac.finalize().map { String(format: "%02x", $0) }.joined()
-        #expect(signature == expected)
-        let entry = try #require(try outbox.entries().first)
-        #expect(request.headers["idempotency-key"] == entry.notification.idempotencyKey)
-        #expect(entry.status == .delivered && entry.attempts == 1)
+    @Test func webhookIsSignedWithHMACAndCarriesTheIdempotencyKey() async throws {
+        try await withRecorder { recorder in
+            let (_, outbox) = try queued()
+            let dispatcher = OutboxDispatcher(
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, hmacSecret: "s3cret")], logger: logger)
+            #expect(await dispatcher.drainDue(now: Date()) == 1)
+
+            let request = try #require(recorder.received.first)
+            let timestamp = try #require(request.headers["x-klaxon-timestamp"])
+            let signature = try #require(request.headers["x-klaxon-signature"])
+            var mac = HMAC<SHA256>(key: SymmetricKey(data: Data("s3cret".utf8)))
+            mac.update(data: Data((timestamp + ".").utf8))
+            mac.update(data: request.body)
+            let expected = "sha256=" + mac.finalize().map { String(format: "%02x", $0) }.joined()
+            #expect(signature == expected)
+            let entry = try #require(try outbox.entries().first)
+            #expect(request.headers["idempotency-key"] == entry.notification.idempotencyKey)
+            #expect(entry.status == .delivered && entry.attempts == 1)
+        }
     }
 
     @Test func serverErrorsAreRetriedWithBackoffThenDelivered() async throws {
-        let recorder = WebhookRecorder()
-        try await recorder.start()
-        defer { Task { await recorder.stop() } }
-        recorder.setMode(.status(503))
-        let (_, outbox, _) = try queued(alerts: 2)
-        let dispatcher = OutboxDispatcher(
-            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, timeout: .seconds(120))],
-            settings: DeliverySettings(retry: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5), timeout: .seconds(120)),
-            logger: logger)
+        try await withRecorder { recorder in
+            recorder.setMode(.status(503))
+            let (_, outbox) = try queued(alerts: 2)
+            let dispatcher = OutboxDispatcher(
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url)],
+                settings: DeliverySettings(retry: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5)),
+                logger: logger)
 
-        let t0 = Date()
-        await dispatcher.drainDue(now: t0)
-        let afterFailure = try outbox.entries(status: .pending).sorted { $0.id < $1.id }
-        #expect(afterFailure.count == 2, "nothing is lost on a 503")
-        #expect(afterFailure[0].attempts == 1 && afterFailure[0].lastError == "POST \(recorder.url): HTTP 503")
-        #expect(afterFailure[1].attempts == 0, "the second waits in order behind the first, without a counted attempt")
-        #expect(try outbox.due(now: t0).isEmpty, "nothing is due before the backoff passes")
-        let next = try #require(try outbox.nextDue())
-        // 2 s backoff counted from the failure (which may end well after t0 on a busy machine).
-        let failedAt = try #require(try outbox.attempts(of: afterFailure[0].id).first?.at)
-        #expect(next.timeIntervalSince(t0) >= 1.5 && abs(next.timeIntervalSince(failedAt) - 2) < 0.01)
+            let t0 = Date()
+            await dispatcher.drainDue(now: t0)
+            let afterFailure = try outbox.entries(status: .pending).sorted { $0.id < $1.id }
+            #expect(afterFailure.count == 2, "nothing is lost on a 503")
+            #expect(afterFailure[0].attempts == 1 && afterFailure[0].lastError == "POST \(recorder.url): HTTP 503")
+            #expect(afterFailure[1].attempts == 0, "the second waits in order behind the first, without a counted attempt")
+            #expect(try outbox.due(now: t0).isEmpty, "nothing is due before the backoff passes")
+            let next = try #require(try outbox.nextDue())
+            // 2 s backoff counted from the failure (which may end well after t0 on a busy machine).
+            let failedAt = try #require(try outbox.attempts(of: afterFailure[0].id).first?.at)
+            #expect(next.timeIntervalSince(t0) >= 1.5 && abs(next.timeIntervalSince(failedAt) - 2) < 0.01)
 
-        recorder.setMode(.ok)
-        #expect(await dispatcher.drainDue(now: next.addingTimeInterval(0.1)) == 2)
-        #expect(try outbox.counts() == [.delivered: 2])
-        #expect(recorder.received.count == 2)
+            recorder.setMode(.ok)
+            #expect(await dispatcher.drainDue(now: next.addingTimeInterval(0.1)) == 2)
+            #expect(try outbox.counts() == [.delivered: 2])
+            #expect(recorder.received.count == 2)
+        }
     }
 
     @Test func clientErrorsAndExhaustedRetriesAreDeadLetteredNotDropped() async throws {
-        let recorder = WebhookRecorder()
-        try await recorder.start()
-        defer { Task { await recorder.stop() } }
-        recorder.setMode(.status(400))
-        let (_, outbox, _) = try queued()
-        let dispatcher = OutboxDispatcher(
-            outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, timeout: .seconds(120))],
-            settings: DeliverySettings(timeout: .seconds(120)), logger: logger)
-        await dispatcher.drainDue(now: Date())
-        let dead = try outbox.entries(status: .dead)
-        #expect(dead.count == 1, "HTTP 400 will not change on retry")
-        #expect(dead.first?.lastError?.contains("HTTP 400") == true)
+        try await withRecorder { recorder in
+            recorder.setMode(.status(400))
+            let (_, outbox) = try queued()
+            let dispatcher = OutboxDispatcher(outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url)], logger: logger)
+            await dispatcher.drainDue(now: Date())
+            let dead = try outbox.entries(status: .dead)
+            #expect(dead.count == 1, "HTTP 400 will not change on retry")
+            #expect(dead.first?.lastError?.contains("HTTP 400") == true)
+        }
 
         // A refused connection is retried until max attempts, then dead-lettered. Passes run 5 s
         // apart on virtual time, and a send ends on that clock, so a connect that is slow to
         // fail on a loaded machine does not move the retry past the next pass.
-        let (_, outbox2, _) = try queued()
+        let (_, outbox2) = try queued()
         let clock = VirtualClock(Date())
         let unreachable = OutboxDispatcher(
-            outbox: outbox2, sinks: ["r/webhook[0]": WebhookSink(url: "http://127.0.0.1:1/alerts", timeout: .seconds(1))],
+            outbox: outbox2, sinks: ["r/webhook[0]": WebhookSink(url: ScriptedReceiver.refusedURL, timeout: .seconds(1))],
             settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(1), maximum: .milliseconds(1), maxAttempts: 3)),
             clock: { clock.now }, logger: logger)
         for _ in 0..<3 {
@@ -117,7 +121,7 @@ import Testing
     }
 
     @Test func replayedFlushesAndBatchesQueueNothingTwice() throws {
-        let (store, outbox, _) = try queued(integrations: ["file[0]", "webhook[0]"])
+        let (store, outbox) = try queued(integrations: ["file[0]", "webhook[0]"])
         let n = notification(0)
         let replay = ["file[0]", "webhook[0]"].map { QueuedNotification(notification: n, integration: $0, key: "\(n.idempotencyKey)/\($0)") }
         #expect(try store.recordFlush(replay, log: [:], at: Date()) == 0)

@@ -1,9 +1,10 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// `/readyz` says not ready, and why, when the service cannot do its work; a taken HTTP
 /// address stops `klaxon run` and `klaxon demo` at once with an error naming it.
-@Suite struct ReadinessTests {
+@Suite(.stopsServers) struct ReadinessTests {
     /// The fixture's config pointed at `brokers` instead of its own broker.
     static func retarget(_ f: ServiceFixture, to brokers: String) throws {
         let text = try String(contentsOf: f.configFile, encoding: .utf8)

@@ -3,11 +3,12 @@ import KlaxonCore
 import KlaxonKafka
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// `klaxon replay` run as an SRE would: stored history (or a topic range) through a candidate
 /// config, compared with the current one — and nothing sent.
-@Suite struct ReplayCLITests {
+@Suite(.stopsServers) struct ReplayCLITests {
     static let sample = Tools.packageRoot.appendingPathComponent("samples/demo/trivy-shop-api.json")
 
     /// The current config (everything to a file receiver) and a candidate that suppresses
@@ -86,25 +87,26 @@ import Testing
         let ws = try Workspace("replay")
         let recorder = WebhookRecorder()
         try await recorder.start()
+        Teardown.register { await recorder.stop() }
         let state = ws.path("klaxon.db")
         let t = Date().addingTimeInterval(-2 * 86_400)
         let store = try AlertStore(database: try StateDatabase(path: state))
         try store.apply(BatchWrite(reports: try sampleAlerts(at: t).alerts.map { AlertReport(alert: $0, owner: "scans/0", receivedAt: t) }))
         let (current, candidate) = try configs(ws, state: state, webhook: recorder.url)
 
-        let (status, json, err) = try ChildProcess.run(Tools.klaxon, ["replay", "--config", candidate, "--against", current, "-o", "json"], in: ws.dir)
+        let (status, json, err) = try await ChildProcess.run(Tools.klaxon, ["replay", "--config", candidate, "--against", current, "-o", "json"], in: ws.dir)
         #expect(status == 0, "\(err)")
         #expect(!err.contains("\r"), "no progress bar when stderr is not a terminal")
         try expectSampleDiff(json)
 
-        let (text, out, _) = try ChildProcess.run(Tools.klaxon, ["replay", "--config", candidate, "--against", current, "--fail-on-change"], in: ws.dir)
+        let (text, out, _) = try await ChildProcess.run(Tools.klaxon, ["replay", "--config", candidate, "--against", current, "--fail-on-change"], in: ws.dir)
         #expect(text == 1)
         #expect(out.contains("replayed 4 event(s) of 4 alert(s)"))
         #expect(out.contains("newly suppressed (1):"))
         #expect(out.contains("pager:\n  + ") && out.contains("CVE-2023-45853 (high)"))
 
         // Alerts last seen two days ago are outside --since 1d: nothing to compare.
-        let (recent, recentOut, _) = try ChildProcess.run(
+        let (recent, recentOut, _) = try await ChildProcess.run(
             Tools.klaxon, ["replay", "--config", candidate, "--against", current, "--since", "1d", "--fail-on-change"], in: ws.dir)
         #expect(recent == 0)
         #expect(recentOut.contains("replayed 0 event(s)") && recentOut.contains("no change"))
@@ -112,7 +114,6 @@ import Testing
         // Nothing was sent: the candidate's webhook got no request, the file receiver no line.
         #expect(recorder.received.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: ws.path("alerts.jsonl")))
-        await recorder.stop()
     }
 
     @Test func aTopicRangeIsDecodedAndReplayedTheSameWay() async throws {
@@ -125,14 +126,14 @@ import Testing
         #expect(noise.offset == 0 && scan.offset == 1)
         let (current, candidate) = try configs(ws, state: ws.path("none.db"), webhook: f.recorder.url, brokers: f.broker.bootstrapServers)
 
-        let (status, json, err) = try ChildProcess.run(
+        let (status, json, err) = try await ChildProcess.run(
             Tools.klaxon,
             ["replay", "--config", candidate, "--against", current, "--topic", ServiceFixture.scans, "--from-offset", "1", "--to-offset", "1",
              "-o", "json"],
             in: ws.dir)
         #expect(status == 0, "\(err)")
         try expectSampleDiff(json)
-        let (all, _, allErr) = try ChildProcess.run(
+        let (all, _, allErr) = try await ChildProcess.run(
             Tools.klaxon,
             ["replay", "--config", candidate, "--against", current, "--topic", ServiceFixture.scans, "--from-offset", "0", "--to-offset", "1"],
             in: ws.dir)
@@ -142,13 +143,13 @@ import Testing
         await f.recorder.stop()
     }
 
-    @Test func badArgumentsAndConfigsExitTwo() throws {
+    @Test func badArgumentsAndConfigsExitTwo() async throws {
         let ws = try Workspace("replay")
         let (current, candidate) = try configs(ws, state: ws.path("missing.db"), webhook: "http://127.0.0.1:9/x")
-        let (noState, _, noStateErr) = try ChildProcess.run(Tools.klaxon, ["replay", "--config", candidate, "--against", current], in: ws.dir)
+        let (noState, _, noStateErr) = try await ChildProcess.run(Tools.klaxon, ["replay", "--config", candidate, "--against", current], in: ws.dir)
         #expect(noState == 2 && noStateErr.contains("no state file at"))
         let bad = try ws.write("bad.yml", "kafka:\n  brokers: x\n  topics: [{name: a, colour: red}]\n")
-        let (badStatus, _, badErr) = try ChildProcess.run(Tools.klaxon, ["replay", "--config", bad, "--against", current], in: ws.dir)
+        let (badStatus, _, badErr) = try await ChildProcess.run(Tools.klaxon, ["replay", "--config", bad, "--against", current], in: ws.dir)
         #expect(badStatus == 2)
         #expect(badErr.contains(#"kafka.topics[0].colour: unknown field "colour""#))
     }

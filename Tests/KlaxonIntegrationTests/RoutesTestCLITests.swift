@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// `klaxon routes test` against `amtool config routes test` on the same alertmanager.yml:
@@ -33,23 +34,23 @@ import Testing
         var err: String
     }
 
-    static func amtool(_ file: String, _ args: [String]) throws -> Run {
+    static func amtool(_ file: String, _ args: [String]) async throws -> Run {
         let amtool = try Tools.require("amtool", package: "prometheus-alertmanager")
-        let (s, o, e) = try ChildProcess.run(amtool, ["config", "routes", "test", "--config.file=\(file)"] + args, in: Tools.packageRoot)
+        let (s, o, e) = try await ChildProcess.run(amtool, ["config", "routes", "test", "--config.file=\(file)"] + args, in: Tools.packageRoot)
         return Run(status: s, out: o, err: e)
     }
 
-    static func klaxon(_ file: String, _ args: [String]) throws -> Run {
-        let (s, o, e) = try ChildProcess.run(Tools.klaxon, ["routes", "test", "--config", file] + args, in: Tools.packageRoot)
+    static func klaxon(_ file: String, _ args: [String]) async throws -> Run {
+        let (s, o, e) = try await ChildProcess.run(Tools.klaxon, ["routes", "test", "--config", file] + args, in: Tools.packageRoot)
         return Run(status: s, out: o, err: e)
     }
 
     @Test(arguments: [["foo-bar=x"], ["severity=~critical"], ["severity!=critical"], ["alertname=A", "2x=y"], ["novalue"]])
-    func malformedLabelsAreRefusedAsAmtoolRefusesThem(_ labels: [String]) throws {
+    func malformedLabelsAreRefusedAsAmtoolRefusesThem(_ labels: [String]) async throws {
         let ws = try Workspace("routes-cli")
         let file = try ws.write("alertmanager.yml", Self.config)
-        let reference = try Self.amtool(file, labels)
-        let ours = try Self.klaxon(file, labels)
+        let reference = try await Self.amtool(file, labels)
+        let ours = try await Self.klaxon(file, labels)
         #expect(reference.status != 0, "amtool accepted \(labels)")
         #expect(ours.status == reference.status, "\(ours.err)")
         #expect(ours.out.isEmpty)
@@ -63,27 +64,27 @@ import Testing
         ["severity=critical", "team=db", "source=prometheus"], ["severity=critical", "team=web"],
         ["severity=warning", "team=web"], ["alertname=Other"], [#"severity="critical""#, "team=db"],
     ])
-    func treeAndReceiversPrintAsAmtoolPrintsThem(_ labels: [String]) throws {
+    func treeAndReceiversPrintAsAmtoolPrintsThem(_ labels: [String]) async throws {
         let ws = try Workspace("routes-cli")
         let file = try ws.write("alertmanager.yml", Self.config)
-        let reference = try Self.amtool(file, ["--tree"] + labels)
-        let ours = try Self.klaxon(file, ["--tree"] + labels)
+        let reference = try await Self.amtool(file, ["--tree"] + labels)
+        let ours = try await Self.klaxon(file, ["--tree"] + labels)
         #expect(reference.status == 0 && ours.status == 0, "\(ours.err)")
         #expect(ours.out == reference.out)
         #expect(ours.out.hasPrefix("Matching routes:\n.\n└── default-route"))
     }
 
-    @Test func verifyReceiversExitsNonZeroOnADifferenceAsAmtoolDoes() throws {
+    @Test func verifyReceiversExitsNonZeroOnADifferenceAsAmtoolDoes() async throws {
         let ws = try Workspace("routes-cli")
         let file = try ws.write("alertmanager.yml", Self.config)
         let labels = ["severity=critical", "team=db", "source=prometheus"]
         for expected in ["audit,db-pager", "db-pager", "db-pager,audit", "audit,db-pager,extra"] {
-            let reference = try Self.amtool(file, ["--verify.receivers=\(expected)"] + labels)
-            let ours = try Self.klaxon(file, ["--verify.receivers=\(expected)"] + labels)
+            let reference = try await Self.amtool(file, ["--verify.receivers=\(expected)"] + labels)
+            let ours = try await Self.klaxon(file, ["--verify.receivers=\(expected)"] + labels)
             #expect(ours.status == reference.status, "expected \(expected)")
             #expect(ours.out == reference.out, "expected \(expected)")
         }
-        #expect(try Self.klaxon(file, ["--verify.receivers=audit,db-pager"] + labels).status == 0)
-        #expect(try Self.klaxon(file, ["--verify.receivers=db-pager"] + labels).status == 1)
+        #expect(try await Self.klaxon(file, ["--verify.receivers=audit,db-pager"] + labels).status == 0)
+        #expect(try await Self.klaxon(file, ["--verify.receivers=db-pager"] + labels).status == 1)
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import KlaxonCore
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// `send_resolved_when_silenced` through `klaxon run`: a critical fires and both webhook
 /// receivers are notified; a silence (through the API) mutes it; a re-scan resolves it. The
 /// receiver with the flag gets the resolved notification; the one without it does not.
-@Suite struct SendResolvedWhenSilencedServiceTests {
+@Suite(.stopsServers) struct SendResolvedWhenSilencedServiceTests {
     @Test func onlyTheFlaggedReceiverHearsOfTheSilencedResolution() async throws {
         try await withServer { server in
             let f = try await ServiceFixture()

@@ -2,10 +2,11 @@ import Foundation
 import KlaxonKafka
 import KlaxonCore
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// Silences, inhibition and hot reload through the running service's API and signals.
-@Suite struct SilenceAndReloadTests {
+@Suite(.stopsServers) struct SilenceAndReloadTests {
     let token = "t0ken-\(UUID().uuidString.prefix(6))"
 
     /// A service with its HTTP API on a free port and `token` as the API token.
@@ -31,7 +32,7 @@ import Testing
         #expect(bad == 400)
         #expect(HTTP.object(badBody)["error"] as? String == "at least one matcher must not match the empty string")
 
-        let (added, id, addErr) = try f.klaxon(
+        let (added, id, addErr) = try await f.klaxon(
             ["silence", "add", "cve=CVE-2024-6387", "--comment", "patch rolling out", "--author", "alice", "--duration", "1h"], environment: env)
         #expect(added == 0, "\(addErr)")
         let silenceID = id.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -45,11 +46,11 @@ import Testing
         #expect(!f.fileAlerts().contains { ($0["labels"] as? [String: String])?["cve"] == "CVE-2024-6387" })
         #expect(try await HTTP.text(base + "/metrics").contains(#"klaxon_alerts_suppressed_total{reason="silenced"} 1"#))
 
-        let (_, list, _) = try f.klaxon(["silence", "list"], environment: env)
+        let (_, list, _) = try await f.klaxon(["silence", "list"], environment: env)
         #expect(list.contains(silenceID) && list.contains("active") && list.contains(#"cve="CVE-2024-6387""#) && list.contains("alice"))
 
         // Expiring it lets the next group flush notify the alert.
-        let (expired, _, expireErr) = try f.klaxon(["silence", "expire", silenceID], environment: env)
+        let (expired, _, expireErr) = try await f.klaxon(["silence", "expire", silenceID], environment: env)
         #expect(expired == 0, "\(expireErr)")
         try await eventually("the formerly silenced alert is delivered") {
             f.fileAlerts().contains { ($0["labels"] as? [String: String])?["cve"] == "CVE-2024-6387" }
@@ -165,7 +166,7 @@ import Testing
         let env = ["KLAXON_API_TOKEN": token, "KLAXON_URL": base]
         var service = try f.startService(environment: env)
         try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
-        let (_, id, _) = try f.klaxon(["silence", "add", "cve=CVE-2024-2511", "--comment", "vendor patch Friday", "--duration", "2h"], environment: env)
+        let (_, id, _) = try await f.klaxon(["silence", "add", "cve=CVE-2024-2511", "--comment", "vendor patch Friday", "--duration", "2h"], environment: env)
         #expect(try await service.stop() == 0)
 
         service = try f.startService(environment: env)
@@ -181,14 +182,14 @@ import Testing
 
         // Acknowledge, then resolve by hand: the receivers hear about the resolution.
         let openssh = try #require(try f.store().states().first { $0.alert.labels["cve"] == "CVE-2024-6387" }).alert.fingerprint.description
-        #expect(try f.klaxon(["alerts", "resolve", "ffffffffffffffff"], environment: env).0 != 0)
-        let (ack, _, ackErr) = try f.klaxon(["alerts", "ack", openssh], environment: env)
+        #expect(try await f.klaxon(["alerts", "resolve", "ffffffffffffffff"], environment: env).0 != 0)
+        let (ack, _, ackErr) = try await f.klaxon(["alerts", "ack", openssh], environment: env)
         #expect(ack == 0, "\(ackErr)")
-        let (again, _, againErr) = try f.klaxon(["alerts", "ack", openssh], environment: env)
+        let (again, _, againErr) = try await f.klaxon(["alerts", "ack", openssh], environment: env)
         #expect(again != 0 && againErr.contains("HTTP 409"))
-        let (_, listed, _) = try f.klaxon(["alerts", "list", "--status", "acknowledged"], environment: env)
+        let (_, listed, _) = try await f.klaxon(["alerts", "list", "--status", "acknowledged"], environment: env)
         #expect(listed.contains(openssh))
-        let (resolved, _, resolveErr) = try f.klaxon(["alerts", "resolve", openssh], environment: env)
+        let (resolved, _, resolveErr) = try await f.klaxon(["alerts", "resolve", openssh], environment: env)
         #expect(resolved == 0, "\(resolveErr)")
         try await eventually("the resolved notification") {
             f.fileAlerts().contains { $0["status"] as? String == "resolved" && $0["fingerprint"] as? String == openssh }

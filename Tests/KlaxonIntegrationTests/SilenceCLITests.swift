@@ -1,9 +1,10 @@
 import Foundation
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// `klaxon silence import` is idempotent and `klaxon silence expire` takes unique id prefixes.
-@Suite struct SilenceCLITests {
+@Suite(.stopsServers) struct SilenceCLITests {
     static func export(_ count: Int) -> String {
         let items = (0..<count).map { i in
             """
@@ -28,10 +29,10 @@ import Testing
         let file = f.dir.appendingPathComponent("silences.json")
         try Self.export(17).write(to: file, atomically: true, encoding: .utf8)
 
-        let (first, out1, err1) = try f.klaxon(["silence", "import", file.path], environment: env)
+        let (first, out1, err1) = try await f.klaxon(["silence", "import", file.path], environment: env)
         #expect(first == 0, "\(err1)")
         #expect(out1.contains("imported 17, skipped 0"), "\(out1)")
-        let (second, out2, err2) = try f.klaxon(["silence", "import", file.path], environment: env)
+        let (second, out2, err2) = try await f.klaxon(["silence", "import", file.path], environment: env)
         #expect(second == 0, "\(err2)")
         #expect(out2.contains("imported 0, skipped 0, already present 17"), "\(out2)")
         let stored = try SilenceStore(database: StateDatabase(path: f.statePath)).all()
@@ -42,17 +43,17 @@ import Testing
         let ids = stored.map(\.id)
         let byFirst = Dictionary(grouping: ids, by: { $0.prefix(1) })
         let (shared, _) = try #require(byFirst.first { $0.value.count > 1 })
-        let (ambiguous, _, ambiguousErr) = try f.klaxon(["silence", "expire", String(shared)], environment: env)
+        let (ambiguous, _, ambiguousErr) = try await f.klaxon(["silence", "expire", String(shared)], environment: env)
         #expect(ambiguous == 1)
         #expect(ambiguousErr.hasPrefix("klaxon: error: silence id prefix \"\(shared)\" is ambiguous, it matches "), "\(ambiguousErr)")
-        let (unknown, _, unknownErr) = try f.klaxon(["silence", "expire", "zz"], environment: env)
+        let (unknown, _, unknownErr) = try await f.klaxon(["silence", "expire", "zz"], environment: env)
         #expect(unknown == 1)
         #expect(unknownErr == "klaxon: error: no silence id starts with \"zz\"\n")
 
         // The shortest prefix that names one silence.
         let target = ids[0]
         let prefix = try #require((1...target.count).map { String(target.prefix($0)) }.first { p in ids.filter { $0.hasPrefix(p) }.count == 1 })
-        let (expired, expireOut, expireErr) = try f.klaxon(["silence", "expire", prefix], environment: env)
+        let (expired, expireOut, expireErr) = try await f.klaxon(["silence", "expire", prefix], environment: env)
         #expect(expired == 0, "\(expireErr)")
         #expect(expireOut == "expired \(target)\n")
         let after = try SilenceStore(database: StateDatabase(path: f.statePath)).get(target)

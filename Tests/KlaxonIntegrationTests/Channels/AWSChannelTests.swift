@@ -9,11 +9,11 @@ import Testing
     @Test func snsPublishReachesAQueueSubscribedToTheTopicAndAWrongSecretFails() async throws {
         let moto = try await MotoServer.start()
         do {
-            let topic = try #require(try moto.aws(["sns", "create-topic", "--name", "klaxon-alerts"])["TopicArn"] as? String)
-            let queueURL = try #require(try moto.aws(["sqs", "create-queue", "--queue-name", "klaxon-inbox"])["QueueUrl"] as? String)
-            let attrs = try moto.aws(["sqs", "get-queue-attributes", "--queue-url", queueURL, "--attribute-names", "QueueArn"])
+            let topic = try #require(try await moto.aws(["sns", "create-topic", "--name", "klaxon-alerts"])["TopicArn"] as? String)
+            let queueURL = try #require(try await moto.aws(["sqs", "create-queue", "--queue-name", "klaxon-inbox"])["QueueUrl"] as? String)
+            let attrs = try await moto.aws(["sqs", "get-queue-attributes", "--queue-url", queueURL, "--attribute-names", "QueueArn"])
             let queueARN = try #require((attrs["Attributes"] as? [String: Any])?["QueueArn"] as? String)
-            try moto.aws(["sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs", "--notification-endpoint", queueARN])
+            try await moto.aws(["sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs", "--notification-endpoint", queueARN])
 
             let config = SNSConfig(topicARN: topic, apiURL: moto.endpoint, subject: "{{title}}",
                                    message: "{{#alerts}}{{labels.alertname}} on {{labels.image}} & co (score {{severity.score}})\n{{/alerts}}",
@@ -22,7 +22,7 @@ import Testing
             let n = ChannelFixtures.notification([ChannelFixtures.alert("CVE-2024-1234 ü+space", severity: .critical)])
             try await sink.deliver(n)
 
-            let received = try moto.aws(["sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10"])
+            let received = try await moto.aws(["sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10"])
             let messages = try #require(received["Messages"] as? [[String: Any]])
             #expect(messages.count == 1)
             let raw = try #require(messages.first?["Body"] as? String)
@@ -65,7 +65,7 @@ import Testing
             try await sink.deliver(n)
             try await sink.deliver(ChannelFixtures.notification([ChannelFixtures.alert("CVE-1", status: .resolved)], status: .resolved))
 
-            let out = try moto.aws(["logs", "get-log-events", "--log-group-name", "/klaxon/alerts", "--log-stream-name", "prod", "--start-from-head"])
+            let out = try await moto.aws(["logs", "get-log-events", "--log-group-name", "/klaxon/alerts", "--log-stream-name", "prod", "--start-from-head"])
             let events = try #require(out["events"] as? [[String: Any]])
             #expect(events.count == 3)
             let bodies = events.map { e -> [String: Any] in
@@ -92,7 +92,7 @@ import Testing
             let fromHub = ChannelFixtures.alert("GuardDuty finding", labels: ["source": "securityhub"])
             try await sink.deliver(ChannelFixtures.notification([trivy, fromHub]))
 
-            var findings = try #require(try moto.aws(["securityhub", "get-findings"])["Findings"] as? [[String: Any]])
+            var findings = try #require(try await moto.aws(["securityhub", "get-findings"])["Findings"] as? [[String: Any]])
             #expect(findings.count == 1, "the alert that came from Security Hub is not sent back")
             let f = try #require(findings.first)
             #expect(f["Id"] as? String == "klaxon/\(trivy.fingerprint)")
@@ -104,7 +104,7 @@ import Testing
             var resolved = trivy
             resolved.status = .resolved
             try await sink.deliver(ChannelFixtures.notification([resolved], status: .resolved))
-            findings = try #require(try moto.aws(["securityhub", "get-findings"])["Findings"] as? [[String: Any]])
+            findings = try #require(try await moto.aws(["securityhub", "get-findings"])["Findings"] as? [[String: Any]])
             #expect(findings.count == 1)
             #expect(findings.first?["RecordState"] as? String == "ARCHIVED")
         } catch {

@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonDelivery
 import KlaxonStore
+import KlaxonTesting
 import Testing
 
 /// How each channel expresses an acknowledgement (`status: acknowledged`), against local

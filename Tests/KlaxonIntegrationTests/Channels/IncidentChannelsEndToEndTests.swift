@@ -1,11 +1,12 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Testing
 
 /// PagerDuty and Slack through the real service: a Trivy report on Kafka triggers an incident
 /// and posts a Slack message per CVE; a re-scan without one CVE resolves that incident (same
 /// `dedup_key`) and edits that message (`chat.update` with the `ts` kept in the state file).
-@Suite struct IncidentChannelsEndToEndTests {
+@Suite(.stopsServers) struct IncidentChannelsEndToEndTests {
     @Test func aRescanResolvesTheIncidentAndEditsTheSlackMessage() async throws {
         let slack = FakeSlack()
         try await withServer({ r in

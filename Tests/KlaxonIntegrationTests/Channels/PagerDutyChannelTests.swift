@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 @testable import KlaxonDelivery
+import KlaxonTesting
 import Testing
 
 /// The PagerDuty sink against a local server that checks each event against the Events API v2

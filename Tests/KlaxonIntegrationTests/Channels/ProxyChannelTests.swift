@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonDelivery
+import KlaxonTesting
 import Testing
 
 /// `http_config.proxy_url` against a real CONNECT proxy (a few lines of Python the test starts)

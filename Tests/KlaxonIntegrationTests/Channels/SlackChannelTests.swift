@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonDelivery
 import KlaxonStore
+import KlaxonTesting
 import Synchronization
 import Testing
 

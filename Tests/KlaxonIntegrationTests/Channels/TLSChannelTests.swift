@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTLS
 import KlaxonCore
 import KlaxonDelivery
+import KlaxonTesting
 import Testing
 
 /// `http_config.tls_config` against a real HTTPS server that only trusts client certificates
@@ -13,7 +14,7 @@ import Testing
     }
 
     /// A CA, a server certificate for DNS:klaxon.test and a client certificate, made with openssl.
-    static func makePKI() throws -> PKI {
+    static func makePKI() async throws -> PKI {
         let openssl = try Tools.require("openssl", package: "openssl")
         let dir = try ChannelFixtures.tempDir("pki")
         try "subjectAltName=DNS:klaxon.test\n".write(to: dir.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
@@ -26,7 +27,7 @@ import Testing
             ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2"],
         ]
         for args in steps {
-            let (status, _, err) = try ChildProcess.run(openssl, args, in: dir)
+            let (status, _, err) = try await ChildProcess.run(openssl, args, in: dir)
             try #require(status == 0, "openssl \(args.prefix(2)): \(err)")
         }
         return PKI(dir: dir)
@@ -54,7 +55,7 @@ import Testing
     }
 
     @Test func caFileServerNameAndClientCertificateAreAllHonoured() async throws {
-        let pki = try Self.makePKI()
+        let pki = try await Self.makePKI()
         try await withServer(tls: try Self.serverTLS(pki)) { server in
             let full = HTTPClientConfig(tlsCAFile: pki.path("ca.pem"), tlsCertFile: pki.path("client.pem"), tlsKeyFile: pki.path("client.key"),
                                         tlsServerName: "klaxon.test")

@@ -4,6 +4,7 @@ import KlaxonCore
 import KlaxonDelivery
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Logging
 import Testing
 
@@ -104,10 +105,7 @@ import Testing
             let outbox = Outbox(database: db)
             let lines = LogLines()
             let logger = Logger(label: "test") { _ in CapturingLogHandler(sink: lines) }
-            // 120 s: under a full parallel run the in-process server answered after the default 10 s.
-            let dispatcher = OutboxDispatcher(
-                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: url, timeout: .seconds(120))],
-                settings: DeliverySettings(timeout: .seconds(120)), logger: logger)
+            let dispatcher = OutboxDispatcher(outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: url)], logger: logger)
             await dispatcher.drainDue(now: Date())
 
             #expect(server.received.count == 1, "the request was made (with its credentials) and failed with 503")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KlaxonTesting
 import NIOCore
 import NIOHTTP1
 

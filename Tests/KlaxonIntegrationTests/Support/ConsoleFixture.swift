@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import KlaxonCore
 import KlaxonStore
+import KlaxonTesting
 import Logging
 import NIOCore
 import NIOHTTP1

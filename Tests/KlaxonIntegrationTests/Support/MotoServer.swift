@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonTesting
 import Testing
 
 /// `moto_server` in strict IAM mode for the AWS channel tests. It starts with
@@ -36,7 +37,7 @@ final class MotoServer: @unchecked Sendable {
             throw error
         }
         let server = MotoServer(process: process, dir: dir, endpoint: "http://127.0.0.1:\(port)")
-        do { try server.createUser() } catch {
+        do { try await server.createUser() } catch {
             await server.stop()
             throw error
         }
@@ -49,14 +50,14 @@ final class MotoServer: @unchecked Sendable {
         self.endpoint = endpoint
     }
 
-    private func createUser() throws {
+    private func createUser() async throws {
         let policy = """
             {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sns:*","sqs:*","logs:*","securityhub:*"],"Resource":"*"}]}
             """
         let anon = ["AWS_ACCESS_KEY_ID": "AKIABOOTSTRAP0000000", "AWS_SECRET_ACCESS_KEY": "bootstrap"]
-        _ = try aws(["iam", "create-user", "--user-name", "klaxon"], env: anon)
-        _ = try aws(["iam", "put-user-policy", "--user-name", "klaxon", "--policy-name", "channels", "--policy-document", policy], env: anon)
-        let key = try aws(["iam", "create-access-key", "--user-name", "klaxon"], env: anon)
+        _ = try await aws(["iam", "create-user", "--user-name", "klaxon"], env: anon)
+        _ = try await aws(["iam", "put-user-policy", "--user-name", "klaxon", "--policy-name", "channels", "--policy-document", policy], env: anon)
+        let key = try await aws(["iam", "create-access-key", "--user-name", "klaxon"], env: anon)
         let k = try #require(key["AccessKey"] as? [String: Any])
         accessKeyID = try #require(k["AccessKeyId"] as? String)
         secretAccessKey = try #require(k["SecretAccessKey"] as? String)
@@ -69,14 +70,14 @@ final class MotoServer: @unchecked Sendable {
 
     /// Runs `aws --endpoint-url … ARGS --output json` as the IAM user (or with `env`); the JSON answer.
     @discardableResult
-    func aws(_ args: [String], env: [String: String]? = nil) throws -> [String: Any] {
+    func aws(_ args: [String], env: [String: String]? = nil) async throws -> [String: Any] {
         let awsPath = try Tools.require("aws", package: "pip install awscli (make deps)")
         var environment = env ?? ["AWS_ACCESS_KEY_ID": accessKeyID, "AWS_SECRET_ACCESS_KEY": secretAccessKey]
         environment["AWS_DEFAULT_REGION"] = Self.region
         environment["AWS_SESSION_TOKEN"] = ""
         environment["AWS_CONFIG_FILE"] = dir.appendingPathComponent("none").path
         environment["AWS_SHARED_CREDENTIALS_FILE"] = dir.appendingPathComponent("none").path
-        let (status, out, err) = try ChildProcess.run(awsPath, ["--endpoint-url", endpoint, "--output", "json"] + args, environment: environment, in: dir)
+        let (status, out, err) = try await ChildProcess.run(awsPath, ["--endpoint-url", endpoint, "--output", "json"] + args, environment: environment, in: dir)
         guard status == 0 else { throw AWSCLIFailed(args: args, stderr: err) }
         if out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return [:] }
         return (try JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? [:]

@@ -2,10 +2,13 @@ import Foundation
 import KlaxonKafka
 import KlaxonService
 import KlaxonStore
+import KlaxonTesting
 import Logging
+import Testing
 
 /// One test's world: an embedded broker, a webhook recorder, a temp folder with a service
-/// config and routes for `klaxon run`, and helpers to read what came out.
+/// config and routes for `klaxon run`, and helpers to read what came out. The recorder stops
+/// when the test ends (the suite carries `.stopsServers`).
 final class ServiceFixture: @unchecked Sendable {
     // @unchecked: used from one test task; the members are Sendable or immutable.
     let dir: URL
@@ -26,7 +29,15 @@ final class ServiceFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions)
         try await recorder.start()
+        // Stopped (awaited) when the test ends, whatever it threw.
+        if !Teardown.register({ [recorder] in await recorder.stop() }) {
+            await recorder.stop()
+            Issue.record("ServiceFixture starts a webhook recorder that must be stopped: mark the suite @Suite(.stopsServers)")
+            throw MissingTeardown()
+        }
     }
+
+    struct MissingTeardown: Error {}
 
     var alertsFile: URL { dir.appendingPathComponent("alerts.jsonl") }
     var configFile: URL { dir.appendingPathComponent("klaxon.yml") }
@@ -137,26 +148,15 @@ final class ServiceFixture: @unchecked Sendable {
     }
 
     /// Runs a `klaxon` command to completion with extra environment.
-    func klaxon(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
-        try ChildProcess.run(Tools.klaxon, args, environment: environment, in: dir)
+    func klaxon(_ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String, String) {
+        try await ChildProcess.run(Tools.klaxon, args, environment: environment, in: dir)
     }
 
-    func producer() throws -> KafkaProducer {
-        try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
-    }
+    func producer() throws -> KafkaProducer { try broker.producer(logger: logger) }
 
     /// Reads every record of a topic from the beginning with a fresh group.
     func readAll(_ topic: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaRecord] {
-        let consumer = try KafkaConsumer(
-            properties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "reader-\(UUID().uuidString.prefix(8))"],
-            topics: [topic], logger: logger)
-        var records: [KafkaRecord] = []
-        let end = ContinuousClock.now + timeout
-        while records.count < count && ContinuousClock.now < end {
-            records += try await consumer.poll(maxRecords: 100, maxWait: .milliseconds(200))
-        }
-        await consumer.close()
-        return records
+        try await broker.readAll(topic, expecting: count, timeout: timeout, logger: logger)
     }
 
     static func sample(_ name: String) -> URL { Tools.packageRoot.appendingPathComponent("samples/demo/\(name)") }

@@ -12,27 +12,34 @@ import Synchronization
 /// A local HTTP server for channel tests: records every request and answers with what the
 /// test's handler returns (status, headers, body), so one server can play a webhook
 /// receiver, PagerDuty's Events API or Slack's Web API. Listens on 127.0.0.1, port 0.
-final class ChannelTestServer: Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [String: String]
-        var body: Data
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+public final class ChannelTestServer: TestServer {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        /// Header names in lower case.
+        public var headers: [String: String]
+        public var body: Data
+        public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
     }
 
-    struct Answer: Sendable {
-        var status: Int = 200
-        var headers: [String: String] = [:]
-        var body: Data = Data()
+    public struct Answer: Sendable {
+        public var status: Int = 200
+        public var headers: [String: String] = [:]
+        public var body: Data = Data()
 
-        static func json(_ object: [String: Any], status: Int = 200) -> Answer {
+        public init(status: Int = 200, headers: [String: String] = [:], body: Data = Data()) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        public static func json(_ object: [String: Any], status: Int = 200) -> Answer {
             Answer(status: status, headers: ["Content-Type": "application/json"],
                    body: (try? JSONSerialization.data(withJSONObject: object)) ?? Data())
         }
     }
 
-    typealias Handler = @Sendable (Request) -> Answer
+    public typealias Handler = @Sendable (Request) -> Answer
 
     private let requests = Mutex<[Request]>([])
     private let handler: Handler
@@ -41,16 +48,16 @@ final class ChannelTestServer: Sendable {
     private let server = LoopbackServer()
 
     /// - Parameter tls: serve HTTPS with this configuration (plain HTTP when nil).
-    init(_ handler: @escaping Handler = { _ in Answer() }, tls: TLSConfiguration? = nil) {
+    public init(_ handler: @escaping Handler = { _ in Answer() }, tls: TLSConfiguration? = nil) {
         self.handler = handler
         self.tls = tls
     }
 
-    var received: [Request] { requests.withLock { $0 } }
-    var port: Int { portBox.withLock { $0 } }
-    var base: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)" }
+    public var received: [Request] { requests.withLock { $0 } }
+    public var port: Int { portBox.withLock { $0 } }
+    public var base: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
-    func start() async throws {
+    public func start() async throws {
         let router = Router()
         router.on("/**", method: .post, use: respond)
         router.on("/**", method: .get, use: respond)
@@ -72,11 +79,11 @@ final class ChannelTestServer: Sendable {
         return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
-    func stop() async { await server.stop() }
+    public func stop() async { await server.stop() }
 }
 
 /// Runs `body` with a started server and always stops it (awaited) afterwards.
-func withServer<T>(
+public func withServer<T>(
     _ handler: @escaping ChannelTestServer.Handler = { _ in .init() }, tls: TLSConfiguration? = nil,
     _ body: (ChannelTestServer) async throws -> T
 ) async throws -> T {

@@ -5,8 +5,8 @@ import FoundationNetworking
 #endif
 
 /// Minimal HTTP calls for tests: (status, body).
-enum HTTP {
-    static func call(_ method: String, _ url: String, token: String? = nil, json: Any? = nil) async throws -> (Int, Data) {
+public enum HTTP {
+    public static func call(_ method: String, _ url: String, token: String? = nil, json: Any? = nil) async throws -> (Int, Data) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -18,22 +18,23 @@ enum HTTP {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
-    static func text(_ url: String) async throws -> String {
+    public static func text(_ url: String) async throws -> String {
         String(decoding: try await call("GET", url).1, as: UTF8.self)
     }
 
-    static func object(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
+    public static func object(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
 }
 
 /// Prometheus' text exposition format, read just enough for tests: one sample per line.
-enum Prometheus {
-    struct Sample {
-        var name: String
-        var labels: String
-        var value: Double
+public enum Prometheus {
+    public struct Sample: Sendable {
+        public var name: String
+        /// The `{…}` part as written, empty when there is none.
+        public var labels: String
+        public var value: Double
     }
 
-    static func samples(_ text: String) -> [Sample] {
+    public static func samples(_ text: String) -> [Sample] {
         text.split(separator: "\n").compactMap { line in
             guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { return nil }
             let series = line[..<space]
