@@ -62,7 +62,7 @@ import Testing
         #expect(r.format != .auto)
         for a in r.alerts {
             #expect(a.labels["alertname"]?.isEmpty == false)
-            #expect(a.labels["source"]?.isEmpty == false)
+            #expect(a.source?.isEmpty == false)
             // Alertmanager-shaped alerts keep the `severity` label they came with (or none).
             if r.format != .alertmanager { #expect(a.labels["severity"] == a.severity.name) }
             #expect((0...6).contains(a.severity.id) && (0...100).contains(a.severity.score))
