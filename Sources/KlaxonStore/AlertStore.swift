@@ -10,7 +10,7 @@ import Synchronization
 public final class AlertStore: Sendable {
     public let database: StateDatabase
     private var pool: DatabasePool { database.pool }
-    private let hot: Mutex<HotIndex>
+    let hot: Mutex<HotIndex>
     /// Rows in `alert_touch` not yet compacted.
     private let touches: Mutex<Int>
     /// Held across a write transaction and the index update that follows it, so the ingest
@@ -69,114 +69,65 @@ public final class AlertStore: Sendable {
     }
 
     private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider) throws -> (BatchResult, [LifecycleSample]) {
+        // Decide first, in memory, then write once: the transaction holds no decision.
+        let plan = hot.withLock { BatchPlan.make(batch, index: &$0, decide: decide) }
         var samples: [LifecycleSample] = []
-        let (result, updated) = try pool.write { db -> (BatchResult, [Fingerprint: HotEntry]) in
-            let ledger = try db.cachedStatement(sql: """
-                INSERT INTO ingest_ledger (topic, partition, "offset", times_seen, outcome, last_seen_at)
-                VALUES (?, ?, ?, 1, ?, ?)
-                ON CONFLICT(topic, partition, "offset") DO UPDATE SET
-                    times_seen = times_seen + 1, outcome = excluded.outcome, last_seen_at = excluded.last_seen_at
-                """)
-            let at = Date().timeIntervalSince1970
-            for c in batch.consumed {
-                try ledger.execute(arguments: [c.topic, c.partition, c.offset, c.outcome, at])
-            }
-            var transitions: [AlertTransition] = []
-            var decisions: [NoiseDecision] = []
-            var changes: [Fingerprint: AlertState] = [:]
-            // Decisions read the index as of the batch start plus this batch's own updates;
-            // the index itself changes only after the transaction commits.
-            var updated: [Fingerprint: HotEntry] = [:]
-            var scopeIDs: [String: Int32] = [:]
-            var batchScoped: [Int32: [Fingerprint]] = [:]
-            for report in batch.reports {
-                let fp = report.alert.fingerprint
-                let entry = updated[fp] ?? hot.withLock { $0[fp] }
-                var alert = report.alert
-                let scope: Int32
-                if let s = alert.scope {
-                    if let id = scopeIDs[s] { scope = id } else {
-                        scope = hot.withLock { $0.scopeID(s) }
-                        scopeIDs[s] = scope
-                    }
-                } else if let kept = entry?.scope, kept >= 0 {
-                    // A report that covers no scope (an AWS listing, a runtime event) leaves the
-                    // alert in the scope whose complete scans resolve it.
-                    scope = kept
-                    alert.scope = hot.withLock { $0.scopeName(kept) }
-                } else {
-                    scope = -1
-                }
-                let (state, transition) = AlertLifecycle.report(alert, existing: entry?.state(alert: alert), now: report.receivedAt)
-                let wasAdmitted = transition != .opened && transition != .reopened && (entry?.admitted ?? false)
-                // A resolution the source reports reaches grouping only if the alert was admitted.
-                let decision = transition == .resolved
-                    ? (wasAdmitted ? .notify(transition: .resolved, threshold: nil) : .suppressed(.duplicate, .duplicate))
-                    : decide(alert, transition, wasAdmitted, report.receivedAt)
-                let admitted = wasAdmitted || decision.notifies
-                var sources = entry?.sources ?? SourceSet()
-                sources.bits |= SourceSet(alert.source).bits
-                let record = decision.reason == .duplicate ? nil : decision.description
-                if transition == .duplicate, let entry, admitted == entry.admitted, record == nil {
-                    try Self.touch(db, fp, state, sources: sources)
-                } else {
-                    try Self.save(db, state, owner: report.owner, sources: sources, admitted: admitted, decision: record, isNew: entry == nil)
-                }
-                updated[fp] = HotEntry(state, sources: sources, admitted: admitted, scope: scope)
-                try AlertHistory.reported(db, report, state, transition, decision, wasAdmitted: wasAdmitted, samples: &samples)
-                if scope >= 0 { batchScoped[scope, default: []].append(fp) }
-                transitions.append(transition)
-                decisions.append(decision)
-                if decision.notifies { changes[fp] = state }
-            }
-            // Complete scans: what the index lists as unresolved in a scope and the scan no longer
-            // reports resolves. Only admitted alerts' content is read back (grouping needs it).
-            for scan in batch.scans where !scan.scopes.isEmpty {
-                var gone: Set<Fingerprint> = []
-                hot.withLock { index in
-                    for scope in scan.scopes { gone.formUnion(index.unresolved(inScope: scope)) }
-                }
-                // This batch's own reports may have opened alerts of the scope.
-                for scope in scan.scopes {
-                    guard let id = scopeIDs[scope] else { continue }
-                    for fp in batchScoped[id] ?? [] where updated[fp]?.status != .resolved { gone.insert(fp) }
-                }
-                gone.subtract(scan.present)
-                for fp in gone.sorted() {
-                    guard let entry = updated[fp] ?? hot.withLock({ $0[fp] }), entry.status != .resolved else { continue }
-                    try db.cachedStatement(sql: "UPDATE alert SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?")
-                        .execute(arguments: [scan.at.timeIntervalSince1970, fp.description])
-                    var resolved = entry
-                    resolved.status = .resolved
-                    resolved.resolvedAt = scan.at.timeIntervalSince1970
-                    updated[fp] = resolved
-                    if entry.admitted, let row = try Row.fetchOne(
-                        db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [fp.description])
-                    {
-                        changes[fp] = resolved.state(alert: try AlertCodec.decode(row[0]))
-                    }
-                    try AlertHistory.resolved(
-                        db, fp, alert: changes[fp]?.alert, firstSeenAt: entry.firstSeenAt, occurrences: entry.occurrences,
-                        lastSeenAt: entry.lastSeenAt, at: scan.at, by: "scan",
-                        reason: "a complete scan of \(scan.scopes.joined(separator: ", ")) no longer reports it", samples: &samples)
-                }
-            }
-            try CoverageStore.record(batch.coverage, in: db)
-            let appended = batch.reports.count + updated.count  // touches per report, plus resolutions (an upper bound)
-            let pending = touches.withLock { n in
-                n += appended
-                return n
-            }
-            if pending > Self.compactionThreshold {
-                try Self.compact(db)
-                touches.withLock { $0 = 0 }
-            }
-            return (BatchResult(transitions: transitions, decisions: decisions, changes: Array(changes.values)), updated)
-        }
+        let changes = try pool.write { db in try write(plan, batch: batch, in: db, samples: &samples) }
         hot.withLock { index in
-            for (fp, entry) in updated { index.set(fp, entry) }
+            for (fp, entry) in plan.updated { index.set(fp, entry) }
         }
-        return (result, samples)
+        return (BatchResult(transitions: plan.reports.map(\.transition), decisions: plan.reports.map(\.decision), changes: changes), samples)
+    }
+
+    /// Writes a batch's plan: ledger, alert rows (a touch for a plain duplicate), history,
+    /// resolutions by complete scans, coverage. Returns what grouping must hear about.
+    private func write(_ plan: BatchPlan, batch: BatchWrite, in db: Database, samples: inout [LifecycleSample]) throws -> [AlertState] {
+        let ledger = try db.cachedStatement(sql: """
+            INSERT INTO ingest_ledger (topic, partition, "offset", times_seen, outcome, last_seen_at)
+            VALUES (?, ?, ?, 1, ?, ?)
+            ON CONFLICT(topic, partition, "offset") DO UPDATE SET
+                times_seen = times_seen + 1, outcome = excluded.outcome, last_seen_at = excluded.last_seen_at
+            """)
+        let at = Date().timeIntervalSince1970
+        for c in batch.consumed {
+            try ledger.execute(arguments: [c.topic, c.partition, c.offset, c.outcome, at])
+        }
+        var changes: [Fingerprint: AlertState] = [:]
+        for r in plan.reports {
+            let fp = r.state.alert.fingerprint
+            if r.touchOnly {
+                try Self.touch(db, fp, r.state, sources: r.sources)
+            } else {
+                try Self.save(db, r.state, owner: r.report.owner, sources: r.sources, admitted: r.admitted, decision: r.record, isNew: r.isNew)
+            }
+            try AlertHistory.reported(db, r.report, r.state, r.transition, r.decision, wasAdmitted: r.wasAdmitted, samples: &samples)
+            if r.decision.notifies { changes[fp] = r.state }
+        }
+        for r in plan.resolutions {
+            try db.cachedStatement(sql: "UPDATE alert SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?")
+                .execute(arguments: [r.scan.at.timeIntervalSince1970, r.fingerprint.description])
+            // Only admitted alerts' content is read back (grouping needs it).
+            if r.before.admitted, let row = try Row.fetchOne(
+                db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [r.fingerprint.description])
+            {
+                changes[r.fingerprint] = r.after.state(alert: try AlertCodec.decode(row[0]))
+            }
+            try AlertHistory.resolved(
+                db, r.fingerprint, alert: changes[r.fingerprint]?.alert, firstSeenAt: r.before.firstSeenAt,
+                occurrences: r.before.occurrences, lastSeenAt: r.before.lastSeenAt, at: r.scan.at, by: "scan",
+                reason: "a complete scan of \(r.scan.scopes.joined(separator: ", ")) no longer reports it", samples: &samples)
+        }
+        try CoverageStore.record(batch.coverage, in: db)
+        let appended = batch.reports.count + plan.updated.count  // touches per report, plus resolutions (an upper bound)
+        let pending = touches.withLock { n in
+            n += appended
+            return n
+        }
+        if pending > Self.compactionThreshold {
+            try Self.compact(db)
+            touches.withLock { $0 = 0 }
+        }
+        return Array(changes.values)
     }
 
     /// Changes one alert's state by hand (acknowledge, resolve): `change` gets the current state

@@ -117,6 +117,9 @@ struct HotIndex: Sendable {
         return id
     }
 
+    /// The id of `scope` if it is interned already.
+    func existingScopeID(_ scope: String) -> Int32? { scopeIDs[scope] }
+
     /// The scope string of an interned id.
     func scopeName(_ id: Int32) -> String? { id >= 0 && Int(id) < scopeNames.count ? scopeNames[Int(id)] : nil }
 
