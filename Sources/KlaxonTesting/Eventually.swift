@@ -27,3 +27,19 @@ public func eventually(
 public func capture<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
 }
+
+/// `eventually`, while `process` (a service under test) runs: it fails at once if the process
+/// exits, and a timeout carries the end of the process's stderr, so a failure says why.
+public func eventually(
+    _ what: String, watching process: ChildProcess, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
+) async throws {
+    do {
+        try await eventually(what, timeout: timeout) {
+            if try await condition() { return true }
+            guard process.isRunning else { throw TimedOut(what: "\(what): the process exited; its stderr ends:\n\(process.stderr.suffix(3000))") }
+            return false
+        }
+    } catch let error as TimedOut where !error.what.contains("the process exited") {
+        throw TimedOut(what: "\(what); the process's stderr ends:\n\(process.stderr.suffix(3000))")
+    }
+}

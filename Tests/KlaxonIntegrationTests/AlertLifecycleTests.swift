@@ -28,12 +28,12 @@ import Testing
         let service = try f.startService()
 
         try await producer.send(topic: ServiceFixture.scans, value: try trivyReport())
-        try await eventually("4 firing alerts delivered") { f.fileAlerts().count >= 4 }
+        try await eventually("4 firing alerts delivered", watching: service) { f.fileAlerts().count >= 4 }
         // Night 2: the same report again — nothing new to say.
         try await producer.send(topic: ServiceFixture.scans, value: try trivyReport())
         // Night 3: openssh was patched.
         try await producer.send(topic: ServiceFixture.scans, value: try trivyReport(without: ["CVE-2024-6387"]))
-        try await eventually("the fixed CVE's resolved notification") {
+        try await eventually("the fixed CVE's resolved notification", watching: service) {
             f.fileAlerts().contains { $0["status"] as? String == "resolved" }
         }
         try await f.settled(base, records: 3)
@@ -60,7 +60,7 @@ import Testing
         try await producer.send(topic: ServiceFixture.scans, value: try trivyReport())
 
         let first = try f.startService()
-        try await eventually("4 alerts delivered") { f.fileAlerts().count >= 4 }
+        try await eventually("4 alerts delivered", watching: first) { f.fileAlerts().count >= 4 }
         #expect(try await first.stop() == 0)
 
         // After the restart the same alerts are re-grouped from SQLite; the notification log
@@ -69,7 +69,7 @@ import Testing
         let runtime = try #require(
             try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n").last)
         try await producer.send(topic: ServiceFixture.runtime, value: Data(runtime.utf8))
-        try await eventually("the new alert delivered") { f.fileAlerts().count >= 5 }
+        try await eventually("the new alert delivered", watching: second) { f.fileAlerts().count >= 5 }
         try await f.settled(base, records: 1)
         #expect(try await second.stop() == 0)
         let fingerprints = f.fileAlerts().compactMap { $0["fingerprint"] as? String }
