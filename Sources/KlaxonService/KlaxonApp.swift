@@ -108,8 +108,9 @@ public final class KlaxonApp: Sendable {
             consumer: consumer, processor: processor, store: store,
             deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
             grouping: grouping, noise: noise, settings: k, ready: ready, logger: logger)
+        let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let reloader = ConfigReloader(
-            path: configPath, current: config, environment: environment, producer: producer, grouping: grouping,
+            path: configPath, active: active, environment: environment, producer: producer, grouping: grouping,
             noise: noise, dispatcher: dispatcher, audit: audit, slackThreads: slackThreads, logger: logger)
 
         // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
@@ -123,7 +124,7 @@ public final class KlaxonApp: Sendable {
             store: store, history: AlertHistory(database: database), config: config.service.lifecycle,
             // Grouping's timers run on the wall clock, whatever time the lifecycle timers go by.
             resolved: { states, _ in await grouping.add(states, now: Date()) }, escalations: EscalationStore(database: database),
-            routingNow: { await grouping.current }, delivered: { dispatcher.nudge() }, logger: logger)
+            routingNow: { active.current.escalation }, delivered: { dispatcher.nudge() }, logger: logger)
         sweeper.coverage = CoverageSweeper(
             coverage: coverage, store: store, config: config.service.coverage, noise: noise,
             grouping: { states, _ in await grouping.add(states, now: Date()) }, logger: logger)
@@ -132,7 +133,7 @@ public final class KlaxonApp: Sendable {
         let address = HTTPAddress()
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
-                store: store, silences: silences, audit: audit, grouping: grouping, noise: noise, falsePositives: falsePositives,
+                store: store, silences: silences, audit: audit, grouping: grouping, config: active, noise: noise, falsePositives: falsePositives,
                 outbox: outbox, history: AlertHistory(database: database), nudgeDelivery: { dispatcher.nudge() },
                 coverage: { [coverageConfig = config.service.coverage] now in try coverage.evaluate(coverageConfig, now: now) },
                 token: try ApiToken(config: config.service, environment: environment),

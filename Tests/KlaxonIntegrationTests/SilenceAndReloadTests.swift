@@ -146,9 +146,13 @@ import Testing
         let paging = good.replacingOccurrences(of: #"matchers: ['severity=~"critical|high"']"#, with: #"matchers: ['severity=~".+"']"#)
         try paging.write(to: f.routesFile, atomically: true, encoding: .utf8)
         #expect(try await HTTP.call("POST", base + "/-/reload").0 == 401)
+        #expect(!(try await HTTP.text(base + "/api/v2/status").contains(#"severity=~\".+\""#)), "the API shows the config in force")
         let (status, body) = try await HTTP.call("POST", base + "/-/reload", token: token)
         #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
         #expect(try await HTTP.text(base + "/metrics").contains("klaxon_config_last_reload_successful 1"))
+        // Once the reload answered, the API reads the new snapshot.
+        let statusAfter = try await HTTP.text(base + "/api/v2/status")
+        #expect(statusAfter.contains(#"severity=~\".+\""#), "\(statusAfter.prefix(2000))")
         try await producer.send(topic: ServiceFixture.runtime, value: falco[1])
         try await eventually("the new route pages the medium alert") {
             f.webhookAlerts().contains { ($0["labels"] as? [String: String])?["severity"] == "medium" }

@@ -28,7 +28,7 @@ enum AlertmanagerV2Routes {
                     throw ApiFailure(.tooLarge, "request body larger than alertmanager_api.max_request_bytes (\(config.maxRequestBytes) bytes)")
                 }
                 let parsed: PostableAlerts
-                let resolveTimeout = await deps.grouping.current.routing.resolveTimeout
+                let resolveTimeout = deps.config.current.routing.resolveTimeout
                 do { parsed = try PostableAlerts.parse(Data(buffer: body), now: Date(), resolveTimeout: resolveTimeout) } catch {
                     throw ApiFailure(.badRequest, (error as? PostableAlerts.Malformed)?.message ?? "\(error)")
                 }
@@ -44,7 +44,7 @@ enum AlertmanagerV2Routes {
             try await handle {
                 try authorizeRead(request, deps, config)
                 let query = try AlertQuery(request, unprocessed: true)
-                let routing = await deps.grouping.current.routing
+                let routing = deps.config.current.routing
                 let alerts = try await views(deps, routing: routing, now: Date()).filter { query.admits($0) }
                 return try json(.ok, alerts.map(\.alert))
             }
@@ -53,7 +53,7 @@ enum AlertmanagerV2Routes {
             try await handle {
                 try authorizeRead(request, deps, config)
                 let query = try AlertQuery(request, unprocessed: false)
-                let routing = await deps.grouping.current.routing
+                let routing = deps.config.current.routing
                 var groups: [GroupKey: AlertmanagerV2JSON.AlertGroup] = [:]
                 for view in try await views(deps, routing: routing, now: Date()) where query.admits(view, receiverFilter: false) {
                     for route in view.routes where query.admits(receiver: route.receiver) {
@@ -70,13 +70,13 @@ enum AlertmanagerV2Routes {
         router.get("/api/v2/receivers") { request, _ -> Response in
             try await handle {
                 try authorizeRead(request, deps, config)
-                return try json(.ok, await deps.grouping.current.routing.receivers.map { AlertmanagerV2JSON.Receiver(name: $0.name) })
+                return try json(.ok, deps.config.current.routing.receivers.map { AlertmanagerV2JSON.Receiver(name: $0.name) })
             }
         }
         router.get("/api/v2/status") { request, _ -> Response in
             try await handle {
                 try authorizeRead(request, deps, config)
-                let routing = await deps.grouping.current.routing
+                let routing = deps.config.current.routing
                 let am = deps.alertmanager
                 let group = am?.groupID ?? "klaxon"
                 let status = AlertmanagerV2JSON.Status(

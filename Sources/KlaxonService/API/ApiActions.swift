@@ -33,7 +33,7 @@ enum ApiActions {
         _ change: @escaping (AlertState, Date) -> AlertState?
     ) async throws -> AlertState {
         let now = Date()
-        let routing = acknowledges ? FollowUpRouting(await deps.grouping.current.integrations) : nil
+        let routing = acknowledges ? FollowUpRouting(deps.config.current.integrations) : nil
         guard let next = try deps.store.update(current.alert.fingerprint, by: actor, followUps: routing, { change($0, now) }) else {
             throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
         }

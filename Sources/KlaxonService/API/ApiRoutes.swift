@@ -10,6 +10,8 @@ struct ApiDependencies: Sendable {
     let silences: SilenceStore
     let audit: AuditLog
     let grouping: GroupingEngine
+    /// The configuration in force (routing, integrations).
+    let config: ActiveConfig
     let noise: NoiseGate
     let falsePositives: FalsePositiveStore
     let outbox: Outbox

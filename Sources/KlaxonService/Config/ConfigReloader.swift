@@ -12,7 +12,7 @@ import Metrics
 /// need a restart; a reload that changes them says so and applies the rest.
 actor ConfigReloader {
     private let path: String?
-    private var current: LoadedConfig
+    private let active: ActiveConfig
     private let environment: [String: String]
     private let producer: KafkaProducer
     private let grouping: GroupingEngine
@@ -23,14 +23,14 @@ actor ConfigReloader {
     private let logger: Logger
 
     init(
-        path: String?, current: LoadedConfig, environment: [String: String], producer: KafkaProducer,
+        path: String?, active: ActiveConfig, environment: [String: String], producer: KafkaProducer,
         grouping: GroupingEngine, noise: NoiseGate, dispatcher: OutboxDispatcher, audit: AuditLog,
         slackThreads: SlackThreadStore, logger: Logger
     ) {
         self.slackThreads = slackThreads
         self.noise = noise
         self.path = path
-        self.current = current
+        self.active = active
         self.environment = environment
         self.producer = producer
         self.grouping = grouping
@@ -66,10 +66,10 @@ actor ConfigReloader {
             }
             noise.reload(next.noise)
             var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
-            if next.service != current.service {
+            if next.service != active.current.config.service {
                 message += "; kafka, state, http and lifecycle settings take effect at the next restart"
             }
-            current = next
+            active.publish(next, integrations: sinks.integrations)
             Gauge(label: "klaxon_config_last_reload_successful").record(1)
             Gauge(label: "klaxon_config_last_reload_success_timestamp_seconds").record(now.timeIntervalSince1970)
             logger.notice("configuration reloaded", metadata: ["by": "\(actor)", "detail": "\(message)"])

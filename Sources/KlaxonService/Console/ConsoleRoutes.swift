@@ -31,7 +31,7 @@ enum ConsoleRoutes {
                 let now = Date()
                 let query = ConsoleAlertsPage.Query(parameters(request))
                 let listed = try await ApiActions.alerts(status: nil, deps, now: now)
-                let routing = await deps.grouping.current.routing
+                let routing = deps.config.current.routing
                 return ("alerts", ConsoleAlertsPage.make(listed, query: query, routing: routing, now: now, sources: deps.store.sources(of:)))
             }
         }
@@ -57,13 +57,13 @@ enum ConsoleRoutes {
         }
         router.get("/routes") { request, _ -> Response in
             try await page(request, deps, title: "Routes", nav: "/routes") { _ in
-                let routing = await deps.grouping.current.routing
+                let routing = deps.config.current.routing
                 return ("routes", ConsoleRoutesPage.make(routing, labels: parameters(request)["labels"] ?? "", now: Date()))
             }
         }
         router.get("/deliveries") { request, _ -> Response in
             try await page(request, deps, title: "Deliveries", nav: "/deliveries") { session in
-                let integrations = await deps.grouping.current.integrations
+                let integrations = deps.config.current.integrations
                 return ("deliveries", ConsoleDeliveriesPage.make(
                     pending: try deps.outbox.list(filter: .pending, limit: 5000), dead: try deps.outbox.list(filter: .dead, limit: 5000),
                     delivered: try deps.outbox.counts()[.delivered] ?? 0,

@@ -113,8 +113,6 @@ actor GroupingEngine {
         }
     }
 
-    /// The routing and integrations in force (escalation reads policies and receivers from them).
-    var current: EscalationRouting { EscalationRouting(routing: routing, integrations: integrations) }
 
     /// True when no group waits for its first notification.
     var isIdle: Bool { !scheduler.hasUnflushedGroups }
