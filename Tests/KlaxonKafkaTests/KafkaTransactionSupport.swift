@@ -1,0 +1,67 @@
+import Foundation
+import KlaxonKafka
+import Logging
+
+/// Pieces shared by the transaction tests: clients on an embedded broker, input to consume, and
+/// a reader that collects a topic as a given isolation level sees it.
+struct TransactionFixture {
+    let broker: EmbeddedBroker
+    let logger = Logger(label: "test")
+
+    init(topics: [String], partitions: Int32) throws {
+        broker = try EmbeddedBroker(topics: topics, partitions: partitions)
+    }
+
+    func consumer(group: String, topics: [String], isolation: String = "read_committed") throws -> KafkaConsumer {
+        try KafkaConsumer(
+            properties: [
+                "bootstrap.servers": broker.bootstrapServers, "group.id": group, "isolation.level": isolation,
+                "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
+            ],
+            topics: topics, logger: logger)
+    }
+
+    func transactionalProducer(id: String) throws -> KafkaTransactionalProducer {
+        try KafkaTransactionalProducer(properties: ["bootstrap.servers": broker.bootstrapServers], transactionalID: id, logger: logger)
+    }
+
+    /// Writes `count` plain (non-transactional) records `in-0` … to `topic`, keyed so that they
+    /// spread over the partitions.
+    func produceInput(_ topic: String, count: Int) async throws {
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+        defer { producer.close() }
+        _ = try await producer.sendAll(topic: topic, (0..<count).map { KafkaMessage(key: Data("k\($0)".utf8), value: Data("in-\($0)".utf8)) })
+    }
+
+    /// Everything in `topic` as a fresh group at `isolation` sees it, read until `count` values
+    /// arrived and then for `settle` polls more (so extra records would be seen), or until the
+    /// deadline.
+    func readAll(_ topic: String, isolation: String, expecting count: Int, settle: Int = 5) async throws -> [String] {
+        let reader = try consumer(group: "reader-\(UUID().uuidString)", topics: [topic], isolation: isolation)
+        var values: [String] = []
+        var quietPolls = 0
+        let end = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < end && quietPolls < settle {
+            let batch = try await reader.poll(maxRecords: 100, maxWait: .milliseconds(200))
+            values += batch.map { String(decoding: $0.value, as: UTF8.self) }
+            if values.count >= count { quietPolls += 1 }
+        }
+        await reader.close()
+        return values
+    }
+
+    /// Polls until `count` records arrived or 30 s passed.
+    func drain(_ consumer: KafkaConsumer, count: Int) async throws -> [KafkaRecord] {
+        var got: [KafkaRecord] = []
+        let end = ContinuousClock.now + .seconds(30)
+        while got.count < count && ContinuousClock.now < end {
+            got += try await consumer.poll(maxRecords: 100, maxWait: .milliseconds(200))
+        }
+        return got
+    }
+}
+
+/// The transform of the test stage: the input value upper-cased, under the input's key.
+func transformed(_ records: [KafkaRecord]) -> [KafkaMessage] {
+    records.map { KafkaMessage(key: $0.key, value: Data(String(decoding: $0.value, as: UTF8.self).uppercased().utf8)) }
+}
