@@ -2,6 +2,10 @@
 /// to a `KafkaTransactionalProducer`: the group metadata, the positions to commit, and a way
 /// back to the committed offsets after an aborted transaction.
 extension KafkaConsumer {
+    /// The `isolation.level` the client runs with, as librdkafka reports it: `read_committed`
+    /// (the default) or `read_uncommitted`.
+    public var isolationLevel: String { handle.effectiveProperty("isolation.level") ?? "" }
+
     /// This member's current group metadata (group id, generation, member id), for
     /// `KafkaTransactionalProducer.sendOffsetsToTransaction`. Local, never waits on the broker.
     /// Take it anew for each transaction: a rebalance changes the generation.

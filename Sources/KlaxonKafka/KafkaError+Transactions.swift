@@ -42,7 +42,9 @@ extension KafkaError {
 
     /// A newer producer with the same `transactional.id` took over: the broker answered
     /// `PRODUCER_FENCED` or `INVALID_PRODUCER_EPOCH`, or librdkafka raised `_FENCED`.
-    public var isFenced: Bool {
+    public var isFenced: Bool { Self.isFencing(code) }
+
+    static func isFencing(_ code: Int32) -> Bool {
         [Code.fenced, Code.producerFenced, Code.invalidProducerEpoch].contains(code)
     }
 }

@@ -69,6 +69,7 @@ import Testing
         let error = try await #require(throws: KafkaError.self) { try await old.commitTransaction() }
         #expect(error.isFenced, "\(error)")
         #expect(error.isFatal && error.transactionRecovery == .recreateProducer)
+        #expect(error.message.contains("a newer producer with this transactional.id took over"))
         #expect(error.message.contains("create a new one with the same transactional.id"))
         let later = try #require(throws: KafkaError.self) { try old.beginTransaction() }
         #expect(later.transactionRecovery == .recreateProducer, "\(later)")
@@ -116,7 +117,7 @@ import Testing
         await producer.close()
     }
 
-    @Test func transactionalAndIsolationSettingsAreCheckedUpFront() throws {
+    @Test func transactionalAndIsolationSettingsAreCheckedUpFront() async throws {
         let fx = try TransactionFixture(topics: [], partitions: 1)
         let bootstrap = fx.broker.bootstrapServers
         #expect(throws: KafkaError.self) {
@@ -133,7 +134,12 @@ import Testing
         let bad = try #require(throws: KafkaError.self) { _ = try fx.consumer(group: "g", topics: ["t"], isolation: "dirty_reads") }
         #expect(bad.message.contains("isolation.level"), "\(bad)")
         let uncommitted = try fx.consumer(group: "g", topics: ["t"], isolation: "read_uncommitted")
+        #expect(uncommitted.isolationLevel == "read_uncommitted")
         #expect(uncommitted.groupID == "g")
         #expect(try uncommitted.groupMetadata().groupID == "g")
+        let byDefault = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": "g"], topics: ["t"], logger: fx.logger)
+        #expect(byDefault.isolationLevel == "read_committed")
+        await uncommitted.close()
+        await byDefault.close()
     }
 }

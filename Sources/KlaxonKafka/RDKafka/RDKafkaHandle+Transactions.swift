@@ -48,9 +48,10 @@ extension RDKafkaHandle {
         let isRetriable = rd_kafka_error_is_retriable(error) != 0
         let requiresAbort = rd_kafka_error_txn_requires_abort(error) != 0
         let recovery = KafkaError.recovery(isFatal: isFatal, requiresAbort: requiresAbort, isRetriable: isRetriable)
+        let advice = KafkaError.isFencing(code.rawValue) ? "fenced: a newer producer with this transactional.id took over; \(recovery), or stop and leave the input to the new owner" : "\(recovery)"
         throw KafkaError(
             code: code.rawValue, name: String(cString: rd_kafka_err2name(code)),
-            message: "\(context): \(text) (\(recovery))",
+            message: "\(context): \(text) (\(advice))",
             isFatal: isFatal, isRetriable: isRetriable, requiresAbort: requiresAbort,
             file: file, line: line)
     }

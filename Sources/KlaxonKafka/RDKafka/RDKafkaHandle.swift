@@ -67,3 +67,18 @@ extension String {
         self = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension RDKafkaHandle {
+    /// The value librdkafka runs with for a configuration property (defaults included), or nil
+    /// for an unknown property.
+    func effectiveProperty(_ name: String) -> String? {
+        withHandle { rk in
+            let conf = rd_kafka_conf(rk)
+            var size = 0
+            guard rd_kafka_conf_get(conf, name, nil, &size) == RD_KAFKA_CONF_OK, size > 0 else { return nil }
+            var buf = [CChar](repeating: 0, count: size)
+            guard rd_kafka_conf_get(conf, name, &buf, &size) == RD_KAFKA_CONF_OK else { return nil }
+            return String(errorBuffer: buf)
+        }
+    }
+}
