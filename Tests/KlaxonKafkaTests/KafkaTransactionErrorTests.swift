@@ -6,13 +6,15 @@ import Testing
 /// rewind, or recreate the producer. The broker's answers are real protocol errors, injected
 /// into the embedded broker the way librdkafka's own transaction tests do.
 @Suite(.serialized) struct KafkaTransactionErrorTests {
-    @Test func aSlowCoordinatorMakesCommitRetriableAndTheRetryFinishesIt() async throws {
+    @Test(.enabled(if: TransactionFixture.usesEmbeddedBroker, "injects broker answers"))
+    func aSlowCoordinatorMakesCommitRetriableAndTheRetryFinishesIt() async throws {
         let fx = try TransactionFixture(topics: ["out"], partitions: 1)
+        let broker = try #require(fx.broker)
         let producer = try fx.transactionalProducer(id: "slow")
         try await producer.initTransactions()
         try producer.beginTransaction()
-        try await producer.send(topic: "out", value: Data("v".utf8))
-        fx.broker.delayNext(.endTxn, by: .seconds(3))
+        try await producer.send(topic: fx.name("out"), value: Data("v".utf8))
+        broker.delayNext(.endTxn, by: .seconds(3))
         let error = try await #require(throws: KafkaError.self) { try await producer.commitTransaction(timeout: .milliseconds(200)) }
         #expect(error.transactionRecovery == .retry, "\(error)")
         #expect(error.isRetriable && !error.isFatal && !error.requiresAbort)
@@ -22,16 +24,18 @@ import Testing
         #expect(try await fx.readAll("out", isolation: "read_committed", expecting: 1) == ["v"])
     }
 
-    @Test func offsetsTheGroupCoordinatorRefusesMakeTheTransactionAbortable() async throws {
+    @Test(.enabled(if: TransactionFixture.usesEmbeddedBroker, "injects broker answers"))
+    func offsetsTheGroupCoordinatorRefusesMakeTheTransactionAbortable() async throws {
         let fx = try TransactionFixture(topics: ["in", "out"], partitions: 1)
+        let broker = try #require(fx.broker)
         try await fx.produceInput("in", count: 3)
         let consumer = try fx.consumer(group: "stage", topics: ["in"])
         let producer = try fx.transactionalProducer(id: "stage-0")
         try await producer.initTransactions()
         let batch = try await fx.drain(consumer, count: 3)
         try producer.beginTransaction()
-        _ = try await producer.sendAll(topic: "out", transformed(batch))
-        fx.broker.failNext(.txnOffsetCommit, with: [KafkaError.Code.groupAuthorizationFailed])
+        _ = try await producer.sendAll(topic: fx.name("out"), transformed(batch))
+        broker.failNext(.txnOffsetCommit, with: [KafkaError.Code.groupAuthorizationFailed])
         let error = try await #require(throws: KafkaError.self) {
             try await producer.sendOffsetsToTransaction(consumer.positions(), group: consumer.groupMetadata())
         }
@@ -47,25 +51,27 @@ import Testing
         let again = try await fx.drain(consumer, count: 3)
         #expect(again.map(\.offset) == batch.map(\.offset))
         try producer.beginTransaction()
-        _ = try await producer.sendAll(topic: "out", transformed(again))
+        _ = try await producer.sendAll(topic: fx.name("out"), transformed(again))
         try await producer.sendOffsetsToTransaction(consumer.positions(), group: consumer.groupMetadata())
         try await producer.commitTransaction()
         await consumer.close()
         await producer.close()
     }
 
-    @Test func aFencedProducerFailsFatallyAndEveryLaterCallSaysToRecreateIt() async throws {
+    @Test(.enabled(if: TransactionFixture.usesEmbeddedBroker, "injects broker answers"))
+    func aFencedProducerFailsFatallyAndEveryLaterCallSaysToRecreateIt() async throws {
         let fx = try TransactionFixture(topics: ["out"], partitions: 1)
+        let broker = try #require(fx.broker)
         let old = try fx.transactionalProducer(id: "stage-0")
         try await old.initTransactions()
         try old.beginTransaction()
-        try await old.send(topic: "out", value: Data("from-old".utf8))
+        try await old.send(topic: fx.name("out"), value: Data("from-old".utf8))
         // A newer instance registers the same transactional.id; the coordinator now answers the
         // old one's commit with PRODUCER_FENCED (the mock does not fence by itself; see the next
         // test).
         let new = try fx.transactionalProducer(id: "stage-0")
         try await new.initTransactions()
-        fx.broker.failNext(.endTxn, with: [KafkaError.Code.producerFenced])
+        broker.failNext(.endTxn, with: [KafkaError.Code.producerFenced])
         let error = try await #require(throws: KafkaError.self) { try await old.commitTransaction() }
         #expect(error.isFenced, "\(error)")
         #expect(error.isFatal && error.transactionRecovery == .recreateProducer)
@@ -76,7 +82,7 @@ import Testing
         await old.close()
 
         try new.beginTransaction()
-        try await new.send(topic: "out", value: Data("from-new".utf8))
+        try await new.send(topic: fx.name("out"), value: Data("from-new".utf8))
         try await new.commitTransaction()
         await new.close()
     }
@@ -86,7 +92,7 @@ import Testing
         let old = try fx.transactionalProducer(id: "stage-0")
         try await old.initTransactions()
         try old.beginTransaction()
-        try await old.send(topic: "out", value: Data("from-old".utf8))
+        try await old.send(topic: fx.name("out"), value: Data("from-old".utf8))
         let new = try fx.transactionalProducer(id: "stage-0")
         try await new.initTransactions()
         let outcome: Result<Void, KafkaError>
@@ -99,7 +105,7 @@ import Testing
                 return
             }
             #expect(e.isFenced && e.transactionRecovery == .recreateProducer, "\(e)")
-        }
+        } when: { fx.brokerKeepsNoTransactionOutcome }
     }
 
     @Test func sendingOutsideATransactionIsRefused() async throws {
@@ -108,10 +114,10 @@ import Testing
         #expect(throws: KafkaError.self, "a transaction before initTransactions") { try producer.beginTransaction() }
         try await producer.initTransactions()
         await #expect(throws: KafkaError.self, "a record outside a transaction") {
-            try await producer.send(topic: "out", value: Data("stray".utf8))
+            try await producer.send(topic: fx.name("out"), value: Data("stray".utf8))
         }
         try producer.beginTransaction()
-        try await producer.send(topic: "out", value: Data("inside".utf8))
+        try await producer.send(topic: fx.name("out"), value: Data("inside".utf8))
         try await producer.commitTransaction()
         await #expect(throws: KafkaError.self, "a second commit") { try await producer.commitTransaction() }
         await producer.close()
@@ -119,7 +125,7 @@ import Testing
 
     @Test func transactionalAndIsolationSettingsAreCheckedUpFront() async throws {
         let fx = try TransactionFixture(topics: [], partitions: 1)
-        let bootstrap = fx.broker.bootstrapServers
+        let bootstrap = fx.bootstrap
         #expect(throws: KafkaError.self) {
             _ = try KafkaTransactionalProducer(properties: ["bootstrap.servers": bootstrap], transactionalID: "", logger: fx.logger)
         }
@@ -135,8 +141,8 @@ import Testing
         #expect(bad.message.contains("isolation.level"), "\(bad)")
         let uncommitted = try fx.consumer(group: "g", topics: ["t"], isolation: "read_uncommitted")
         #expect(uncommitted.isolationLevel == "read_uncommitted")
-        #expect(uncommitted.groupID == "g")
-        #expect(try uncommitted.groupMetadata().groupID == "g")
+        #expect(uncommitted.groupID == fx.name("g"))
+        #expect(try uncommitted.groupMetadata().groupID == fx.name("g"))
         let byDefault = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": "g"], topics: ["t"], logger: fx.logger)
         #expect(byDefault.isolationLevel == "read_committed")
         await uncommitted.close()

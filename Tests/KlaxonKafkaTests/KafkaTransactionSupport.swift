@@ -2,35 +2,61 @@ import Foundation
 import KlaxonKafka
 import Logging
 
-/// Pieces shared by the transaction tests: clients on an embedded broker, input to consume, and
-/// a reader that collects a topic as a given isolation level sees it.
+/// Pieces shared by the transaction tests: clients on a broker, input to consume, and a reader
+/// that collects a topic as a given isolation level sees it.
+///
+/// The broker is an `EmbeddedBroker`, unless `KLAXON_KAFKA_BOOTSTRAP` names a real Kafka (e.g.
+/// `localhost:9092` from docker-compose.yml): then topics, groups and transactional ids get a
+/// unique suffix, topics are auto-created with the broker's default partition count, and the
+/// checks the mock broker cannot pass are strict.
 struct TransactionFixture {
-    let broker: EmbeddedBroker
+    static let externalBootstrap = ProcessInfo.processInfo.environment["KLAXON_KAFKA_BOOTSTRAP"].flatMap { $0.isEmpty ? nil : $0 }
+    static var usesEmbeddedBroker: Bool { externalBootstrap == nil }
+
+    /// nil on a real Kafka.
+    let broker: EmbeddedBroker?
+    let bootstrap: String
+    private let suffix: String
     let logger = Logger(label: "test")
 
     init(topics: [String], partitions: Int32) throws {
-        broker = try EmbeddedBroker(topics: topics, partitions: partitions)
+        if let external = Self.externalBootstrap {
+            broker = nil
+            bootstrap = external
+            suffix = "-" + UUID().uuidString.prefix(8).lowercased()
+        } else {
+            let embedded = try EmbeddedBroker(topics: topics, partitions: partitions)
+            broker = embedded
+            bootstrap = embedded.bootstrapServers
+            suffix = ""
+        }
     }
+
+    /// True when the broker keeps no transaction outcome (see docs/kafka-transactions.md).
+    var brokerKeepsNoTransactionOutcome: Bool { broker != nil }
+
+    /// The real name of a topic, group or transactional id of this test.
+    func name(_ logical: String) -> String { logical + suffix }
 
     func consumer(group: String, topics: [String], isolation: String = "read_committed") throws -> KafkaConsumer {
         try KafkaConsumer(
             properties: [
-                "bootstrap.servers": broker.bootstrapServers, "group.id": group, "isolation.level": isolation,
-                "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
+                "bootstrap.servers": bootstrap, "group.id": name(group), "isolation.level": isolation,
+                "session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "max.poll.interval.ms": "10000",
             ],
-            topics: topics, logger: logger)
+            topics: topics.map(name), logger: logger)
     }
 
     func transactionalProducer(id: String) throws -> KafkaTransactionalProducer {
-        try KafkaTransactionalProducer(properties: ["bootstrap.servers": broker.bootstrapServers], transactionalID: id, logger: logger)
+        try KafkaTransactionalProducer(properties: ["bootstrap.servers": bootstrap], transactionalID: name(id), logger: logger)
     }
 
     /// Writes `count` plain (non-transactional) records `in-0` … to `topic`, keyed so that they
     /// spread over the partitions.
     func produceInput(_ topic: String, count: Int) async throws {
-        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: logger)
         defer { producer.close() }
-        _ = try await producer.sendAll(topic: topic, (0..<count).map { KafkaMessage(key: Data("k\($0)".utf8), value: Data("in-\($0)".utf8)) })
+        _ = try await producer.sendAll(topic: name(topic), (0..<count).map { KafkaMessage(key: Data("k\($0)".utf8), value: Data("in-\($0)".utf8)) })
     }
 
     /// Everything in `topic` as a fresh group at `isolation` sees it, read until `count` values
