@@ -1,5 +1,3 @@
-import CRdKafka
-
 extension EmbeddedBroker {
     /// A Kafka protocol request kind, by its API key, whose answers can be made to fail.
     public struct Request: Sendable, Hashable {
@@ -19,19 +17,14 @@ extension EmbeddedBroker {
     /// tests provoke broker failures. Later requests are served normally.
     public func failNext(_ request: Request, with errors: [Int32]) {
         guard !errors.isEmpty else { return }
-        let codes = errors.map { rd_kafka_resp_err_t(rawValue: $0) }
-        cluster.withPointer { mc in
-            codes.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(mc, request.apiKey, $0.count, $0.baseAddress) }
-        }
+        cluster.failNext(apiKey: request.apiKey, with: errors)
     }
 
     /// Answers the next request of this kind normally, but only after `delay` (whole
     /// milliseconds), on every mock broker: a slow coordinator, for provoking client timeouts.
     public func delayNext(_ request: Request, by delay: Duration) {
         let ms = Int32(clamping: delay.milliseconds)
-        cluster.withPointer { mc in
-            for id in 1...Int32(brokerCount) { _ = klaxon_mock_delay_next_request(mc, id, request.apiKey, ms) }
-        }
+        for id in 1...Int32(brokerCount) { cluster.delayNext(apiKey: request.apiKey, brokerID: id, ms: ms) }
     }
 }
 

@@ -32,14 +32,3 @@ public final class EmbeddedBroker: Sendable {
         guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "create topic \(name)") }
     }
 }
-
-/// Owns `rd_kafka_mock_cluster_t`; the mock API is internally locked, hence `@unchecked`.
-/// Holds the client handle it hangs off, which outlives the cluster: `deinit` destroys the
-/// cluster first, then the handle is released.
-final class MockCluster: @unchecked Sendable {
-    private let pointer: OpaquePointer
-    private let owner: RDKafkaHandle
-    init(_ p: OpaquePointer, owner: RDKafkaHandle) { pointer = p; self.owner = owner }
-    func withPointer<T>(_ body: (OpaquePointer) -> T) -> T { body(pointer) }
-    deinit { rd_kafka_mock_cluster_destroy(pointer) }
-}
