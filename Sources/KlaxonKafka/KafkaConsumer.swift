@@ -27,8 +27,9 @@ public final class KafkaConsumer: Sendable {
     ///     `auto.offset.reset` defaults to `earliest` so a new group reads what is already there.
     ///     `isolation.level` defaults to `read_committed`: records of transactions that are
     ///     still open or were aborted are not handed out (the broker enforces this through the
-    ///     last stable offset and its list of aborted transactions); `read_uncommitted` reads
-    ///     everything. Any other value is refused.
+    ///     last stable offset and its list of aborted transactions; `EmbeddedBroker` does not,
+    ///     see docs/kafka-transactions.md); `read_uncommitted` reads everything. Any other
+    ///     value is refused.
     ///   - topics: topics to subscribe to.
     public init(properties: [String: String], topics: [String], logger: Logger) throws(KafkaError) {
         guard let groupID = properties["group.id"] else { throw KafkaError.configuration("group.id is required") }

@@ -127,4 +127,20 @@ import Testing
             #expect(visible.sorted() == (0..<n).map { "IN-\($0)" }.sorted(), "exactly one copy of each output is committed")
         } when: { fx.brokerKeepsNoTransactionOutcome }
     }
+
+    @Test func rewindReturnsToTheCommittedOffsetNotToTheStart() async throws {
+        let fx = try TransactionFixture(topics: ["in"], partitions: 1)
+        try await fx.produceInput("in", count: 6)
+        let consumer = try fx.consumer(group: "stage", topics: ["in"])
+        let all = try await fx.drain(consumer, count: 6)
+        #expect(all.map(\.offset) == Array(0..<6))
+        try await consumer.commit(KafkaOffset.after(all.prefix(3)))
+        let tp = TopicPartition(topic: fx.name("in"), partition: 0)
+        #expect(try await consumer.committed() == [KafkaOffset(topic: tp.topic, partition: 0, offset: 3)])
+        #expect(consumer.positions() == [KafkaOffset(topic: tp.topic, partition: 0, offset: 6)])
+        try await consumer.rewindToCommitted()
+        let again = try await fx.drain(consumer, count: 3)
+        await consumer.close()
+        #expect(again.map(\.offset) == [3, 4, 5])
+    }
 }
