@@ -59,18 +59,18 @@ struct TransactionFixture {
         _ = try await producer.sendAll(topic: name(topic), (0..<count).map { KafkaMessage(key: Data("k\($0)".utf8), value: Data("in-\($0)".utf8)) })
     }
 
-    /// Everything in `topic` as a fresh group at `isolation` sees it, read until `count` values
-    /// arrived and then for `settle` polls more (so extra records would be seen), or until the
-    /// deadline.
-    func readAll(_ topic: String, isolation: String, expecting count: Int, settle: Int = 5) async throws -> [String] {
+    /// Everything in `topic` as a fresh group at `isolation` sees it: read until at least
+    /// `count` values arrived and the reader has caught up with the end of every partition (so
+    /// extra records would be seen too), or until 30 s passed.
+    func readAll(_ topic: String, isolation: String, expecting count: Int) async throws -> [String] {
         let reader = try consumer(group: "reader-\(UUID().uuidString)", topics: [topic], isolation: isolation)
         var values: [String] = []
-        var quietPolls = 0
         let end = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < end && quietPolls < settle {
+        while ContinuousClock.now < end {
             let batch = try await reader.poll(maxRecords: 100, maxWait: .milliseconds(200))
             values += batch.map { String(decoding: $0.value, as: UTF8.self) }
-            if values.count >= count { quietPolls += 1 }
+            let lag = reader.lag()
+            if values.count >= count && !lag.isEmpty && lag.values.allSatisfy({ $0 == 0 }) { break }
         }
         await reader.close()
         return values
