@@ -1,7 +1,8 @@
 import CRdKafka
 
-/// The transactional producer calls. Each may block up to its timeout on the transaction
-/// coordinator: callers run them on a dispatch queue, never on the Swift concurrency pool.
+/// The transactional producer calls. All but `beginTransaction` (local) may block up to their
+/// timeout on a coordinator: callers run them on one serial dispatch queue, never on the Swift
+/// concurrency pool. librdkafka refuses overlapping transactional calls with an error.
 extension RDKafkaHandle {
     func initTransactions(timeoutMs: Int32) throws(KafkaError) {
         try check(withHandle { rd_kafka_init_transactions($0, timeoutMs) }, "init transactions")

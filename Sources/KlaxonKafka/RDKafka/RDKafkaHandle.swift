@@ -2,8 +2,8 @@ import CRdKafka
 
 /// Owns an `rd_kafka_t`. librdkafka documents its handle as thread-safe for every call we make
 /// concurrently (produce, poll, commit, metadata); calls that must not overlap
-/// (`rd_kafka_consumer_poll`, `rd_kafka_consumer_close`) are serialized by the owner on one
-/// queue. That is why `@unchecked Sendable` is safe here. The handle is destroyed in `deinit`.
+/// (`rd_kafka_consumer_poll`, `rd_kafka_consumer_close`; the transactional calls) are
+/// serialized by the owner on one queue. That is why `@unchecked Sendable` is safe here. The handle is destroyed in `deinit`.
 final class RDKafkaHandle: @unchecked Sendable {
     private let pointer: OpaquePointer
 
