@@ -14,6 +14,9 @@ import Logging
 /// try await producer.sendOffsetsToTransaction(consumer.positions(), group: consumer.groupMetadata())
 /// try await producer.commitTransaction()
 /// ```
+/// Do not poll the consumer between begin and commit: partitions move only inside a poll, so
+/// each transaction then covers the input of one assignment.
+///
 /// Every error is a `KafkaError` whose `transactionRecovery` says what to do: `.retry` the call,
 /// `.abortTransaction` (then `KafkaConsumer.rewindToCommitted`), or `.recreateProducer` (fatal,
 /// e.g. fenced by a newer producer with the same `transactional.id`).
