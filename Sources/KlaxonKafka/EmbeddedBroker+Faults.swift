@@ -42,3 +42,8 @@ extension KafkaError.Code {
     /// Kafka protocol error 30, `GROUP_AUTHORIZATION_FAILED`.
     public static let groupAuthorizationFailed: Int32 = 30
 }
+
+extension KafkaError.Code {
+    /// Kafka protocol error 29, `TOPIC_AUTHORIZATION_FAILED`.
+    public static let topicAuthorizationFailed: Int32 = 29
+}
