@@ -21,12 +21,12 @@ public enum KafkaHandOffOutcome: Sendable {
 extension KafkaTransactionalProducer {
     /// One turn of a consume → transform → produce stage: in one transaction, produces
     /// `outputs` and commits the input offsets after `batch` for `consumer`'s group, applying
-    /// librdkafka's recovery rules. A retriable failure is retried (up to `attempts` calls of
-    /// that step, default 5), then thrown with the transaction still open (call
-    /// `commitTransaction` again, or close the producer). A failure that needs an abort,
-    /// including a record that could not be written, aborts the transaction, rewinds the
-    /// consumer and returns `.aborted`. A fatal one (e.g. fenced) is thrown; the producer must
-    /// then be closed.
+    /// librdkafka's recovery rules. A retriable failure is retried, up to `attempts` calls of
+    /// that step (default 5). A failure that needs an abort, a record that could not be
+    /// written, or offsets that could not be added abort the transaction, rewind the consumer
+    /// and return `.aborted`. A commit still timing out after `attempts` calls is thrown with
+    /// the commit under way in the background: call `commitTransaction()` again to wait for it,
+    /// or close the producer. A fatal failure (e.g. fenced) is thrown; close the producer.
     ///
     /// Call it between polls, with the batch the last poll returned.
     /// - Parameter commitTimeout: per commit attempt; nil (default) waits up to the rest of
@@ -46,6 +46,11 @@ extension KafkaTransactionalProducer {
         }
         do {
             try await retrying(attempts) { try await self.sendOffsetsToTransaction(offsets, group: group) }
+        } catch let error as KafkaError where !error.isFatal {
+            // Committing without the offsets would hand the same input on twice.
+            return try await abortAndRewind(consumer, because: error, attempts: attempts)
+        }
+        do {
             try await retrying(attempts) { try await self.commitTransaction(timeout: commitTimeout) }
             return .committed
         } catch let error as KafkaError where error.transactionRecovery == .abortTransaction {
