@@ -5,9 +5,11 @@ import Foundation
 /// Real clients (kcat, Python, other librdkafka apps) talk to it like to any Kafka. State lives
 /// in memory and ends with this object. For tests, demos and `klaxon broker`; never production.
 public final class EmbeddedBroker: Sendable {
-    private let cluster: MockCluster
+    let cluster: MockCluster  // internal: EmbeddedBroker+Faults reaches the mock through it
     /// `host:port[,host:port…]` to give clients as `bootstrap.servers`.
     public let bootstrapServers: String
+    /// Number of mock brokers; their ids are 1 through `brokerCount`.
+    public let brokerCount: Int
 
     /// - Parameters:
     ///   - brokers: number of mock brokers (default 1).
@@ -20,6 +22,7 @@ public final class EmbeddedBroker: Sendable {
             throw KafkaError(code: KafkaError.Code.brokerStart, name: "BROKER_START", message: "rd_kafka_mock_cluster_new failed")
         }
         self.cluster = MockCluster(mc, owner: owner)
+        self.brokerCount = brokers
         self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(mc))
         for t in topics { try createTopic(t, partitions: partitions) }
     }
@@ -28,15 +31,4 @@ public final class EmbeddedBroker: Sendable {
         let rc = cluster.withPointer { rd_kafka_mock_topic_create($0, name, partitions, 1) }
         guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "create topic \(name)") }
     }
-}
-
-/// Owns `rd_kafka_mock_cluster_t`; the mock API is internally locked, hence `@unchecked`.
-/// Holds the client handle it hangs off, which outlives the cluster: `deinit` destroys the
-/// cluster first, then the handle is released.
-private final class MockCluster: @unchecked Sendable {
-    private let pointer: OpaquePointer
-    private let owner: RDKafkaHandle
-    init(_ p: OpaquePointer, owner: RDKafkaHandle) { pointer = p; self.owner = owner }
-    func withPointer<T>(_ body: (OpaquePointer) -> T) -> T { body(pointer) }
-    deinit { rd_kafka_mock_cluster_destroy(pointer) }
 }

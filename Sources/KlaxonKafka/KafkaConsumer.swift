@@ -16,18 +16,29 @@ public final class KafkaConsumer: Sendable {
     private let queue = DispatchQueue(label: "klaxon.kafka.consumer")
     private let closed = Mutex(false)
     public let topics: [String]
+    /// The `group.id` this member belongs to.
+    public let groupID: String
+    /// Whether a partition with no committed offset starts at its beginning (`auto.offset.reset`
+    /// `earliest`, the default) rather than its end.
+    let startsAtEarliest: Bool
 
     /// - Parameters:
     ///   - properties: librdkafka properties; must include `bootstrap.servers` and `group.id`.
     ///     `auto.offset.reset` defaults to `earliest` so a new group reads what is already there.
+    ///     `isolation.level` defaults to `read_committed`: records of transactions that are
+    ///     still open or were aborted are not handed out (the broker enforces this through the
+    ///     last stable offset and its list of aborted transactions; `EmbeddedBroker` does not,
+    ///     see docs/kafka-transactions.md); `read_uncommitted` reads everything. Any other
+    ///     value is refused.
     ///   - topics: topics to subscribe to.
     public init(properties: [String: String], topics: [String], logger: Logger) throws(KafkaError) {
-        guard properties["group.id"] != nil else { throw KafkaError.configuration("group.id is required") }
+        guard let groupID = properties["group.id"] else { throw KafkaError.configuration("group.id is required") }
         guard !topics.isEmpty else { throw KafkaError.configuration("at least one topic is required") }
         var props = properties
         props["enable.auto.commit"] = "false"
         props["enable.auto.offset.store"] = "false"
         props["auto.offset.reset"] = props["auto.offset.reset"] ?? "earliest"
+        props["isolation.level"] = props["isolation.level"] ?? "read_committed"
         let context = RebalanceContext(logger: logger)
         let opaque = Unmanaged.passUnretained(context).toOpaque()
         let handle = try RDKafkaHandle.make(.consumer, properties: props) { conf in
@@ -55,6 +66,8 @@ public final class KafkaConsumer: Sendable {
         self.handle = handle
         self.context = context
         self.topics = topics
+        self.groupID = groupID
+        self.startsAtEarliest = ["earliest", "smallest", "beginning"].contains(props["auto.offset.reset"] ?? "")
     }
 
     /// Partitions currently assigned to this member.
@@ -127,7 +140,8 @@ public final class KafkaConsumer: Sendable {
     /// True once `close()` has begun.
     public var isClosed: Bool { closed.withLock { $0 } }
 
-    private func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws(KafkaError) -> T) async throws -> T {
+    /// Runs `work` on the consumer's serial queue (never beside a poll), off the Swift pool.
+    func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws(KafkaError) -> T) async throws -> T {
         try await withCheckedThrowingContinuation { cont in
             queue.async {
                 if self.isClosed { return cont.resume(throwing: KafkaError.closed()) }

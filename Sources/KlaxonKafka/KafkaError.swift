@@ -10,18 +10,22 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     public let isFatal: Bool
     /// Trying the same operation again may succeed.
     public let isRetriable: Bool
+    /// The ongoing transaction can no longer commit: abort it, rewind the input, start again
+    /// (librdkafka's `rd_kafka_error_txn_requires_abort`). False outside transactions.
+    public let requiresAbort: Bool
     public let file: String
     public let line: Int
 
     public init(
         code: Int32, name: String, message: String, isFatal: Bool = false, isRetriable: Bool = false,
-        file: String = #fileID, line: Int = #line
+        requiresAbort: Bool = false, file: String = #fileID, line: Int = #line
     ) {
         self.code = code
         self.name = name
         self.message = message
         self.isFatal = isFatal
         self.isRetriable = isRetriable
+        self.requiresAbort = requiresAbort
         self.file = file
         self.line = line
     }

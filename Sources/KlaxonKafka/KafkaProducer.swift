@@ -9,7 +9,7 @@ import Synchronization
 /// `acks=all`; both can be overridden by properties. A background thread serves librdkafka's
 /// delivery callbacks with `rd_kafka_poll`.
 public final class KafkaProducer: Sendable {
-    private let handle: RDKafkaHandle
+    let handle: RDKafkaHandle  // internal: KafkaTransactionalProducer drives transactions through it
     private let running = RunFlag()
     private let pollerExited = DispatchSemaphore(value: 0)
     private let logger: Logger

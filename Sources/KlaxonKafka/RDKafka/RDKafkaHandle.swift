@@ -2,8 +2,8 @@ import CRdKafka
 
 /// Owns an `rd_kafka_t`. librdkafka documents its handle as thread-safe for every call we make
 /// concurrently (produce, poll, commit, metadata); calls that must not overlap
-/// (`rd_kafka_consumer_poll`, `rd_kafka_consumer_close`) are serialized by the owner on one
-/// queue. That is why `@unchecked Sendable` is safe here. The handle is destroyed in `deinit`.
+/// (`rd_kafka_consumer_poll`, `rd_kafka_consumer_close`; the transactional calls) are
+/// serialized by the owner on one queue. That is why `@unchecked Sendable` is safe here. The handle is destroyed in `deinit`.
 final class RDKafkaHandle: @unchecked Sendable {
     private let pointer: OpaquePointer
 
@@ -65,5 +65,20 @@ extension String {
     /// Reads a NUL-terminated C error buffer.
     init(errorBuffer buf: [CChar]) {
         self = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension RDKafkaHandle {
+    /// The value librdkafka runs with for a configuration property (defaults included), or nil
+    /// for an unknown property.
+    func effectiveProperty(_ name: String) -> String? {
+        withHandle { rk in
+            let conf = rd_kafka_conf(rk)
+            var size = 0
+            guard rd_kafka_conf_get(conf, name, nil, &size) == RD_KAFKA_CONF_OK, size > 0 else { return nil }
+            var buf = [CChar](repeating: 0, count: size)
+            guard rd_kafka_conf_get(conf, name, &buf, &size) == RD_KAFKA_CONF_OK else { return nil }
+            return String(errorBuffer: buf)
+        }
     }
 }
