@@ -11,13 +11,15 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 run: deps build
 	.build/debug/klaxon demo $(ARGS)
 
-# Prints a closing "N passed, N failed" line (counted from Swift Testing's per-test lines).
+# Prints a closing "N passed, N failed, N passed with known issues" line (counted from Swift
+# Testing's per-test lines; a known issue is a Kafka behaviour the embedded broker lacks).
 test: deps
 	$(SWIFT) build --build-tests
 	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log; status=$$?; \
-	passed=$$(grep -v '^. Test run with' .build/test.log | grep -c '^✔ Test .* passed after'); \
-	failed=$$(grep -v '^. Test run with' .build/test.log | grep -c '^✘ Test .* failed after'); \
-	echo "$$passed passed, $$failed failed"; exit $$status
+	passed=$$(grep -v 'Test run with' .build/test.log | grep -c '^✔ Test .* passed after'); \
+	failed=$$(grep -v 'Test run with' .build/test.log | grep -c '^✘ Test .* failed after'); \
+	known=$$(grep -v 'Test run with' .build/test.log | grep -c '^━ Test .* passed after .* known issue'); \
+	echo "$$passed passed, $$failed failed, $$known passed with known issues (docs/kafka-transactions.md)"; exit $$status
 
 build: deps
 	$(SWIFT) build
