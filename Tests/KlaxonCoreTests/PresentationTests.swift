@@ -76,6 +76,8 @@ import Testing
         a.occurredAt = Date(timeIntervalSince1970: 0)
         a.detectedAt = a.occurredAt
         a.resolvedAt = a.occurredAt
+        a.expiresAfter = 240
+        a.origin = "alertmanager"
         let written = try #require(try JSONSerialization.jsonObject(with: AlertJSON.encode([a])) as? [String: Any])
         let writtenAlert = try #require((written["alerts"] as? [[String: Any]])?.first)
         #expect(Set(topProps.keys) == Set(written.keys))
@@ -92,5 +94,19 @@ import Testing
         for (x, y) in zip(back.alerts, report.alerts) {
             #expect(abs(x.occurredAt!.timeIntervalSince(y.occurredAt!)) < 0.001)
         }
+    }
+
+    /// An alert in Alertmanager's shape keeps its source and announced end through Klaxon JSON.
+    @Test func originAndExpiryRoundTrip() throws {
+        let webhook = Data(#"{"version":"4","status":"firing","receiver":"r","alerts":[{"labels":{"alertname":"A"},"startsAt":"2024-01-01T00:00:00Z","endsAt":"2024-01-01T00:04:00Z"}]}"#.utf8)
+        let context = DecodeContext(receivedAt: Date(timeIntervalSince1970: 1_704_067_200))
+        let am = try #require(try Decoders.decode(webhook, format: .alertmanager, context: context).alerts.first)
+        #expect(am.origin == "alertmanager" && am.expiresAfter == 240)
+        let back = try #require(try Decoders.decode(AlertJSON.encode([am], pretty: false), format: .klaxon, context: context).alerts.first)
+        #expect(back.origin == "alertmanager" && back.source == "alertmanager" && back.labels["source"] == nil)
+        #expect(back.expiresAfter == 240)
+        #expect(back.fingerprint == am.fingerprint)
+        let bad = Data(#"{"klaxon": 1, "alerts": [{"labels": {"alertname": "A"}, "expiresAfter": -1}]}"#.utf8)
+        #expect(throws: DecodeError.self) { try Decoders.decode(bad, format: .klaxon, context: context) }
     }
 }

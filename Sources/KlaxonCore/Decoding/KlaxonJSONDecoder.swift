@@ -38,12 +38,18 @@ struct KlaxonJSONDecoder {
         }
         // Without an explicit identity: every label but the derived ones.
         labels.removeValue(forKey: "severity")
-        if labels["source"]?.isEmpty != false { labels["source"] = "generic" }
+        let origin = try doc.optionalString(a, "origin")
+        if labels["source"]?.isEmpty != false && origin == nil { labels["source"] = "generic" }
+        var expiresAfter: Double?
+        if let node = doc.member(a, "expiresAfter"), doc.kind(node) != .null {
+            guard let seconds = doc.double(node), seconds > 0 else { throw doc.typeError(node, "a positive number of seconds") }
+            expiresAfter = seconds
+        }
         var alert = assembly.make(
             labels: labels, annotations: ann, severity: severity, identity: identity ?? labels.keys.filter { $0 != "environment" },
             scope: try doc.optionalString(a, "scope"),
             occurredAt: try time(a, "occurredAt"), detectedAt: try time(a, "detectedAt") ?? assembly.context.receivedAt,
-            resolvedAt: try time(a, "resolvedAt"))
+            resolvedAt: try time(a, "resolvedAt"), expiresAfter: expiresAfter, origin: origin)
         if let fp = try doc.optionalString(a, "fingerprint") {
             guard let f = Fingerprint(hex: fp) else { throw DecodeError(path: doc.path(of: a, key: "fingerprint"), "expected 16 hex digits") }
             alert.fingerprint = f

@@ -31,6 +31,8 @@ public enum AlertJSON {
         if let t = a.occurredAt { o["occurredAt"] = Timestamps.format(t) }
         if let t = a.detectedAt { o["detectedAt"] = Timestamps.format(t) }
         if let t = a.resolvedAt { o["resolvedAt"] = Timestamps.format(t) }
+        if let s = a.expiresAfter { o["expiresAfter"] = s }
+        if let origin = a.origin { o["origin"] = origin }
         return o
     }
 }
