@@ -101,7 +101,7 @@ public final class KlaxonApp: Sendable {
             integrations: sinks.integrations,
             escalationTiers: Dictionary(config.routing.escalationPolicies.map { ($0.name, $0.tiers.count) }, uniquingKeysWith: { a, _ in a }),
             falsePositiveRates: try falsePositives.rates())
-        let noise = NoiseGate(config: config.noise, falsePositives: Set(try falsePositives.all().map(\.fingerprint)))
+        let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives)
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)
         let ingest = IngestService(

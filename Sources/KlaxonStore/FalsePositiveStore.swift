@@ -1,8 +1,11 @@
 import Foundation
 import GRDB
 import KlaxonCore
+import Synchronization
 
-/// Fingerprints people marked as false positives, with who, when and why.
+/// Fingerprints people marked as false positives, with who, when and why. The store is also
+/// the one in-memory holder of the marked fingerprints (`contains`), which the noise filter and
+/// grouping consult: a mark made through it counts at once, with nothing pushed to them.
 public final class FalsePositiveStore: Sendable {
     public struct Mark: Sendable, Hashable {
         public var fingerprint: Fingerprint
@@ -12,8 +15,31 @@ public final class FalsePositiveStore: Sendable {
     }
 
     private let database: StateDatabase
+    /// The marked fingerprints, read once (`load()`), then kept in step by `mark`.
+    private let marked = Mutex<Set<Fingerprint>?>(nil)
 
     public init(database: StateDatabase) { self.database = database }
+
+    /// Reads the marked fingerprints into memory (at start, before the first `contains`).
+    public func load() throws {
+        let set = Set(try all().map(\.fingerprint))
+        marked.withLock { $0 = set }
+    }
+
+    /// Whether `fingerprint` is marked. Before `load()` it loads first; if that read fails the
+    /// answer is "not marked" — the alert notifies rather than being dropped unseen.
+    public func contains(_ fingerprint: Fingerprint) -> Bool {
+        if let hit = marked.withLock({ $0?.contains(fingerprint) }) { return hit }
+        try? load()
+        return marked.withLock { $0?.contains(fingerprint) ?? false }
+    }
+
+    /// The marked fingerprints now (see `contains`).
+    public var fingerprints: Set<Fingerprint> {
+        if let set = marked.withLock({ $0 }) { return set }
+        try? load()
+        return marked.withLock { $0 ?? [] }
+    }
 
     public func mark(_ fingerprint: Fingerprint, reason: String, by: String, at now: Date) throws {
         try database.pool.write { db in
@@ -21,6 +47,7 @@ public final class FalsePositiveStore: Sendable {
                 sql: "INSERT OR REPLACE INTO false_positive (fingerprint, reason, marked_by, marked_at) VALUES (?, ?, ?, ?)",
                 arguments: [fingerprint.description, reason, by, now.timeIntervalSince1970])
         }
+        marked.withLock { $0?.insert(fingerprint) }
     }
 
     public func all() throws -> [Mark] {

@@ -1,14 +1,38 @@
 import Foundation
 import GRDB
 import KlaxonCore
+import Synchronization
 
 /// Silences, kept as their JSON form (Alertmanager API v2 shape plus `endsOnResolve`), so they
 /// survive restarts. Expiring one keeps it, with `expiredAt` set, for the audit trail.
+///
+/// The store is also the one in-memory holder of the silences: `snapshot()` gives every reader
+/// (grouping at each flush, the API's views) the current list and a version that changes with
+/// each write through this store, so nobody keeps a copy that must be pushed to.
 public final class SilenceStore: Sendable {
     private let database: StateDatabase
     private var pool: DatabasePool { database.pool }
+    /// Nil until first read and after each write (read again from the table then).
+    private let cache = Mutex<SilenceSnapshot?>(nil)
+    private let writes = Atomic<Int>(0)
 
     public init(database: StateDatabase) { self.database = database }
+
+    /// Every silence (expired ones too) and the version of that list.
+    public func snapshot() throws -> SilenceSnapshot {
+        if let cached = cache.withLock({ $0 }) { return cached }
+        // The version is read before the table: a write that lands in between makes this
+        // snapshot look older than it is, never newer.
+        let version = writes.load(ordering: .acquiring)
+        let fresh = SilenceSnapshot(version: version, silences: try all())
+        cache.withLock { c in if writes.load(ordering: .acquiring) == version { c = fresh } }
+        return fresh
+    }
+
+    private func changed() {
+        writes.add(1, ordering: .releasing)
+        cache.withLock { $0 = nil }
+    }
 
     /// Inserts or replaces a silence by id.
     public func save(_ silence: Silence, at now: Date) throws {
@@ -20,6 +44,7 @@ public final class SilenceStore: Sendable {
                     """,
                 arguments: [silence.id, try Self.encoder.encode(silence), now.timeIntervalSince1970, now.timeIntervalSince1970])
         }
+        changed()
     }
 
     /// Saves a new silence unless an unexpired one it merely repeats exists
@@ -27,7 +52,7 @@ public final class SilenceStore: Sendable {
     /// and written in one transaction, so two identical requests at once still make one.
     /// - Returns: the silence in force and whether it was created now.
     public func create(_ silence: Silence, at now: Date) throws -> (silence: Silence, created: Bool) {
-        try pool.write { db in
+        let outcome = try pool.write { db -> (silence: Silence, created: Bool) in
             for row in try Row.fetchAll(db, sql: "SELECT json FROM silence") {
                 let existing = try Self.decoder.decode(Silence.self, from: row["json"] as Data)
                 if silence.duplicates(existing, at: now) { return (existing, false) }
@@ -37,6 +62,8 @@ public final class SilenceStore: Sendable {
                 arguments: [silence.id, try Self.encoder.encode(silence), now.timeIntervalSince1970, now.timeIntervalSince1970])
             return (silence, true)
         }
+        if outcome.created { changed() }
+        return outcome
     }
 
     public func all() throws -> [Silence] {
@@ -65,4 +92,10 @@ public final class SilenceStore: Sendable {
         d.dateDecodingStrategy = .millisecondsSince1970
         return d
     }()
+}
+
+/// The silences at one moment, with a version that changes with every write through the store.
+public struct SilenceSnapshot: Sendable {
+    public var version: Int
+    public var silences: [Silence]
 }

@@ -36,7 +36,8 @@ import FoundationNetworking
             let store = try AlertStore(database: database)
             silences = SilenceStore(database: database)
             audit = AuditLog(database: database)
-            let noise = NoiseGate(config: NoiseConfig(), falsePositives: [])
+            let falsePositives = FalsePositiveStore(database: database)
+            let noise = try NoiseGate(config: NoiseConfig(), falsePositives: falsePositives)
             let routing = try RoutingConfig.load(
                 yaml: "route: {receiver: r, routes: [{receiver: web, matchers: ['team=\"web\"']}]}\nreceivers:\n  - name: r\n  - name: web\n", file: "r.yml")
             let grouping = GroupingEngine(
@@ -45,7 +46,7 @@ import FoundationNetworking
             let api = ApiDependencies(
                 store: store, silences: silences, audit: audit, grouping: grouping,
                 config: ActiveConfig(config: LoadedConfig(service: service, routing: routing, routeFiles: []), integrations: [:]), noise: noise,
-                falsePositives: FalsePositiveStore(database: database), outbox: Outbox(database: database),
+                falsePositives: falsePositives, outbox: Outbox(database: database),
                 history: AlertHistory(database: database), token: try ApiToken(config: service, environment: ["KLAXON_API_TOKEN": "tok"]),
                 reload: { _ in ReloadOutcome(ok: true, message: "unchanged") },
                 alertmanager: AlertmanagerV2Context(

@@ -25,7 +25,7 @@ import Testing
             """, file: "r.yml")
         let engine = GroupingEngine(
             routing: routing, integrations: ["r": [Integration(name: "webhook-0", sendResolved: true)]], store: store,
-            silences: SilenceStore(database: database), noise: NoiseGate(config: NoiseConfig(), falsePositives: []),
+            silences: SilenceStore(database: database), noise: try NoiseGate(config: NoiseConfig(), falsePositives: FalsePositiveStore(database: database)),
             logger: Logger(label: "test"), sliceAlerts: sliceAlerts)
         let reports = (0..<120).map { i in
             let labels = ["alertname": "Rule\(i % 4)", "pod": "p\(i)", "severity": "high"]

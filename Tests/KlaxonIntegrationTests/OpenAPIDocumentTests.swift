@@ -47,7 +47,8 @@ import Yams
         let database = try StateDatabase(path: dir.appendingPathComponent("state.db").path)
         let store = try AlertStore(database: database)
         let silences = SilenceStore(database: database)
-        let noise = NoiseGate(config: NoiseConfig(), falsePositives: [])
+        let falsePositives = FalsePositiveStore(database: database)
+        let noise = try NoiseGate(config: NoiseConfig(), falsePositives: falsePositives)
         let routing = try RoutingConfig.load(yaml: "route: {receiver: r}\nreceivers:\n  - name: r\n", file: "r.yml")
         let grouping = GroupingEngine(
             routing: routing, integrations: [:], store: store, silences: silences, noise: noise, logger: Logger(label: "test"))
@@ -55,7 +56,7 @@ import Yams
         let api = ApiDependencies(
             store: store, silences: silences, audit: AuditLog(database: database), grouping: grouping,
                 config: ActiveConfig(config: LoadedConfig(service: service, routing: routing, routeFiles: []), integrations: [:]), noise: noise,
-            falsePositives: FalsePositiveStore(database: database), outbox: Outbox(database: database),
+            falsePositives: falsePositives, outbox: Outbox(database: database),
             history: AlertHistory(database: database), token: try ApiToken(config: service, environment: ["KLAXON_API_TOKEN": "tok"]),
             reload: { _ in ReloadOutcome(ok: true, message: "unchanged") })
         return OpsServer.router(ready: ReadyFlag(), outbox: Outbox(database: database), api: api)

@@ -67,8 +67,7 @@ extension AlertmanagerV2Routes {
                     try deps.audit.record(actor: candidate.createdBy, action: "silence.expire", subject: old.id, detail: "replaced by \(candidate.id)", at: now)
                 }
                 try deps.silences.save(candidate, at: now)
-                await deps.grouping.setSilences(try deps.silences.all())
-                try deps.audit.record(
+                        try deps.audit.record(
                     actor: candidate.createdBy, action: "silence.create", subject: candidate.id,
                     detail: "\(candidate.matchers.map(\.description).joined(separator: ", ")): \(candidate.comment)", at: now)
                 return try json(.ok, ["silenceID": candidate.id])
@@ -82,8 +81,7 @@ extension AlertmanagerV2Routes {
                 guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "silence \(id) not found") }
                 guard s.state(at: now) != .expired else { throw ApiFailure(.serverError, "silence \(id) already expired") }
                 try deps.silences.save(s.expired(at: now), at: now)
-                await deps.grouping.setSilences(try deps.silences.all())
-                try deps.audit.record(actor: ApiRoutes.actor(request), action: "silence.expire", subject: id, at: now)
+                        try deps.audit.record(actor: ApiRoutes.actor(request), action: "silence.expire", subject: id, at: now)
                 return Response(status: .ok)
             }
         }

@@ -49,7 +49,6 @@ enum ApiActions {
         let now = Date()
         let fp = state.alert.fingerprint
         try deps.falsePositives.mark(fp, reason: reason, by: by, at: now)
-        deps.noise.markFalsePositive(fp)
         try deps.audit.record(actor: by, action: "alert.false_positive", subject: fp.description, detail: reason, at: now)
         FalsePositiveRates.publish(try deps.falsePositives.rates())
     }
@@ -61,7 +60,6 @@ enum ApiActions {
         // An identical silence already in force is answered with itself, not repeated.
         let (silence, created) = try deps.silences.create(try request.silence(id: UUID().uuidString.lowercased(), now: now), at: now)
         guard created else { return silence }
-        await deps.grouping.setSilences(try deps.silences.all())
         try deps.audit.record(
             actor: silence.createdBy, action: "silence.create", subject: silence.id,
             detail: "\(silence.matchers.map(\.description).joined(separator: ", ")): \(silence.comment)", at: now)
@@ -74,7 +72,6 @@ enum ApiActions {
         guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "no silence \(id)") }
         guard s.state(at: now) != .expired else { throw ApiFailure(.conflict, "silence \(id) is already expired") }
         try deps.silences.save(s.expired(at: now), at: now)
-        await deps.grouping.setSilences(try deps.silences.all())
         try deps.audit.record(actor: actor, action: "silence.expire", subject: id, at: now)
     }
 

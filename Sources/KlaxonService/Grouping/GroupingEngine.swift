@@ -16,7 +16,9 @@ actor GroupingEngine {
     private let logger: Logger
     private let silences: SilenceStore
     private let noise: NoiseGate
+    /// The silences as last read from `silences` (its owner), and that snapshot's version.
     private var silencer = Silencer(silences: [])
+    private var silencerVersion = -1
     /// The inhibitor over the firing alerts the groups hold, built on first use after an insert
     /// or a reload (a flush only lets resolved alerts go, which never inhibit), so it is not
     /// rebuilt for each flush and each batch's mute count.
@@ -45,7 +47,8 @@ actor GroupingEngine {
     /// last day, whose resolved notification may not have gone out).
     func restore(now: Date) throws {
         scheduler.log = try store.notificationLog()
-        silencer = Silencer(silences: try silences.all())
+        let snapshot = try silences.snapshot()
+        (silencer, silencerVersion) = (Silencer(silences: snapshot.silences), snapshot.version)
         let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
         insert(active, now: now)
         recordGroupGauges()
@@ -70,8 +73,21 @@ actor GroupingEngine {
         recordGroupGauges()
     }
 
-    /// Replaces the silences consulted at each flush (after the API changed one).
-    func setSilences(_ list: [Silence]) { silencer = Silencer(silences: list) }
+    /// The silences in force: the store's snapshot, rebuilt into a `Silencer` only when its
+    /// version changed (a silence made or expired through the API, or ended with its alert).
+    /// A failed read keeps the last one and says so.
+    private func currentSilencer() -> Silencer {
+        do {
+            let snapshot = try silences.snapshot()
+            if snapshot.version != silencerVersion {
+                silencer = Silencer(silences: snapshot.silences)
+                silencerVersion = snapshot.version
+            }
+        } catch {
+            logger.error("cannot read silences; the last ones read stay in force: \(error)")
+        }
+        return silencer
+    }
 
     /// Adds alerts that opened, reopened or resolved to the groups of the routes they match
     /// (routes whose receiver's `min_severity` refuses the alert are left out). Newly firing
@@ -127,14 +143,14 @@ actor GroupingEngine {
     /// - Returns: outbox rows added.
     func flush(now: Date) throws -> Int {
         guard let next = scheduler.nextFlushAt, next <= now else { return 0 }
-        let silencer = self.silencer
+        let silencer = currentSilencer()
         let inhibitor = makeInhibitor()
         let noise = self.noise
         // Groups keep no labels: when a silence or an inhibition rule could mute, the due
         // groups' alerts are read from the store first, and their content serves the payloads.
         // (A silence expired at the earliest due deadline mutes none of these flushes.)
         let mayMute = inhibitor != nil || silencer.silences.contains { $0.state(at: next) != .expired }
-        var states = mayMute ? try store.contents(of: Array(scheduler.dueAlerts(at: now))) : [:]
+        let states = mayMute ? try store.contents(of: Array(scheduler.dueAlerts(at: now))) : [:]
         let notifications = scheduler.advance(to: now) { alert, t in
             if noise.isFalsePositive(alert.fingerprint) { return true }
             guard let labels = states[alert.fingerprint]?.alert.labels else { return false }
@@ -215,7 +231,7 @@ actor GroupingEngine {
     func explain(_ alert: Alert, now: Date) -> (routes: [String], receivers: [String], silences: [String], inhibitedBy: [String: String]?) {
         let routes = routing.tree.match(alert)
         let receivers = routes.map(\.receiver).filter { routing.receiver(named: $0)?.accepts(alert.severity.level) ?? false }
-        let silences = silencer.silences(muting: alert.labels, at: now).map { "\($0.id) (\($0.createdBy): \($0.comment))" }
+        let silences = currentSilencer().silences(muting: alert.labels, at: now).map { "\($0.id) (\($0.createdBy): \($0.comment))" }
         let inhibition = makeInhibitor()?.inhibition(of: alert.labels)
         return (routes.map { GroupKey(route: $0, labels: alert.labels).value }, receivers, silences, inhibition?.sourceLabels)
     }
@@ -225,6 +241,7 @@ actor GroupingEngine {
     /// left out (nothing mutes what no longer fires).
     func muting(_ alerts: [Alert], now: Date) -> [Fingerprint: (silencedBy: [String], inhibited: Bool)] {
         let inhibitor = makeInhibitor()
+        let silencer = currentSilencer()
         var out: [Fingerprint: (silencedBy: [String], inhibited: Bool)] = [:]
         for a in alerts {
             let silences = silencer.silences(muting: a.labels, at: now).map(\.id)
@@ -238,6 +255,7 @@ actor GroupingEngine {
     /// fingerprints of the alerts inhibiting it (empty lists when nothing mutes it).
     func alertmanagerStatus(_ alerts: [Alert], now: Date) -> [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] {
         let inhibitor = makeInhibitor()
+        let silencer = currentSilencer()
         // The inhibiting alert by its labels, built only when something is inhibited.
         var sources: [[String: String]: Fingerprint]?
         var out: [Fingerprint: (silencedBy: [String], inhibitedBy: [String])] = [:]
@@ -267,6 +285,7 @@ actor GroupingEngine {
     private func countMuted(_ firing: [AlertState], now: Date) {
         guard !firing.isEmpty else { return }
         let inhibitor = makeInhibitor()
+        let silencer = currentSilencer()
         var silenced = 0
         var inhibited = 0
         for s in firing {
@@ -292,6 +311,7 @@ actor GroupingEngine {
     }
 
     private func endOnResolveSilences(_ resolved: [AlertState], now: Date) {
+        var silencer = currentSilencer()
         for state in resolved {
             let updated = silencer.resolving(state.alert.labels, at: state.resolvedAt ?? now)
             guard updated.silences != silencer.silences else { continue }

@@ -1,24 +1,28 @@
 import Foundation
 import KlaxonCore
+import KlaxonStore
 import Synchronization
 
-/// The noise filter as the ingest loop uses it, synchronously inside the batch transaction:
-/// false positives, ignore rules and thresholds decide at ingest. Silences and inhibition are
-/// applied by grouping at flush time, so an alert notifies once its silence ends.
+/// The noise filter as the ingest loop uses it, while a batch is planned (before it is
+/// written): false positives, ignore rules and thresholds decide at ingest. Silences and
+/// inhibition are applied by grouping at flush time, so an alert notifies once its silence ends.
+/// False-positive marks are read from their store, their one holder.
 final class NoiseGate: Sendable {
     private struct State {
         var filter: NoiseFilter
         var thresholds: ThresholdTracker
-        var falsePositives: Set<Fingerprint>
         var lastPrune: Date
     }
 
     private let state: Mutex<State>
+    private let falsePositives: FalsePositiveStore
 
-    init(config: NoiseConfig, falsePositives: Set<Fingerprint>) {
+    /// Reads the false-positive marks into memory (so a failed read fails the start).
+    init(config: NoiseConfig, falsePositives: FalsePositiveStore) throws {
+        try falsePositives.load()
+        self.falsePositives = falsePositives
         state = Mutex(State(
-            filter: NoiseFilter(config: config), thresholds: ThresholdTracker(rules: config.thresholds),
-            falsePositives: falsePositives, lastPrune: .distantPast))
+            filter: NoiseFilter(config: config), thresholds: ThresholdTracker(rules: config.thresholds), lastPrune: .distantPast))
     }
 
     func decide(_ alert: Alert, _ transition: AlertTransition, _ admitted: Bool, _ now: Date) -> NoiseDecision {
@@ -29,14 +33,12 @@ final class NoiseGate: Sendable {
             }
             return s.filter.decide(
                 alert, transition: transition, instanceNotified: transition == .duplicate ? admitted : nil,
-                falsePositives: s.falsePositives, silencer: Silencer(silences: []), inhibitor: nil, thresholds: &s.thresholds,
+                falsePositives: falsePositives.fingerprints, silencer: Silencer(silences: []), inhibitor: nil, thresholds: &s.thresholds,
                 at: now)
         }
     }
 
-    func isFalsePositive(_ fp: Fingerprint) -> Bool { state.withLock { $0.falsePositives.contains(fp) } }
-
-    func markFalsePositive(_ fp: Fingerprint) { state.withLock { _ = $0.falsePositives.insert(fp) } }
+    func isFalsePositive(_ fp: Fingerprint) -> Bool { falsePositives.contains(fp) }
 
     /// New rules from a reload; threshold counts of rules that stay are kept.
     func reload(_ config: NoiseConfig) {

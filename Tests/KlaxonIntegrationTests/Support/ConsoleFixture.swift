@@ -48,7 +48,8 @@ final class ConsoleFixture: @unchecked Sendable {
         silences = SilenceStore(database: database)
         outbox = Outbox(database: database)
         audit = AuditLog(database: database)
-        let noise = NoiseGate(config: NoiseConfig(), falsePositives: [])
+        let falsePositives = FalsePositiveStore(database: database)
+        let noise = try NoiseGate(config: NoiseConfig(), falsePositives: falsePositives)
         let routing = try RoutingConfig.load(yaml: Self.routes, file: "routes.yml")
         grouping = GroupingEngine(
             routing: routing, integrations: [:], store: store, silences: silences, noise: noise, logger: Logger(label: "test"))
@@ -56,7 +57,7 @@ final class ConsoleFixture: @unchecked Sendable {
         deps = ApiDependencies(
             store: store, silences: silences, audit: audit, grouping: grouping,
                 config: ActiveConfig(config: LoadedConfig(service: service, routing: routing, routeFiles: []), integrations: [:]), noise: noise,
-            falsePositives: FalsePositiveStore(database: database), outbox: outbox, history: AlertHistory(database: database),
+            falsePositives: falsePositives, outbox: outbox, history: AlertHistory(database: database),
             token: try ApiToken(config: service, environment: ["KLAXON_API_TOKEN": "tok"]),
             reload: { _ in ReloadOutcome(ok: true, message: "unchanged") },
             breakerState: { $0 == "pager/webhook/0" ? "open" : nil })
