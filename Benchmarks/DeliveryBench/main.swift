@@ -1,10 +1,12 @@
 // DeliveryBench: drains a backlog of notifications from a real SQLite outbox to one local
 // webhook receiver (Hummingbird on 127.0.0.1) that answers every POST after 20 ms. Reports the
 // drain rate and p50/p99 send latency (from the outbox's own `delivery_attempt` rows), for
-// the concurrent dispatcher and, with fewer notifications, for one send at a time (how the
-// dispatcher before issue #9 sent). A third run posts each notification (as JSON) straight through the
-// HTTP client (no outbox, no stages): the ceiling this machine's HTTP stack (client and the
-// in-process receiver) allows, so the dispatcher's own cost is the gap. Not a test; release build:
+// the concurrent dispatcher — rows keeping their own copy of the alerts, then rows referring
+// to alerts stored in `alert` (as grouping queues them) — and, with fewer notifications, for
+// one send at a time (how the dispatcher before issue #9 sent). A last run posts each
+// notification (as JSON) straight through the HTTP client (no outbox, no stages): the ceiling
+// this machine's HTTP stack (client and the in-process receiver) allows, so the dispatcher's
+// own cost is the gap. Not a test; release build:
 //   swift run -c release DeliveryBench [notifications] [concurrency] [serial-notifications]
 // Writes Benchmarks/results/delivery.json. Target (issue #9): >= 5,000 notifications/s.
 import AsyncHTTPClient
@@ -80,14 +82,28 @@ func cpuSeconds() -> Double {
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
-func measure(mode: String, count: Int, concurrency: Int) async throws -> Run {
+/// - Parameter referencing: the alerts are stored in `alert` first and the rows refer to them
+///   (as grouping queues them); otherwise each row keeps its own copy.
+func measure(mode: String, count: Int, concurrency: Int, referencing: Bool = false) async throws -> Run {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("klaxon-deliverybench-\(UUID().uuidString.prefix(8))")
     defer { try? FileManager.default.removeItem(at: dir) }
     let db = try StateDatabase(path: dir.appendingPathComponent("state.db").path)
     let outbox = Outbox(database: db)
-    let queued = (0..<count).map { i -> QueuedNotification in
-        let n = notification(i)
-        return QueuedNotification(notification: n, integration: "webhook[0]", key: "\(n.idempotencyKey)/webhook[0]")
+    let notifications = (0..<count).map(notification)
+    if referencing {
+        let store = try AlertStore(database: db)
+        let reports = notifications.map { n in
+            let a = n.alerts[0]
+            return AlertReport(
+                alert: Alert(labels: a.labels, annotations: a.annotations, severity: a.severity, fingerprint: a.fingerprint),
+                owner: "bench/0", receivedAt: a.startsAt)
+        }
+        for start in stride(from: 0, to: reports.count, by: 5_000) {
+            try store.apply(BatchWrite(reports: Array(reports[start..<min(start + 5_000, reports.count)])))
+        }
+    }
+    let queued = notifications.map { n in
+        QueuedNotification(notification: n, integration: "webhook[0]", key: "\(n.idempotencyKey)/webhook[0]", referencesAlerts: referencing)
     }
     try outbox.enqueue(queued, at: Date())
 
@@ -171,6 +187,7 @@ func measureTransport(count: Int, concurrency: Int) async throws -> Run {
 
 print("DeliveryBench: release build, one SQLite outbox (WAL), one webhook receiver answering in 20 ms")
 let concurrent = try await measure(mode: "concurrent", count: total, concurrency: concurrency)
+let referring = try await measure(mode: "concurrent, rows refer to stored alerts", count: total, concurrency: concurrency, referencing: true)
 let serial = try await measure(mode: "serial", count: serialTotal, concurrency: 1)
 let transport = try await measureTransport(count: total, concurrency: concurrency)
 
@@ -185,7 +202,7 @@ let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 let resultsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("results")
 try FileManager.default.createDirectory(at: resultsDir, withIntermediateDirectories: true)
-try encoder.encode(Results(runs: [concurrent, serial, transport])).write(to: resultsDir.appendingPathComponent("delivery.json"))
+try encoder.encode(Results(runs: [concurrent, referring, serial, transport])).write(to: resultsDir.appendingPathComponent("delivery.json"))
 print("  wrote \(resultsDir.appendingPathComponent("delivery.json").path)")
 
 await serverGroup.triggerGracefulShutdown()

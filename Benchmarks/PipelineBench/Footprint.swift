@@ -11,7 +11,9 @@ enum Footprint {
         var seconds: Double
         var rssMB: Double
         var dbMB: Double
-        var json: [String: Any] { ["fingerprints": fingerprints, "seconds": seconds, "peak_rss_mb": rssMB, "sqlite_mb": dbMB] }
+        var json: [String: Any] {
+            ["fingerprints": fingerprints, "seconds": seconds, "peak_rss_mb": rssMB, "sqlite_mb": dbMB, "group_interval": Workload.groupInterval]
+        }
     }
 
     static func run(fingerprints: Int, logger: Logger) async throws -> Result {

@@ -35,6 +35,10 @@ enum Workload {
         return Data(json.utf8)
     }
 
+    /// The root's `group_interval`: 5m, or `$PIPELINEBENCH_GROUP_INTERVAL` (e.g. `20s`, so a
+    /// run of a few minutes sees the re-flushes of changed groups a long run sees at 5m).
+    static let groupInterval = ProcessInfo.processInfo.environment["PIPELINEBENCH_GROUP_INTERVAL"] ?? "5m"
+
     /// A routing tree of `routes` children under the root, each with its own file receiver,
     /// matching on namespace or severity; a catch-all file receiver at the root.
     static func routes(dir: String, routes: Int = 50) -> String {
@@ -43,7 +47,7 @@ enum Workload {
               receiver: all
               group_by: ['alertname', 'host']
               group_wait: 0s
-              group_interval: 5m
+              group_interval: \(groupInterval)
               repeat_interval: 4h
               routes:
 

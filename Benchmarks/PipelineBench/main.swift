@@ -52,7 +52,7 @@ if mode == "footprint" || mode == "all" {
     let n = mode == "footprint" && args.count > 1 ? events : 1_000_000
     let r = try await Footprint.run(fingerprints: n, logger: logger)
     results["footprint"] = r.json
-    rows.append(("footprint, \(n) distinct fingerprints, grouping on", String(format: "peak RSS %.0f MB, SQLite %.0f MB (%.0f s)", r.rssMB, r.dbMB, r.seconds)))
+    rows.append(("footprint, \(n) distinct fingerprints, grouping on (group_interval \(Workload.groupInterval))", String(format: "peak RSS %.0f MB, SQLite %.0f MB (%.0f s)", r.rssMB, r.dbMB, r.seconds)))
 }
 
 if mode == "alertmanager" || mode == "alertmanager-http" || mode == "all" {

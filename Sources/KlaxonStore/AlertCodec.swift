@@ -63,11 +63,15 @@ public enum AlertCodec {
     }
 
     struct CodecError: Error, CustomStringConvertible {
-        var description: String
-        init(_ d: String) { description = "stored alert is corrupt: \(d)" }
+        /// What is wrong, without the record's name (`truncated`, …).
+        var detail: String
+        var description: String { "stored alert is corrupt: \(detail)" }
+        init(_ d: String) { detail = d }
     }
 
-    private static func putLength(_ n: Int, _ out: inout [UInt8]) {
+    // The record primitives below are shared with `OutboxPayload` and `LogEntryCodec`.
+
+    static func putLength(_ n: Int, _ out: inout [UInt8]) {
         var v = UInt(n)
         while v >= 0x80 {
             out.append(UInt8(v & 0x7F) | 0x80)
@@ -76,7 +80,7 @@ public enum AlertCodec {
         out.append(UInt8(v))
     }
 
-    private static func putString(_ s: String, _ out: inout [UInt8]) {
+    static func putString(_ s: String, _ out: inout [UInt8]) {
         var s = s
         s.withUTF8 { bytes in
             putLength(bytes.count, &out)
@@ -84,7 +88,7 @@ public enum AlertCodec {
         }
     }
 
-    private static func putMap(_ map: [String: String], _ out: inout [UInt8]) {
+    static func putMap(_ map: [String: String], _ out: inout [UInt8]) {
         putLength(map.count, &out)
         for (k, v) in map {
             putString(k, &out)
@@ -92,7 +96,7 @@ public enum AlertCodec {
         }
     }
 
-    private struct Reader {
+    struct Reader {
         let bytes: UnsafeRawBufferPointer
         var at = 0
 
@@ -129,6 +133,28 @@ public enum AlertCodec {
             guard v <= bytes.count - at else { throw CodecError("length past the end") }
             return v
         }
+
+        /// A LEB128 number not bounded by the bytes left (a count of something else).
+        mutating func varint() throws(CodecError) -> UInt64 {
+            var v: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let b = try byte()
+                v |= UInt64(b & 0x7F) << shift
+                if b & 0x80 == 0 { return v }
+                shift += 7
+                guard shift < 63 else { throw CodecError("number too long") }
+            }
+        }
+
+        /// A count of items that take at least `size` bytes each, checked against the bytes left.
+        mutating func count(atLeastBytesEach size: Int) throws(CodecError) -> Int {
+            let n = try varint()
+            guard n <= UInt64((bytes.count - at) / max(1, size)) else { throw CodecError("count past the end") }
+            return Int(n)
+        }
+
+        var atEnd: Bool { at == bytes.count }
 
         mutating func string() throws(CodecError) -> String {
             let n = try length()

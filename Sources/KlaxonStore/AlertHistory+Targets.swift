@@ -35,16 +35,15 @@ extension AlertHistory {
                 let receiver: String = row[0]
                 let integration: String = row[1]
                 let groupKey: String = row[2]
-                guard let payload = try Data.fetchOne(
+                let latest = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT payload FROM outbox WHERE receiver = ? AND integration = ? AND group_key = ? AND fallback_for IS NULL
+                        SELECT * FROM outbox WHERE receiver = ? AND integration = ? AND group_key = ? AND fallback_for IS NULL
                         ORDER BY id DESC LIMIT 1
                         """,
                     arguments: [receiver, integration, groupKey])
-                else { return nil }
-                return NotifiedTarget(
-                    receiver: receiver, integration: integration, groupKey: groupKey, last: try OutboxPayload.decode(payload))
+                guard let last = try Outbox.entries(latest, in: db).first?.notification else { return nil }
+                return NotifiedTarget(receiver: receiver, integration: integration, groupKey: groupKey, last: last)
             }
     }
 }

@@ -77,11 +77,16 @@ public struct QueuedNotification: Sendable {
     public var notification: AlertNotification
     public var integration: String
     public var key: String
+    /// Whether every alert's labels and annotations are those of its `alert` row, so the outbox
+    /// row may refer to the row instead of copying them (`OutboxPayload`); they are then read
+    /// back at send time. Default false: the row keeps its own copy (a compact one).
+    public var referencesAlerts: Bool
 
-    public init(notification: AlertNotification, integration: String, key: String) {
+    public init(notification: AlertNotification, integration: String, key: String, referencesAlerts: Bool = false) {
         self.notification = notification
         self.integration = integration
         self.key = key
+        self.referencesAlerts = referencesAlerts
     }
 }
 

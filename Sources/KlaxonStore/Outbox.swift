@@ -52,7 +52,7 @@ public final class Outbox: Sendable {
             let n = q.notification
             try statement.execute(arguments: [
                 q.key, n.receiver, q.integration, n.alerts.first?.fingerprint.description ?? "", n.groupKey, n.fallbackFor,
-                try OutboxPayload.encode(n), now.timeIntervalSince1970, now.timeIntervalSince1970,
+                OutboxPayload.encode(q), now.timeIntervalSince1970, now.timeIntervalSince1970,
             ])
             guard db.changesCount > 0 else { continue }
             added += 1
@@ -84,7 +84,7 @@ public final class Outbox: Sendable {
         arguments += StatementArguments(Array(excluding))
         arguments += [limit]
         return try pool.read { db in
-            try Row.fetchAll(
+            try Self.entries(Row.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM outbox o
@@ -94,7 +94,7 @@ public final class Outbox: Sendable {
                     ORDER BY o.id LIMIT ?
                     """,
                 arguments: arguments
-            ).map(Self.decode)
+            ), in: db)
         }
     }
 
@@ -221,7 +221,9 @@ public final class Outbox: Sendable {
 
     /// One entry by id.
     public func entry(_ id: Int64) throws -> OutboxEntry? {
-        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(Self.decode) }
+        try pool.read { db in
+            try Self.entries(Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]), in: db).first
+        }
     }
 
     /// Every attempt of an entry, oldest first.
@@ -246,10 +248,10 @@ public final class Outbox: Sendable {
         case .delivered: condition = "status = 'delivered'"
         }
         return try pool.read { db in
-            try Row.fetchAll(
+            try Self.entries(Row.fetchAll(
                 db, sql: "SELECT * FROM outbox WHERE \(condition) AND (? IS NULL OR receiver = ?) ORDER BY id DESC LIMIT ?",
                 arguments: [receiver, receiver, limit]
-            ).map(Self.decode)
+            ), in: db)
         }
     }
 
@@ -269,15 +271,48 @@ public final class Outbox: Sendable {
         }
     }
 
-    private static func decode(_ row: Row) throws -> OutboxEntry {
-        OutboxEntry(
-            id: row["id"], idempotencyKey: row["idempotency_key"], receiver: row["receiver"],
-            integration: row["integration"], groupKey: row["group_key"],
-            notification: try OutboxPayload.decode(row["payload"] as Data),
-            status: OutboxEntry.Status(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
-            lastError: row["last_error"], nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
-            createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            deliveredAt: (row["delivered_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    /// Entries from their rows, in order: payloads decoded, then the alerts they refer to read
+    /// in one pass over `alert` for all of them (not one read per alert or per entry).
+    static func entries(_ rows: [Row], in db: Database) throws -> [OutboxEntry] {
+        let decoded = try rows.map { row in
+            try OutboxPayload.decode(row["payload"], row: OutboxPayload.Columns(
+                key: row["idempotency_key"], receiver: row["receiver"], integration: row["integration"],
+                groupKey: row["group_key"], fallbackFor: row["fallback_for"]))
+        }
+        let contents = try alertContents(of: decoded, in: db)
+        return zip(rows, decoded).map { row, d in
+            OutboxEntry(
+                id: row["id"], idempotencyKey: row["idempotency_key"], receiver: row["receiver"],
+                integration: row["integration"], groupKey: row["group_key"],
+                notification: OutboxPayload.resolve(d, contents: contents),
+                status: OutboxEntry.Status(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+                lastError: row["last_error"], nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
+                createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                deliveredAt: (row["delivered_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+        }
+    }
+
+    /// The content of every alert the decoded payloads refer to, by fingerprint (rows that are
+    /// gone are left out), read in statements of up to 500 fingerprints.
+    static func alertContents(of decoded: [OutboxPayload.Decoded], in db: Database) throws -> [Fingerprint: Alert] {
+        var wanted = Set<Fingerprint>()
+        for d in decoded {
+            for i in d.references { wanted.insert(d.notification.alerts[i].fingerprint) }
+        }
+        guard !wanted.isEmpty else { return [:] }
+        let fps = wanted.map(\.description)
+        var contents: [Fingerprint: Alert] = [:]
+        contents.reserveCapacity(fps.count)
+        for start in stride(from: 0, to: fps.count, by: 500) {
+            let chunk = fps[start..<min(start + 500, fps.count)]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT fingerprint, alert_json FROM alert WHERE fingerprint IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: StatementArguments(Array(chunk)))
+            while let row = try rows.next() {
+                if let fp = Fingerprint(hex: row[0]) { contents[fp] = try AlertCodec.decode(row[1]) }
+            }
+        }
+        return contents
     }
 }
 

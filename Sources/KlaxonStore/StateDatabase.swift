@@ -216,7 +216,19 @@ public final class StateDatabase: Sendable {
                 CREATE INDEX alert_census ON alert(status, severity_id, source);
                 """)
         }
-        m.registerMigration("v15: alert expiry") { db in
+        m.registerMigration("v15: outbox rows refer to alerts") { db in
+            // Outbox rows refer to their alerts' content in `alert` (`OutboxPayload`), so an
+            // alert row a pending row refers to is kept: a DELETE (any future retention or
+            // cleanup) skips it (the statement goes on with the other rows) until the entry is
+            // delivered or dead. The record holds each fingerprint big endian, so the payload's
+            // hex contains the fingerprint's; a chance match elsewhere only keeps a row longer.
+            try db.execute(sql: """
+                CREATE TRIGGER alert_keep_referenced BEFORE DELETE ON alert
+                WHEN EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND instr(hex(payload), upper(OLD.fingerprint)) > 0)
+                BEGIN SELECT RAISE(IGNORE); END;
+                """)
+        }
+        m.registerMigration("v16: alert expiry") { db in
             // Alertmanager's `endsAt`, relative to its report: read at start with the rest of
             // the index, so a restart keeps expiring what Prometheus stopped sending.
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN expires_after DOUBLE")

@@ -207,6 +207,9 @@ actor GroupingEngine {
         let resolved = n.resolved.map { notified($0, status: .resolved, state: states[$0.fingerprint]) }
         var key = "\(n.receiver)/\(n.idempotencyKey)"
         if n.reason == .repeated { key += "/repeat-\(Int(n.at.timeIntervalSince1970))" }
+        // Labels and annotations came from the alerts' rows: the outbox rows refer to them
+        // instead of copying them (an alert missing from the store keeps its own, empty, copy).
+        let stored = n.firing.allSatisfy { states[$0.fingerprint] != nil } && n.resolved.allSatisfy { states[$0.fingerprint] != nil }
         var result: [QueuedNotification] = []
         for integration in integrations[n.receiver] ?? [] {
             let alerts = integration.sendResolved ? firing + resolved : firing
@@ -214,7 +217,8 @@ actor GroupingEngine {
             let notification = AlertNotification(
                 idempotencyKey: key, receiver: n.receiver, status: firing.isEmpty ? .resolved : .firing,
                 groupKey: n.groupKey.value, groupLabels: n.groupLabels, alerts: alerts)
-            result.append(QueuedNotification(notification: notification, integration: integration.name, key: "\(key)/\(integration.name)"))
+            result.append(QueuedNotification(
+                notification: notification, integration: integration.name, key: "\(key)/\(integration.name)", referencesAlerts: stored))
         }
         return result
     }
