@@ -16,6 +16,8 @@ public final class AlertStore: Sendable {
     /// Held across a write transaction and the index update that follows it, so the ingest
     /// loop and API calls (acknowledge, resolve) never interleave their index updates.
     private let writeLock = Mutex(())
+    /// Where `applyOffPool` runs the blocking write.
+    private let writer = DispatchQueue(label: "klaxon.store.writer", qos: .userInitiated)
     /// Compaction runs inside the batch that takes the touch log past this many rows.
     public static let compactionThreshold = 200_000
 
@@ -65,6 +67,15 @@ public final class AlertStore: Sendable {
             let (result, samples) = try applyLocked(batch, decide: decide)
             LifecycleMetrics.emit(samples)
             return result
+        }
+    }
+
+    /// `apply` on the store's own writer thread: the caller suspends instead of holding one of
+    /// the cooperative pool's threads (two on a 2-core host) for the transaction, so the HTTP
+    /// API and `/metrics` keep answering while the ingest loop writes.
+    public func applyOffPool(_ batch: BatchWrite, decide: @escaping @Sendable (Alert, AlertTransition, Bool, Date) -> NoiseDecision) async throws -> BatchResult {
+        try await withCheckedThrowingContinuation { continuation in
+            writer.async { continuation.resume(with: Result { try self.apply(batch, decide: decide) }) }
         }
     }
 

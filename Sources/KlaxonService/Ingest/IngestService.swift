@@ -81,7 +81,7 @@ final class IngestService: Service {
     private func write(_ decoded: Decoded) async throws {
         let (batch, out, now) = (decoded.batch, decoded.output, decoded.now)
         try await deadLetters.publish(out.deadLetters)
-        let result = try store.apply(out.write, decide: noise.decide)
+        let result = try await store.applyOffPool(out.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
         Failpoint.hit(.crashBeforeCommit)
         try consumer.commitAsync(KafkaOffset.after(batch))
         // Grouping is rebuilt from the store on start, so handing it the changes after the
