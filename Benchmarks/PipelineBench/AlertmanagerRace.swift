@@ -174,14 +174,16 @@ enum AlertmanagerRace {
         defer { p.terminate(); p.waitUntilExit() }
         // Warm up: one alert through, so the consumer group has joined before timing starts.
         let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers, "linger.ms": "5"], logger: logger)
-        defer { producer.close() }
-        _ = try await producer.send(topic: "am.alerts", value: webhookPayload([["alertname": "Warmup", "source": "external"]]))
-        try await Latency.until(.seconds(60)) { !recorder.groups.isEmpty }
-        recorder.reset()
-        let cpuBefore = cpu(p.processIdentifier)
-        let start = ContinuousClock.now
-        recorder.startedAt = start
-        _ = try await producer.sendAll(topic: "am.alerts", payloads.map { KafkaMessage(value: $0) })
+        let (start, cpuBefore) = try await producer.use { producer in
+            _ = try await producer.send(topic: "am.alerts", value: webhookPayload([["alertname": "Warmup", "source": "external"]]))
+            try await Latency.until(.seconds(60)) { !recorder.groups.isEmpty }
+            recorder.reset()
+            let cpuBefore = cpu(p.processIdentifier)
+            let start = ContinuousClock.now
+            recorder.startedAt = start
+            _ = try await producer.sendAll(topic: "am.alerts", payloads.map { KafkaMessage(value: $0) })
+            return (start, cpuBefore)
+        }
         let seconds = try? await waitForGroups(recorder, expected: expected, timeout: timeout, since: start)
         return Side(name: "Klaxon (Kafka, durable)", seconds: seconds, cpuSeconds: cpu(p.processIdentifier) - cpuBefore, rssMB: peakRSS(p.processIdentifier),
                     groups: recorder.groups.intersection(expected).count, expected: expected.count)

@@ -81,12 +81,13 @@ enum Harness {
         let producer = try KafkaProducer(
             properties: ["bootstrap.servers": brokers, "linger.ms": "20", "batch.num.messages": "2000", "sticky.partitioning.linger.ms": "0"],
             logger: logger)
-        defer { producer.close() }
-        var i = 0
-        while i < values.count {
-            let chunk = values[i..<min(i + 20_000, values.count)].map { KafkaMessage(value: $0) }
-            _ = try await producer.sendAll(topic: topic, chunk)
-            i += chunk.count
+        try await producer.use { producer in
+            var i = 0
+            while i < values.count {
+                let chunk = values[i..<min(i + 20_000, values.count)].map { KafkaMessage(value: $0) }
+                _ = try await producer.sendAll(topic: topic, chunk)
+                i += chunk.count
+            }
         }
     }
 

@@ -58,7 +58,7 @@ enum Latency {
         }
         // What has not arrived 60 s after the last event is reported as missing, not waited for.
         let complete = (try? await until(.seconds(60)) { receiver.count >= total + 1 }) != nil
-        producer.close()
+        await producer.close()
         await app.shutdown()
         try await running.value
 

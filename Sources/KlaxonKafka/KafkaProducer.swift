@@ -7,11 +7,15 @@ import Synchronization
 ///
 /// Defaults: `enable.idempotence=true` (no duplicates or reordering on internal retries) and
 /// `acks=all`; both can be overridden by properties. A background thread serves librdkafka's
-/// delivery callbacks with `rd_kafka_poll`.
+/// delivery callbacks with `rd_kafka_poll`. `flush` and `close` wait on a serial dispatch queue
+/// of the producer's own, never on the Swift concurrency pool (whose few threads would
+/// otherwise sit in `rd_kafka_flush` for up to its timeout).
 public final class KafkaProducer: Sendable {
     let handle: RDKafkaHandle  // internal: KafkaTransactionalProducer drives transactions through it
     private let running = RunFlag()
     private let pollerExited = DispatchSemaphore(value: 0)
+    private let queue = DispatchQueue(label: "klaxon.kafka.producer.lifecycle")
+    private let gate = SendGate()
     private let logger: Logger
 
     public init(properties: [String: String], logger: Logger) throws(KafkaError) {
@@ -26,6 +30,8 @@ public final class KafkaProducer: Sendable {
                 if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                     let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
                     pending.resume(.success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
+                } else if m.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m.err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT {
+                    pending.resume(.failure(rdKafkaError(m.err, "delivery: the producer was closed before the broker acknowledged")))
                 } else {
                     pending.resume(.failure(rdKafkaError(m.err, "delivery")))
                 }
@@ -43,8 +49,19 @@ public final class KafkaProducer: Sendable {
         thread.start()
     }
 
+    /// No synchronous close here: nothing can still be queued (every `send` holds the producer
+    /// until its report), so it is enough to stop the poll thread without waiting for it, and
+    /// to let `rd_kafka_destroy`, which joins librdkafka's threads, run on the producer's queue
+    /// rather than on whatever thread (possibly the Swift pool's) dropped the last reference.
+    deinit {
+        running.clear()
+        queue.async { [handle] in withExtendedLifetime(handle) {} }
+    }
+
     /// Sends one message and waits for the broker's acknowledgement.
     /// - Parameter partition: nil lets the partitioner choose (by key hash when a key is given).
+    /// - Throws: `KafkaError` with code `KafkaError.Code.closed` once `close` has begun; a
+    ///   message queued before that fails with `_PURGE_QUEUE` if `close` gives up on it.
     @discardableResult
     public func send(
         topic: String, key: Data? = nil, value: Data, headers: [KafkaHeader] = [], partition: Int32? = nil
@@ -56,7 +73,7 @@ public final class KafkaProducer: Sendable {
         topic: String, key: Data?, value: Data, headers: [KafkaHeader], partition: Int32? = nil,
         onEnqueued: @Sendable () -> Void
     ) async throws -> KafkaDeliveryReport {
-        guard running.isSet else {
+        guard gate.enter() else {
             onEnqueued()
             throw KafkaError.closed()
         }
@@ -64,6 +81,7 @@ public final class KafkaProducer: Sendable {
             let pending = PendingDelivery(cont)
             let opaque = Unmanaged.passRetained(pending).toOpaque()
             let error = enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition, opaque: opaque)
+            gate.leave()
             onEnqueued()
             if let error {
                 Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
@@ -72,19 +90,56 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Waits until every queued message is delivered or `timeout` passes.
-    public func flush(timeout: Duration = .seconds(10)) {
-        handle.withHandle { _ = rd_kafka_flush($0, Int32(timeout.milliseconds)) }
+    /// Messages handed to librdkafka and not yet acknowledged or failed, plus reports not yet
+    /// served (librdkafka's `rd_kafka_outq_len`); 0 when idle.
+    public var queuedMessages: Int { Int(handle.withHandle { rd_kafka_outq_len($0) }) }
+
+    /// Waits until every queued message is delivered or `timeout` (default 10 s) passes. The
+    /// wait runs on the producer's queue, not the Swift pool.
+    /// - Throws: `KafkaError` `_TIMED_OUT` (retriable) when messages were still queued.
+    public func flush(timeout: Duration = .seconds(10)) async throws {
+        let ms = Int32(clamping: timeout.milliseconds)
+        let rc: rd_kafka_resp_err_t = await onQueue { self.handle.withHandle { rd_kafka_flush($0, ms) } }
+        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "flush") }
     }
 
-    /// Flushes, then stops the poll thread. Messages still queued fail with their own error.
-    public func close(timeout: Duration = .seconds(10)) {
-        flush(timeout: timeout)
-        guard running.isSet else { return }
+    /// Refuses new sends at once, waits up to `timeout` (default 10 s) for queued messages,
+    /// fails those still queued (their `send` throws `_PURGE_QUEUE`/`_PURGE_INFLIGHT`), then
+    /// stops the poll thread. The waiting runs on the producer's queue, not the Swift pool.
+    /// Idempotent: a second call returns when the first one's work is done.
+    public func close(timeout: Duration = .seconds(10)) async {
+        gate.close()
+        await onQueue { self.closeOnQueue(timeout: timeout) }
+    }
+
+    /// `close` for a caller already on a dispatch queue of its own (KafkaTransactionalProducer,
+    /// which must order it after its own calls): blocks the calling thread, so never call it
+    /// from the Swift pool.
+    func closeBlocking(timeout: Duration) {
+        gate.close()
+        queue.sync { closeOnQueue(timeout: timeout) }
+    }
+
+    private func closeOnQueue(timeout: Duration) {
+        guard running.isSet else { return }  // an earlier close did it
+        gate.waitForEnqueues()
+        handle.withHandle { rk in
+            _ = rd_kafka_flush(rk, Int32(clamping: timeout.milliseconds))
+            // What the broker did not take in time fails now instead of never: a `send` still
+            // awaiting its report gets a clear error.
+            _ = rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+            // Serves the purged messages' reports (the poll thread may serve them too).
+            _ = rd_kafka_flush(rk, 1000)
+        }
         running.clear()
         // Wait for the poll thread to let go of the handle, so the handle ends with this
         // object (and before a broker it talks to, in tests and the demo).
         _ = pollerExited.wait(timeout: .now() + 1)
+    }
+
+    /// Runs `work` on the producer's queue and resumes the caller with its result.
+    private func onQueue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { cont in queue.async { cont.resume(returning: work()) } }
     }
 
     /// Queues the message; retries briefly while librdkafka's local queue is full.
@@ -161,6 +216,27 @@ private final class PendingDelivery: Sendable {
     private let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
     init(_ c: CheckedContinuation<KafkaDeliveryReport, any Error>) { continuation = c }
     func resume(_ result: Result<KafkaDeliveryReport, KafkaError>) { continuation.resume(with: result.mapError { $0 }) }
+}
+
+/// Admits sends until `close`, and lets `close` wait for the sends already admitted to finish
+/// enqueueing: a message is either queued before `close` flushes, or refused.
+private final class SendGate: Sendable {
+    private let closed = Mutex(false)
+    private let enqueueing = DispatchGroup()  // DispatchGroup is thread-safe
+
+    /// False once closed; otherwise the caller must `leave()` after enqueueing.
+    func enter() -> Bool {
+        closed.withLock { closed in
+            guard !closed else { return false }
+            enqueueing.enter()
+            return true
+        }
+    }
+
+    func leave() { enqueueing.leave() }
+    func close() { closed.withLock { $0 = true } }
+    /// Blocks until every admitted send has enqueued (at most about 1 s, see `enqueue`).
+    func waitForEnqueues() { enqueueing.wait() }
 }
 
 /// A flag shared with the poll thread (a class, because `Mutex` cannot be captured).

@@ -119,7 +119,8 @@ public final class KafkaTransactionalProducer: Sendable {
     public func close(timeout: Duration = .seconds(10)) async {
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
             queue.async {
-                self.producer.close(timeout: timeout)
+                // On this queue, after any transactional call in progress; never on the pool.
+                self.producer.closeBlocking(timeout: timeout)
                 cont.resume()
             }
         }

@@ -174,10 +174,11 @@ public final class KlaxonApp: Sendable {
     /// Restores grouping from the state database, then runs until shutdown (a signal or
     /// `shutdown()`), then flushes the producer.
     public func run() async throws {
-        defer { producer.close(timeout: .seconds(5)) }
-        try await grouping.restore(now: Date())
-        await reloader.markLoaded()
-        try await group.run()
+        try await producer.use(closeTimeout: .seconds(5)) { _ in
+            try await grouping.restore(now: Date())
+            await reloader.markLoaded()
+            try await group.run()
+        }
     }
 
     /// Starts a graceful shutdown: the in-flight batch finishes and commits, then delivery

@@ -3,9 +3,20 @@ import KlaxonKafka
 import Logging
 
 extension EmbeddedBroker {
-    /// A producer on this broker (idempotent, acks=all: `KafkaProducer`'s defaults).
+    /// A producer on this broker (idempotent, acks=all: `KafkaProducer`'s defaults). The caller
+    /// must `await close()` it; `withProducer` does that.
     public func producer(logger: Logger = Logger(label: "test")) throws -> KafkaProducer {
         try KafkaProducer(properties: ["bootstrap.servers": bootstrapServers], logger: logger)
+    }
+
+    /// Runs `body` with a new producer on this broker, then closes it (awaited) whether `body`
+    /// threw or not. The broker lives at least until the producer is closed.
+    public func withProducer<T>(
+        logger: Logger = Logger(label: "test"), isolation: isolated (any Actor)? = #isolation,
+        _ body: (KafkaProducer) async throws -> T
+    ) async throws -> T {
+        defer { withExtendedLifetime(self) {} }
+        return try await producer(logger: logger).use(body)
     }
 
     /// Reads `topic` from the beginning with a fresh consumer group until `count` records

@@ -68,9 +68,9 @@ struct PublishCommand: AsyncParsableCommand {
         props["message.timeout.ms"] = props["message.timeout.ms"] ?? "30000"
         let producer: KafkaProducer
         do { producer = try KafkaProducer(properties: props, logger: logger) } catch { fail("\(error)") }
-        defer { producer.close() }
         do {
-            let reports = try await producer.sendAll(topic: topic, messages)
+            // `use` closes the producer (awaited) before returning or throwing; `fail` exits.
+            let reports = try await producer.use { try await $0.sendAll(topic: topic, messages) }
             let where_ = Dictionary(grouping: reports, by: \.partition)
                 .sorted { $0.key < $1.key }
                 .map { "p\($0.key)@\($0.value.map(\.offset).min()!)" }

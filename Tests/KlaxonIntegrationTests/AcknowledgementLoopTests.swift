@@ -78,7 +78,6 @@ import Testing
         try "xoxb-test\n".write(to: secrets.appendingPathComponent("slack"), atomically: true, encoding: .utf8)
         try routes(f, server: server, secrets: secrets).write(to: f.routesFile, atomically: true, encoding: .utf8)
         let producer = try f.producer()
-        defer { producer.close() }
         let clock = VirtualNow(Date())
         func events() -> [[String: Any]] { server.received.filter { $0.path == "/v2/enqueue" }.map(\.json) }
         func hooks() -> [[String: Any]] { server.received.filter { $0.path == "/hook/tier2" }.map(\.json) }

@@ -24,7 +24,6 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let producer = try f.producer()
-        defer { producer.close() }
         let service = try f.startService()
 
         try await producer.send(topic: ServiceFixture.scans, value: try trivyReport())
@@ -56,7 +55,6 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try trivyReport())
 
         let first = try f.startService()

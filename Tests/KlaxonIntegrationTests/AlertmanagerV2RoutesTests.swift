@@ -89,11 +89,11 @@ import FoundationNetworking
         func run(_ body: (World) async throws -> Void) async throws {
             do { try await body(self) } catch {
                 await server.stop()
-                producer.close()
+                await producer.close()
                 throw error
             }
             await server.stop()
-            producer.close()
+            await producer.close()
         }
     }
 

@@ -21,7 +21,6 @@ import Testing
                 equal: [image]
             """)
         let producer = try f.producer()
-        defer { producer.close() }
         try await EscalationTests().running(f, VirtualNow(Date())) { _ in
             try await eventually("the API listening") { (try? await HTTP.call("GET", base + "/healthz"))?.0 == 200 }
             let (status, created) = try await HTTP.call(
@@ -77,7 +76,6 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let producer = try f.producer()
-        defer { producer.close() }
         try await EscalationTests().running(f, VirtualNow(Date())) { _ in
             try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
             try await producer.send(topic: ServiceFixture.runtime, value: try CoverageTests.falcoEvent("shop/api", tag: "1", at: Date()))

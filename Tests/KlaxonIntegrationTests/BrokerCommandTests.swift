@@ -17,7 +17,7 @@ import Testing
         let logger = Logger(label: "test")
         let producer = try KafkaProducer(properties: ["bootstrap.servers": "127.0.0.1:\(port)"], logger: logger)
         try await producer.send(topic: "events", value: Data("hello".utf8))
-        producer.close()
+        await producer.close()
         let consumer = try KafkaConsumer(
             properties: ["bootstrap.servers": "127.0.0.1:\(port)", "group.id": "reader-\(UUID().uuidString.prefix(8))"],
             topics: ["events"], logger: logger)

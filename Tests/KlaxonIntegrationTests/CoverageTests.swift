@@ -75,7 +75,6 @@ import Testing
         try (try String(contentsOf: f.configFile, encoding: .utf8) + "\ncoverage:\n  kinds: [image]\n")
             .write(to: f.configFile, atomically: true, encoding: .utf8)
         let producer = try f.producer()
-        defer { producer.close() }
         // The timers' clock starts a day and two hours behind the wall clock.
         let wall = Date()
         let clock = VirtualNow(wall.addingTimeInterval(-26 * 3600))

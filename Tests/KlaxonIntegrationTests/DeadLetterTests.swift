@@ -9,7 +9,6 @@ import Testing
         let f = try await ServiceFixture()
         try f.writeConfig()
         let producer = try f.producer()
-        defer { producer.close() }
         let garbage = Data("{\"SchemaVersion\": 2, \"Results\": [".utf8)
         let falcoLine = try #require(
             try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n").last)
@@ -42,7 +41,6 @@ import Testing
         let f = try await ServiceFixture()
         try f.writeConfig(maxMessageBytes: 1024)
         let producer = try f.producer()
-        defer { producer.close() }
         let big = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
         #expect(big.count > 1024)
         let small = try #require(

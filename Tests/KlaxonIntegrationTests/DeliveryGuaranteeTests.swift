@@ -9,7 +9,6 @@ import Testing
         let f = try await ServiceFixture()
         try f.writeConfig()
         let producer = try f.producer()
-        defer { producer.close() }
         let report = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
         try await producer.send(topic: ServiceFixture.scans, value: report)
 
@@ -38,7 +37,6 @@ import Testing
         let f = try await ServiceFixture()
         try f.writeConfig()
         let producer = try f.producer()
-        defer { producer.close() }
         let lines = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { Data($0.utf8) }
         _ = try await producer.sendAll(topic: ServiceFixture.runtime, lines.prefix(2).map { KafkaMessage(value: $0) })

@@ -13,7 +13,6 @@ import Testing
         try f.writeConfig()
         f.recorder.setMode(.status(500))
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
 
         let first = try f.startService()
@@ -43,7 +42,6 @@ import Testing
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         f.recorder.setMode(.status(400))
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "s3cret-token"])
         let url = "http://127.0.0.1:\(port)"

@@ -92,7 +92,6 @@ final class VirtualNow: Sendable {
             .write(to: f.configFile, atomically: true, encoding: .utf8)
         try routes(f).write(to: f.routesFile, atomically: true, encoding: .utf8)
         let producer = try f.producer()
-        defer { producer.close() }
         let clock = VirtualNow(Date())
 
         try await running(f, clock) { _ in

@@ -166,7 +166,7 @@ import FoundationXML
         let data = try #require(FileManager.default.contents(atPath: report))
         let producer = try f.producer()
         _ = try await producer.send(topic: ServiceFixture.scans, value: data)
-        producer.close()
+        await producer.close()
         let alerts = try Decoders.decode(data, format: .auto, context: DecodeContext(receivedAt: Date())).alerts
         let critical = try #require(alerts.first { $0.labels["cve"] == "CVE-2024-6387" }).fingerprint
         try await eventually("the scan is in state") {

@@ -25,7 +25,6 @@ import FoundationNetworking
         let base = "http://127.0.0.1:\(port)"
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let producer = try f.producer()
-        defer { producer.close() }
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "tok"])
 
         let reports = AlertLifecycleTests()

@@ -35,7 +35,6 @@ import Testing
         let f = try await ServiceFixture()
         let (service, base) = try await start(f)
         let producer = try f.producer()
-        defer { producer.close() }
         let nights = [
             try nightly(), try nightly(), try nightly(without: ["CVE-2024-6387"]),
             try nightly(without: ["CVE-2024-6387"], adding: ["CVE-2024-45490"]), try nightly(without: ["CVE-2024-6387"], adding: ["CVE-2024-45490"]),
@@ -61,7 +60,6 @@ import Testing
         let f = try await ServiceFixture()
         let (service, base) = try await start(f)
         let producer = try f.producer()
-        defer { producer.close() }
         let samples = Tools.packageRoot.appendingPathComponent("samples")
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: samples.appendingPathComponent("trivy-image.json")))
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: samples.appendingPathComponent("inspector2-ecr-finding.json")))
@@ -88,7 +86,6 @@ import Testing
                 window: 1m
             """)
         let producer = try f.producer()
-        defer { producer.close() }
         let event = try #require(try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n").first)
         _ = try await producer.sendAll(topic: ServiceFixture.runtime, Array(repeating: KafkaMessage(value: Data(event.utf8)), count: 1000))
         try await eventually("the burst is notified", timeout: .seconds(90)) { !f.fileAlerts().isEmpty }
@@ -117,7 +114,6 @@ import Testing
             """)
         let env = ["KLAXON_API_TOKEN": token, "KLAXON_URL": base]
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try nightly())
         try await eventually("3 alerts delivered") { f.fileAlerts().count >= 3 }
         try await f.settled(base, records: 1)
@@ -154,7 +150,6 @@ import Testing
         let f = try await ServiceFixture()
         let (service, base) = try await start(f, environmentThresholds: nil)
         let producer = try f.producer()
-        defer { producer.close() }
         // The runtime topic is labelled staging: only high and above notify there by default.
         let events = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n")
         _ = try await producer.sendAll(topic: ServiceFixture.runtime, events.map { KafkaMessage(value: Data($0.utf8)) })

@@ -15,7 +15,6 @@ import FoundationNetworking
         let port = try freePort()
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: Data("not json".utf8))
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
 

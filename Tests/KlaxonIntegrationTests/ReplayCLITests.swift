@@ -122,7 +122,7 @@ import Testing
         let producer = try f.producer()
         let noise = try await producer.send(topic: ServiceFixture.scans, value: Data("{\"not\": \"a report\"}".utf8))
         let scan = try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: Self.sample))
-        producer.close()
+        await producer.close()
         #expect(noise.offset == 0 && scan.offset == 1)
         let (current, candidate) = try configs(ws, state: ws.path("none.db"), webhook: f.recorder.url, brokers: f.broker.bootstrapServers)
 

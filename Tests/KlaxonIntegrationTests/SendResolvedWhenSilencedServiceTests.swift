@@ -47,7 +47,6 @@ import Testing
         func statuses(_ path: String) -> [String] { server.received.filter { $0.path == path }.compactMap { $0.json["status"] as? String } }
 
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try AlertLifecycleTests().trivyReport())
         try await eventually("both receivers notified of the firing CVE") { statuses("/closes") == ["firing"] && statuses("/plain") == ["firing"] }
 

@@ -39,7 +39,6 @@ import Testing
         #expect(silenceID.count == 36)
 
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         try await eventually("the 3 unsilenced alerts are delivered") { f.fileAlerts().count >= 3 }
         try await f.settled(base, records: 1)
@@ -74,7 +73,6 @@ import Testing
         let id = try #require(HTTP.object(created)["silenceID"] as? String)
 
         let producer = try f.producer()
-        defer { producer.close() }
         let full = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
         try await producer.send(topic: ServiceFixture.scans, value: full)
         try await eventually("3 alerts delivered") { f.fileAlerts().count >= 3 }
@@ -114,7 +112,6 @@ import Testing
                 equal: [image]
             """)
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         try await eventually("the critical alert is delivered") { !f.fileAlerts().isEmpty }
         try await f.settled(base, records: 1)
@@ -137,7 +134,6 @@ import Testing
             try await HTTP.text(base + "/metrics").contains("klaxon_config_last_reload_successful 0")
         }
         let producer = try f.producer()
-        defer { producer.close() }
         let falco = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n").map { Data($0.utf8) }
         try await producer.send(topic: ServiceFixture.runtime, value: falco[0])
         try await eventually("the old config still delivers") { f.fileAlerts().count >= 1 }
@@ -178,7 +174,6 @@ import Testing
         let (_, one) = try await HTTP.call("GET", base + "/api/v1/silences/\(id.trimmingCharacters(in: .whitespacesAndNewlines))")
         #expect((HTTP.object(one)["status"] as? [String: Any])?["state"] as? String == "active")
         let producer = try f.producer()
-        defer { producer.close() }
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         try await eventually("3 alerts delivered") { f.fileAlerts().count >= 3 }
         try await f.settled(base, records: 1)

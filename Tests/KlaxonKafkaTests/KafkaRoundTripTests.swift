@@ -28,12 +28,14 @@ import Testing
     @Test func producedRecordsArriveWithKeyHeadersAndOffsets() async throws {
         let broker = try EmbeddedBroker(topics: ["scans"], partitions: 2)
         let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
-        defer { producer.close() }
-        var reports: [KafkaDeliveryReport] = []
-        for i in 0..<6 {
-            reports.append(try await producer.send(
-                topic: "scans", key: Data("k\(i % 2)".utf8), value: Data("v\(i)".utf8),
-                headers: [KafkaHeader("env", "prod"), KafkaHeader(name: "empty", value: nil)]))
+        let reports = try await producer.use { producer in
+            var reports: [KafkaDeliveryReport] = []
+            for i in 0..<6 {
+                reports.append(try await producer.send(
+                    topic: "scans", key: Data("k\(i % 2)".utf8), value: Data("v\(i)".utf8),
+                    headers: [KafkaHeader("env", "prod"), KafkaHeader(name: "empty", value: nil)]))
+            }
+            return reports
         }
         #expect(Set(reports.map(\.topic)) == ["scans"])
         // Same key, same partition: keys k0 and k1 each land in one partition.
@@ -54,8 +56,9 @@ import Testing
     @Test func aNewMemberResumesFromCommittedOffsetsOnly() async throws {
         let broker = try EmbeddedBroker(topics: ["events"], partitions: 1)
         let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
-        defer { producer.close() }
-        for i in 0..<4 { try await producer.send(topic: "events", value: Data("a\(i)".utf8)) }
+        try await producer.use { producer in
+            for i in 0..<4 { try await producer.send(topic: "events", value: Data("a\(i)".utf8)) }
+        }
 
         let c1 = try KafkaConsumer(properties: consumerProps(broker, group: "g"), topics: ["events"], logger: logger)
         let firstRead = try await drain(c1, count: 4)
@@ -91,8 +94,7 @@ import Testing
     @Test func batchesArriveAsAnAsyncSequenceThatEndsWhenTheTaskIsCancelled() async throws {
         let broker = try EmbeddedBroker(topics: ["seq"], partitions: 1)
         let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
-        defer { producer.close() }
-        _ = try await producer.sendAll(topic: "seq", (0..<25).map { KafkaMessage(value: Data("m\($0)".utf8)) })
+        _ = try await producer.use { try await $0.sendAll(topic: "seq", (0..<25).map { KafkaMessage(value: Data("m\($0)".utf8)) }) }
         let consumer = try KafkaConsumer(properties: consumerProps(broker, group: "seq"), topics: ["seq"], logger: logger)
         let committed = Mutex(false)
         let reader = Task {
@@ -121,39 +123,40 @@ import Testing
     @Test func aJoiningMemberTakesPartitionsWithoutReReadingWhatWasCommitted() async throws {
         let broker = try EmbeddedBroker(topics: ["split"], partitions: 4)
         let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
-        defer { producer.close() }
-        func produce(_ range: Range<Int>) async throws {
-            for i in range { try await producer.send(topic: "split", key: Data("k\(i)".utf8), value: Data("\(i)".utf8)) }
-        }
-        try await produce(0..<20)
-        let a = try KafkaConsumer(properties: consumerProps(broker, group: "split"), topics: ["split"], logger: logger)
-        let first = try await drain(a, count: 20)
-        try await a.commit(KafkaOffset.after(first))
-        #expect(a.assignment.count == 4)
-
-        // A second member joins: the group rebalances and each member gets two partitions.
-        let b = try KafkaConsumer(properties: consumerProps(broker, group: "split"), topics: ["split"], logger: logger)
-        var early: [KafkaRecord] = []
-        let settle = ContinuousClock.now + .seconds(40)
-        while !(a.assignment.count == 2 && b.assignment.count == 2) && ContinuousClock.now < settle {
-            for c in [a, b] { early += try await c.poll(maxRecords: 100, maxWait: .milliseconds(100)) }
-        }
-        #expect(early.isEmpty, "nothing committed is read again during the rebalance")
-        try await produce(20..<40)
-        var seen: [String] = []
-        let end = ContinuousClock.now + .seconds(40)
-        while seen.count < 20 && ContinuousClock.now < end {
-            for c in [a, b] {
-                let batch = try await c.poll(maxRecords: 100, maxWait: .milliseconds(100))
-                seen += batch.map { String(decoding: $0.value, as: UTF8.self) }
-                try await c.commit(KafkaOffset.after(batch))
+        try await producer.use { producer in
+            func produce(_ range: Range<Int>) async throws {
+                for i in range { try await producer.send(topic: "split", key: Data("k\(i)".utf8), value: Data("\(i)".utf8)) }
             }
+            try await produce(0..<20)
+            let a = try KafkaConsumer(properties: consumerProps(broker, group: "split"), topics: ["split"], logger: logger)
+            let first = try await drain(a, count: 20)
+            try await a.commit(KafkaOffset.after(first))
+            #expect(a.assignment.count == 4)
+
+            // A second member joins: the group rebalances and each member gets two partitions.
+            let b = try KafkaConsumer(properties: consumerProps(broker, group: "split"), topics: ["split"], logger: logger)
+            var early: [KafkaRecord] = []
+            let settle = ContinuousClock.now + .seconds(40)
+            while !(a.assignment.count == 2 && b.assignment.count == 2) && ContinuousClock.now < settle {
+                for c in [a, b] { early += try await c.poll(maxRecords: 100, maxWait: .milliseconds(100)) }
+            }
+            #expect(early.isEmpty, "nothing committed is read again during the rebalance")
+            try await produce(20..<40)
+            var seen: [String] = []
+            let end = ContinuousClock.now + .seconds(40)
+            while seen.count < 20 && ContinuousClock.now < end {
+                for c in [a, b] {
+                    let batch = try await c.poll(maxRecords: 100, maxWait: .milliseconds(100))
+                    seen += batch.map { String(decoding: $0.value, as: UTF8.self) }
+                    try await c.commit(KafkaOffset.after(batch))
+                }
+            }
+            #expect(a.assignment.count == 2 && b.assignment.count == 2)
+            #expect(a.assignment.isDisjoint(with: b.assignment))
+            await a.close()
+            await b.close()
+            #expect(Set(seen) == Set((20..<40).map(String.init)), "only the new messages, each once")
+            #expect(seen.count == 20)
         }
-        #expect(a.assignment.count == 2 && b.assignment.count == 2)
-        #expect(a.assignment.isDisjoint(with: b.assignment))
-        await a.close()
-        await b.close()
-        #expect(Set(seen) == Set((20..<40).map(String.init)), "only the new messages, each once")
-        #expect(seen.count == 20)
     }
 }

@@ -55,8 +55,7 @@ struct TransactionFixture {
     /// spread over the partitions.
     func produceInput(_ topic: String, count: Int) async throws {
         let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: logger)
-        defer { producer.close() }
-        _ = try await producer.sendAll(topic: name(topic), (0..<count).map { KafkaMessage(key: Data("k\($0)".utf8), value: Data("in-\($0)".utf8)) })
+        _ = try await producer.use { producer in try await producer.sendAll(topic: name(topic), (0..<count).map { KafkaMessage(key: Data("k\($0)".utf8), value: Data("in-\($0)".utf8)) }) }
     }
 
     /// Everything in `topic` as a fresh group at `isolation` sees it: read until at least

@@ -93,14 +93,15 @@ public enum Demo {
 
     static func publish(_ plan: [Publication], to brokers: String, logger: Logger) async throws -> Int {
         let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers], logger: logger)
-        defer { producer.close() }
-        var count = 0
-        for p in plan {
-            guard let data = FileManager.default.contents(atPath: p.file) else { throw ConfigFailure("demo sample \(p.file) is missing") }
-            let bodies = p.lines ? data.split(separator: UInt8(ascii: "\n")).map { Data($0) } : [data]
-            count += try await producer.sendAll(topic: p.topic, bodies.map { KafkaMessage(value: $0) }).count
+        return try await producer.use { producer in
+            var count = 0
+            for p in plan {
+                guard let data = FileManager.default.contents(atPath: p.file) else { throw ConfigFailure("demo sample \(p.file) is missing") }
+                let bodies = p.lines ? data.split(separator: UInt8(ascii: "\n")).map { Data($0) } : [data]
+                count += try await producer.sendAll(topic: p.topic, bodies.map { KafkaMessage(value: $0) }).count
+            }
+            return count
         }
-        return count
     }
 
     /// Waits until the ledger holds every published message and nothing is left to deliver;

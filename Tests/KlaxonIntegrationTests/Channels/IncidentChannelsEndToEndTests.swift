@@ -36,7 +36,6 @@ import Testing
                         send_resolved: true
                 """.write(to: f.routesFile, atomically: true, encoding: .utf8)
             let producer = try f.producer()
-            defer { producer.close() }
             let service = try f.startService()
             let report = try AlertLifecycleTests().trivyReport()
             try await producer.send(topic: ServiceFixture.scans, value: report)

@@ -152,7 +152,16 @@ final class ServiceFixture: @unchecked Sendable {
         try await ChildProcess.run(Tools.klaxon, args, environment: environment, in: dir)
     }
 
-    func producer() throws -> KafkaProducer { try broker.producer(logger: logger) }
+    /// A producer on the fixture's broker, closed (awaited, before the broker goes) when the
+    /// test ends, like the recorder.
+    func producer() throws -> KafkaProducer {
+        let producer = try broker.producer(logger: logger)
+        Teardown.register { [broker] in
+            await producer.close()
+            withExtendedLifetime(broker) {}
+        }
+        return producer
+    }
 
     /// Reads every record of a topic from the beginning with a fresh group.
     func readAll(_ topic: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaRecord] {
