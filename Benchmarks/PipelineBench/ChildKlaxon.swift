@@ -7,7 +7,8 @@ import FoundationNetworking
 /// reports are Klaxon's alone (the embedded broker, the producer and the receivers stay in
 /// the bench process). Progress is read from its `/metrics`.
 final class ChildKlaxon {
-    static let binary = ".build/release/klaxon"
+    /// `$KLAXON_BIN`, else the release build: set it to compare two builds side by side.
+    static let binary = ProcessInfo.processInfo.environment["KLAXON_BIN"] ?? ".build/release/klaxon"
     let process = Process()
     let port: Int
 

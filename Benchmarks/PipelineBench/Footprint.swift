@@ -23,6 +23,7 @@ enum Footprint {
         try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)
         let klaxon = try ChildKlaxon(config: Workload.serviceConfig(brokers: broker.bootstrapServers, dir: dir, topics: ["bench.runtime"]), dir: dir)
         defer { klaxon.stop() }
+        let sampler = MemorySampler(pid: klaxon.process.processIdentifier)
         let start = ContinuousClock.now
         let wave = 100_000
         var sent = 0
@@ -32,8 +33,11 @@ enum Footprint {
             sent += n
             let deadline = ContinuousClock.now + .seconds(900)
             var handled = 0
+            var polls = 0
             while handled < sent {
                 handled = await klaxon.handled()
+                if polls % 5 == 0 { sampler.sample("wave \(sent / wave) handled \(handled)") }
+                polls += 1
                 guard ContinuousClock.now < deadline, klaxon.process.isRunning else {
                     throw BenchFailure("wave not handled (\(handled)/\(sent)), klaxon \(klaxon.process.isRunning ? "still running after 15 min" : "exited")")
                 }
@@ -41,6 +45,7 @@ enum Footprint {
             }
         }
         let seconds = Harness.seconds(ContinuousClock.now - start)
+        sampler.sample("end")
         let peak = klaxon.peakRSSMB
         klaxon.stop()
         let size = ["klaxon.db", "klaxon.db-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: dir + "/" + $0)[.size] as? Int }.reduce(0, +)

@@ -67,6 +67,16 @@ enum Workload {
         return out
     }
 
+    /// `$PIPELINEBENCH_KAFKA_PROPERTIES` ("key=value,key=value"), added to the service's Kafka
+    /// properties: to measure a librdkafka setting without a rebuild.
+    static var extraKafkaProperties: String {
+        let raw = ProcessInfo.processInfo.environment["PIPELINEBENCH_KAFKA_PROPERTIES"] ?? ""
+        return raw.split(separator: ",").map { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            return ", \(kv[0]): '\(kv.count > 1 ? kv[1] : "")'"
+        }.joined()
+    }
+
     static func serviceConfig(brokers: String, dir: String, topics: [String]) -> String {
         """
         kafka:
@@ -76,7 +86,7 @@ enum Workload {
         \(topics.map { "    - {name: \($0), format: auto}" }.joined(separator: "\n"))
           dead_letter_topic: bench.deadletter
           batch: {max_records: 2000, max_wait: 50ms}
-          properties: {auto.offset.reset: earliest}
+          properties: {auto.offset.reset: earliest\(extraKafkaProperties)}
         state:
           path: \(dir)/klaxon.db
         routes: [\(dir)/routes.yml]

@@ -176,10 +176,15 @@ public final class AlertStore: Sendable {
     /// Every unresolved alert's sources and last report time, from the index (resolve timeouts).
     public func unresolvedActivity() -> [UnresolvedActivity] {
         hot.withLock { index in
-            index.entries.compactMap { fp, e in
-                e.status == .resolved ? nil : UnresolvedActivity(
-                    fingerprint: fp, sources: e.sources.list.split(separator: ",").map(String.init),
-                    lastSeenAt: Date(timeIntervalSince1970: e.lastSeenAt), admitted: e.admitted,
+            // One source list per distinct set, shared by every alert that has it (a fresh
+            // array per alert was a heap block each: ~100 MB a sweep at a million alerts, #8).
+            var lists: [SourceSet: [String]] = [:]
+            return index.entries.compactMap { fp, e in
+                guard e.status != .resolved else { return nil }
+                let sources = lists[e.sources] ?? e.sources.list.split(separator: ",").map(String.init)
+                lists[e.sources] = sources
+                return UnresolvedActivity(
+                    fingerprint: fp, sources: sources, lastSeenAt: Date(timeIntervalSince1970: e.lastSeenAt), admitted: e.admitted,
                     expiresAfter: e.expiresAfter > 0 ? Double(e.expiresAfter) : nil)
             }
         }

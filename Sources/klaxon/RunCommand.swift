@@ -11,6 +11,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        AllocatorPolicy.apply()
         let logger = LoggingSetup.bootstrap(logging)
         let loaded: LoadedConfig
         do { loaded = try LoadedConfig.load(path: config) } catch { fail("\(error)") }

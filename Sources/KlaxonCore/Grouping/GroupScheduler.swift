@@ -43,9 +43,28 @@ public struct GroupScheduler: Sendable {
         var key: GroupKey
         var route: Route
         var groupLabels: [String: String]
-        var alerts: [Fingerprint: GroupedAlert]
+        /// Keyed by fingerprint, holding only the times: 24 bytes a bucket where a
+        /// `[Fingerprint: GroupedAlert]` took 40 (issue #8).
+        var alerts: [Fingerprint: Times]
         var nextFlush: Date
         var hasFlushed: Bool
+    }
+
+    /// A grouped alert's times as stored in its group (NaN: not resolved).
+    struct Times: Sendable, Hashable {
+        var startsAt: Double
+        var resolvedAt: Double
+
+        init(_ a: GroupedAlert) {
+            startsAt = a.startsAt.timeIntervalSinceReferenceDate
+            resolvedAt = a.resolvedAt?.timeIntervalSinceReferenceDate ?? .nan
+        }
+
+        func alert(_ fingerprint: Fingerprint) -> GroupedAlert {
+            GroupedAlert(
+                fingerprint: fingerprint, startsAt: Date(timeIntervalSinceReferenceDate: startsAt),
+                resolvedAt: resolvedAt.isNaN ? nil : Date(timeIntervalSinceReferenceDate: resolvedAt))
+        }
     }
 
     /// What was last notified to one receiver for one group (Alertmanager's nflog entry).
@@ -146,7 +165,9 @@ public struct GroupScheduler: Sendable {
     /// The alerts currently held by the groups with this key, sorted by fingerprint.
     public func alerts(in key: GroupKey) -> [GroupedAlert] {
         var all: [Fingerprint: GroupedAlert] = [:]
-        for (id, g) in groups where id.key == key { all.merge(g.alerts) { a, _ in a } }
+        for (id, g) in groups where id.key == key {
+            for (fp, times) in g.alerts where all[fp] == nil { all[fp] = times.alert(fp) }
+        }
         return all.values.sorted { $0.fingerprint < $1.fingerprint }
     }
 
@@ -157,21 +178,26 @@ public struct GroupScheduler: Sendable {
     /// the group and are not kept. Sends nothing; call `advance(to:)` afterwards. Call
     /// `advance(to: now)` before inserting at `now` so that earlier deadlines are flushed first.
     public mutating func insert(_ alert: GroupedAlert, labels: [String: String], routes: [Route], at now: Date) {
+        let times = Times(alert)
         for route in routes {
             let key = GroupKey(route: route, labels: labels)
             let id = GroupID(route: route, key: key)
-            let existing = groups[id]
-            var group = existing ?? Group(
-                id: id, key: key, route: route, groupLabels: route.groupBy.groupLabels(of: labels), alerts: [:],
-                nextFlush: now.addingTimeInterval(route.groupWait.timeInterval), hasFlushed: false)
-            group.alerts[alert.fingerprint] = alert
-            if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.timeInterval) < now {
-                group.nextFlush = min(group.nextFlush, now)
+            if groups[id] == nil {
+                groups[id] = Group(
+                    id: id, key: key, route: route, groupLabels: route.groupBy.groupLabels(of: labels), alerts: [:],
+                    nextFlush: now.addingTimeInterval(route.groupWait.timeInterval), hasFlushed: false)
+                unflushedCount += 1
+                deadlines.insert(Deadline(at: groups[id]!.nextFlush, id: id))
             }
-            if existing == nil { unflushedCount += 1 }
+            // Mutated in place: a copy of the group held beside the dictionary's own would copy
+            // its whole alert table at every insert.
+            groups[id]!.alerts[alert.fingerprint] = times
+            let group = groups[id]!
+            if !group.hasFlushed, alert.startsAt.addingTimeInterval(route.groupWait.timeInterval) < now, now < group.nextFlush {
+                groups[id]!.nextFlush = now
+                deadlines.insert(Deadline(at: now, id: id))
+            }
             changedGroups.insert(id)
-            if existing?.nextFlush != group.nextFlush { deadlines.insert(Deadline(at: group.nextFlush, id: id)) }
-            groups[id] = group
         }
     }
 
@@ -204,12 +230,12 @@ public struct GroupScheduler: Sendable {
     }
 
     private mutating func flush(_ id: GroupID, at t: Date, isMuted: (GroupedAlert, Date) -> Bool) -> GroupNotification? {
-        guard var group = groups[id] else { return nil }
+        guard var group = groups.removeValue(forKey: id) else { return nil }
         group.nextFlush = t.addingTimeInterval(group.route.groupInterval.timeInterval)
         if !group.hasFlushed { unflushedCount -= 1 }
         changedGroups.remove(id)
         group.hasFlushed = true
-        let all = group.alerts.values.sorted { $0.fingerprint < $1.fingerprint }
+        let all = group.alerts.map { $0.value.alert($0.key) }.sorted { $0.fingerprint < $1.fingerprint }
         var notification: GroupNotification?
         if !group.route.isMuted(at: t, intervals: timeIntervals) {
             let closes = sendResolvedWhenSilenced.contains(group.route.receiver)
