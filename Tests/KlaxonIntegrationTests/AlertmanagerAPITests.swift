@@ -53,9 +53,8 @@ import Testing
     }
 
     func waitReady(_ base: String, _ service: ChildProcess) async throws {
-        try await eventually("the service is ready") {
-            guard service.isRunning else { throw TimedOut(what: "klaxon exited: \(service.stderr.suffix(2000))") }
-            return (try? await HTTP.call("GET", base + "/-/ready"))?.0 == 200
+        try await eventually("the service is ready", watching: service) {
+            (try? await HTTP.call("GET", base + "/-/ready"))?.0 == 200
         }
     }
 

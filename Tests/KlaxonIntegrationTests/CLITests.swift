@@ -75,7 +75,7 @@ import Testing
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "tok"])
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
         let export = """
             [
               {"id": "a1", "status": {"state": "active"}, "createdBy": "carol", "comment": "maintenance",

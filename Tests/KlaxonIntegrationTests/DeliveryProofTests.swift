@@ -92,7 +92,7 @@ import Testing
         let port = try freePort()
         try f.writeConfig(httpListen: "127.0.0.1:\(port)\n  idle_timeout: 1s")
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "right-token"])
-        try await eventually("the API answers") { (try? await HTTP.call("GET", "http://127.0.0.1:\(port)/healthz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", "http://127.0.0.1:\(port)/healthz").0) == 200 }
 
         // A request whose headers never finish: the server must hang up, not wait forever.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

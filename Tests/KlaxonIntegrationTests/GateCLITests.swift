@@ -162,7 +162,7 @@ import FoundationXML
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "tok"])
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
         let data = try #require(FileManager.default.contents(atPath: report))
         let producer = try f.producer()
         _ = try await producer.send(topic: ServiceFixture.scans, value: data)

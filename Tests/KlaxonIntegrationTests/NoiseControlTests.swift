@@ -27,7 +27,7 @@ import Testing
         try f.writeConfig(httpListen: "127.0.0.1:\(port)", routesExtra: routesExtra, environmentThresholds: environmentThresholds)
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": token])
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
         return (service, base)
     }
 

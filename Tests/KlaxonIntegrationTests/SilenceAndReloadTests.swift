@@ -15,7 +15,7 @@ import Testing
         try f.writeConfig(httpListen: "127.0.0.1:\(port)", routesExtra: routesExtra)
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": token])
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
         return (service, base)
     }
 
@@ -95,7 +95,7 @@ import Testing
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": ""])
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
         let (status, body) = try await HTTP.call("POST", base + "/-/reload", token: "anything")
         #expect(status == 403)
         #expect((HTTP.object(body)["error"] as? String)?.contains("no API token is configured") == true)
@@ -165,7 +165,7 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         let env = ["KLAXON_API_TOKEN": token, "KLAXON_URL": base]
         var service = try f.startService(environment: env)
-        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
         let (_, id, _) = try await f.klaxon(["silence", "add", "cve=CVE-2024-2511", "--comment", "vendor patch Friday", "--duration", "2h"], environment: env)
         #expect(try await service.stop() == 0)
 

@@ -23,7 +23,7 @@ import Testing
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "tok"])
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the API answers") { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
         let env = ["KLAXON_API_TOKEN": "tok", "KLAXON_URL": base]
         // 17 silences: two of their random ids share a first hex digit.
         let file = f.dir.appendingPathComponent("silences.json")
