@@ -66,10 +66,14 @@ actor ConfigReloader {
             }
             noise.reload(next.noise)
             var message = "loaded \(path) and \(next.routeFiles.count) route file(s)"
-            if next.service != active.current.config.service {
+            // Service settings (kafka, state, http, lifecycle) stay as they started until a
+            // restart: the snapshot keeps the ones in force, so the next reload says so again.
+            var adopted = next
+            adopted.service = active.current.config.service
+            if next.service != adopted.service {
                 message += "; kafka, state, http and lifecycle settings take effect at the next restart"
             }
-            active.publish(next, integrations: sinks.integrations)
+            active.publish(adopted, integrations: sinks.integrations)
             Gauge(label: "klaxon_config_last_reload_successful").record(1)
             Gauge(label: "klaxon_config_last_reload_success_timestamp_seconds").record(now.timeIntervalSince1970)
             logger.notice("configuration reloaded", metadata: ["by": "\(actor)", "detail": "\(message)"])
