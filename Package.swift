@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KlaxonKafkaTests",
-            dependencies: ["KlaxonKafka"]
+            dependencies: ["KlaxonKafka", "KlaxonTesting"]
         ),
         .testTarget(
             name: "KlaxonIntegrationTests",

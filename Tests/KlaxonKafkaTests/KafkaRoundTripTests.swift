@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonKafka
+import KlaxonTesting
 import Logging
 import Synchronization
 import Testing
@@ -111,10 +112,10 @@ import Testing
             return (seen, sizes)
         }
         // Cancelled once everything was read (or after a deadline): the sequence must end then.
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !committed.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let read = await capture { try await eventually("25 records read and committed", timeout: .seconds(30)) { committed.withLock { $0 } } }
         reader.cancel()
         let (seen, sizes) = try await reader.value
+        try read.get()
         await consumer.close()
         #expect(seen == Array(0..<25))
         #expect(sizes.allSatisfy { $0 > 0 && $0 <= 10 }, "batches are never empty and never over maxRecords: \(sizes)")
