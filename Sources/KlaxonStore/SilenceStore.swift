@@ -12,26 +12,24 @@ import Synchronization
 public final class SilenceStore: Sendable {
     private let database: StateDatabase
     private var pool: DatabasePool { database.pool }
-    /// Nil until first read and after each write (read again from the table then).
-    private let cache = Mutex<SilenceSnapshot?>(nil)
-    private let writes = Atomic<Int>(0)
+    /// The silences as last read (nil until first read and after each write) and how many
+    /// writes went through this store. The read happens under the lock, so a write's
+    /// invalidation always comes after any read that could have missed it.
+    private let cache = Mutex<(version: Int, silences: [Silence]?)>((0, nil))
 
     public init(database: StateDatabase) { self.database = database }
 
     /// Every silence (expired ones too) and the version of that list.
     public func snapshot() throws -> SilenceSnapshot {
-        if let cached = cache.withLock({ $0 }) { return cached }
-        // The version is read before the table: a write that lands in between makes this
-        // snapshot look older than it is, never newer.
-        let version = writes.load(ordering: .acquiring)
-        let fresh = SilenceSnapshot(version: version, silences: try all())
-        cache.withLock { c in if writes.load(ordering: .acquiring) == version { c = fresh } }
-        return fresh
+        try cache.withLock { c in
+            let silences = try c.silences ?? all()
+            c.silences = silences
+            return SilenceSnapshot(version: c.version, silences: silences)
+        }
     }
 
     private func changed() {
-        writes.add(1, ordering: .releasing)
-        cache.withLock { $0 = nil }
+        cache.withLock { $0 = ($0.version + 1, nil) }
     }
 
     /// Inserts or replaces a silence by id.

@@ -58,7 +58,7 @@ final class Sink: Sendable {
             yaml: "kafka: {embedded: true, topics: [{name: t}]}\nlifecycle:\n  resolve_timeout:\n    falco: 2h\n", file: "k.yml")
         #expect(config.lifecycle.resolveTimeouts["falco"] == .seconds(7200))
         #expect(config.lifecycle.resolveTimeouts["guardduty"] == .seconds(1800))
-        #expect(config.lifecycle.isTimedOut(sources: ["falco"], lastSeenAt: t0, now: t0.addingTimeInterval(3600)) == false)
+        #expect(config.lifecycle.expiry(sources: ["falco"], lastSeenAt: t0, expiresAfter: nil)?.resolution(now: t0.addingTimeInterval(3600)) == nil)
         #expect(throws: ConfigError.self) {
             try ServiceConfig.load(yaml: "kafka: {embedded: true, topics: [{name: t}]}\nlifecycle:\n  resolve_timeout:\n    falcon: 2h\n", file: "k.yml")
         }

@@ -46,13 +46,6 @@ public struct LifecycleConfig: Sendable, Hashable {
         return longest
     }
 
-    /// Whether an unresolved alert last reported at `lastSeenAt` by `sources` has timed out at
-    /// `now` (see `resolveTimeout(sources:route:)`).
-    public func isTimedOut(sources: [String], lastSeenAt: Date, now: Date, route: Duration? = nil) -> Bool {
-        guard let timeout = resolveTimeout(sources: sources, route: route) else { return false }
-        return now >= lastSeenAt.addingTimeInterval(timeout.seconds)
-    }
-
     /// When an unresolved alert resolves by itself, and why, or nil when it does not. An end its
     /// source announced (`expiresAfter`: Alertmanager's `endsAt`) wins over any configured
     /// timeout, as in Alertmanager, and the alert resolves at that end; otherwise it resolves

@@ -129,7 +129,6 @@ actor GroupingEngine {
         }
     }
 
-
     /// True when no group waits for its first notification.
     var isIdle: Bool { !scheduler.hasUnflushedGroups }
 
