@@ -262,18 +262,25 @@ public final class AlertStore: Sendable {
     /// The states of these fingerprints, in the given order (unknown ones left out): content
     /// from SQLite, status, times and counters from the index.
     private func states(of fps: [Fingerprint]) throws -> [AlertState] {
+        let content = try pool.read { db in try Self.content(of: fps, in: db) }
+        return hot.withLock { index in fps.compactMap { fp in content[fp].flatMap { alert in index[fp]?.state(alert: alert) } } }
+    }
+
+    /// The stored content of these alerts (unknown ones left out), read in statements of up to
+    /// 500 fingerprints; also what outbox rows that refer to alerts are completed with.
+    static func content(of fps: [Fingerprint], in db: Database) throws -> [Fingerprint: Alert] {
         var content: [Fingerprint: Alert] = [:]
-        try pool.read { db in
-            for chunk in stride(from: 0, to: fps.count, by: 500).map({ fps[$0..<min($0 + 500, fps.count)] }) {
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT fingerprint, alert_json FROM alert WHERE fingerprint IN (\(databaseQuestionMarks(count: chunk.count)))",
-                    arguments: StatementArguments(chunk.map(\.description)))
-                while let row = try rows.next() {
-                    if let fp = Fingerprint(hex: row[0]) { content[fp] = try AlertCodec.decode(row[1]) }
-                }
+        content.reserveCapacity(fps.count)
+        for start in stride(from: 0, to: fps.count, by: 500) {
+            let chunk = fps[start..<min(start + 500, fps.count)]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT fingerprint, alert_json FROM alert WHERE fingerprint IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: StatementArguments(chunk.map(\.description)))
+            while let row = try rows.next() {
+                if let fp = Fingerprint(hex: row[0]) { content[fp] = try AlertCodec.decode(row[1]) }
             }
         }
-        return hot.withLock { index in fps.compactMap { fp in content[fp].flatMap { alert in index[fp]?.state(alert: alert) } } }
+        return content
     }
 
     /// How often each message of a partition was processed (the ingest ledger).

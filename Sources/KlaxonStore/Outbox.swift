@@ -293,26 +293,13 @@ public final class Outbox: Sendable {
     }
 
     /// The content of every alert the decoded payloads refer to, by fingerprint (rows that are
-    /// gone are left out), read in statements of up to 500 fingerprints.
+    /// gone are left out), read through the alert table's owner in one pass.
     static func alertContents(of decoded: [OutboxPayload.Decoded], in db: Database) throws -> [Fingerprint: Alert] {
         var wanted = Set<Fingerprint>()
         for d in decoded {
             for i in d.references { wanted.insert(d.notification.alerts[i].fingerprint) }
         }
-        guard !wanted.isEmpty else { return [:] }
-        let fps = wanted.map(\.description)
-        var contents: [Fingerprint: Alert] = [:]
-        contents.reserveCapacity(fps.count)
-        for start in stride(from: 0, to: fps.count, by: 500) {
-            let chunk = fps[start..<min(start + 500, fps.count)]
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT fingerprint, alert_json FROM alert WHERE fingerprint IN (\(databaseQuestionMarks(count: chunk.count)))",
-                arguments: StatementArguments(Array(chunk)))
-            while let row = try rows.next() {
-                if let fp = Fingerprint(hex: row[0]) { contents[fp] = try AlertCodec.decode(row[1]) }
-            }
-        }
-        return contents
+        return wanted.isEmpty ? [:] : try AlertStore.content(of: Array(wanted), in: db)
     }
 }
 
