@@ -25,7 +25,7 @@ import Testing
         try Self.retarget(f, to: nowhere)
         let service = try f.startService()
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("the server answers") { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
+        try await eventually("the server answers", watching: service) { (try? await HTTP.call("GET", base + "/healthz").0) == 200 }
         let (status, body) = try #require(await Self.readyz(base))
         #expect(status == 503)
         #expect(body.hasPrefix("not ready: "))
@@ -39,18 +39,18 @@ import Testing
         let broker = try ChildProcess(
             Tools.klaxon, ["broker", "--topics", "\(ServiceFixture.scans),\(ServiceFixture.runtime),\(ServiceFixture.deadLetters)", "--partitions", "1"],
             in: f.dir)
-        try await eventually("the broker prints its address") { broker.stdout.contains("\n") }
+        try await eventually("the broker prints its address", watching: broker) { broker.stdout.contains("\n") }
         let bootstrap = try #require(broker.stdout.split(separator: "\n").first.map(String.init))
         let port = try freePort()
         try f.writeConfig(httpListen: "127.0.0.1:\(port)")
         try Self.retarget(f, to: bootstrap)
         let service = try f.startService()
         let base = "http://127.0.0.1:\(port)"
-        try await eventually("ready with the broker up") { await Self.readyz(base).map { $0 == (200, "ready\n") } ?? false }
+        try await eventually("ready with the broker up", watching: service) { await Self.readyz(base).map { $0 == (200, "ready\n") } ?? false }
 
         #expect(try await broker.stop() == 0)
         var last = ""
-        try await eventually("not ready with the broker stopped") {
+        try await eventually("not ready with the broker stopped", watching: service) {
             guard let (status, body) = await Self.readyz(base) else { return false }
             last = body
             return status == 503
@@ -67,7 +67,7 @@ import Testing
         try f.writeConfig(httpListen: "127.0.0.1:\(portA)")
         let first = try f.startService()
         let (a, b) = ("http://127.0.0.1:\(portA)", "http://127.0.0.1:\(portB)")
-        try await eventually("the first member is ready") { await Self.readyz(a)?.0 == 200 }
+        try await eventually("the first member is ready", watching: first) { await Self.readyz(a)?.0 == 200 }
 
         let second = f.dir.appendingPathComponent("klaxon-b.yml")
         try String(contentsOf: f.configFile, encoding: .utf8)
