@@ -113,6 +113,8 @@ let package = Package(
             name: "DeliveryBench",
             dependencies: [
                 "KlaxonCore", "KlaxonStore", "KlaxonDelivery",
+                // EncoderNotificationJSON: the JSONEncoder reference the body writer is measured against.
+                "KlaxonTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,6 +8,7 @@
 // this machine's HTTP stack (client and the in-process receiver) allows, so the dispatcher's
 // own cost is the gap. Not a test; release build:
 //   swift run -c release DeliveryBench [notifications] [concurrency] [serial-notifications]
+// First, the webhook body's encoding alone: Klaxon's JSON writer against Foundation's JSONEncoder.
 // Writes Benchmarks/results/delivery.json. Target (issue #9): >= 5,000 notifications/s.
 import AsyncHTTPClient
 import Foundation
@@ -15,6 +16,7 @@ import Hummingbird
 import KlaxonCore
 import KlaxonDelivery
 import KlaxonStore
+import KlaxonTesting
 import Logging
 import ServiceLifecycle
 
@@ -185,7 +187,37 @@ func measureTransport(count: Int, concurrency: Int) async throws -> Run {
     return run
 }
 
+/// The webhook body's encoding alone, one core: Klaxon's writer against Foundation's
+/// `JSONEncoder` (the reference it is tested to match byte for byte), on the same
+/// notifications of `alerts` alerts each; median of 7 runs.
+struct BodyEncoding: Encodable {
+    let alertsPerNotification: Int
+    let notifications: Int
+    let writerMicroseconds: Double
+    let jsonEncoderMicroseconds: Double
+}
+
+func measureBodyEncoding(alerts: Int, count: Int) throws -> BodyEncoding {
+    let batch = (0..<count).map { i in
+        var n = notification(i)
+        n.alerts = (0..<alerts).map { j in var a = notification(i * alerts + j).alerts[0]; a.labels["pod"] = "api-\(j)"; return a }
+        return n
+    }
+    let clock = ContinuousClock()
+    func median(_ body: () throws -> Void) rethrows -> Double {
+        var runs: [Double] = []
+        for _ in 0..<7 { let t0 = clock.now; try body(); runs.append(seconds(clock.now - t0)) }
+        return runs.sorted()[3] / Double(count) * 1e6
+    }
+    var bytes = 0
+    let writer = median { for n in batch { bytes &+= NotificationJSON.webhook(n).count } }
+    let reference = try median { for n in batch { bytes &+= try EncoderNotificationJSON.webhook(n).count } }
+    print(String(format: "  webhook body, %d alert(s): writer %.1f µs, JSONEncoder %.1f µs (%.1fx)%@", alerts, writer, reference, reference / writer, bytes == 0 ? " (empty)" : ""))
+    return BodyEncoding(alertsPerNotification: alerts, notifications: count, writerMicroseconds: writer, jsonEncoderMicroseconds: reference)
+}
+
 print("DeliveryBench: release build, one SQLite outbox (WAL), one webhook receiver answering in 20 ms")
+let bodyEncoding = try [1, 20].map { try measureBodyEncoding(alerts: $0, count: $0 == 1 ? 10_000 : 1_000) }
 let concurrent = try await measure(mode: "concurrent", count: total, concurrency: concurrency)
 let referring = try await measure(mode: "concurrent, rows refer to stored alerts", count: total, concurrency: concurrency, referencing: true)
 let serial = try await measure(mode: "serial", count: serialTotal, concurrency: 1)
@@ -196,13 +228,14 @@ struct Results: Encodable {
     let receiverDelayMs = 20
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let runs: [Run]
+    let bodyEncoding: [BodyEncoding]
     let targetNotificationsPerSecond = 5000
 }
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 let resultsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("results")
 try FileManager.default.createDirectory(at: resultsDir, withIntermediateDirectories: true)
-try encoder.encode(Results(runs: [concurrent, referring, serial, transport])).write(to: resultsDir.appendingPathComponent("delivery.json"))
+try encoder.encode(Results(runs: [concurrent, referring, serial, transport], bodyEncoding: bodyEncoding)).write(to: resultsDir.appendingPathComponent("delivery.json"))
 print("  wrote \(resultsDir.appendingPathComponent("delivery.json").path)")
 
 await serverGroup.triggerGracefulShutdown()

@@ -40,10 +40,7 @@ public actor FileSink: FlushingSink {
     deinit { if fd >= 0 { close(fd) } }
 
     public func deliver(_ notification: AlertNotification) async throws {
-        let data: Data
-        do { data = try NotificationJSON.fileLines(notification) } catch {
-            throw DeliveryError("cannot encode notification: \(error)", isRetriable: false)
-        }
+        let data = NotificationJSON.fileLines(notification)
         try rotateIfNeeded(adding: data.count)
         buffer.append(data)
         if policy == .eachNotification {

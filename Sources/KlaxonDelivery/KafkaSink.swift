@@ -16,10 +16,7 @@ public struct KafkaSink: AlertSink {
     }
 
     public func deliver(_ notification: AlertNotification) async throws {
-        let body: Data
-        do { body = try NotificationJSON.webhook(notification) } catch {
-            throw DeliveryError("cannot encode notification: \(error)", isRetriable: false)
-        }
+        let body = NotificationJSON.webhook(notification)
         let key = keyLabel.flatMap { notification.alerts.first?.labels[$0] } ?? notification.groupKey
         do {
             try await producer.send(

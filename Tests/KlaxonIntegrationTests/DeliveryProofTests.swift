@@ -17,7 +17,7 @@ import Testing
 
         let first = try f.startService()
         var pending: [OutboxEntry] = []
-        try await eventually("the webhook's notifications failed at least once and wait") {
+        try await eventually("the webhook's notifications failed at least once and wait", watching: first) {
             pending = try outbox(f).list(filter: .failed, receiver: "pager")
             return try !pending.isEmpty && f.fileAlerts().count >= 4 && (try outbox(f).list(filter: .pending, receiver: "log").isEmpty)
         }
@@ -26,7 +26,7 @@ import Testing
         f.recorder.setMode(.ok)
         let second = try f.startService()
         let keys = Set(pending.map(\.notification.idempotencyKey))
-        try await eventually("every pending notification delivered after the restart") {
+        try await eventually("every pending notification delivered after the restart", watching: second) {
             try Set(f.recorder.received.compactMap { $0.headers["idempotency-key"] }).isSuperset(of: keys)
                 && (try outbox(f).list(filter: .pending).isEmpty)
         }
@@ -46,7 +46,7 @@ import Testing
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "s3cret-token"])
         let url = "http://127.0.0.1:\(port)"
         var dead: [OutboxEntry] = []
-        try await eventually("the webhook's notification is dead after one HTTP 400") {
+        try await eventually("the webhook's notification is dead after one HTTP 400", watching: service) {
             dead = try outbox(f).list(filter: .dead)
             return !dead.isEmpty
         }

@@ -54,9 +54,7 @@ public struct WebhookSink: AlertSink {
             let (sent, truncated) = NotificationJSON.truncate(notification, maxAlerts: maxAlerts)
             body = Data(template.render(sent, truncatedAlerts: truncated).utf8)
         } else {
-            do { body = try NotificationJSON.webhook(notification, maxAlerts: maxAlerts) } catch {
-                throw DeliveryError("cannot encode notification: \(error)", isRetriable: false)
-            }
+            body = NotificationJSON.webhook(notification, maxAlerts: maxAlerts)
         }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
