@@ -51,6 +51,8 @@ public final class KlaxonApp: Sendable {
         let broker: EmbeddedBroker?
         if k.embedded {
             let b = try EmbeddedBroker(topics: config.service.inputTopics.map(\.name) + [k.deadLetterTopic], partitions: 3)
+            // One partition: one order for all control records, as `ControlTopic` creates it.
+            try b.createTopic(k.controlTopic, partitions: 1)
             logger.notice("embedded Kafka broker listening", metadata: ["bootstrap": "\(b.bootstrapServers)"])
             broker = b
         } else {
@@ -71,17 +73,20 @@ public final class KlaxonApp: Sendable {
         // The inputs, and the topic the Alertmanager API's push produces to.
         let inputTopics = config.service.inputTopics
         let consumer = try KafkaConsumer(properties: consumerProps, topics: inputTopics.map(\.name), logger: logger)
-        ready.setProbe { [groupID = k.groupID] in
-            var problems: [String] = []
-            if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
-            if consumer.assignment.isEmpty { problems.append("no partition of \(consumer.topics.joined(separator: ", ")) is assigned to this member of group \(groupID)") }
-            return problems
-        }
-
         let database = try StateDatabase(path: config.service.statePath, synchronous: config.service.stateSynchronous)
         let store = try AlertStore(database: database)
         let outbox = Outbox(database: database)
         let silences = SilenceStore(database: database)
+        let falsePositives = FalsePositiveStore(database: database)
+        let control = ControlTopic(
+            topic: k.controlTopic, reader: try KafkaTopicReader(properties: common, topic: k.controlTopic, logger: logger),
+            producer: producer, applier: ControlApplier(silences: silences, falsePositives: falsePositives), logger: logger)
+        ready.setProbe { [groupID = k.groupID] in
+            var problems: [String] = []
+            if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
+            if consumer.assignment.isEmpty { problems.append("no partition of \(consumer.topics.joined(separator: ", ")) is assigned to this member of group \(groupID)") }
+            return problems + control.problems
+        }
         let audit = AuditLog(database: database)
         let slackThreads = SlackThreadStore(database: database)
         let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment, slackThreads: slackThreads)
@@ -95,7 +100,6 @@ public final class KlaxonApp: Sendable {
             severityOverrides: config.service.severityOverrides, identityOverrides: config.service.identityOverrides)
         processor.coverageKinds = config.service.coverage.kinds
         let coverage = CoverageStore(database: database)
-        let falsePositives = FalsePositiveStore(database: database)
         MetricsPriming.prime(
             topics: k.topics.map(\.name), sources: Array(Set(k.topics.map(\.format).filter { $0 != .auto }.map(\.rawValue))),
             integrations: sinks.integrations,
@@ -130,10 +134,13 @@ public final class KlaxonApp: Sendable {
             grouping: { states, _ in await grouping.add(states, now: Date()) }, logger: logger)
         services.append(.init(service: LifecycleTimerService(
             sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
+        // Before the HTTP server, so it stops after it: a write in flight still sees its record applied.
+        services.append(.init(service: control))
         let address = HTTPAddress()
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
-                store: store, silences: silences, audit: audit, grouping: grouping, config: active, noise: noise, falsePositives: falsePositives,
+                store: store, silences: silences, control: control, audit: audit, grouping: grouping, config: active, noise: noise,
+                falsePositives: falsePositives,
                 outbox: outbox, history: AlertHistory(database: database), nudgeDelivery: { dispatcher.nudge() },
                 coverage: { [coverageConfig = config.service.coverage] now in try coverage.evaluate(coverageConfig, now: now) },
                 token: try ApiToken(config: config.service, environment: environment),

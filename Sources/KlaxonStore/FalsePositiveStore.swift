@@ -12,10 +12,17 @@ public final class FalsePositiveStore: Sendable {
         public var reason: String
         public var markedBy: String
         public var markedAt: Date
+
+        public init(fingerprint: Fingerprint, reason: String, markedBy: String, markedAt: Date) {
+            self.fingerprint = fingerprint
+            self.reason = reason
+            self.markedBy = markedBy
+            self.markedAt = markedAt
+        }
     }
 
     private let database: StateDatabase
-    /// The marked fingerprints, read once (`load()`), then kept in step by `mark`.
+    /// The marked fingerprints, read once (`load()`), then kept in step by `mark` and `unmark`.
     private let marked = Mutex<Set<Fingerprint>?>(nil)
 
     public init(database: StateDatabase) { self.database = database }
@@ -48,6 +55,17 @@ public final class FalsePositiveStore: Sendable {
                 arguments: [fingerprint.description, reason, by, now.timeIntervalSince1970])
         }
         marked.withLock { $0?.insert(fingerprint) }
+    }
+
+    /// Takes a mark back: the fingerprint is judged like any other again. False when it was not marked.
+    @discardableResult
+    public func unmark(_ fingerprint: Fingerprint) throws -> Bool {
+        let deleted = try database.pool.write { db in
+            try db.execute(sql: "DELETE FROM false_positive WHERE fingerprint = ?", arguments: [fingerprint.description])
+            return db.changesCount > 0
+        }
+        marked.withLock { _ = $0?.remove(fingerprint) }
+        return deleted
     }
 
     public func all() throws -> [Mark] {

@@ -45,25 +45,6 @@ public final class SilenceStore: Sendable {
         changed()
     }
 
-    /// Saves a new silence unless an unexpired one it merely repeats exists
-    /// (`Silence.duplicates(_:at:)`): then that one is returned and nothing is written. Checked
-    /// and written in one transaction, so two identical requests at once still make one.
-    /// - Returns: the silence in force and whether it was created now.
-    public func create(_ silence: Silence, at now: Date) throws -> (silence: Silence, created: Bool) {
-        let outcome = try pool.write { db -> (silence: Silence, created: Bool) in
-            for row in try Row.fetchAll(db, sql: "SELECT json FROM silence") {
-                let existing = try Self.decoder.decode(Silence.self, from: row["json"] as Data)
-                if silence.duplicates(existing, at: now) { return (existing, false) }
-            }
-            try db.execute(
-                sql: "INSERT INTO silence (id, json, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                arguments: [silence.id, try Self.encoder.encode(silence), now.timeIntervalSince1970, now.timeIntervalSince1970])
-            return (silence, true)
-        }
-        if outcome.created { changed() }
-        return outcome
-    }
-
     public func all() throws -> [Silence] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT json FROM silence ORDER BY created_at, id").map {

@@ -44,7 +44,8 @@ import FoundationNetworking
                 routing: routing, integrations: [:], store: store, silences: silences, noise: noise, logger: Logger(label: "test"))
             let service = try ServiceConfig.load(yaml: "kafka: {embedded: true, topics: [{name: t}]}\n", file: "k.yml")
             let api = ApiDependencies(
-                store: store, silences: silences, audit: audit, grouping: grouping,
+                store: store, silences: silences,
+            control: LocalControlLog(silences: silences, falsePositives: falsePositives), audit: audit, grouping: grouping,
                 config: ActiveConfig(config: LoadedConfig(service: service, routing: routing, routeFiles: []), integrations: [:]), noise: noise,
                 falsePositives: falsePositives, outbox: Outbox(database: database),
                 history: AlertHistory(database: database), token: try ApiToken(config: service, environment: ["KLAXON_API_TOKEN": "tok"]),

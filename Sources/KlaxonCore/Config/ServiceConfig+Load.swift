@@ -125,7 +125,7 @@ extension ServiceConfig {
 
     private static func kafka(_ node: ConfigNode) throws(ConfigError) -> KafkaSettings {
         let m = try node.mapping(allowed: [
-            "embedded", "brokers", "group_id", "topics", "dead_letter_topic", "max_message_bytes", "batch", "properties",
+            "embedded", "brokers", "group_id", "topics", "dead_letter_topic", "control_topic", "max_message_bytes", "batch", "properties",
         ])
         var k = KafkaSettings()
         k.embedded = try m.bool("embedded") ?? false
@@ -135,6 +135,11 @@ extension ServiceConfig {
         }
         k.groupID = try m.string("group_id") ?? k.groupID
         k.deadLetterTopic = try m.string("dead_letter_topic") ?? k.deadLetterTopic
+        if let n = m["control_topic"] {
+            k.controlTopic = try n.string()
+            if k.controlTopic.isEmpty { throw n.error(.invalidValue, "control_topic must not be empty") }
+            if k.controlTopic == k.deadLetterTopic { throw n.error(.invalidValue, "control_topic must differ from dead_letter_topic") }
+        }
         if let n = m["max_message_bytes"] {
             k.maxMessageBytes = try n.int()
             if k.maxMessageBytes < 1 { throw n.error(.invalidValue, "must be a positive number of bytes") }
@@ -157,6 +162,9 @@ extension ServiceConfig {
                     throw f.error(.invalidValue, "unknown format \"\(s)\" (one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 format = parsed
+            }
+            if name == k.controlTopic {
+                throw t.error(.invalidValue, "topic \"\(name)\" is the control topic (kafka.control_topic); it cannot be an input")
             }
             k.topics.append(TopicSettings(
                 name: name, format: format, environment: try tm.string("environment"), labels: try tm.stringMap("labels")))

@@ -72,6 +72,10 @@ public struct KafkaSettings: Sendable, Hashable {
     public var topics: [TopicSettings]
     /// Where undecodable and oversized messages go. Default `klaxon.deadletter`.
     public var deadLetterTopic: String
+    /// The compacted topic silences and false-positive marks are written to and every instance
+    /// reads whole (created at start if missing, with `cleanup.policy=compact`, 1 partition).
+    /// Default `klaxon.control`.
+    public var controlTopic: String = "klaxon.control"
     /// Messages larger than this are dead-lettered unread. Default 16 MiB.
     public var maxMessageBytes: Int
     /// Largest batch handled (and committed) at once. Default 500.

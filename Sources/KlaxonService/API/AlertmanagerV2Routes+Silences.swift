@@ -5,7 +5,7 @@ import KlaxonStore
 
 extension AlertmanagerV2Routes {
     /// `GET/POST /api/v2/silences`, `GET/DELETE /api/v2/silence/{id}`: Klaxon silences (the same
-    /// store, audit log and muting as `/api/v1/silences`), in Alertmanager's shapes.
+    /// control topic, audit log and muting as `/api/v1/silences`), in Alertmanager's shapes.
     static func addSilences(to router: Router<BasicRequestContext>, _ deps: ApiDependencies, _ config: AlertmanagerAPIConfig) {
         router.get("/api/v2/silences") { request, _ -> Response in
             try await handle {
@@ -50,27 +50,37 @@ extension AlertmanagerV2Routes {
                 }
                 let now = Date()
                 let candidate = try parsed.silence(id: UUID().uuidString.lowercased(), now: now)
-                let all = try deps.silences.all()
-                var replaced: Silence?
-                if let id {
-                    guard let old = all.first(where: { $0.id == id }) else { throw ApiFailure(.notFound, "silence \(id) not found") }
-                    replaced = old
+                enum Outcome: Sendable { case same(String), created(replaced: String?) }
+                let outcome = try await deps.control.write { [silences = deps.silences] () throws -> (Outcome, [ControlRecord]) in
+                    let all = try silences.snapshot().silences
+                    var replaced: Silence?
+                    if let id {
+                        guard let old = all.first(where: { $0.id == id }) else { throw ApiFailure(.notFound, "silence \(id) not found") }
+                        replaced = old
+                    }
+                    // The same silence posted again (an import run twice, a retried request) is the
+                    // silence already there, not a second one.
+                    if let same = all.first(where: { $0.state(at: now) != .expired && Self.same($0, candidate, requestedStart: parsed.startsAt, now: now) }) {
+                        return (.same(same.id), [])
+                    }
+                    // Alertmanager updates by replacing: the old one expires, the new one takes over.
+                    if let old = replaced, old.state(at: now) != .expired {
+                        return (.created(replaced: old.id), [.silence(old.expired(at: now)), .silence(candidate)])
+                    }
+                    return (.created(replaced: nil), [.silence(candidate)])
                 }
-                // The same silence posted again (an import run twice, a retried request) is the
-                // silence already there, not a second one.
-                if let same = all.first(where: { $0.state(at: now) != .expired && Self.same($0, candidate, requestedStart: parsed.startsAt, now: now) }) {
-                    return try json(.ok, ["silenceID": same.id])
+                switch outcome {
+                case let .same(id):
+                    return try json(.ok, ["silenceID": id])
+                case let .created(replaced):
+                    if let replaced {
+                        try deps.audit.record(actor: candidate.createdBy, action: "silence.expire", subject: replaced, detail: "replaced by \(candidate.id)", at: now)
+                    }
+                    try deps.audit.record(
+                        actor: candidate.createdBy, action: "silence.create", subject: candidate.id,
+                        detail: "\(candidate.matchers.map(\.description).joined(separator: ", ")): \(candidate.comment)", at: now)
+                    return try json(.ok, ["silenceID": candidate.id])
                 }
-                // Alertmanager updates by replacing: the old one expires, the new one takes over.
-                if let old = replaced, old.state(at: now) != .expired {
-                    try deps.silences.save(old.expired(at: now), at: now)
-                    try deps.audit.record(actor: candidate.createdBy, action: "silence.expire", subject: old.id, detail: "replaced by \(candidate.id)", at: now)
-                }
-                try deps.silences.save(candidate, at: now)
-                        try deps.audit.record(
-                    actor: candidate.createdBy, action: "silence.create", subject: candidate.id,
-                    detail: "\(candidate.matchers.map(\.description).joined(separator: ", ")): \(candidate.comment)", at: now)
-                return try json(.ok, ["silenceID": candidate.id])
             }
         }
         router.delete("/api/v2/silence/:silenceID") { request, context -> Response in
@@ -78,10 +88,12 @@ extension AlertmanagerV2Routes {
                 try ApiRoutes.authorize(request, deps.token)
                 let id = try context.parameters.require("silenceID")
                 let now = Date()
-                guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "silence \(id) not found") }
-                guard s.state(at: now) != .expired else { throw ApiFailure(.serverError, "silence \(id) already expired") }
-                try deps.silences.save(s.expired(at: now), at: now)
-                        try deps.audit.record(actor: ApiRoutes.actor(request), action: "silence.expire", subject: id, at: now)
+                try await deps.control.write { [silences = deps.silences] in
+                    guard let s = try silences.get(id) else { throw ApiFailure(.notFound, "silence \(id) not found") }
+                    guard s.state(at: now) != .expired else { throw ApiFailure(.serverError, "silence \(id) already expired") }
+                    return ((), [.silence(s.expired(at: now))])
+                }
+                try deps.audit.record(actor: ApiRoutes.actor(request), action: "silence.expire", subject: id, at: now)
                 return Response(status: .ok)
             }
         }

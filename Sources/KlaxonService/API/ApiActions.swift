@@ -43,22 +43,42 @@ enum ApiActions {
         return next
     }
 
-    /// Suppresses a fingerprint from now on and counts it towards its source's false-positive rate.
-    static func markFalsePositive(_ state: AlertState, reason: String, by: String, _ deps: ApiDependencies) throws {
+    /// Suppresses a fingerprint from now on, on every instance (through the control topic), and
+    /// counts it towards its source's false-positive rate.
+    /// The alert need not be held here: with several instances it may be another's.
+    static func markFalsePositive(_ fp: Fingerprint, reason: String, by: String, _ deps: ApiDependencies) async throws {
         guard !reason.isEmpty else { throw ApiFailure(.badRequest, "reason is required") }
         let now = Date()
-        let fp = state.alert.fingerprint
-        try deps.falsePositives.mark(fp, reason: reason, by: by, at: now)
+        let mark = FalsePositiveStore.Mark(fingerprint: fp, reason: reason, markedBy: by, markedAt: now)
+        try await deps.control.write { ((), [.falsePositive(mark)]) }
         try deps.audit.record(actor: by, action: "alert.false_positive", subject: fp.description, detail: reason, at: now)
         FalsePositiveRates.publish(try deps.falsePositives.rates())
     }
 
-    /// Validates and stores a new silence, hands it to grouping, audits it; an identical one in
-    /// force (`SilenceStore.create`) is returned instead, and nothing is written.
+    /// Takes a false-positive mark back, on every instance: the alert is judged like any other again.
+    static func unmarkFalsePositive(_ fp: Fingerprint, by: String, _ deps: ApiDependencies) async throws {
+        let now = Date()
+        try await deps.control.write { [falsePositives = deps.falsePositives] in
+            guard falsePositives.contains(fp) else { throw ApiFailure(.notFound, "alert \(fp) is not marked as a false positive") }
+            return ((), [.falsePositiveRemoved(fp, by: by, at: now)])
+        }
+        try deps.audit.record(actor: by, action: "alert.false_positive_removed", subject: fp.description, at: now)
+        FalsePositiveRates.publish(try deps.falsePositives.rates())
+    }
+
+    /// Validates a new silence and writes it to every instance (through the control topic), then
+    /// audits it; an identical one in force (`Silence.duplicates`) is returned instead, and
+    /// nothing is written.
     static func createSilence(_ request: SilenceRequest, _ deps: ApiDependencies) async throws -> Silence {
         let now = Date()
-        // An identical silence already in force is answered with itself, not repeated.
-        let (silence, created) = try deps.silences.create(try request.silence(id: UUID().uuidString.lowercased(), now: now), at: now)
+        let candidate = try request.silence(id: UUID().uuidString.lowercased(), now: now)
+        let (silence, created) = try await deps.control.write { [silences = deps.silences] in
+            // An identical silence already in force is answered with itself, not repeated.
+            if let same = try silences.snapshot().silences.first(where: { candidate.duplicates($0, at: now) }) {
+                return ((same, false), [])
+            }
+            return ((candidate, true), [.silence(candidate)])
+        }
         guard created else { return silence }
         try deps.audit.record(
             actor: silence.createdBy, action: "silence.create", subject: silence.id,
@@ -66,12 +86,14 @@ enum ApiActions {
         return silence
     }
 
-    /// Ends a silence now.
+    /// Ends a silence now, on every instance.
     static func expireSilence(_ id: String, actor: String, _ deps: ApiDependencies) async throws {
         let now = Date()
-        guard let s = try deps.silences.get(id) else { throw ApiFailure(.notFound, "no silence \(id)") }
-        guard s.state(at: now) != .expired else { throw ApiFailure(.conflict, "silence \(id) is already expired") }
-        try deps.silences.save(s.expired(at: now), at: now)
+        try await deps.control.write { [silences = deps.silences] in
+            guard let s = try silences.get(id) else { throw ApiFailure(.notFound, "no silence \(id)") }
+            guard s.state(at: now) != .expired else { throw ApiFailure(.conflict, "silence \(id) is already expired") }
+            return ((), [.silence(s.expired(at: now))])
+        }
         try deps.audit.record(actor: actor, action: "silence.expire", subject: id, at: now)
     }
 

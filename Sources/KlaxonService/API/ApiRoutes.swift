@@ -8,6 +8,9 @@ import Logging
 struct ApiDependencies: Sendable {
     let store: AlertStore
     let silences: SilenceStore
+    /// Where silences and false-positive marks are written (`ControlTopic` in the service):
+    /// the stores above are its materialised view, read but never written by the API.
+    let control: any ControlLog
     let audit: AuditLog
     let grouping: GroupingEngine
     /// The configuration in force (routing, integrations).
@@ -87,12 +90,20 @@ enum ApiRoutes {
         router.post("/api/v1/alerts/:fingerprint/false-positive") { request, context -> Response in
             try await handleAsync {
                 try authorize(request, deps.token)
-                let state = try alertState(context, deps)
+                let fp = try fingerprint(context)
                 let body = try await request.body.collect(upTo: 1 << 16)
                 let fields = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-                try ApiActions.markFalsePositive(
-                    state, reason: fields["reason"] as? String ?? "", by: fields["by"] as? String ?? actor(request), deps)
-                return try json(.ok, ["fingerprint": state.alert.fingerprint.description, "falsePositive": "true"])
+                try await ApiActions.markFalsePositive(
+                    fp, reason: fields["reason"] as? String ?? "", by: fields["by"] as? String ?? actor(request), deps)
+                return try json(.ok, ["fingerprint": fp.description, "falsePositive": "true"])
+            }
+        }
+        router.delete("/api/v1/alerts/:fingerprint/false-positive") { request, context -> Response in
+            try await handleAsync {
+                try authorize(request, deps.token)
+                let fp = try fingerprint(context)
+                try await ApiActions.unmarkFalsePositive(fp, by: actor(request), deps)
+                return try json(.ok, ["fingerprint": fp.description, "falsePositive": "false"])
             }
         }
         router.get("/api/v1/false-positives") { _, _ -> Response in
@@ -172,10 +183,16 @@ enum ApiRoutes {
     }
 
     static func alertState(_ context: BasicRequestContext, _ deps: ApiDependencies) throws -> AlertState {
+        let fp = try fingerprint(context)
+        guard let state = try deps.store.state(of: fp) else { throw ApiFailure(.notFound, "no alert \(fp)") }
+        return state
+    }
+
+    /// The `:fingerprint` path parameter.
+    static func fingerprint(_ context: BasicRequestContext) throws -> Fingerprint {
         let text = try context.parameters.require("fingerprint")
         guard let fp = Fingerprint(hex: text) else { throw ApiFailure(.badRequest, "a fingerprint is 16 hex digits, got \(text)") }
-        guard let state = try deps.store.state(of: fp) else { throw ApiFailure(.notFound, "no alert \(text)") }
-        return state
+        return fp
     }
 
     static func authorize(_ request: Request, _ token: ApiToken) throws(ApiFailure) {

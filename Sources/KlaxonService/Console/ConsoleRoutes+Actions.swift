@@ -23,7 +23,7 @@ extension ConsoleRoutes {
         router.post("/alerts/:fingerprint/false-positive") { request, context -> Response in
             try await action(request, deps) { actor, form in
                 let state = try ApiRoutes.alertState(context, deps)
-                try ApiActions.markFalsePositive(state, reason: form["reason"] ?? "", by: actor, deps)
+                try await ApiActions.markFalsePositive(state.alert.fingerprint, reason: form["reason"] ?? "", by: actor, deps)
                 return "/alerts/\(state.alert.fingerprint)?done=false-positive"
             }
         }

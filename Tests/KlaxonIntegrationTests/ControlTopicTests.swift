@@ -1,0 +1,197 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+import KlaxonTesting
+import Testing
+
+/// Silences and false-positive marks made through one `klaxon run` apply on every instance
+/// (`docs/scaling.md`, *Cluster-wide state*): two real processes in one consumer group split a
+/// two-partition input; the control topic on the embedded broker carries what the API of
+/// either writes.
+@Suite(.serialized, .stopsServers) struct ControlTopicTests {
+    /// One `klaxon run` with its own state file and API port.
+    final class Instance: @unchecked Sendable {
+        // @unchecked: used from one test task.
+        let name: String
+        let port: Int
+        let config: URL
+        let state: String
+        var process: ChildProcess?
+        var base: String { "http://127.0.0.1:\(port)" }
+
+        init(_ name: String, _ f: ServiceFixture, state: String? = nil) throws {
+            self.name = name
+            port = try freePort()
+            config = f.dir.appendingPathComponent("klaxon-\(name).yml")
+            self.state = state ?? f.dir.appendingPathComponent("\(name).db").path
+            // The fixture's config with this instance's state file and port.
+            let shared = try String(contentsOf: f.configFile, encoding: .utf8)
+            try shared.replacingOccurrences(of: "path: \(f.statePath)", with: "path: \(self.state)")
+                .appending("\nhttp:\n  listen: 127.0.0.1:\(port)\n")
+                .write(to: config, atomically: true, encoding: .utf8)
+        }
+
+        func start(_ f: ServiceFixture) throws {
+            process = try ChildProcess(Tools.klaxon, ["run", "--config", config.path], environment: ["KLAXON_API_TOKEN": "tok"], in: f.dir)
+        }
+
+        func stop() async throws {
+            if let p = process { _ = try await p.stop() }
+            process = nil
+        }
+
+        func get(_ path: String) async throws -> Any? {
+            let (status, body) = try await HTTP.call("GET", base + path)
+            guard status == 200 else { return nil }
+            return try JSONSerialization.jsonObject(with: body)
+        }
+
+        /// The alert names this instance holds (consumed from its partitions).
+        func alertNames() async throws -> Set<String> {
+            let list = (try? await get("/api/v1/alerts")) as? [[String: Any]] ?? []
+            return Set(list.compactMap { ($0["labels"] as? [String: String])?["alertname"] })
+        }
+
+        func silenceState(_ id: String) async throws -> String? {
+            (((try? await get("/api/v1/silences/\(id)")) as? [String: Any])?["status"] as? [String: Any])?["state"] as? String
+        }
+
+        func falsePositives() async throws -> Set<String> {
+            let list = (try? await get("/api/v1/false-positives")) as? [[String: Any]] ?? []
+            return Set(list.compactMap { $0["fingerprint"] as? String })
+        }
+
+        /// Every change consumed has been through a flush and every queued notification left
+        /// the outbox: from here nothing more is sent until new input arrives.
+        func settled() async throws {
+            let outbox = Outbox(database: try StateDatabase(path: state))
+            try await eventually("\(name) flushed and delivered everything", watching: process!) {
+                guard let (status, body) = try? await HTTP.call("GET", base + "/metrics"), status == 200 else { return false }
+                let changed = Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == "klaxon_aggregation_groups_changed" }?.value
+                guard changed == 0 else { return false }
+                return try outbox.pendingCounts().values.reduce(0, +) == 0
+            }
+        }
+    }
+
+    /// An Alertmanager webhook payload with one critical alert (routed to the recorder).
+    static func alert(_ name: String, _ extra: [String: String] = [:]) -> (payload: Data, fingerprint: Fingerprint) {
+        let labels = ["alertname": name, "severity": "critical"].merging(extra) { _, new in new }
+        let body: [String: Any] = [
+            "version": "4", "status": "firing", "receiver": "r",
+            "alerts": [["status": "firing", "labels": labels, "startsAt": Date().formatted(.iso8601)]],
+        ]
+        return (try! JSONSerialization.data(withJSONObject: body), Fingerprint(labels: labels))
+    }
+
+    @Test func aSilenceOrMarkThroughOneInstanceAppliesOnTheInstanceThatOwnsTheAlert() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run(scenario)
+    }
+
+    func scenario(_ f: ServiceFixture) async throws {
+        try f.writeConfig()
+        let producer = try f.producer()
+        let first = try Instance("one", f)
+        let second = try Instance("two", f)
+        try first.start(f)
+        try second.start(f)
+        let outcome = await capture {
+            try await run(f, producer, first, second)
+        }
+        try await first.stop()
+        try await second.stop()
+        try outcome.get()
+    }
+
+    /// Which of the instances holds what arrives on each partition of the scans topic.
+    func owning(_ f: ServiceFixture, _ producer: KafkaProducer, _ instances: [Instance], probe: String) async throws -> [Int32: Instance] {
+        for p: Int32 in [0, 1] {
+            try await producer.send(topic: ServiceFixture.scans, value: Self.alert("\(probe)\(p)", ["severity": "low"]).payload, partition: p)
+        }
+        var owners: [Int32: Instance] = [:]
+        try await eventually("each probe held by one instance") {
+            for p: Int32 in [0, 1] {
+                for i in instances where try await i.alertNames().contains("\(probe)\(p)") { owners[p] = i }
+            }
+            return owners.count == 2
+        }
+        return owners
+    }
+
+    func webhookNames(_ f: ServiceFixture) -> Set<String> {
+        Set(f.webhookAlerts().compactMap { ($0["labels"] as? [String: String])?["alertname"] })
+    }
+
+    func run(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        for i in [one, two] {
+            try await eventually("\(i.name) ready", watching: i.process!) { (try? await HTTP.call("GET", i.base + "/readyz"))?.0 == 200 }
+        }
+        // Each instance holds one partition; B owns partition p, A is the other.
+        let owners = try await owning(f, producer, [one, two], probe: "Probe")
+        let (p, b) = try #require(owners.first { $0.value !== owners[1 - $0.key] }.map { ($0.key, $0.value) }, "two owners: \(owners.mapValues(\.name))")
+        let a = b === one ? two : one
+
+        // A silence through A: read back at once on A, applied by B.
+        let (status, created) = try await HTTP.call(
+            "POST", a.base + "/api/v1/silences", token: "tok",
+            json: ["matchers": [#"alertname="Muted""#], "endsAt": Date().addingTimeInterval(3600).formatted(.iso8601), "createdBy": "alice", "comment": "maintenance"])
+        #expect(status == 200, "\(String(decoding: created, as: UTF8.self))")
+        let silence = try #require(HTTP.object(created)["silenceID"] as? String)
+        #expect(try await a.silenceState(silence) == "active", "read-your-writes on the instance written through")
+        try await eventually("B applied the silence", watching: b.process!) { try await b.silenceState(silence) == "active" }
+
+        // Muted then Loud on B's partition: Loud (another group) is sent, Muted is not.
+        try await producer.send(topic: ServiceFixture.scans, value: Self.alert("Muted").payload, partition: p)
+        try await producer.send(topic: ServiceFixture.scans, value: Self.alert("Loud").payload, partition: p)
+        try await eventually("B notified Loud", watching: b.process!) { webhookNames(f).contains("Loud") }
+        try await b.settled()
+        #expect(try await b.alertNames().isSuperset(of: ["Muted", "Loud"]), "B owns both")
+        #expect(try await a.alertNames().isDisjoint(with: ["Muted", "Loud"]), "A never saw them")
+        #expect(!webhookNames(f).contains("Muted"), "the silence made through A muted B's alert")
+        let listed = (try await b.get("/api/v1/alerts")) as? [[String: Any]] ?? []
+        let muted = listed.first { ($0["labels"] as? [String: String])?["alertname"] == "Muted" }
+        #expect(muted?["silencedBy"] as? [String] == [silence], "B names A's silence: \(String(describing: muted))")
+
+        // A false-positive mark through A (the alert is not A's) applies on B's noise gate.
+        let marked = Self.alert("Marked")
+        let (markStatus, markBody) = try await HTTP.call(
+            "POST", a.base + "/api/v1/alerts/\(marked.fingerprint)/false-positive", token: "tok", json: ["reason": "lab host", "by": "bob"])
+        #expect(markStatus == 200, "\(String(decoding: markBody, as: UTF8.self))")
+        #expect(try await a.falsePositives().contains(marked.fingerprint.description), "read-your-writes")
+        try await eventually("B applied the mark", watching: b.process!) { try await b.falsePositives().contains(marked.fingerprint.description) }
+        try await producer.send(topic: ServiceFixture.scans, value: marked.payload, partition: p)
+        try await producer.send(topic: ServiceFixture.scans, value: Self.alert("Loud2").payload, partition: p)
+        try await eventually("B notified Loud2", watching: b.process!) { webhookNames(f).contains("Loud2") }
+        try await b.settled()
+        #expect(try await b.alertNames().contains("Marked"))
+        #expect(!webhookNames(f).contains("Marked"), "the mark made through A suppressed B's alert")
+
+        // A new instance with an empty state file replays the topic: the silence and the mark
+        // are there, and it mutes with them.
+        try await b.stop()
+        let fresh = try Instance("fresh", f)
+        try fresh.start(f)
+        let later = await capture {
+            try await eventually("the fresh instance ready", watching: fresh.process!) { (try? await HTTP.call("GET", fresh.base + "/readyz"))?.0 == 200 }
+            #expect(try await fresh.silenceState(silence) == "active", "replayed from the control topic")
+            #expect(try await fresh.falsePositives().contains(marked.fingerprint.description))
+            let now = try await owning(f, producer, [a, fresh], probe: "Again")
+            let q = try #require(now.first { $0.value === fresh }?.key, "the fresh instance holds a partition")
+            try await producer.send(topic: ServiceFixture.scans, value: Self.alert("Muted", ["instance": "2"]).payload, partition: q)
+            try await producer.send(topic: ServiceFixture.scans, value: Self.alert("Loud3").payload, partition: q)
+            try await eventually("the fresh instance notified Loud3", watching: fresh.process!) { webhookNames(f).contains("Loud3") }
+            try await fresh.settled()
+            #expect(f.webhookAlerts().allSatisfy { ($0["labels"] as? [String: String])?["alertname"] != "Muted" })
+
+            // Expiring through A reaches the fresh instance too.
+            let (expired, _) = try await HTTP.call("DELETE", a.base + "/api/v1/silences/\(silence)", token: "tok")
+            #expect(expired == 200)
+            #expect(try await a.silenceState(silence) == "expired")
+            try await eventually("the expiry applied on the fresh instance", watching: fresh.process!) { try await fresh.silenceState(silence) == "expired" }
+        }
+        try await fresh.stop()
+        try later.get()
+    }
+}
