@@ -1,5 +1,6 @@
 import CRdKafka
 import Dispatch
+import Foundation
 import Logging
 import Synchronization
 
@@ -15,10 +16,11 @@ public final class KafkaTopicReader: Sendable {
     private let logger: Logger
 
     /// - Parameter properties: librdkafka properties (`bootstrap.servers` at least). `group.id`
-    ///   is not needed and nothing is committed; `isolation.level` defaults to `read_committed`.
+    ///   is replaced by a unique one that is never joined nor committed to (librdkafka wants one
+    ///   to assign partitions); `isolation.level` defaults to `read_committed`.
     public init(properties: [String: String], topic: String, logger: Logger) throws(KafkaError) {
         var props = properties
-        props.removeValue(forKey: "group.id")
+        props["group.id"] = "klaxon-reader-\(UUID().uuidString.lowercased())"
         props["enable.auto.commit"] = "false"
         props["enable.auto.offset.store"] = "false"
         props["enable.partition.eof"] = "false"

@@ -4,14 +4,13 @@ import CRdKafka
 /// (`KafkaTopicReader`) and for internal topics created at start.
 extension RDKafkaHandle {
     /// The partition ids of `topic` as the cluster reports them; empty when the topic does not
-    /// exist. Blocks up to `timeoutMs`.
+    /// exist. Asks for every topic: a request naming the topic would make a broker that
+    /// auto-creates topics create it, with its defaults instead of ours. Blocks up to `timeoutMs`.
     func partitions(of topic: String, timeoutMs: Int32) throws(KafkaError) -> [Int32] {
         try withHandle { rk throws(KafkaError) in
-            guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError.configuration("bad topic name \(topic)") }
-            defer { rd_kafka_topic_destroy(rkt) }
             var md: UnsafePointer<rd_kafka_metadata>?
-            let rc = rd_kafka_metadata(rk, 0, rkt, &md, timeoutMs)
-            guard rc == RD_KAFKA_RESP_ERR_NO_ERROR, let md else { throw rdKafkaError(rc, "metadata of \(topic)") }
+            let rc = rd_kafka_metadata(rk, 1, nil, &md, timeoutMs)
+            guard rc == RD_KAFKA_RESP_ERR_NO_ERROR, let md else { throw rdKafkaError(rc, "metadata") }
             defer { rd_kafka_metadata_destroy(md) }
             for i in 0..<Int(md.pointee.topic_cnt) {
                 let t = md.pointee.topics[i]

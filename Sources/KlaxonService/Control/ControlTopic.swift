@@ -89,16 +89,19 @@ final class ControlTopic: ControlLog, Service {
         var warned = false
         var asked = false
         // Until the topic can be read: a broker that is not there yet is waited for (readiness
-        // says so), and one that creates topics only when written to gets it at the first write.
+        // says so); a missing topic is created, or, where the broker refuses (the embedded mock
+        // broker does not answer CreateTopics), appears when first written to.
         while true {
             do {
-                if !asked {
-                    _ = try await reader.createIfMissing(partitions: 1, config: ["cleanup.policy": "compact"], timeout: .seconds(5))
-                    asked = true
-                }
                 ends = try await reader.assignAll(timeout: .seconds(5))
                 if !ends.isEmpty { break }
                 markCaughtUp()  // nothing to read yet
+                if !asked {
+                    asked = true
+                    if try await reader.createIfMissing(partitions: 1, config: ["cleanup.policy": "compact"], timeout: .seconds(5)) { continue }
+                    // The topic lacks everything held here; writing it makes the topic.
+                    try await reconcile()
+                }
             } catch {
                 if !warned { logger.warning("cannot read the control topic \(topic) yet (trying every second): \(error)") }
                 warned = true
@@ -106,16 +109,18 @@ final class ControlTopic: ControlLog, Service {
             guard try await pause(.seconds(1)) else { return }
         }
         logger.info("reading the control topic", metadata: ["topic": "\(topic)", "records": "\(ends.values.reduce(0, +))"])
+        var reconciled = false
         var lastReconcile = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let batch = try await reader.poll(maxRecords: 500, maxWait: .milliseconds(250))
             guard try await apply(batch) else { return }
-            if !caughtUp.withLock({ $0 }), ends.allSatisfy({ $0.value == 0 || progress.isApplied(partition: $0.key, offset: $0.value - 1) }) {
+            if !reconciled, ends.allSatisfy({ $0.value == 0 || progress.isApplied(partition: $0.key, offset: $0.value - 1) }) {
                 logger.info("control topic read to its end", metadata: ["topic": "\(topic)", "keys": "\(seen.withLock { $0.count })"])
                 try await reconcile()
                 markCaughtUp()
+                reconciled = true
                 lastReconcile = .now
-            } else if caughtUp.withLock({ $0 }), ContinuousClock.now - lastReconcile >= reconcileInterval {
+            } else if reconciled, ContinuousClock.now - lastReconcile >= reconcileInterval {
                 try await reconcile()
                 lastReconcile = .now
             }

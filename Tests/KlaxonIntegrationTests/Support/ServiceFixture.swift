@@ -23,11 +23,16 @@ final class ServiceFixture: @unchecked Sendable {
     /// The Alertmanager API's ingest topic (consumed by default), created with the others so
     /// it has their partition count instead of the broker's default.
     static let ingest = "klaxon.ingest"
+    /// The control topic (`kafka.control_topic`), made up front with one partition as `klaxon
+    /// run` makes it on an embedded broker: the mock broker does not answer CreateTopics, so a
+    /// service would otherwise wait for it to appear at the first write.
+    static let control = "klaxon.control"
 
     init(partitions: Int32 = 1) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions)
+        try broker.createTopic(Self.control, partitions: 1)
         try await recorder.start()
         // Stopped (awaited) when the test ends, whatever it threw.
         if !Teardown.register({ [recorder] in await recorder.stop() }) {
