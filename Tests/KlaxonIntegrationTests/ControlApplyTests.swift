@@ -1,7 +1,9 @@
 import Foundation
 import KlaxonCore
+import KlaxonKafka
 import KlaxonStore
 import KlaxonTesting
+import Logging
 import Testing
 @testable import KlaxonService
 
@@ -65,5 +67,27 @@ import Testing
         let records = ControlReconciliation.records(silences: local, marks: [mark, other], topic: seen)
         #expect(records == [.silence(local[0]), .silence(local[2]), .falsePositive(other)],
                 "an expiry made here, a silence and a mark the topic never saw; a mark taken back on the topic stays gone")
+    }
+}
+
+/// A write the broker took but this instance has not applied answers, after the bounded wait,
+/// with an error that says so (the API's 503).
+@Suite struct ControlWriteTimeoutTests {
+    @Test func aWriteNotAppliedInTimeIsAnUnavailableErrorNamingWhereItIs() async throws {
+        let broker = try EmbeddedBroker(topics: ["ctl"], partitions: 1)
+        let db = try StateDatabase.temporary("control-timeout")
+        let silences = SilenceStore(database: db)
+        try await broker.withProducer { producer in
+            // The reader is never run: nothing is applied.
+            let control = ControlTopic(
+                topic: "ctl", reader: try KafkaTopicReader(properties: ["bootstrap.servers": broker.bootstrapServers], topic: "ctl", logger: Logger(label: "test")),
+                producer: producer, applier: ControlApplier(silences: silences, falsePositives: FalsePositiveStore(database: db)),
+                applyTimeout: .milliseconds(300), logger: Logger(label: "test"))
+            let s = Silence(id: "s1", matchers: [try Matcher(parsing: "a=b")], startsAt: Date(), ending: .onResolve, createdBy: "a", comment: "c")
+            let failure = await #expect(throws: ApiFailure.self) { try await control.write { ((), [ControlRecord.silence(s)]) } }
+            #expect(failure?.kind == .unavailable)
+            #expect(failure?.message.hasPrefix("the change was written to the control topic ctl (partition 0, offset 0) but this instance has not applied it within") == true, "\(failure?.message ?? "")")
+            #expect(try silences.get("s1") == nil)
+        }
     }
 }

@@ -27,13 +27,18 @@ final class ControlTopic: ControlLog, Service {
     /// Whether what the topic held at start has been applied.
     private let caughtUp = Mutex(false)
     private let logger: Logger
-    /// How long a write waits for this instance to apply it before the API gives up (10 s).
-    let applyTimeout: Duration = .seconds(10)
+    /// How long a write waits for this instance to apply it before the API gives up.
+    let applyTimeout: Duration
     /// How often local changes the topic lacks are published (30 s).
     let reconcileInterval: Duration = .seconds(30)
 
-    init(topic: String, reader: KafkaTopicReader, producer: KafkaProducer, applier: ControlApplier, logger: Logger) {
+    /// - Parameter applyTimeout: how long a write waits to be applied here (default 10 s).
+    init(
+        topic: String, reader: KafkaTopicReader, producer: KafkaProducer, applier: ControlApplier, applyTimeout: Duration = .seconds(10),
+        logger: Logger
+    ) {
         self.topic = topic
+        self.applyTimeout = applyTimeout
         self.reader = reader
         self.producer = producer
         self.applier = applier
