@@ -43,6 +43,9 @@ public final class OutboxDispatcher: Sendable {
     }
 
     private let outbox: Outbox
+    /// Where the outbox is read and outcomes are written: off the cooperative pool, so a pass
+    /// waiting for the database's writer holds none of its threads.
+    private let io = OffPool("klaxon.outbox.dispatcher")
     private let table: Mutex<Table>
     private let settings: DeliverySettings
     private let logger: Logger
@@ -172,7 +175,7 @@ public final class OutboxDispatcher: Sendable {
     /// - Parameter readyLimit: due heads per lane to read ahead into its ready queue.
     private func pass(now: Date, skipping: Set<Int64>, draining: Bool, readyLimit: Int = 0) async -> [DeliveryJob] {
         await writeOutcomes()
-        publishPending(now: now)
+        await publishPending(now: now)
         let current = table.withLock { $0 }
         var jobs: [DeliveryJob] = []
         var laneKeys = Set(current.sinks.keys)
@@ -184,7 +187,8 @@ public final class OutboxDispatcher: Sendable {
             return true
         }) {
             do {
-                for lane in try outbox.pendingLanes() where current.sinks["\(lane.receiver)/\(lane.integration)"] == nil {
+                let outbox = self.outbox
+                for lane in try await io.run({ try outbox.pendingLanes() }) where current.sinks["\(lane.receiver)/\(lane.integration)"] == nil {
                     laneKeys.insert("\(lane.receiver)/\(lane.integration)")
                 }
             } catch {
@@ -198,8 +202,10 @@ public final class OutboxDispatcher: Sendable {
             guard room > 0 else { continue }
             let heads: [OutboxEntry]
             do {
-                heads = try outbox.dueHeads(
-                    receiver: receiver, integration: integration, now: now, limit: room, excluding: busy.union(skipping))
+                let (outbox, excluding) = (self.outbox, busy.union(skipping))
+                heads = try await io.run {
+                    try outbox.dueHeads(receiver: receiver, integration: integration, now: now, limit: room, excluding: excluding)
+                }
             } catch {
                 logger.error("cannot read outbox: \(error)")
                 continue
@@ -291,7 +297,8 @@ public final class OutboxDispatcher: Sendable {
             }
         }
         do {
-            try outbox.record(records, fallbacks: batch.fallbacks, at: batch.fallbackAt ?? clock())
+            let (outbox, fallbacks, at) = (self.outbox, batch.fallbacks, batch.fallbackAt ?? clock())
+            try await io.run { [records] in try outbox.record(records, fallbacks: fallbacks, at: at) }
         } catch {
             // Not written: the entries stay pending and are sent again (same idempotency key).
             logger.error("cannot record delivery outcomes: \(error)")
@@ -313,13 +320,14 @@ public final class OutboxDispatcher: Sendable {
     }
 
     /// `klaxon_outbox_pending{receiver,integration}`, at most once a second.
-    private func publishPending(now: Date) {
+    private func publishPending(now: Date) async {
         let due = lastGauge.withLock { last -> Bool in
             guard abs(now.timeIntervalSince(last)) >= 1 else { return false }
             last = now
             return true
         }
-        guard due, let counts = try? outbox.pendingCounts() else { return }
+        let outbox = self.outbox
+        guard due, let counts = try? await io.run({ try outbox.pendingCounts() }) else { return }
         let keys = Set(counts.keys).union(table.withLock { Set($0.sinks.keys) })
         for key in keys {
             let (receiver, integration) = Self.split(key)

@@ -154,7 +154,7 @@ public final class KlaxonApp: Sendable {
                 sources: Array(Set(inputTopics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
             services.append(.init(service: try OpsServer.make(
                 listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
-                refresh: { telemetry.refresh() }, bound: address, logger: logger)))
+                refresh: { await telemetry.refresh() }, bound: address, logger: logger)))
         }
         services.append(.init(service: ingest))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)

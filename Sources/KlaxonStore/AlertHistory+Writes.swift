@@ -69,23 +69,50 @@ extension AlertHistory {
         }
     }
 
-    /// A queued notification: one `notified` row per alert it carries, its reason
-    /// `firing|acknowledged|resolved → receiver/integration`. The first firing
-    /// notification of an instance is its `notified_at` (time to notify, and MTTA's start).
+    /// A queued notification: a `notified` row per alert it records (`q.recorded`, else every
+    /// alert), its reason `firing|acknowledged|resolved → receiver/integration`. The first firing
+    /// notification of an instance is its `notified_at` (time to notify, and MTTA's start) and
+    /// is always recorded, so the SLA pass and acknowledgement routing (`notifiedTargets`) find it.
     static func notified(_ db: Database, _ q: QueuedNotification, at now: Date, samples: inout [LifecycleSample]) throws {
+        var firsts: [Fingerprint: Bool] = [:]
+        try notified(db, q, at: now, firsts: &firsts, contents: [:], samples: &samples)
+    }
+
+    /// `notified(_:_:at:samples:)` for the rows of one flush: `firsts` keeps, across them, which
+    /// instances this write notified first (each alert's row is probed once, one UPDATE that
+    /// changes nothing after the first notification); `contents` has the alerts' content where
+    /// the caller read it (the sample needs severity and source), else the row is read.
+    static func notified(
+        _ db: Database, _ q: QueuedNotification, at now: Date, firsts: inout [Fingerprint: Bool], contents: [Fingerprint: Alert],
+        samples: inout [LifecycleSample]
+    ) throws {
         let target = "\(q.notification.receiver)/\(q.integration)"
+        let probe = try db.cachedStatement(sql: """
+            UPDATE alert SET notified_at = ? WHERE fingerprint = ? AND (notified_at IS NULL OR notified_at < ?)
+            """)
         for a in q.notification.alerts {
-            let firing = a.status == .firing
-            if firing, try firstNotified(db, a.fingerprint, since: a.startsAt) == nil,
-                let blob = try Data.fetchOne(db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [a.fingerprint.description])
-            {
-                try db.cachedStatement(sql: "UPDATE alert SET notified_at = ? WHERE fingerprint = ?")
-                    .execute(arguments: [now.timeIntervalSince1970, a.fingerprint.description])
-                let alert = try AlertCodec.decode(blob)
-                if let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? a.startsAt, to: now) { samples.append(s) }
+            var first = false
+            if a.status == .firing {
+                if let known = firsts[a.fingerprint] {
+                    first = known
+                } else {
+                    try probe.execute(arguments: [now.timeIntervalSince1970, a.fingerprint.description, a.startsAt.timeIntervalSince1970])
+                    first = db.changesCount > 0
+                    firsts[a.fingerprint] = first
+                    if first, let alert = try contents[a.fingerprint] ?? content(db, a.fingerprint),
+                        let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? a.startsAt, to: now)
+                    {
+                        samples.append(s)
+                    }
+                }
             }
+            guard first || q.recorded?.contains(a.fingerprint) ?? true else { continue }
             try append(db, a.fingerprint, AlertEvent(
                 at: now, kind: .notified, actor: q.notification.receiver, reason: "\(a.status.rawValue) → \(target)", ref: q.key))
         }
+    }
+
+    private static func content(_ db: Database, _ fp: Fingerprint) throws -> Alert? {
+        try Data.fetchOne(db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [fp.description]).map(AlertCodec.decode)
     }
 }

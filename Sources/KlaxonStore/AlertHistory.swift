@@ -62,6 +62,14 @@ public final class AlertHistory: Sendable {
         try database.pool.write { try Self.append($0, fp, event) }
     }
 
+    /// Appends events in one transaction (a pass's SLA breaches).
+    public func record(_ events: [(Fingerprint, AlertEvent)]) throws {
+        guard !events.isEmpty else { return }
+        try database.pool.write { db in
+            for (fp, e) in events { try Self.append(db, fp, e) }
+        }
+    }
+
     /// An alert's history in time order. Notifications carry their outbox delivery status;
     /// duplicate reports appear as one `reported` entry per instance. `current` (the live
     /// state) supplies the open instance's report count.

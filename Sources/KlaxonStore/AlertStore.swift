@@ -203,26 +203,6 @@ public final class AlertStore: Sendable {
         hot.withLock { $0[fingerprint]?.sources.list.split(separator: ",").map(String.init) ?? [] }
     }
 
-    /// Queues a flush's notifications and records what was notified, in one transaction.
-    /// - Returns: how many outbox rows were added (replayed keys add none).
-    @discardableResult
-    public func recordFlush(_ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], at now: Date) throws -> Int {
-        var samples: [LifecycleSample] = []
-        let added = try pool.write { db in
-            // Each notification queued (not a replayed key) is also a `notified` event of its alerts.
-            let added = try Outbox.enqueue(queued, at: now, in: db) { q in
-                try AlertHistory.notified(db, q, at: now, samples: &samples)
-            }
-            for (key, entry) in log {
-                try db.cachedStatement(sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)")
-                    .execute(arguments: [key, LogEntryCodec.encode(entry), entry.at.timeIntervalSince1970])
-            }
-            return added
-        }
-        LifecycleMetrics.emit(samples)
-        return added
-    }
-
     /// The persisted notification log.
     public func notificationLog() throws -> [String: GroupScheduler.LogEntry] {
         try pool.read { db in

@@ -81,12 +81,18 @@ public struct QueuedNotification: Sendable {
     /// row may refer to the row instead of copying them (`OutboxPayload`); they are then read
     /// back at send time. Default false: the row keeps its own copy (a compact one).
     public var referencesAlerts: Bool
+    /// The alerts whose history gets a `notified` event for this row; nil: every alert. A
+    /// group's re-flush names only the alerts new or changed in it (`GroupNotification.newAlerts`).
+    public var recorded: Set<Fingerprint>?
 
-    public init(notification: AlertNotification, integration: String, key: String, referencesAlerts: Bool = false) {
+    public init(
+        notification: AlertNotification, integration: String, key: String, referencesAlerts: Bool = false, recorded: Set<Fingerprint>? = nil
+    ) {
         self.notification = notification
         self.integration = integration
         self.key = key
         self.referencesAlerts = referencesAlerts
+        self.recorded = recorded
     }
 }
 

@@ -127,6 +127,30 @@ import Testing
         #expect(s.nextFlushAt == nil)
     }
 
+    @Test func aNotificationNamesTheAlertsNewInItsStatus() {
+        var s = GroupScheduler(config: config)
+        let a = alert(["alertname": "X", "cluster": "eu", "pod": "a"], start: 0)
+        let b = alert(["alertname": "X", "cluster": "eu", "pod": "b"], start: 0)
+        feed(&s, a, at: 0)
+        feed(&s, b, at: 0)
+        #expect(s.advance(to: at(30)).first?.newAlerts == [a.fingerprint, b.fingerprint], "a first notification: every alert")
+
+        let c = alert(["alertname": "X", "cluster": "eu", "pod": "c"], start: 100)
+        feed(&s, c, at: 100)
+        let changed = s.advance(to: at(330))
+        #expect(changed.first?.firing.count == 3)
+        #expect(changed.first?.newAlerts == [c.fingerprint], "a re-flush: only the alert that joined")
+
+        var aResolved = a
+        aResolved.resolvedAt = at(400)
+        feed(&s, aResolved, at: 400)
+        let resolved = s.advance(to: at(630))
+        #expect(resolved.first?.newAlerts == [a.fingerprint], "an alert that resolved is new in its status")
+        let repeated = s.advance(to: at(15_400))  // repeat_interval 4h after the flush at 630, on a group_interval tick
+        #expect(repeated.map(\.reason) == [.repeated])
+        #expect(repeated.first?.newAlerts == [], "a repeat: nothing new")
+    }
+
     @Test func receiverWithoutSendResolvedGetsNoResolvedNotification() {
         var s = GroupScheduler(config: config)
         let labels = ["alertname": "Q", "team": "quiet"]

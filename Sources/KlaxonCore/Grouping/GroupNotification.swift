@@ -26,6 +26,10 @@ public struct GroupNotification: Sendable, Hashable {
     /// The flush time (virtual; the deadline that fired).
     public var at: Date
     public var reason: Reason
+    /// Alerts this notification is the first to carry in their status since the group's last
+    /// notification to the receiver (every alert of a first one): the alerts whose history
+    /// records it. A re-flush of a big group repeats its other alerts unchanged (#8).
+    public var newAlerts: Set<Fingerprint> = []
 }
 
 extension GroupNotification {

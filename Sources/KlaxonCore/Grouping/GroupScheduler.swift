@@ -297,9 +297,14 @@ public struct GroupScheduler: Sendable {
         changedLogKeys.insert(logKey)
         let sentResolved = sendsResolved ? resolved : []
         if firing.isEmpty && sentResolved.isEmpty { return nil }
+        var newAlerts = Set(firing.map(\.fingerprint)).union(sentResolved.map(\.fingerprint))
+        if let entry {
+            newAlerts = Set(firing.lazy.map(\.fingerprint).filter { !entry.firing.contains($0) })
+                .union(sentResolved.lazy.map(\.fingerprint).filter { !entry.resolved.contains($0) })
+        }
         return GroupNotification(groupKey: group.key, receiver: receiver, routeID: group.route.id,
                                  groupLabels: group.groupLabels, firing: firing, resolved: sentResolved,
-                                 at: t, reason: reason)
+                                 at: t, reason: reason, newAlerts: newAlerts)
     }
 }
 

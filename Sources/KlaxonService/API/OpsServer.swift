@@ -17,7 +17,7 @@ enum OpsServer {
     ///   - bound: set to the address the server listens on once it does (port 0 takes any).
     static func make(
         listen: String, idleTimeout: Duration = .seconds(30), ready: ReadyFlag, outbox: Outbox, api: ApiDependencies,
-        refresh: @escaping @Sendable () -> Void = {}, bound: HTTPAddress? = nil, logger: Logger
+        refresh: @escaping @Sendable () async -> Void = {}, bound: HTTPAddress? = nil, logger: Logger
     ) throws -> some Service {
         let (host, port) = try parse(listen)
         let router = router(ready: ready, outbox: outbox, api: api, refresh: refresh)
@@ -52,7 +52,7 @@ enum OpsServer {
     /// the console's HTML pages and Alertmanager's API v2 (`/api/v2/*`, `/-/healthy`, `/-/ready`,
     /// which follow Alertmanager's document); a test compares `router.routes` with both.
     static func router(
-        ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, refresh: @escaping @Sendable () -> Void = {}
+        ready: ReadyFlag, outbox: Outbox, api: ApiDependencies, refresh: @escaping @Sendable () async -> Void = {}
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
@@ -64,7 +64,7 @@ enum OpsServer {
                 status: problems.isEmpty ? .ok : .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/metrics") { _, _ -> Response in
-            refresh()
+            await refresh()
             let bytes = Telemetry.registry.emitToBuffer()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -129,8 +129,11 @@ actor GroupingEngine {
         }
     }
 
-    /// True when no group waits for its first notification.
-    var isIdle: Bool { !scheduler.hasUnflushedGroups }
+    /// True when no group waits for its first notification, nor a flush for its write.
+    var isIdle: Bool { !scheduler.hasUnflushedGroups && !writing }
+
+    /// A flush's notifications are decided and their write is under way.
+    private var writing = false
 
     /// When the earliest group is due.
     var nextFlushAt: Date? { scheduler.nextFlushAt }
@@ -138,9 +141,15 @@ actor GroupingEngine {
     /// Rung when alerts are added, so the flush loop looks at new deadlines at once.
     nonisolated let doorbell = Doorbell()
 
-    /// Runs the flushes due at `now` and queues their notifications durably.
+    /// Where the flush's SQLite reads and writes run: off the cooperative pool, so a flush that
+    /// writes (or waits for the ingest write) holds none of its threads.
+    private let io = OffPool("klaxon.grouping.flush")
+
+    /// Runs the flushes due at `now` and queues their notifications durably. The decisions are
+    /// made on the actor; reads and writes run on `io`, and alerts added meanwhile wait for the
+    /// next flush.
     /// - Returns: outbox rows added.
-    func flush(now: Date) throws -> Int {
+    func flush(now: Date) async throws -> Int {
         guard let next = scheduler.nextFlushAt, next <= now else { return 0 }
         let silencer = currentSilencer()
         let inhibitor = makeInhibitor()
@@ -149,22 +158,62 @@ actor GroupingEngine {
         // groups' alerts are read from the store first, and their content serves the payloads.
         // (A silence expired at the earliest due deadline mutes none of these flushes.)
         let mayMute = inhibitor != nil || silencer.silences.contains { $0.state(at: next) != .expired }
-        let states = mayMute ? try store.contents(of: Array(scheduler.dueAlerts(at: now))) : [:]
+        let states: [Fingerprint: AlertState]
+        if mayMute { states = try await dueContents(at: now) } else { states = [:] }
         let notifications = scheduler.advance(to: now) { alert, t in
             if noise.isFalsePositive(alert.fingerprint) { return true }
             guard let labels = states[alert.fingerprint]?.alert.labels else { return false }
             return silencer.mutes(labels, at: t) || (inhibitor?.mutes(labels, at: t) ?? false)
         }
-        var changedLog = scheduler.takeChangedLog()
-        // Written in slices of about `sliceAlerts` notified alerts, each slice's outbox rows
-        // with its groups' log entries in one transaction: a flush of big groups (every alert
-        // of a changed group is sent) held every notified alert's content and payload at
-        // once — gigabytes at a million alerts (#8). A crash between slices loses nothing:
-        // the log entries of unwritten slices were not written either, so those groups
-        // notify again after the restart.
+        let changedLog = scheduler.takeChangedLog()
+        var added = 0
+        let (store, integrations) = (self.store, self.integrations)
+        writing = true
+        defer { writing = false }
+        for slice in Self.slices(notifications, log: changedLog, sliceAlerts: sliceAlerts) {
+            added += try await io.run {
+                try Self.write(slice.notifications, log: slice.log, states: states, integrations: integrations, store: store, at: now)
+            }
+        }
+        // After the outbox write: a scrape that sees 0 changed groups finds their rows queued.
+        recordGroupGauges()
+        return added
+    }
+
+    /// The content of the alerts of the groups due at `now`, for muting, read on `io`: alerts
+    /// added to due groups while a read ran are read next, until every due alert was asked for.
+    private func dueContents(at now: Date) async throws -> [Fingerprint: AlertState] {
+        var states: [Fingerprint: AlertState] = [:]
+        var asked: Set<Fingerprint> = []
+        let store = self.store
+        while true {
+            let missing = scheduler.dueAlerts(at: now).subtracting(asked)
+            if missing.isEmpty { return states }
+            asked.formUnion(missing)
+            let read = try await io.run { try store.contents(of: Array(missing)) }
+            states.merge(read) { a, _ in a }
+        }
+    }
+
+    /// One flush transaction's share: notifications, and the log entries written with them.
+    struct Slice: Sendable {
+        var notifications: ArraySlice<GroupNotification>
+        var log: [String: GroupScheduler.LogEntry]
+    }
+
+    /// A flush in slices of about `sliceAlerts` notified alerts, each slice's outbox rows with
+    /// its groups' log entries in one transaction: a flush of big groups (every alert of a
+    /// changed group is sent) held every notified alert's content and payload at once —
+    /// gigabytes at a million alerts (#8). A crash between slices loses nothing: the log
+    /// entries of unwritten slices were not written either, so those groups notify again after
+    /// the restart. A slice takes the log entries whose group's last notification of this
+    /// flush it holds (a group due twice in one flush notifies twice); the last takes the rest.
+    static func slices(_ notifications: [GroupNotification], log: [String: GroupScheduler.LogEntry], sliceAlerts: Int) -> [Slice] {
+        guard !notifications.isEmpty else { return log.isEmpty ? [] : [Slice(notifications: [], log: log)] }
+        var changedLog = log
         var lastNotification: [String: Int] = [:]
         for (i, n) in notifications.enumerated() { lastNotification[n.logKey] = i }
-        var added = 0
+        var out: [Slice] = []
         var start = 0
         while start < notifications.count {
             var end = start
@@ -174,34 +223,41 @@ actor GroupingEngine {
                 end += 1
             }
             let slice = notifications[start..<end]
-            let isLast = end == notifications.count
-            // The notified alerts' content (labels, annotations, severity, occurrences), read
-            // from the store unless muting already did.
-            let missing = Set(slice.flatMap { $0.firing.map(\.fingerprint) + $0.resolved.map(\.fingerprint) }).filter { states[$0] == nil }
-            let read = missing.isEmpty ? [:] : try store.contents(of: Array(missing))
-            let content = read.isEmpty ? states : states.merging(read) { a, _ in a }
-            var queued: [QueuedNotification] = []
-            for n in slice { queued += queue(n, states: content) }
-            // The slice's log entries: those whose last notification this flush is in the slice
-            // (a group due twice in one flush notifies twice); the last slice takes the rest.
-            var log: [String: GroupScheduler.LogEntry] = [:]
-            if isLast {
-                log = changedLog
+            var sliceLog: [String: GroupScheduler.LogEntry] = [:]
+            if end == notifications.count {
+                sliceLog = changedLog
             } else {
                 for n in slice where lastNotification[n.logKey]! < end {
-                    if let e = changedLog.removeValue(forKey: n.logKey) { log[n.logKey] = e }
+                    if let e = changedLog.removeValue(forKey: n.logKey) { sliceLog[n.logKey] = e }
                 }
             }
-            if !queued.isEmpty || !log.isEmpty { added += try store.recordFlush(queued, log: log, at: now) }
+            out.append(Slice(notifications: slice, log: sliceLog))
             start = end
         }
-        if notifications.isEmpty && !changedLog.isEmpty { added += try store.recordFlush([], log: changedLog, at: now) }
-        // After the outbox write: a scrape that sees 0 changed groups finds their rows queued.
-        recordGroupGauges()
-        return added
+        return out
     }
 
-    private func queue(_ n: GroupNotification, states: [Fingerprint: AlertState]) -> [QueuedNotification] {
+    /// Writes one slice (on `io`): reads the notified alerts' content (labels, annotations,
+    /// severity, occurrences) unless muting already did, builds the outbox rows and records
+    /// them with the slice's log entries.
+    private static func write(
+        _ slice: ArraySlice<GroupNotification>, log: [String: GroupScheduler.LogEntry], states: [Fingerprint: AlertState],
+        integrations: [String: [Integration]], store: AlertStore, at now: Date
+    ) throws -> Int {
+        var missing: Set<Fingerprint> = []
+        for n in slice {
+            for a in n.firing where states[a.fingerprint] == nil { missing.insert(a.fingerprint) }
+            for a in n.resolved where states[a.fingerprint] == nil { missing.insert(a.fingerprint) }
+        }
+        let read = missing.isEmpty ? [:] : try store.contents(of: Array(missing))
+        let content = read.isEmpty ? states : states.merging(read) { a, _ in a }
+        var queued: [QueuedNotification] = []
+        for n in slice { queued += queue(n, states: content, integrations: integrations) }
+        guard !queued.isEmpty || !log.isEmpty else { return 0 }
+        return try store.recordFlush(queued, log: log, contents: content.mapValues(\.alert), at: now)
+    }
+
+    private static func queue(_ n: GroupNotification, states: [Fingerprint: AlertState], integrations: [String: [Integration]]) -> [QueuedNotification] {
         let firing = n.firing.map { notified($0, status: .firing, state: states[$0.fingerprint]) }
         let resolved = n.resolved.map { notified($0, status: .resolved, state: states[$0.fingerprint]) }
         var key = "\(n.receiver)/\(n.idempotencyKey)"
@@ -217,12 +273,13 @@ actor GroupingEngine {
                 idempotencyKey: key, receiver: n.receiver, status: firing.isEmpty ? .resolved : .firing,
                 groupKey: n.groupKey.value, groupLabels: n.groupLabels, alerts: alerts)
             result.append(QueuedNotification(
-                notification: notification, integration: integration.name, key: "\(key)/\(integration.name)", referencesAlerts: stored))
+                notification: notification, integration: integration.name, key: "\(key)/\(integration.name)", referencesAlerts: stored,
+                recorded: n.newAlerts))
         }
         return result
     }
 
-    private func notified(_ g: GroupedAlert, status: AlertNotification.Status, state: AlertState?) -> NotifiedAlert {
+    private static func notified(_ g: GroupedAlert, status: AlertNotification.Status, state: AlertState?) -> NotifiedAlert {
         let labels = state?.alert.labels ?? [:]
         return NotifiedAlert(
             status: status, fingerprint: g.fingerprint, labels: labels, annotations: state?.alert.annotations ?? [:],

@@ -30,7 +30,17 @@ struct CoverageSweeper: Sendable {
         var resolved: [Fingerprint] = []
     }
 
+    /// Where the pass reads and writes: off the cooperative pool.
+    let io = OffPool("klaxon.coverage")
+
     func sweep(now: Date) async throws -> Outcome {
+        let (outcome, toGrouping) = try await io.run { [self] in try record(now: now) }
+        if !toGrouping.isEmpty { await grouping(toGrouping, now) }
+        return outcome
+    }
+
+    /// The pass's reads, decisions and writes; returns what grouping must hear about.
+    private func record(now: Date) throws -> (Outcome, [AlertState]) {
         var inventory = CoverageObservations()
         for item in config.inventory {
             inventory.see(.init(kind: item.kind, name: ArtifactName.normalize(item.name, kind: item.kind), environment: item.environment ?? ""), at: now)
@@ -70,7 +80,6 @@ struct CoverageSweeper: Sendable {
             outcome.resolved.append(a.fingerprint)
             if a.admitted { toGrouping.append(state) }
         }
-        if !toGrouping.isEmpty { await grouping(toGrouping, now) }
-        return outcome
+        return (outcome, toGrouping)
     }
 }

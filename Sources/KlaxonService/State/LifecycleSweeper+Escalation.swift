@@ -27,6 +27,17 @@ extension LifecycleSweeper {
     func escalate(open: [OpenAlert], breached: Set<Fingerprint>, now: Date) async throws -> [Fingerprint] {
         guard let escalations, let routingNow else { return [] }
         let routing = await routingNow()
+        // The reads and writes on `io`, off the cooperative pool.
+        let escalated = try await io.run { [self] in
+            try escalate(open: open, breached: breached, routing: routing, escalations: escalations, now: now)
+        }
+        if !escalated.isEmpty { delivered() }
+        return escalated
+    }
+
+    private func escalate(
+        open: [OpenAlert], breached: Set<Fingerprint>, routing: EscalationRouting, escalations: EscalationStore, now: Date
+    ) throws -> [Fingerprint] {
         var states = Dictionary(grouping: try escalations.all(), by: \.fingerprint)
         let unacked = open.filter { $0.acknowledgedAt == nil && $0.notifiedAt != nil }
         let openByFP = Dictionary(unacked.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
@@ -71,7 +82,6 @@ extension LifecycleSweeper {
                 escalated.append(s.fingerprint)
             }
         }
-        if !escalated.isEmpty { delivered() }
         return escalated
     }
 

@@ -38,42 +38,70 @@ struct LifecycleSweeper: Sendable {
         var coverage: CoverageSweeper.Outcome? = nil
     }
 
+    /// Where the pass reads and writes: off the cooperative pool, so a pass over many alerts
+    /// holds none of its threads (the HTTP API and `/metrics` answer meanwhile).
+    let io = OffPool("klaxon.lifecycle")
+
     func sweep(now: Date) async throws -> Outcome {
         var outcome = Outcome()
-        var toGrouping: [AlertState] = []
         let activity = store.unresolvedActivity()
         let routeTimeouts = try await routeResolveTimeouts(activity, now: now)
+        let expired = try await io.run { [self] in try resolveExpired(activity, routeTimeouts: routeTimeouts, now: now) }
+        outcome.resolved = expired.map { $0.fingerprint }
+        let toGrouping = expired.compactMap { $0.admitted }
+        if !toGrouping.isEmpty { await resolved(toGrouping, now) }
+        let (openAlerts, breaches) = try await io.run { [self] in try recordBreaches(now: now) }
+        outcome.breaches = breaches
+        outcome.escalated = try await escalate(open: openAlerts, breached: Set(outcome.breaches.keys), now: now)
+        outcome.coverage = try await coverage?.sweep(now: now)
+        return outcome
+    }
+
+    /// Resolves (actor `timeout`) the alerts whose resolve timeout or announced end passed, each
+    /// only if no report arrived since the index was read. Returns them, with the new state of
+    /// those grouping must hear about (admitted ones).
+    private func resolveExpired(
+        _ activity: [UnresolvedActivity], routeTimeouts: [Fingerprint: Duration], now: Date
+    ) throws -> [(fingerprint: Fingerprint, admitted: AlertState?)] {
+        var out: [(fingerprint: Fingerprint, admitted: AlertState?)] = []
         for a in activity {
             let expiry = config.expiry(sources: a.sources, lastSeenAt: a.lastSeenAt, expiresAfter: a.expiresAfter, route: routeTimeouts[a.fingerprint])
             guard let expiry, let at = expiry.resolution(now: now) else { continue }
             let reason = expiry.resolvesAtExpiry
                 ? "its source's endsAt passed (\(ConfigDuration.format(expiry.after)) after its last report)"
                 : "no report for \(ConfigDuration.format(expiry.after))"
-            // Only if no report arrived since the index was read.
             let state = try store.update(a.fingerprint, by: "timeout", reason: reason) { s in
                 s.lastSeenAt == a.lastSeenAt ? AlertLifecycle.resolve(s, at: at) : nil
             }
             guard let state else { continue }
-            outcome.resolved.append(a.fingerprint)
-            if a.admitted { toGrouping.append(state) }
+            out.append((a.fingerprint, a.admitted ? state : nil))
         }
-        if !toGrouping.isEmpty { await resolved(toGrouping, now) }
+        return out
+    }
+
+    /// Open alerts past their SLA: one `sla_breached` event per SLA, all in one transaction.
+    /// Returns the open alerts (escalation reads them too) and the breaches.
+    private func recordBreaches(now: Date) throws -> ([OpenAlert], [Fingerprint: [SLAKind]]) {
         let openAlerts = try history.openAlerts()
+        var breaches: [Fingerprint: [SLAKind]] = [:]
+        var found: [(open: OpenAlert, kind: SLAKind, limit: String)] = []
         for open in openAlerts {
             let kinds = config.sla.breaches(open, now: now)
             guard !kinds.isEmpty else { continue }
             for kind in kinds {
-                let limit = config.sla.targets[open.severity]?.limit(kind).map(ConfigDuration.format) ?? "?"
-                try history.record(open.fingerprint, AlertEvent(
-                    at: now, kind: .slaBreached, actor: "sla", reason: "\(kind.rawValue): \(open.severity.name) within \(limit)"))
-                Counter(label: "klaxon_sla_breaches_total", dimensions: [("severity", open.severity.name), ("kind", kind.rawValue)]).increment()
-                logger.warning("SLA breached", metadata: ["alert": "\(open.fingerprint)", "sla": "\(kind.rawValue) within \(limit)"])
+                found.append((open, kind, config.sla.targets[open.severity]?.limit(kind).map(ConfigDuration.format) ?? "?"))
             }
-            outcome.breaches[open.fingerprint] = kinds
+            breaches[open.fingerprint] = kinds
         }
-        outcome.escalated = try await escalate(open: openAlerts, breached: Set(outcome.breaches.keys), now: now)
-        outcome.coverage = try await coverage?.sweep(now: now)
-        return outcome
+        try history.record(found.map { b in
+            (b.open.fingerprint, AlertEvent(
+                at: now, kind: .slaBreached, actor: "sla", reason: "\(b.kind.rawValue): \(b.open.severity.name) within \(b.limit)"))
+        })
+        for b in found {
+            Counter(label: "klaxon_sla_breaches_total", dimensions: [("severity", b.open.severity.name), ("kind", b.kind.rawValue)]).increment()
+            logger.warning("SLA breached", metadata: ["alert": "\(b.open.fingerprint)", "sla": "\(b.kind.rawValue) within \(b.limit)"])
+        }
+        return (openAlerts, breaches)
     }
 
     /// The routes' `resolve_timeout` of the alerts that have been quiet at least as long as the
@@ -86,7 +114,8 @@ struct LifecycleSweeper: Sendable {
             a.expiresAfter == nil && now >= a.lastSeenAt.addingTimeInterval(Double(shortest.components.seconds)) && !a.sources.contains(where: LifecycleConfig.neverTimesOut.contains)
         }
         guard !quiet.isEmpty else { return [:] }
-        let contents = try store.contents(of: quiet.map(\.fingerprint))
+        let store = self.store
+        let contents = try await io.run { try store.contents(of: quiet.map(\.fingerprint)) }
         var out: [Fingerprint: Duration] = [:]
         for a in quiet {
             if let alert = contents[a.fingerprint]?.alert, let t = routing.resolveTimeout(for: alert) { out[a.fingerprint] = t }

@@ -44,11 +44,19 @@ final class LifecycleTelemetry: Sendable {
             }
         })
         alertKeys.withLock { $0 = primed }
-        refresh()
+        read()
     }
 
+    /// Where a scrape reads the census: off the cooperative pool, so `/metrics` neither holds
+    /// one of its threads for the scan nor waits for one that grouping or delivery hold.
+    private let io = OffPool("klaxon.metrics")
+
     /// Reads the current values; called before each scrape.
-    func refresh() {
+    func refresh() async {
+        _ = try? await io.run { [self] in read() }
+    }
+
+    private func read() {
         if let counts = try? census.counts() {
             let keys = alertKeys.withLock { keys in
                 keys.formUnion(counts.keys)

@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+import KlaxonCore
+
+/// Grouping's writes: a flush's outbox rows, the `notified` history they make, and the
+/// notification log, in one transaction.
+extension AlertStore {
+    /// Queues a flush's notifications and records what was notified, in one transaction.
+    /// - Parameter contents: the notified alerts' content where the caller read it (the first
+    ///   notification's sample needs it; the rest are read here).
+    /// - Returns: how many outbox rows were added (replayed keys add none).
+    @discardableResult
+    public func recordFlush(
+        _ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], contents: [Fingerprint: Alert] = [:], at now: Date
+    ) throws -> Int {
+        var samples: [LifecycleSample] = []
+        let added = try database.pool.write { db in
+            // Each notification queued (not a replayed key) is also a `notified` event of the
+            // alerts it records.
+            var firsts: [Fingerprint: Bool] = [:]
+            let added = try Outbox.enqueue(queued, at: now, in: db) { q in
+                try AlertHistory.notified(db, q, at: now, firsts: &firsts, contents: contents, samples: &samples)
+            }
+            let nflog = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)")
+            for (key, entry) in log {
+                try nflog.execute(arguments: [key, LogEntryCodec.encode(entry), entry.at.timeIntervalSince1970])
+            }
+            return added
+        }
+        LifecycleMetrics.emit(samples)
+        return added
+    }
+}
