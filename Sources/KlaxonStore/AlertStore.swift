@@ -53,7 +53,7 @@ public final class AlertStore: Sendable {
     /// Number of fingerprints in state.
     public var count: Int { hot.withLock { $0.count } }
 
-    /// Applies a batch in one transaction: ledger rows, alert state (via `AlertLifecycle`), and
+    /// Applies a batch in one transaction: ledger runs, alert state (via `AlertLifecycle`), and
     /// resolutions by complete scans. Notifications are not queued here: grouping decides them
     /// and records them with `recordFlush`. Applying the same batch again (redelivery after a
     /// crash) only counts the reports again.
@@ -368,7 +368,7 @@ public struct UnresolvedActivity: Sendable, Hashable {
     public var expiresAfter: Double? = nil
 }
 
-/// One row of the ingest ledger.
+/// One message of the ingest ledger.
 public struct LedgerEntry: Sendable, Hashable {
     public var topic: String
     public var partition: Int32
