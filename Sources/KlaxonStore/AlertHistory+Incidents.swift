@@ -8,15 +8,23 @@ extension AlertHistory {
     /// and source times come from the alert's current content; false positives from the marks.
     public func incidents(since: Date, until: Date) throws -> [IncidentRecord] {
         try database.pool.read { db in
+            // `opened` events are on alert rows since v17 (id 0: first of their time), earlier
+            // ones in `alert_event`.
+            let (from, to) = (since.timeIntervalSince1970, until.timeIntervalSince1970)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.fingerprint, e.at, e.kind, e.reason FROM alert_event e
-                    WHERE e.fingerprint IN (SELECT fingerprint FROM alert_event
-                                            WHERE kind IN ('opened', 'reopened') AND at >= ? AND at < ?)
-                      AND e.at >= ? ORDER BY e.fingerprint, e.at, e.id
+                    WITH opened(fingerprint) AS (
+                        SELECT fingerprint FROM alert_event WHERE kind IN ('opened', 'reopened') AND at >= ? AND at < ?
+                        UNION SELECT fingerprint FROM alert WHERE opened_at >= ? AND opened_at < ?)
+                    SELECT e.fingerprint, e.at, e.kind, e.reason, e.id FROM alert_event e
+                    WHERE e.fingerprint IN opened AND e.at >= ?
+                    UNION ALL
+                    SELECT a.fingerprint, a.opened_at, 'opened', a.opened_reason, 0 FROM alert a
+                    WHERE a.fingerprint IN opened AND a.opened_at >= ?
+                    ORDER BY 1, 2, 5
                     """,
-                arguments: [since.timeIntervalSince1970, until.timeIntervalSince1970, since.timeIntervalSince1970])
+                arguments: [from, to, from, to, from, from])
             let falsePositives = Set(try String.fetchAll(db, sql: "SELECT fingerprint FROM false_positive"))
             var contents: [String: Alert] = [:]
             var records: [IncidentRecord] = []

@@ -5,8 +5,16 @@ import KlaxonCore
 /// The history rows `AlertStore` writes inside its transactions, and the lifecycle samples
 /// they produce (emitted by the store once the transaction commits).
 extension AlertHistory {
-    /// A report: opened and reopened instances (with the noise filter's verdict), and a
-    /// held-back instance the filter lets through now. Plain duplicates write nothing.
+    /// A new alert's `opened` event (with the noise filter's verdict). It is not a row of
+    /// `alert_event`: `AlertStore` stores it on the alert row it inserts (three B-tree inserts
+    /// less per new alert, issue #8), and the readers return it among the rows (`openedEvents`).
+    static func opened(_ report: AlertReport, _ decision: NoiseDecision) -> AlertEvent {
+        AlertEvent(at: report.receivedAt, kind: .opened, actor: report.alert.source ?? "ingest", reason: decision.description)
+    }
+
+    /// A report: reopened instances (with the noise filter's verdict; an opened one's event is
+    /// on its row), and a held-back instance the filter lets through now. Plain duplicates
+    /// write nothing.
     static func reported(
         _ db: Database, _ report: AlertReport, _ state: AlertState, _ transition: AlertTransition, _ decision: NoiseDecision, wasAdmitted: Bool,
         samples: inout [LifecycleSample]
@@ -15,8 +23,9 @@ extension AlertHistory {
         let source = alert.source ?? "ingest"
         switch transition {
         case .opened, .reopened:
-            try append(db, alert.fingerprint, AlertEvent(
-                at: report.receivedAt, kind: transition == .opened ? .opened : .reopened, actor: source, reason: decision.description))
+            if transition == .reopened {
+                try append(db, alert.fingerprint, AlertEvent(at: report.receivedAt, kind: .reopened, actor: source, reason: decision.description))
+            }
             if let s = LifecycleSample.of(.detect, alert, from: alert.occurredAt, to: alert.detectedAt ?? report.receivedAt) {
                 samples.append(s)
             }

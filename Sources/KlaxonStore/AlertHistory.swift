@@ -70,7 +70,9 @@ public final class AlertHistory: Sendable {
         }
     }
 
-    /// An alert's history in time order. Notifications carry their outbox delivery status;
+    /// An alert's history in time order. Its `opened` event is read from its row (since v17;
+    /// id 0: before any other row of the same time) or, for alerts opened by earlier
+    /// versions, from `alert_event`. Notifications carry their outbox delivery status;
     /// duplicate reports appear as one `reported` entry per instance. `current` (the live
     /// state) supplies the open instance's report count.
     public func events(of fp: Fingerprint, current: AlertState?) throws -> [AlertEvent] {
@@ -79,10 +81,14 @@ public final class AlertHistory: Sendable {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.at, e.kind, e.actor, e.reason, e.count, e.last_at, e.ref, o.status AS delivery
+                    SELECT e.at, e.kind, e.actor, e.reason, e.count, e.last_at, e.ref, o.status AS delivery, e.id
                     FROM alert_event e LEFT JOIN outbox o ON e.ref IS NOT NULL AND o.idempotency_key = e.ref
-                    WHERE e.fingerprint = ? ORDER BY e.at, e.id
-                    """, arguments: [fp.description])
+                    WHERE e.fingerprint = ?
+                    UNION ALL
+                    SELECT opened_at, 'opened', opened_by, opened_reason, 1, NULL, NULL, NULL, 0
+                    FROM alert WHERE fingerprint = ? AND opened_at IS NOT NULL
+                    ORDER BY 1, 9
+                    """, arguments: [fp.description, fp.description])
             for row in rows {
                 guard let kind = AlertEvent.Kind(rawValue: row["kind"]) else { continue }
                 let at = Date(timeIntervalSince1970: row["at"])
@@ -106,15 +112,22 @@ public final class AlertHistory: Sendable {
     }
 
     /// Events of these kinds since `since`, oldest first, with their fingerprints (for reports).
+    /// Of events at the same time, `opened` ones held on alert rows come first.
     public func events(kinds: [AlertEvent.Kind], since: Date) throws -> [(Fingerprint, AlertEvent)] {
-        try database.pool.read { db in
+        let opened = kinds.contains(.opened)
+            ? """
+              UNION ALL SELECT fingerprint, opened_at, 'opened', opened_by, opened_reason, 1, NULL, NULL, 0, rowid
+              FROM alert WHERE opened_at >= ?
+              """
+            : ""
+        return try database.pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT fingerprint, at, kind, actor, reason, count, last_at, ref FROM alert_event
-                    WHERE kind IN (\(databaseQuestionMarks(count: kinds.count))) AND at >= ? ORDER BY at, id
+                    SELECT fingerprint, at, kind, actor, reason, count, last_at, ref, 1, id FROM alert_event
+                    WHERE kind IN (\(databaseQuestionMarks(count: kinds.count))) AND at >= ? \(opened) ORDER BY 2, 9, 10
                     """,
-                arguments: StatementArguments(kinds.map(\.rawValue) + [since.timeIntervalSince1970])
+                arguments: StatementArguments(kinds.map(\.rawValue) + [since.timeIntervalSince1970] + (opened.isEmpty ? [] : [since.timeIntervalSince1970]))
             ).compactMap { row in
                 guard let fp = Fingerprint(hex: row["fingerprint"]), let kind = AlertEvent.Kind(rawValue: row["kind"]) else { return nil }
                 return (fp, AlertEvent(

@@ -53,7 +53,7 @@ public final class AlertStore: Sendable {
     /// Number of fingerprints in state.
     public var count: Int { hot.withLock { $0.count } }
 
-    /// Applies a batch in one transaction: ledger rows, alert state (via `AlertLifecycle`), and
+    /// Applies a batch in one transaction: ledger runs, alert state (via `AlertLifecycle`), and
     /// resolutions by complete scans. Notifications are not queued here: grouping decides them
     /// and records them with `recordFlush`. Applying the same batch again (redelivery after a
     /// crash) only counts the reports again.
@@ -93,23 +93,18 @@ public final class AlertStore: Sendable {
     /// Writes a batch's plan: ledger, alert rows (a touch for a plain duplicate), history,
     /// resolutions by complete scans, coverage. Returns what grouping must hear about.
     private func write(_ plan: BatchPlan, batch: BatchWrite, in db: Database, samples: inout [LifecycleSample]) throws -> [AlertState] {
-        let ledger = try db.cachedStatement(sql: """
-            INSERT INTO ingest_ledger (topic, partition, "offset", times_seen, outcome, last_seen_at)
-            VALUES (?, ?, ?, 1, ?, ?)
-            ON CONFLICT(topic, partition, "offset") DO UPDATE SET
-                times_seen = times_seen + 1, outcome = excluded.outcome, last_seen_at = excluded.last_seen_at
-            """)
-        let at = Date().timeIntervalSince1970
-        for c in batch.consumed {
-            try ledger.execute(arguments: [c.topic, c.partition, c.offset, c.outcome, at])
-        }
+        try IngestLedger.record(batch.consumed, at: Date().timeIntervalSince1970, in: db)
         var changes: [Fingerprint: AlertState] = [:]
         for r in plan.reports {
             let fp = r.state.alert.fingerprint
             if r.touchOnly {
                 try Self.touch(db, fp, r.state, sources: r.sources)
             } else {
-                try Self.save(db, r.state, owner: r.report.owner, sources: r.sources, admitted: r.admitted, decision: r.record, isNew: r.isNew)
+                // A new alert's `opened` event is written on its row (`AlertHistory.opened`).
+                let opened = r.transition == .opened ? AlertHistory.opened(r.report, r.decision) : nil
+                try Self.save(
+                    db, r.state, owner: r.report.owner, sources: r.sources, admitted: r.admitted, decision: r.record, isNew: r.isNew,
+                    opened: opened)
             }
             try AlertHistory.reported(db, r.report, r.state, r.transition, r.decision, wasAdmitted: r.wasAdmitted, samples: &samples)
             if r.decision.notifies { changes[fp] = r.state }
@@ -263,28 +258,14 @@ public final class AlertStore: Sendable {
         return content
     }
 
-    /// How often each message of a partition was processed (the ingest ledger).
+    /// How often each message of a topic was processed (the ingest ledger).
     public func timesSeen(topic: String) throws -> [Int64: Int] {
-        try pool.read { db in
-            var result: [Int64: Int] = [:]
-            for row in try Row.fetchAll(
-                db, sql: #"SELECT "offset", times_seen FROM ingest_ledger WHERE topic = ?"#, arguments: [topic])
-            {
-                result[row["offset"]] = row["times_seen"]
-            }
-            return result
-        }
+        try pool.read { try IngestLedger.timesSeen(topic: topic, in: $0) }
     }
 
     /// The ingest ledger: every consumed message, how often it was processed, and its outcome.
     public func ledger() throws -> [LedgerEntry] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: #"SELECT * FROM ingest_ledger ORDER BY topic, partition, "offset""#).map { row in
-                LedgerEntry(
-                    topic: row["topic"], partition: row["partition"], offset: row["offset"], timesSeen: row["times_seen"],
-                    outcome: row["outcome"])
-            }
-        }
+        try pool.read { try IngestLedger.entries(in: $0) }
     }
 
     static let encoder: JSONEncoder = {
@@ -319,15 +300,17 @@ public final class AlertStore: Sendable {
 
     /// Writes the whole row; `decision` (the noise filter's verdict) is kept when nil.
     /// `isNew`: no row, touch or counter exists for the fingerprint yet, so none can win over it.
+    /// `opened`: the alert's `opened` event, stored by the insert only (an update keeps the row's).
     private static func save(
-        _ db: Database, _ s: AlertState, owner: String, sources: SourceSet, admitted: Bool, decision: String?, isNew: Bool = false
+        _ db: Database, _ s: AlertState, owner: String, sources: SourceSet, admitted: Bool, decision: String?, isNew: Bool = false,
+        opened: AlertEvent? = nil
     ) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO alert (fingerprint, owner, status, alertname, source, severity_id, alert_json,
                                    first_seen_at, last_seen_at, occurrences, regressions, resolved_at, scope, sources,
-                                   admitted, last_decision, acknowledged_at, expires_after)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''), ?, ?)
+                                   admitted, last_decision, acknowledged_at, expires_after, opened_at, opened_by, opened_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ''), ?, ?, ?, ?, ?)
                 ON CONFLICT(fingerprint) DO UPDATE SET
                     owner = excluded.owner, status = excluded.status, alertname = excluded.alertname,
                     source = excluded.source, severity_id = excluded.severity_id, alert_json = excluded.alert_json,
@@ -346,7 +329,7 @@ public final class AlertStore: Sendable {
                 s.alert.severity.id, AlertCodec.encode(s.alert), s.firstSeenAt.timeIntervalSince1970,
                 s.lastSeenAt.timeIntervalSince1970, s.occurrences, s.regressions, s.resolvedAt?.timeIntervalSince1970,
                 s.alert.scope, sources.list, admitted, decision, s.acknowledgedAt?.timeIntervalSince1970, s.alert.expiresAfter,
-                decision,
+                opened?.at.timeIntervalSince1970, opened?.actor, opened?.reason, decision,
             ])
         // The row now holds the counts; a touch keeps any older touch or counter from winning
         // (a new alert has neither: one insert less per new alert on the ingest path).
@@ -365,7 +348,7 @@ public struct UnresolvedActivity: Sendable, Hashable {
     public var expiresAfter: Double? = nil
 }
 
-/// One row of the ingest ledger.
+/// One message of the ingest ledger.
 public struct LedgerEntry: Sendable, Hashable {
     public var topic: String
     public var partition: Int32

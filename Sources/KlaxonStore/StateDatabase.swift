@@ -233,6 +233,27 @@ public final class StateDatabase: Sendable {
             // the index, so a restart keeps expiring what Prometheus stopped sending.
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN expires_after DOUBLE")
         }
+        m.registerMigration("v17: fewer rows per new alert and per record") { db in
+            // The ingest write was 40 % of the CPU (issue #8), mostly B-tree inserts per alert
+            // and per record. The `opened` event lives on the alert row (`AlertHistory` reads
+            // it back as an event; rows of earlier versions keep theirs in `alert_event`), and
+            // the ledger keeps runs of consecutive offsets with one outcome (`IngestLedger`).
+            // `alert_scope` served no query (scans resolve from the in-memory index).
+            try db.execute(sql: """
+                ALTER TABLE alert ADD COLUMN opened_at DOUBLE;
+                ALTER TABLE alert ADD COLUMN opened_by TEXT;
+                ALTER TABLE alert ADD COLUMN opened_reason TEXT;
+                CREATE INDEX alert_opened ON alert(opened_at) WHERE opened_at IS NOT NULL;
+                DROP INDEX alert_scope;
+                """)
+            try IngestLedger.createTable(db)
+            try db.execute(sql: """
+                INSERT INTO ingest_run (topic, partition, first_offset, last_offset, times_seen, outcome, at)
+                SELECT topic, partition, "offset", "offset", times_seen, outcome, last_seen_at FROM ingest_ledger
+                ORDER BY topic, partition, "offset";
+                DROP TABLE ingest_ledger;
+                """)
+        }
         return m
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import KlaxonCore
-import KlaxonStore
 import Testing
+
+@testable import KlaxonStore
 
 /// An alert's history over a real SQLite file: transitions written with the state change,
 /// duplicates counted rather than stored, notifications joined with their outbox rows.
@@ -53,6 +55,43 @@ import Testing
         #expect(events[3].actor == "alice" && events[3].reason == "looking")
         #expect(events[4].actor == "scan")
         #expect(events[6].count == 1)
+    }
+
+    @Test func theOpenedEventOnTheAlertRowReadsAsTheRowEarlierVersionsWrote() throws {
+        let (store, history, db) = try freshStore()
+        let a = alert()
+        let b = Alert(labels: ["alertname": "CVE-2", "severity": "high", "source": "grype"], severity: .high, fingerprint: Fingerprint(labels: ["alertname": "CVE-2"]))
+        try store.apply(BatchWrite(reports: [AlertReport(alert: a, owner: "s/0", receivedAt: t0), AlertReport(alert: b, owner: "s/1", receivedAt: t0)]))
+        try store.apply(BatchWrite(scans: [ScanReport(scopes: ["img:1"], present: [], at: t0.addingTimeInterval(30))]))
+        try store.apply(BatchWrite(reports: [AlertReport(alert: a, owner: "s/0", receivedAt: t0.addingTimeInterval(40))]))
+        func read() throws -> ([AlertEvent], [AlertEvent], [String], [IncidentRecord]) {
+            (
+                try history.events(of: a.fingerprint, current: try store.state(of: a.fingerprint)),
+                try history.events(of: b.fingerprint, current: try store.state(of: b.fingerprint)),
+                try history.events(kinds: [.opened, .reopened, .resolved], since: t0).map { "\($0.0) \($0.1.kind) \($0.1.actor) \($0.1.at.timeIntervalSince(t0))" },
+                try history.incidents(since: t0, until: t0.addingTimeInterval(60)).sorted { ($0.fingerprint, $0.detectedAt) < ($1.fingerprint, $1.detectedAt) }
+            )
+        }
+        let now = try read()
+        #expect(now.0.map(\.kind) == [.opened, .resolved, .reopened])
+        #expect(now.0[0] == AlertEvent(at: t0, kind: .opened, actor: "trivy", reason: now.0[0].reason), "who and when")
+        #expect(now.0[0].reason.hasPrefix("notify"), "the noise filter's verdict: \(now.0[0].reason)")
+        #expect(now.1.map(\.kind) == [.opened] && now.1[0].actor == "grype")
+        #expect(now.3.count == 3, "two instances of a, one of b")
+        let openedRows = try db.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM alert_event WHERE kind = 'opened'") }
+        #expect(openedRows == 0, "a new alert's opened event is on its row")
+
+        // The same history as versions before v17 stored it: the opened events as rows.
+        try db.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO alert_event (fingerprint, at, kind, actor, reason)
+                SELECT fingerprint, opened_at, 'opened', opened_by, opened_reason FROM alert ORDER BY rowid;
+                UPDATE alert SET opened_at = NULL, opened_by = NULL, opened_reason = NULL;
+                """)
+        }
+        let before = try read()
+        #expect(before.0 == now.0 && before.1 == now.1 && before.3 == now.3)
+        #expect(before.2 == now.2, "the same events in the same order")
     }
 
     @Test func suppressedReportsRecordTheVerdictAndARelease() throws {
