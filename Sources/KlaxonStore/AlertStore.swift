@@ -17,7 +17,7 @@ public final class AlertStore: Sendable {
     /// loop and API calls (acknowledge, resolve) never interleave their index updates.
     private let writeLock = Mutex(())
     /// Where `applyOffPool` runs the blocking write.
-    private let writer = DispatchQueue(label: "klaxon.store.writer", qos: .userInitiated)
+    private let writer = OffPool("klaxon.store.writer")
     /// Compaction runs inside the batch that takes the touch log past this many rows.
     public static let compactionThreshold = 200_000
 
@@ -74,9 +74,7 @@ public final class AlertStore: Sendable {
     /// the cooperative pool's threads (two on a 2-core host) for the transaction, so the HTTP
     /// API and `/metrics` keep answering while the ingest loop writes.
     public func applyOffPool(_ batch: BatchWrite, decide: @escaping @Sendable (Alert, AlertTransition, Bool, Date) -> NoiseDecision) async throws -> BatchResult {
-        try await withCheckedThrowingContinuation { continuation in
-            writer.async { continuation.resume(with: Result { try self.apply(batch, decide: decide) }) }
-        }
+        try await writer.run { try self.apply(batch, decide: decide) }
     }
 
     private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider) throws -> (BatchResult, [LifecycleSample]) {

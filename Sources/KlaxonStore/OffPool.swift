@@ -3,7 +3,7 @@ import Dispatch
 /// A serial dispatch queue for blocking SQLite work: the calling task suspends instead of
 /// holding one of the cooperative pool's threads (two on a 2-core host) while a statement runs
 /// or waits for the database's one writer, so the HTTP API and `/metrics` keep answering while
-/// grouping, delivery and the timers read and write. The pattern of `AlertStore.applyOffPool`.
+/// the ingest write (`AlertStore.applyOffPool`), grouping, delivery and the timers read and write.
 public struct OffPool: Sendable {
     private let queue: DispatchQueue
 
