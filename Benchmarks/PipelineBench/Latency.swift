@@ -27,7 +27,9 @@ enum Latency {
         // 64 partitions, as the throughput run: the embedded (mock) broker walks a partition's
         // log to find each fetch offset, so short partitions keep the harness's own cost low
         // (27 % of the process with 16 partitions in a profile of this run).
-        let broker = try EmbeddedBroker(topics: ["bench.runtime", "bench.deadletter"], partitions: 64)
+        // `$PIPELINEBENCH_PARTITIONS` changes it (16 reproduces runs before 2026-12-02).
+        let partitions = ProcessInfo.processInfo.environment["PIPELINEBENCH_PARTITIONS"].flatMap { Int32($0) } ?? 64
+        let broker = try EmbeddedBroker(topics: ["bench.runtime", "bench.deadletter"], partitions: partitions)
         let dir = Harness.tempDir("latency")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let receiver = Receiver()
