@@ -77,6 +77,12 @@ enum Workload {
         }.joined()
     }
 
+    /// `$PIPELINEBENCH_CONFIG`: YAML appended to the service's config (top-level sections not
+    /// set above, e.g. `delivery: {concurrency: 1}`), to measure a setting without a rebuild.
+    static var extraConfig: String {
+        ProcessInfo.processInfo.environment["PIPELINEBENCH_CONFIG"].map { "\n" + $0 } ?? ""
+    }
+
     static func serviceConfig(brokers: String, dir: String, topics: [String]) -> String {
         """
         kafka:
@@ -89,7 +95,7 @@ enum Workload {
           properties: {auto.offset.reset: earliest\(extraKafkaProperties)}
         state:
           path: \(dir)/klaxon.db
-        routes: [\(dir)/routes.yml]
+        routes: [\(dir)/routes.yml]\(extraConfig)
         """
     }
 }

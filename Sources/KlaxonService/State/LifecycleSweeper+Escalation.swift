@@ -19,26 +19,49 @@ struct EscalationRouting: Sendable {
     }
 }
 
+/// What one escalation pass works from, read before the open alerts are: the routing in force
+/// and the escalations under way.
+struct EscalationPass: Sendable {
+    var routing: EscalationRouting
+    var states: [Fingerprint: [EscalationState]]
+
+    /// Whether the pass needs this open alert: notified and unacknowledged, and either a policy
+    /// is in force (it may start one) or it has an escalation under way (it may go on or stop).
+    /// With no policy and nothing under way, no open alert is held in memory.
+    func watches(_ a: OpenAlert) -> Bool {
+        a.acknowledgedAt == nil && a.notifiedAt != nil && (!routing.routing.escalationPolicies.isEmpty || states[a.fingerprint] != nil)
+    }
+}
+
 extension LifecycleSweeper {
+    /// The routing and the escalations under way; nil when escalation is off.
+    func escalationPass() async throws -> EscalationPass? {
+        guard let escalations, let routingNow else { return nil }
+        let routing = await routingNow()
+        let states = try await io.run { Dictionary(grouping: try escalations.all(), by: \.fingerprint) }
+        return EscalationPass(routing: routing, states: states)
+    }
+
     /// Starts escalations for notified, unacknowledged alerts whose route names a policy, and
     /// runs the steps that are due (or made due by an SLA breach this pass). A step queues one
     /// outbox row per integration of each tier receiver under a key fixed by alert instance,
     /// policy and step, so a step repeated after a crash sends nothing twice.
-    func escalate(open: [OpenAlert], breached: Set<Fingerprint>, now: Date) async throws -> [Fingerprint] {
-        guard let escalations, let routingNow else { return [] }
-        let routing = await routingNow()
+    /// - Parameter open: the open alerts `pass.watches` kept.
+    func escalate(_ open: [OpenAlert], breached: Set<Fingerprint>, pass: EscalationPass, now: Date) async throws -> [Fingerprint] {
+        guard let escalations else { return [] }
         // The reads and writes on `io`, off the cooperative pool.
         let escalated = try await io.run { [self] in
-            try escalate(open: open, breached: breached, routing: routing, escalations: escalations, now: now)
+            try escalate(open: open, breached: breached, pass: pass, escalations: escalations, now: now)
         }
         if !escalated.isEmpty { delivered() }
         return escalated
     }
 
     private func escalate(
-        open: [OpenAlert], breached: Set<Fingerprint>, routing: EscalationRouting, escalations: EscalationStore, now: Date
+        open: [OpenAlert], breached: Set<Fingerprint>, pass: EscalationPass, escalations: EscalationStore, now: Date
     ) throws -> [Fingerprint] {
-        var states = Dictionary(grouping: try escalations.all(), by: \.fingerprint)
+        let routing = pass.routing
+        var states = pass.states
         let unacked = open.filter { $0.acknowledgedAt == nil && $0.notifiedAt != nil }
         let openByFP = Dictionary(unacked.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
         // New escalations (an earlier instance's leftover rows are replaced). Instances already

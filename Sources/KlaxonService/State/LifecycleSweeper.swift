@@ -50,9 +50,10 @@ struct LifecycleSweeper: Sendable {
         outcome.resolved = expired.map { $0.fingerprint }
         let toGrouping = expired.compactMap { $0.admitted }
         if !toGrouping.isEmpty { await resolved(toGrouping, now) }
-        let (openAlerts, breaches) = try await io.run { [self] in try recordBreaches(now: now) }
+        let pass = try await escalationPass()
+        let (watched, breaches) = try await io.run { [self] in try recordBreaches(now: now, keeping: { pass?.watches($0) ?? false }) }
         outcome.breaches = breaches
-        outcome.escalated = try await escalate(open: openAlerts, breached: Set(outcome.breaches.keys), now: now)
+        if let pass { outcome.escalated = try await escalate(watched, breached: Set(outcome.breaches.keys), pass: pass, now: now) }
         outcome.coverage = try await coverage?.sweep(now: now)
         return outcome
     }
@@ -80,14 +81,16 @@ struct LifecycleSweeper: Sendable {
     }
 
     /// Open alerts past their SLA: one `sla_breached` event per SLA, all in one transaction.
-    /// Returns the open alerts (escalation reads them too) and the breaches.
-    private func recordBreaches(now: Date) throws -> ([OpenAlert], [Fingerprint: [SLAKind]]) {
-        let openAlerts = try history.openAlerts()
+    /// Returns the open alerts `keeping` accepts (escalation's) and the breaches; the others are
+    /// visited, not held.
+    private func recordBreaches(now: Date, keeping: (OpenAlert) -> Bool) throws -> ([OpenAlert], [Fingerprint: [SLAKind]]) {
+        var kept: [OpenAlert] = []
         var breaches: [Fingerprint: [SLAKind]] = [:]
         var found: [(open: OpenAlert, kind: SLAKind, limit: String)] = []
-        for open in openAlerts {
+        try history.forEachOpenAlert { open in
+            if keeping(open) { kept.append(open) }
             let kinds = config.sla.breaches(open, now: now)
-            guard !kinds.isEmpty else { continue }
+            guard !kinds.isEmpty else { return }
             for kind in kinds {
                 found.append((open, kind, config.sla.targets[open.severity]?.limit(kind).map(ConfigDuration.format) ?? "?"))
             }
@@ -101,7 +104,7 @@ struct LifecycleSweeper: Sendable {
             Counter(label: "klaxon_sla_breaches_total", dimensions: [("severity", b.open.severity.name), ("kind", b.kind.rawValue)]).increment()
             logger.warning("SLA breached", metadata: ["alert": "\(b.open.fingerprint)", "sla": "\(b.kind.rawValue) within \(b.limit)"])
         }
-        return (openAlerts, breaches)
+        return (kept, breaches)
     }
 
     /// The routes' `resolve_timeout` of the alerts that have been quiet at least as long as the
