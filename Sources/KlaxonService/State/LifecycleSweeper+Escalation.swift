@@ -62,12 +62,12 @@ extension LifecycleSweeper {
     ) throws -> [Fingerprint] {
         let routing = pass.routing
         var states = pass.states
-        let unacked = open.filter { $0.acknowledgedAt == nil && $0.notifiedAt != nil }
-        let openByFP = Dictionary(unacked.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
+        // `open` holds only notified, unacknowledged alerts (`EscalationPass.watches`).
+        let openByFP = Dictionary(open.map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
         // New escalations (an earlier instance's leftover rows are replaced). Instances already
         // found to have no policy are not read again until the policies change.
         let policyNames = routing.routing.escalationPolicies.map(\.name)
-        let fresh = policyNames.isEmpty ? [] : unacked.filter { a in
+        let fresh = policyNames.isEmpty ? [] : open.filter { a in
             !(states[a.fingerprint] ?? []).contains { $0.instanceStart == a.detectedAt }
                 && !unescalated.contains(a.fingerprint, instance: a.detectedAt, policies: policyNames)
         }
