@@ -8,17 +8,34 @@ import KlaxonStore
 /// - `ready`: picked entries waiting for a slot, oldest first. A send that ends takes the next
 ///   ready entry of its lane at once, so slots do not idle while the dispatcher's loop writes
 ///   outcomes and reads the outbox.
+/// - `held`: alerts in the entries sending or ready, all lanes together and per lane. Past
+///   `alertBudget` a lane takes one entry at a time while it holds less than its share (the
+///   budget over the lanes holding any) and none beyond: memory stays bounded when many lanes
+///   carry big groups (a re-flush of thousands of alerts per entry), a lane with nothing in
+///   hand always gets one, and a lane stuck on a hanging receiver cannot take the others' share.
 struct LaneSlots: Sendable {
     private var sending: [String: Int] = [:]
     private var picked: [String: Set<Int64>] = [:]
     private var ready: [String: ReadyQueue] = [:]
+    private(set) var held = 0
+    private var heldByLane: [String: Int] = [:]
+    let alertBudget: Int
+
+    /// - Parameter alertBudget: alerts the dispatcher holds in picked entries before lanes that
+    ///   have some take no more (default 20,000).
+    init(alertBudget: Int = 20_000) { self.alertBudget = alertBudget }
 
     /// How many more entries the lane takes: free slots plus room in its ready queue; zero
     /// while every slot is busy and the queue is more than half full (the outbox is read in
-    /// batches, not after every send).
+    /// batches, not after every send), or while the budget is spent and the lane holds some.
     func room(_ lane: String, concurrency: Int, readyLimit: Int) -> Int {
-        let free = max(0, concurrency - sending[lane, default: 0])
+        let busy = sending[lane, default: 0]
+        let free = max(0, concurrency - busy)
         let queued = ready[lane]?.count ?? 0
+        if held >= alertBudget {
+            let mine = heldByLane[lane, default: 0]
+            return mine == 0 || mine < alertBudget / max(1, heldByLane.count) ? min(1, free + readyLimit) : 0
+        }
         if free == 0 && queued * 2 > readyLimit { return 0 }
         return free + max(0, readyLimit - queued)
     }
@@ -30,6 +47,9 @@ struct LaneSlots: Sendable {
     /// entries; returns the oldest ready entries that free slots start now.
     mutating func pick(_ entries: [OutboxEntry], lane: String, concurrency: Int) -> [OutboxEntry] {
         picked[lane, default: []].formUnion(entries.map(\.id))
+        let weight = entries.reduce(0) { $0 + $1.alertCount }
+        held += weight
+        if weight > 0 { heldByLane[lane, default: 0] += weight }
         ready[lane, default: ReadyQueue()].append(entries)
         var start: [OutboxEntry] = []
         while sending[lane, default: 0] < concurrency, let e = ready[lane]?.popFirst() {
@@ -40,14 +60,17 @@ struct LaneSlots: Sendable {
         return start
     }
 
-    /// A send of the lane ended: its slot goes to the next ready entry (returned), or is freed.
-    mutating func next(_ lane: String) -> OutboxEntry? {
-        if let entry = ready[lane]?.popFirst() { return entry }
-        sending[lane, default: 1] -= 1
+    /// The send of `ended` is over: its slot goes to the lane's next ready entry (returned), or
+    /// is freed.
+    mutating func next(after ended: OutboxEntry) -> OutboxEntry? {
+        release(ended.alertCount, lane: ended.lane)
+        if let entry = ready[ended.lane]?.popFirst() { return entry }
+        sending[ended.lane, default: 1] -= 1
         return nil
     }
 
-    /// Forgets a picked entry that will not be sent now (it stays pending in the outbox).
+    /// Forgets a picked entry that will not be sent now (it stays pending in the outbox). An
+    /// entry `next` returned still holds its slot and weight until passed to `next` in turn.
     mutating func unpick(_ id: Int64, lane: String) {
         picked[lane]?.remove(id)
     }
@@ -57,13 +80,28 @@ struct LaneSlots: Sendable {
         for (lane, id) in ids { picked[lane]?.remove(id) }
     }
 
+    private mutating func release(_ weight: Int, lane: String) {
+        held -= weight
+        let left = heldByLane[lane, default: 0] - weight
+        heldByLane[lane] = left > 0 ? left : nil
+    }
+
     /// Drops every ready entry (the loop stops): they stay pending in the outbox.
     mutating func dropReady() {
         for (lane, queue) in ready {
-            for e in queue.entries { picked[lane]?.remove(e.id) }
+            for e in queue.entries {
+                picked[lane]?.remove(e.id)
+                release(e.alertCount, lane: lane)
+            }
         }
         ready = [:]
     }
+}
+
+extension OutboxEntry {
+    /// What the entry weighs in the dispatcher's budget (at least one: an empty notification
+    /// is held too).
+    var alertCount: Int { max(1, notification.alerts.count) }
 }
 
 /// A FIFO of picked entries: a head index instead of shifting the array on every pop.

@@ -230,9 +230,11 @@ public final class OutboxDispatcher: Sendable {
     /// entry whose sink is gone (a reload) or that the stopping loop will not send stays pending.
     private func nextJob(after job: DeliveryJob) -> DeliveryJob? {
         let lane = job.entry.lane
-        while let entry = slots.withLock({ $0.next(lane) }) {
+        var ended = job.entry
+        while let entry = slots.withLock({ $0.next(after: ended) }) {
             guard !stopped.load(ordering: .relaxed), let sink = table.withLock({ $0.sinks[lane] }) else {
                 slots.withLock { $0.unpick(entry.id, lane: lane) }
+                ended = entry
                 continue
             }
             return DeliveryJob(entry: entry, sink: sink, lane: job.lane, now: clock())

@@ -38,8 +38,13 @@ private func rdKafkaLog(level: Int32, facility: UnsafePointer<CChar>?, message: 
     case 6: .info
     default: .debug
     }
-    guard rdKafkaLogger.logLevel <= swiftLevel else { return }
     let fac = facility.map { String(cString: $0) } ?? "-"
+    if fac == "OFFSET", level <= 4, let text = message.map({ String(cString: $0) }), let tp = KafkaOffsetResets.record(text) {
+        // Records between the committed position and where reading resumes are gone.
+        rdKafkaLogger.error("records of \(tp.topic)[\(tp.partition)] were deleted before they were read: \(text)")
+        return
+    }
+    guard rdKafkaLogger.logLevel <= swiftLevel else { return }
     let text = message.map { String(cString: $0) } ?? ""
     rdKafkaLogger.log(level: swiftLevel, "\(fac): \(text)")
 }

@@ -7,8 +7,8 @@ import Synchronization
 
 /// The lifecycle side of `/metrics`: series that exist from start at zero (SLA breaches,
 /// the `klaxon_time_to_*_seconds` histograms of the configured sources, `klaxon_alerts`),
-/// `klaxon_build_info`, and what is read at each scrape: alerts by status, consumer lag and
-/// process metrics.
+/// `klaxon_build_info`, and what is read at each scrape: alerts by status, consumer lag, offset
+/// resets past deleted records and process metrics.
 final class LifecycleTelemetry: Sendable {
     /// Reported as `klaxon_build_info{version}`.
     static let version = "0.1.0"
@@ -20,6 +20,8 @@ final class LifecycleTelemetry: Sendable {
     /// Label sets reported before, so one that empties drops to 0 instead of keeping its last value.
     private let alertKeys = Mutex<Set<AlertCensus.Key>>([])
     private let lagKeys = Mutex<Set<TopicPartition>>([])
+    /// Offset resets already added to `klaxon_consumer_offset_resets_total`.
+    private let resetsSeen = Mutex<[String: Int]>([:])
     private let process = ProcessMetrics()
 
     /// - Parameter sources: sources whose histograms and gauges exist from start (the
@@ -28,6 +30,9 @@ final class LifecycleTelemetry: Sendable {
         self.census = census
         self.consumer = consumer
         Gauge(label: "klaxon_build_info", dimensions: [("version", Self.version)]).record(1)
+        for topic in consumer?.topics ?? [] {
+            _ = Counter(label: "klaxon_consumer_offset_resets_total", dimensions: [("topic", topic)])
+        }
         for severity in Self.severities {
             for kind in SLAKind.allCases {
                 _ = Counter(label: "klaxon_sla_breaches_total", dimensions: [("severity", severity), ("kind", kind.rawValue)])
@@ -76,6 +81,15 @@ final class LifecycleTelemetry: Sendable {
             for tp in keys {
                 Gauge(label: "klaxon_consumer_lag", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(lag[tp] ?? 0)
             }
+        }
+        // Per topic: a partition label would leave the series absent until the first reset.
+        let resets = Dictionary(KafkaOffsetResets.snapshot().map { ($0.key.topic, $0.value) }, uniquingKeysWith: +)
+        let added = resetsSeen.withLock { seen in
+            defer { seen = resets }
+            return resets.compactMap { topic, n in n > (seen[topic] ?? 0) ? (topic, n - (seen[topic] ?? 0)) : nil }
+        }
+        for (topic, n) in added {
+            Counter(label: "klaxon_consumer_offset_resets_total", dimensions: [("topic", topic)]).increment(by: n)
         }
         process.refresh()
     }

@@ -44,6 +44,7 @@ public enum Telemetry {
         "klaxon_sla_breaches_total": "Alerts that outlived their SLA, by severity and kind (acknowledge, resolve).",
         "klaxon_escalations_total": "Escalation tiers notified, by policy and tier.",
         "klaxon_consumer_lag": "Messages between the consumer's position and the end of each assigned partition.",
+        "klaxon_consumer_offset_resets_total": "Times a consumer's position was deleted (retention) before it was read; the records between were never read.",
         "klaxon_aggregation_groups": "Aggregation groups (one per route node and group key), as Alertmanager's dispatcher counts them.",
         "klaxon_aggregation_groups_changed": "Groups with alerts added or changed since their last flush (0: everything received has been through a flush).",
         "klaxon_scan_coverage_ratio": "Known artifacts with a complete scan inside their environment's schedule, 0 to 1, by environment.",
