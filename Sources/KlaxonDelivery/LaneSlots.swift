@@ -21,13 +21,14 @@ struct LaneSlots: Sendable {
     private var heldByLane: [String: Int] = [:]
     let alertBudget: Int
 
-    /// - Parameter alertBudget: alerts the dispatcher holds in picked entries before lanes that
-    ///   have some take no more (default 20,000).
+    /// - Parameter alertBudget: alerts the dispatcher holds in picked entries before lanes go
+    ///   one entry at a time up to their share (default 20,000).
     init(alertBudget: Int = 20_000) { self.alertBudget = alertBudget }
 
     /// How many more entries the lane takes: free slots plus room in its ready queue; zero
     /// while every slot is busy and the queue is more than half full (the outbox is read in
-    /// batches, not after every send), or while the budget is spent and the lane holds some.
+    /// batches, not after every send). Past the budget: one while the lane holds less than its
+    /// share (or nothing), else zero.
     func room(_ lane: String, concurrency: Int, readyLimit: Int) -> Int {
         let busy = sending[lane, default: 0]
         let free = max(0, concurrency - busy)
