@@ -17,7 +17,6 @@ struct LaneSlots: Sendable {
     private var sending: [String: Int] = [:]
     private var picked: [String: Set<Int64>] = [:]
     private var ready: [String: ReadyQueue] = [:]
-    private(set) var held = 0
     private var heldByLane: [String: Int] = [:]
     let alertBudget: Int
 
@@ -25,13 +24,15 @@ struct LaneSlots: Sendable {
     ///   one entry at a time up to their share (default 20,000).
     init(alertBudget: Int = 20_000) { self.alertBudget = alertBudget }
 
+    /// Alerts in the entries sending or ready, all lanes together.
+    var held: Int { heldByLane.values.reduce(0, +) }
+
     /// How many more entries the lane takes: free slots plus room in its ready queue; zero
     /// while every slot is busy and the queue is more than half full (the outbox is read in
     /// batches, not after every send). Past the budget: one while the lane holds less than its
     /// share (or nothing), else zero.
     func room(_ lane: String, concurrency: Int, readyLimit: Int) -> Int {
-        let busy = sending[lane, default: 0]
-        let free = max(0, concurrency - busy)
+        let free = max(0, concurrency - sending[lane, default: 0])
         let queued = ready[lane]?.count ?? 0
         if held >= alertBudget {
             let mine = heldByLane[lane, default: 0]
@@ -49,7 +50,6 @@ struct LaneSlots: Sendable {
     mutating func pick(_ entries: [OutboxEntry], lane: String, concurrency: Int) -> [OutboxEntry] {
         picked[lane, default: []].formUnion(entries.map(\.id))
         let weight = entries.reduce(0) { $0 + $1.alertCount }
-        held += weight
         if weight > 0 { heldByLane[lane, default: 0] += weight }
         ready[lane, default: ReadyQueue()].append(entries)
         var start: [OutboxEntry] = []
@@ -82,7 +82,6 @@ struct LaneSlots: Sendable {
     }
 
     private mutating func release(_ weight: Int, lane: String) {
-        held -= weight
         let left = heldByLane[lane, default: 0] - weight
         heldByLane[lane] = left > 0 ? left : nil
     }
