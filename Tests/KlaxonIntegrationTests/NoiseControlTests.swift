@@ -41,9 +41,9 @@ import Testing
         ]
         for (i, night) in nights.enumerated() {
             try await producer.send(topic: ServiceFixture.scans, value: night)
-            try await eventually("night \(i + 1) handled") { try f.store().timesSeen(topic: ServiceFixture.scans).count == i + 1 }
+            try await eventually("night \(i + 1) handled", watching: service) { try f.store().timesSeen(topic: ServiceFixture.scans).count == i + 1 }
         }
-        try await eventually("the new CVE and the resolution are delivered") { f.fileAlerts().count >= 6 }
+        try await eventually("the new CVE and the resolution are delivered", watching: service) { f.fileAlerts().count >= 6 }
         try await f.settled(base, records: 5)
         #expect(try await service.stop() == 0)
 
@@ -63,8 +63,8 @@ import Testing
         let samples = Tools.packageRoot.appendingPathComponent("samples")
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: samples.appendingPathComponent("trivy-image.json")))
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: samples.appendingPathComponent("inspector2-ecr-finding.json")))
-        try await eventually("both reports handled") { try f.store().timesSeen(topic: ServiceFixture.scans).count == 2 }
-        try await eventually("the trivy alerts delivered") { f.fileAlerts().count >= 4 }
+        try await eventually("both reports handled", watching: service) { try f.store().timesSeen(topic: ServiceFixture.scans).count == 2 }
+        try await eventually("the trivy alerts delivered", watching: service) { f.fileAlerts().count >= 4 }
         try await f.settled(base, records: 2)
 
         let cve = try #require(try f.store().states().filter { $0.alert.labels["cve"] == "CVE-2024-0727" }.first)
@@ -88,7 +88,7 @@ import Testing
         let producer = try f.producer()
         let event = try #require(try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n").first)
         _ = try await producer.sendAll(topic: ServiceFixture.runtime, Array(repeating: KafkaMessage(value: Data(event.utf8)), count: 1000))
-        try await eventually("the burst is notified", timeout: .seconds(90)) { !f.fileAlerts().isEmpty }
+        try await eventually("the burst is notified", watching: service, timeout: .seconds(90)) { !f.fileAlerts().isEmpty }
         try await f.settled(base, records: 1000)
         let metrics = try await HTTP.text(base + "/metrics")
         #expect(try await service.stop() == 0)
@@ -115,7 +115,7 @@ import Testing
         let env = ["KLAXON_API_TOKEN": token, "KLAXON_URL": base]
         let producer = try f.producer()
         try await producer.send(topic: ServiceFixture.scans, value: try nightly())
-        try await eventually("3 alerts delivered") { f.fileAlerts().count >= 3 }
+        try await eventually("3 alerts delivered", watching: service) { f.fileAlerts().count >= 3 }
         try await f.settled(base, records: 1)
         let delivered = Set(f.fileAlerts().compactMap { ($0["labels"] as? [String: String])?["cve"] })
         #expect(delivered == ["CVE-2024-6387", "CVE-2023-45853", "CVE-2024-2511"], "the expired rule no longer applies")
@@ -136,7 +136,7 @@ import Testing
             ["alerts", "mark-false-positive", ssl.alert.fingerprint.description, "--reason", "not reachable from the network"], environment: env)
         #expect(marked == 0, "\(markErr)")
         try await producer.send(topic: ServiceFixture.scans, value: try nightly())
-        try await eventually("the re-scan is handled") { try f.store().timesSeen(topic: ServiceFixture.scans).count == 2 }
+        try await eventually("the re-scan is handled", watching: service) { try f.store().timesSeen(topic: ServiceFixture.scans).count == 2 }
         let metrics = try await HTTP.text(base + "/metrics")
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="ignored"} 2"#))
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="false_positive"} 1"#))
@@ -153,8 +153,8 @@ import Testing
         // The runtime topic is labelled staging: only high and above notify there by default.
         let events = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n")
         _ = try await producer.sendAll(topic: ServiceFixture.runtime, events.map { KafkaMessage(value: Data($0.utf8)) })
-        try await eventually("3 events handled") { try f.store().timesSeen(topic: ServiceFixture.runtime).count == 3 }
-        try await eventually("the critical event is delivered") { !f.fileAlerts().isEmpty }
+        try await eventually("3 events handled", watching: service) { try f.store().timesSeen(topic: ServiceFixture.runtime).count == 3 }
+        try await eventually("the critical event is delivered", watching: service) { !f.fileAlerts().isEmpty }
         try await f.settled(base, records: 3)
         let metrics = try await HTTP.text(base + "/metrics")
         let held = try #require(try f.store().states().first { $0.alert.severity.level == .medium })
