@@ -166,20 +166,24 @@ public final class AlertStore: Sendable {
         }
     }
 
-    /// Every unresolved alert's sources and last report time, from the index (resolve timeouts).
-    public func unresolvedActivity() -> [UnresolvedActivity] {
+    /// The unresolved alerts' sources and last report times that `include` accepts, from the
+    /// index (resolve timeouts, coverage). Filtering here keeps a pass from holding every open
+    /// alert: a copy of all of them was ~126 MB, twice over while the array grew, at a million (#8).
+    public func unresolvedActivity(where include: (UnresolvedActivity) -> Bool = { _ in true }) -> [UnresolvedActivity] {
         hot.withLock { index in
             // One source list per distinct set, shared by every alert that has it (a fresh
             // array per alert was a heap block each: ~100 MB a sweep at a million alerts, #8).
             var lists: [SourceSet: [String]] = [:]
-            return index.entries.compactMap { fp, e in
-                guard e.status != .resolved else { return nil }
+            var out: [UnresolvedActivity] = []
+            for (fp, e) in index.entries where e.status != .resolved {
                 let sources = lists[e.sources] ?? e.sources.list.split(separator: ",").map(String.init)
                 lists[e.sources] = sources
-                return UnresolvedActivity(
+                let activity = UnresolvedActivity(
                     fingerprint: fp, sources: sources, lastSeenAt: Date(timeIntervalSince1970: e.lastSeenAt), admitted: e.admitted,
                     expiresAfter: e.expiresAfter > 0 ? Double(e.expiresAfter) : nil)
+                if include(activity) { out.append(activity) }
             }
+            return out
         }
     }
 

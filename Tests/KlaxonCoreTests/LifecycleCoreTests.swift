@@ -87,4 +87,40 @@ import Testing
         notified.breached = [.acknowledge]
         #expect(SLAPolicy.operations.breaches(notified, now: t0.addingTimeInterval(86_400)).isEmpty)
     }
+
+    /// The lifecycle pass looks only at alerts `mayHaveExpired` lets through: it must let
+    /// through every alert `expiry` resolves under any route (a route with a timeout no shorter
+    /// than the shortest, or none), and rule out ones no route could resolve yet.
+    @Test func mayHaveExpiredLetsThroughEveryAlertExpiryResolves() {
+        let config = LifecycleConfig(resolveTimeouts: ["falco": .seconds(1800), "guardduty": .seconds(7200)])
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        let sourceSets: [[String]] = [[], ["falco"], ["guardduty"], ["falco", "guardduty"], ["trivy"], ["falco", "trivy"], ["custom"]]
+        let shortests: [Duration?] = [nil, .seconds(60), .seconds(3600)]
+        let ages: [Double] = [0, 59, 60, 1799, 1800, 3600, 7200, 100_000]
+        var checked = 0
+        for sources in sourceSets {
+            for shortest in shortests {
+                let routes: [Duration?] = [nil] + (shortest.map { [$0, $0 * 2, $0 * 200] } ?? [])
+                for expiresAfter in [nil, 30.0, 5000.0] {
+                    for age in ages {
+                        let now = t0.addingTimeInterval(age)
+                        let may = config.mayHaveExpired(sources: sources, lastSeenAt: t0, expiresAfter: expiresAfter, shortestRoute: shortest, now: now)
+                        let resolvedUnderSome = routes.contains {
+                            config.expiry(sources: sources, lastSeenAt: t0, expiresAfter: expiresAfter, route: $0)?.resolution(now: now) != nil
+                        }
+                        #expect(may || !resolvedUnderSome, "\(sources) shortest \(String(describing: shortest)) endsAfter \(String(describing: expiresAfter)) age \(age)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked == 7 * 3 * 3 * 8)
+        // And it rules out what nothing resolves yet: a fresh runtime alert, a scanner's
+        // finding (no timeout at all), a runtime alert quiet for less than the shortest route's.
+        #expect(!config.mayHaveExpired(sources: ["falco"], lastSeenAt: t0, expiresAfter: nil, shortestRoute: nil, now: t0.addingTimeInterval(60)))
+        #expect(!config.mayHaveExpired(sources: ["trivy"], lastSeenAt: t0, expiresAfter: nil, shortestRoute: .seconds(60), now: t0.addingTimeInterval(100_000)))
+        #expect(!config.mayHaveExpired(sources: ["falco"], lastSeenAt: t0, expiresAfter: nil, shortestRoute: .seconds(600), now: t0.addingTimeInterval(599)))
+        #expect(config.mayHaveExpired(sources: ["falco"], lastSeenAt: t0, expiresAfter: nil, shortestRoute: .seconds(600), now: t0.addingTimeInterval(600)))
+        #expect(config.mayHaveExpired(sources: ["trivy"], lastSeenAt: t0, expiresAfter: 30, shortestRoute: nil, now: t0.addingTimeInterval(30)))
+    }
 }

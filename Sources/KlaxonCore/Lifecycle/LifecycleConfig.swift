@@ -56,6 +56,21 @@ public struct LifecycleConfig: Sendable, Hashable {
         return Expiry(at: lastSeenAt.addingTimeInterval(timeout.seconds), resolvesAtExpiry: false, after: timeout)
     }
 
+    /// Whether `expiry(...)` could resolve the alert at `now` under any route, knowing only the
+    /// shortest `resolve_timeout` a route sets (`shortestRoute`, nil: none). False rules it out,
+    /// so a lifecycle pass holds only the alerts this lets through, not every open one (#8).
+    public func mayHaveExpired(sources: [String], lastSeenAt: Date, expiresAfter: Double?, shortestRoute: Duration?, now: Date) -> Bool {
+        if let expiresAfter { return now >= lastSeenAt.addingTimeInterval(expiresAfter) }
+        // A route's timeout applies only when no source is exempt, and then the alert's own
+        // route may set none: its sources' timeout is the other bound.
+        var earliest = resolveTimeout(sources: sources)
+        if let shortestRoute, !sources.isEmpty, !sources.contains(where: Self.neverTimesOut.contains) {
+            earliest = min(earliest ?? shortestRoute, shortestRoute)
+        }
+        guard let earliest else { return false }
+        return now >= lastSeenAt.addingTimeInterval(earliest.seconds)
+    }
+
     /// See `expiry(sources:lastSeenAt:expiresAfter:route:)`.
     public struct Expiry: Sendable, Hashable {
         /// The alert times out at or after this time.

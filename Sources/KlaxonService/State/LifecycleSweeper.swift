@@ -44,8 +44,14 @@ struct LifecycleSweeper: Sendable {
 
     func sweep(now: Date) async throws -> Outcome {
         var outcome = Outcome()
-        let activity = store.unresolvedActivity()
-        let routeTimeouts = try await routeResolveTimeouts(activity, now: now)
+        let routing = await routingNow?().routing
+        let shortestRoute = routing?.shortestRouteResolveTimeout
+        let config = self.config
+        // Only the alerts that could have timed out by now, whatever route they take.
+        let activity = store.unresolvedActivity { a in
+            config.mayHaveExpired(sources: a.sources, lastSeenAt: a.lastSeenAt, expiresAfter: a.expiresAfter, shortestRoute: shortestRoute, now: now)
+        }
+        let routeTimeouts = try await routeResolveTimeouts(activity, routing: routing, now: now)
         let expired = try await io.run { [self] in try resolveExpired(activity, routeTimeouts: routeTimeouts, now: now) }
         outcome.resolved = expired.map { $0.fingerprint }
         let toGrouping = expired.compactMap { $0.admitted }
@@ -109,10 +115,8 @@ struct LifecycleSweeper: Sendable {
 
     /// The routes' `resolve_timeout` of the alerts that have been quiet at least as long as the
     /// shortest one (only those are read from the store, and only when a route sets one).
-    func routeResolveTimeouts(_ activity: [UnresolvedActivity], now: Date) async throws -> [Fingerprint: Duration] {
-        guard let routingNow else { return [:] }
-        let routing = await routingNow().routing
-        guard let shortest = routing.shortestRouteResolveTimeout else { return [:] }
+    func routeResolveTimeouts(_ activity: [UnresolvedActivity], routing: RoutingConfig?, now: Date) async throws -> [Fingerprint: Duration] {
+        guard let routing, let shortest = routing.shortestRouteResolveTimeout else { return [:] }
         let quiet = activity.filter { a in
             a.expiresAfter == nil && now >= a.lastSeenAt.addingTimeInterval(Double(shortest.components.seconds)) && !a.sources.contains(where: LifecycleConfig.neverTimesOut.contains)
         }
