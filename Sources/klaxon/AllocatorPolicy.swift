@@ -17,7 +17,7 @@ enum AllocatorPolicy {
     /// core, and each arena keeps what was freed in it. The service's threads (ingest, flush,
     /// dispatcher, lifecycle, librdkafka, SQLite readers) touched many: one arena per core
     /// (at least 2) took a 300,000-alert run with 5 s re-flushes from 466 MB to 364–378 MB
-    /// peak RSS, at ~3 % of throughput (docs/performance.md). `MALLOC_ARENA_MAX` wins.
+    /// peak RSS, at 3–5 % of throughput (docs/performance.md). `MALLOC_ARENA_MAX` wins.
     static func apply(environment: [String: String] = ProcessInfo.processInfo.environment) {
         #if canImport(Glibc)
         // `mallopt` is in glibc's malloc.h, which the Glibc module does not import: looked up
