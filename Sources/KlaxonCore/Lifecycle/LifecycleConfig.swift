@@ -37,7 +37,7 @@ public struct LifecycleConfig: Sendable, Hashable {
     /// per-source timeout, and the longest applies.
     public func resolveTimeout(sources: [String], route: Duration? = nil) -> Duration? {
         guard !sources.isEmpty else { return nil }
-        if let route, !sources.contains(where: Self.neverTimesOut.contains) { return route }
+        if let route, Self.routeTimeoutApplies(to: sources) { return route }
         var longest = Duration.zero
         for s in sources {
             guard let t = resolveTimeouts[s] else { return nil }
@@ -56,6 +56,12 @@ public struct LifecycleConfig: Sendable, Hashable {
         return Expiry(at: lastSeenAt.addingTimeInterval(timeout.seconds), resolvesAtExpiry: false, after: timeout)
     }
 
+    /// Whether a route's `resolve_timeout` can apply to an alert reported by `sources`: some
+    /// source reported it and none is in `neverTimesOut`.
+    public static func routeTimeoutApplies(to sources: [String]) -> Bool {
+        !sources.isEmpty && !sources.contains(where: neverTimesOut.contains)
+    }
+
     /// Whether `expiry(...)` could resolve the alert at `now` under any route, knowing only the
     /// shortest `resolve_timeout` a route sets (`shortestRoute`, nil: none). False rules it out,
     /// so a lifecycle pass holds only the alerts this lets through, not every open one (#8).
@@ -64,7 +70,7 @@ public struct LifecycleConfig: Sendable, Hashable {
         // A route's timeout applies only when no source is exempt, and then the alert's own
         // route may set none: its sources' timeout is the other bound.
         var earliest = resolveTimeout(sources: sources)
-        if let shortestRoute, !sources.isEmpty, !sources.contains(where: Self.neverTimesOut.contains) {
+        if let shortestRoute, Self.routeTimeoutApplies(to: sources) {
             earliest = min(earliest ?? shortestRoute, shortestRoute)
         }
         guard let earliest else { return false }

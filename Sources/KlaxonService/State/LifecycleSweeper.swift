@@ -118,7 +118,7 @@ struct LifecycleSweeper: Sendable {
     func routeResolveTimeouts(_ activity: [UnresolvedActivity], routing: RoutingConfig?, now: Date) async throws -> [Fingerprint: Duration] {
         guard let routing, let shortest = routing.shortestRouteResolveTimeout else { return [:] }
         let quiet = activity.filter { a in
-            a.expiresAfter == nil && now >= a.lastSeenAt.addingTimeInterval(Double(shortest.components.seconds)) && !a.sources.contains(where: LifecycleConfig.neverTimesOut.contains)
+            a.expiresAfter == nil && now >= a.lastSeenAt.addingTimeInterval(Double(shortest.components.seconds)) && LifecycleConfig.routeTimeoutApplies(to: a.sources)
         }
         guard !quiet.isEmpty else { return [:] }
         let store = self.store
