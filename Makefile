@@ -6,7 +6,7 @@ SHELL := /bin/bash
 APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev libsqlite3-dev kcat prometheus prometheus-alertmanager docker-compose python3-confluent-kafka chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test build bench deps clean
+.PHONY: run test build bench chaos deps clean
 
 run: deps build
 	.build/debug/klaxon demo $(ARGS)
@@ -45,6 +45,14 @@ bench: deps
 	.build/release/DedupBench
 	.build/release/DeliveryBench
 	.build/release/PipelineBench all
+
+# A bounded run under faults (kill -9 every few seconds, the broker paused, a receiver failing
+# for 30 s and one hanging, malformed input); prints what it checked. CHAOS_ARGS, e.g.
+# `--events 20000 --seconds 20`, shortens it.
+chaos: deps
+	$(SWIFT) build -c release --product klaxon
+	$(SWIFT) build -c release --product Chaos
+	.build/release/Chaos $(CHAOS_ARGS)
 
 # Installs only what is missing: no network use when everything is there.
 deps:

@@ -131,6 +131,16 @@ let package = Package(
             ],
             path: "Benchmarks/PipelineBench"
         ),
+        // `make chaos`: klaxon run under kill -9, a paused broker, failing and hanging receivers
+        // and malformed input; checks that nothing was lost (not a test: minutes long).
+        .executableTarget(
+            name: "Chaos",
+            dependencies: [
+                "KlaxonKafka", "KlaxonStore", "KlaxonTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Chaos"
+        ),
         .executableTarget(
             name: "RoutingBench",
             dependencies: ["KlaxonCore"],
