@@ -47,12 +47,6 @@ final class ChildKlaxon {
         return Int(total)
     }
 
-    /// `/readyz` answers 200: the consumer holds its partitions.
-    func ready() async -> Bool {
-        guard let url = URL(string: "http://127.0.0.1:\(port)/readyz"), let (_, response) = try? await URLSession.shared.data(from: url) else { return false }
-        return (response as? HTTPURLResponse)?.statusCode == 200
-    }
-
     /// Peak resident memory so far (VmHWM), MB.
     var peakRSSMB: Double { AlertmanagerRace.peakRSS(process.processIdentifier) }
 

@@ -83,7 +83,7 @@ enum Workload {
         ProcessInfo.processInfo.environment["PIPELINEBENCH_CONFIG"].map { "\n" + $0 } ?? ""
     }
 
-    static func serviceConfig(brokers: String, dir: String, topics: [String]) -> String {
+    static func serviceConfig(brokers: String, dir: String, topics: [String], maxRecords: Int = 2000) -> String {
         """
         kafka:
           brokers: \(brokers)
@@ -91,7 +91,7 @@ enum Workload {
           topics:
         \(topics.map { "    - {name: \($0), format: auto}" }.joined(separator: "\n"))
           dead_letter_topic: bench.deadletter
-          batch: {max_records: 2000, max_wait: 50ms}
+          batch: {max_records: \(maxRecords), max_wait: 50ms}
           properties: {auto.offset.reset: earliest\(extraKafkaProperties)}
         state:
           path: \(dir)/klaxon.db
