@@ -53,8 +53,16 @@ final class ChildKlaxon {
     /// User + system CPU seconds so far.
     var cpuSeconds: Double { AlertmanagerRace.cpu(process.processIdentifier) }
 
-    /// SIGTERM (a graceful stop) and wait.
+    /// SIGTERM (a graceful stop) and wait. A wrapper (`perf record`) does not pass the signal
+    /// on: Klaxon under it gets its own.
     func stop() {
+        if process.isRunning && ProcessInfo.processInfo.environment["PIPELINEBENCH_WRAP"] != nil {
+            let pkill = Process()
+            pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+            pkill.arguments = ["-TERM", "-P", "\(process.processIdentifier)"]
+            try? pkill.run()
+            pkill.waitUntilExit()
+        }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }

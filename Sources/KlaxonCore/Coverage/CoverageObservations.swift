@@ -44,13 +44,17 @@ public struct CoverageObservations: Sendable, Hashable {
     /// arrival, not event time, so replayed or sample events with old times are not overdue at
     /// once: an artifact's first schedule period runs from when Klaxon learned of it.
     public mutating func add(_ report: DecodedReport, receivedAt: Date, kinds: [String] = CoverageConfig.defaultKinds) {
+        // A report's alerts mostly name the same artifact: normalize each spelling once.
+        var spellings = Set<Key>()
         for alert in report.alerts {
-            let at = receivedAt
             let environment = alert.labels["environment"] ?? ""
             for kind in kinds {
                 guard let name = alert.labels[kind], !name.isEmpty else { continue }
-                see(Key(kind: kind, name: ArtifactName.normalize(name, kind: kind), environment: environment), at: at)
+                spellings.insert(Key(kind: kind, name: name, environment: environment))
             }
+        }
+        for s in spellings {
+            see(Key(kind: s.kind, name: ArtifactName.normalize(s.name, kind: s.kind), environment: s.environment), at: receivedAt)
         }
         var named = Set<String>()
         for s in report.scanned {
