@@ -15,6 +15,9 @@ enum Tools {
         return packageRoot.appendingPathComponent(".build/debug/klaxon").path
     }
 
+    /// The `Chaos` harness (`make chaos`), built beside `klaxon`.
+    static var chaos: String { URL(fileURLWithPath: klaxon).deletingLastPathComponent().appendingPathComponent("Chaos").path }
+
     /// An executable on PATH. The Makefile installs every tool the tests use, so a missing one
     /// is a failure (with the package to install), never a skip.
     static func require(_ name: String, package: String) throws -> String {
