@@ -16,6 +16,9 @@ struct ChaosChecks {
         var value: Data
     }
 
+    /// The `container` label of one alert of a webhook body: what names a chaos event.
+    static func container(_ alert: [String: Any]) -> String? { (alert["labels"] as? [String: Any])?["container"] as? String }
+
     private(set) var report: [String] = []
     private(set) var failures: [String] = []
 
@@ -37,7 +40,7 @@ struct ChaosChecks {
             alertsSeen += alerts.count
             var states: [String] = []
             for a in alerts {
-                if let c = (a["labels"] as? [String: Any])?["container"] as? String { containers.insert(c) }
+                if let c = Self.container(a) { containers.insert(c) }
                 states.append("\(a["fingerprint"] as? String ?? "?"):\(a["status"] as? String ?? "?")")
             }
             let content = "\(body["groupKey"] as? String ?? "?")|" + states.sorted().joined(separator: ",")

@@ -174,22 +174,24 @@ final class ChaosRun {
         var origins = Set<String>()
         let end = ContinuousClock.now + .seconds(60)
         while origins.count < count && ContinuousClock.now < end {
-            for r in try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(500)) {
-                let letter = ChaosChecks.DeadLetter(
-                    originPartition: r.header("klaxon-origin-partition"), originOffset: r.header("klaxon-origin-offset"), value: r.value)
+            for letter in try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(500)).map(ChaosChecks.DeadLetter.init) {
                 letters.append(letter)
                 origins.insert("\(letter.originPartition ?? "")/\(letter.originOffset ?? "")")
             }
         }
         // Whatever else is there (re-sent letters) up to the end.
-        letters += try await reader.poll(maxRecords: 100_000, maxWait: .milliseconds(500)).map {
-            ChaosChecks.DeadLetter(originPartition: $0.header("klaxon-origin-partition"), originOffset: $0.header("klaxon-origin-offset"), value: $0.value)
-        }
+        letters += try await reader.poll(maxRecords: 100_000, maxWait: .milliseconds(500)).map(ChaosChecks.DeadLetter.init)
         await reader.close()
         return letters
     }
 
     private func say(_ line: String) { print(String(format: "[%6.1f s] ", elapsed) + line) }
+}
+
+extension ChaosChecks.DeadLetter {
+    init(_ record: KafkaRecord) {
+        self.init(originPartition: record.header("klaxon-origin-partition"), originOffset: record.header("klaxon-origin-offset"), value: record.value)
+    }
 }
 
 /// Messages produced so far, read by the chaos loop.
@@ -205,7 +207,7 @@ struct Tally {
     mutating func add(_ received: [ScriptedReceiver.Received]) {
         for r in received.dropFirst(seen) where (200..<300).contains(r.status) {
             for a in r.json["alerts"] as? [[String: Any]] ?? [] {
-                if let c = (a["labels"] as? [String: Any])?["container"] as? String { containers.insert(c) }
+                if let c = ChaosChecks.container(a) { containers.insert(c) }
             }
         }
         seen = received.count

@@ -36,7 +36,7 @@ enum Harness {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await produce((0..<events).map(Workload.falcoEvent), topic: "bench.runtime", brokers: broker.bootstrapServers, logger: logger)
         let kcat = try timeKcat(brokers: broker.bootstrapServers, topic: "bench.runtime", expect: events)
-        let (seconds, rss, _) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.runtime"], messages: events, logger: logger)
+        let (seconds, _, rss, _) = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.runtime"], messages: events, logger: logger)
         let db = (try? FileManager.default.attributesOfItem(atPath: dir + "/klaxon.db")[.size] as? Int) ?? 0
         let wal = (try? FileManager.default.attributesOfItem(atPath: dir + "/klaxon.db-wal")[.size] as? Int) ?? 0
         return Throughput(klaxonSeconds: seconds, kcatSeconds: kcat, events: events, rssMB: rss, dbMB: Double(db + wal) / 1e6)
@@ -50,50 +50,44 @@ enum Harness {
                           brokers: broker.bootstrapServers, logger: logger)
         // Batches of 10 reports (2,000 alerts, as a throughput batch holds 2,000 events), and
         // the clock runs from the first batch handled to the last: 50 reports used to fit in
-        // one batch and one scrape, and the wait for the first fetch is not the work.
-        try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)
-        let config = Workload.serviceConfig(brokers: broker.bootstrapServers, dir: dir, topics: ["bench.scans"], maxRecords: 10)
-        let klaxon = try ChildKlaxon(config: config, dir: dir)
-        defer { klaxon.stop() }
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(1_800)
-        var first: (at: ContinuousClock.Instant, handled: Int)?
-        var handled = 0
-        while handled < reports {
-            handled = await klaxon.handled()
-            if first == nil && handled > 0 { first = (clock.now, handled) }
-            guard clock.now < deadline, klaxon.process.isRunning else { throw BenchFailure("not all reports handled (\(handled)/\(reports))") }
-            // 100 ms: each scrape counts the alerts by status (the census); at 20 ms that was
-            // 7.6 % of the service's CPU in this run.
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        guard let first, first.handled < reports else { throw BenchFailure("all \(reports) reports handled in the first batch seen: nothing to time") }
-        return FanIn(reports: reports, timedReports: reports - first.handled, alerts: (reports - first.handled) * vulnerabilities, seconds: seconds(clock.now - first.at))
+        // one batch and one scrape, and the wait for the first fetch is not the work. A scrape
+        // every 100 ms: each counts the alerts by status (the census), 7.6 % of the service's
+        // CPU at 20 ms.
+        let run = try await runKlaxon(dir: dir, brokers: broker.bootstrapServers, topics: ["bench.scans"], messages: reports,
+                                      maxRecords: 10, scrapeEvery: .milliseconds(100), logger: logger)
+        guard run.firstHandled < reports else { throw BenchFailure("all \(reports) reports handled in the first batch seen: nothing to time") }
+        let timed = reports - run.firstHandled
+        return FanIn(reports: reports, timedReports: timed, alerts: timed * vulnerabilities, seconds: run.seconds)
     }
 
     /// Starts `klaxon run` (its own process) on the topics and times until every message is
-    /// handled (committed and handed to grouping). Returns seconds, its peak RSS and CPU-seconds.
-    static func runKlaxon(dir: String, brokers: String, topics: [String], messages: Int, logger: Logger) async throws -> (Double, Double, Double) {
+    /// handled (committed and handed to grouping). Returns the seconds since the first scrape
+    /// that saw a handled record, how many it saw, and the peak RSS and CPU-seconds.
+    static func runKlaxon(
+        dir: String, brokers: String, topics: [String], messages: Int, maxRecords: Int = 2000,
+        scrapeEvery: Duration = .milliseconds(200), logger: Logger
+    ) async throws -> (seconds: Double, firstHandled: Int, rssMB: Double, cpuSeconds: Double) {
         try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)
-        let klaxon = try ChildKlaxon(config: Workload.serviceConfig(brokers: brokers, dir: dir, topics: topics), dir: dir)
+        let klaxon = try ChildKlaxon(config: Workload.serviceConfig(brokers: brokers, dir: dir, topics: topics, maxRecords: maxRecords), dir: dir)
         defer { klaxon.stop() }
         let clock = ContinuousClock()
         // Time from the first handled record, so the consumer group's join (~3 s on the
         // embedded broker) is not counted; kcat assigns partitions directly and has no join.
         var start: ContinuousClock.Instant?
+        var firstHandled = 0
         let deadline = clock.now + .seconds(1_800)
         var handled = 0
         while handled < messages {
             handled = await klaxon.handled()
-            if start == nil && handled > 0 { start = clock.now }
+            if start == nil && handled > 0 { (start, firstHandled) = (clock.now, handled) }
             guard clock.now < deadline, klaxon.process.isRunning else {
                 throw BenchFailure("not all messages handled (\(handled)/\(messages)), klaxon \(klaxon.process.isRunning ? "still running after 30 min" : "exited")")
             }
-            // A scrape costs the service some CPU: look 5 times a second, not more.
-            try await Task.sleep(for: .milliseconds(200))
+            // A scrape costs the service some CPU: 5 times a second by default, not more.
+            try await Task.sleep(for: scrapeEvery)
         }
         let elapsed = clock.now - (start ?? clock.now)
-        return (seconds(elapsed), klaxon.peakRSSMB, klaxon.cpuSeconds)
+        return (seconds(elapsed), firstHandled, klaxon.peakRSSMB, klaxon.cpuSeconds)
     }
 
     static func produce(_ values: [Data], topic: String, brokers: String, logger: Logger) async throws {
