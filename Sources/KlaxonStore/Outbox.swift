@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KlaxonCore
+import Synchronization
 
 /// One queued notification for one integration of one receiver.
 public struct OutboxEntry: Sendable, Identifiable {
@@ -31,6 +32,8 @@ public struct OutboxEntry: Sendable, Identifiable {
 public final class Outbox: Sendable {
     private let database: StateDatabase
     private var pool: DatabasePool { database.pool }
+    /// Pending entries and group heads in memory (`withIndex`); nil until first used.
+    private let index = Mutex<OutboxPendingIndex?>(nil)
 
     public init(database: StateDatabase) { self.database = database }
 
@@ -72,29 +75,44 @@ public final class Outbox: Sendable {
     /// Pending entries of one integration that are due at `now` and first of their group
     /// (no older pending entry of the same group key waits in that integration), oldest first.
     /// Each integration is read on its own, so one integration's backlog never hides another's.
+    /// The heads come from the in-memory index; their rows are read by id and any the table
+    /// contradicts (sent, dead, or not due) correct the index and are left out.
     public func dueHeads(receiver: String, integration: String, now: Date, limit: Int, excluding: Set<Int64> = []) throws -> [OutboxEntry] {
         guard limit > 0 else { return [] }
-        // Entries in flight are still pending heads; they are left out in SQL so their
-        // payloads are not read again. The unary `+` keeps SQLite off the `outbox_due` index:
-        // with it, the planner tested every due pending row of the backlog for being a head
-        // and sorted them all before the LIMIT (~60 ms a read at 5,000 pending); on
-        // `outbox_lane` it walks the lane in id order and stops after `limit` heads.
-        let skip = excluding.isEmpty ? "" : "AND o.id NOT IN (\(databaseQuestionMarks(count: excluding.count)))"
-        var arguments: StatementArguments = [receiver, integration, now.timeIntervalSince1970]
-        arguments += StatementArguments(Array(excluding))
-        arguments += [limit]
+        let lane = OutboxLane(receiver: receiver, integration: integration), at = now.timeIntervalSince1970
         return try pool.read { db in
-            try Self.entries(Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM outbox o
-                    WHERE o.receiver = ? AND o.integration = ? AND o.status = 'pending' AND +o.next_attempt_at <= ? \(skip)
-                      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.receiver = o.receiver AND p.integration = o.integration
-                                      AND p.group_key = o.group_key AND p.status = 'pending' AND p.id < o.id)
-                    ORDER BY o.id LIMIT ?
-                    """,
-                arguments: arguments
-            ), in: db)
+            var heads: [Row] = []
+            var tried = excluding
+            while heads.count < limit {
+                let ids = try withIndex(db) { $0.dueHeads(lane: lane, now: at, limit: limit - heads.count, excluding: tried) }
+                guard !ids.isEmpty else { break }
+                tried.formUnion(ids)
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM outbox WHERE id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+                    arguments: StatementArguments(ids))
+                var stale: [(id: Int64, next: Double?)] = []
+                var found = Set<Int64>()
+                for row in rows {
+                    let id: Int64 = row["id"], next: Double = row["next_attempt_at"]
+                    found.insert(id)
+                    if row["status"] as String != "pending" {
+                        stale.append((id, nil))
+                    } else if next > at {
+                        stale.append((id, next))
+                    } else {
+                        heads.append(row)
+                    }
+                }
+                stale += ids.filter { !found.contains($0) }.map { ($0, nil) }
+                guard !stale.isEmpty else { break }
+                index.withLock { index in
+                    for s in stale {
+                        if let next = s.next { index?.reschedule(s.id, to: next) } else { index?.forget(s.id) }
+                    }
+                }
+            }
+            heads.sort { ($0["id"] as Int64) < ($1["id"] as Int64) }
+            return try Self.entries(heads, in: db)
         }
     }
 
@@ -109,44 +127,70 @@ public final class Outbox: Sendable {
 
     /// Integrations with pending entries.
     public func pendingLanes() throws -> [(receiver: String, integration: String)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT DISTINCT receiver, integration FROM outbox WHERE status = 'pending'")
-                .map { (receiver: $0["receiver"], integration: $0["integration"]) }
-        }
+        try pendingCountsByLane().keys.sorted { $0.description < $1.description }.map { ($0.receiver, $0.integration) }
     }
 
-    /// Whether any entry is pending (one index probe, unlike counting).
+    /// Whether any entry is pending.
     public func hasPending() throws -> Bool {
-        try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending')") ?? false
-        }
+        try pool.read { db in try withIndex(db) { $0.count > 0 } }
     }
 
     /// Pending entries per `receiver/integration` (for `klaxon_outbox_pending`).
     public func pendingCounts() throws -> [String: Int] {
-        try pool.read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT receiver, integration, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY receiver, integration")
-            {
-                out["\(row["receiver"] as String)/\(row["integration"] as String)"] = row["n"]
-            }
-            return out
-        }
+        Dictionary(uniqueKeysWithValues: try pendingCountsByLane().map { ($0.key.description, $0.value) })
+    }
+
+    private func pendingCountsByLane() throws -> [OutboxLane: Int] {
+        try pool.read { db in try withIndex(db) { $0.pendingCounts } }
     }
 
     /// When the earliest pending entry that heads its group becomes due, if any is pending.
     public func nextDue() throws -> Date? {
-        try pool.read { db in
-            try Double.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(next_attempt_at) FROM outbox o WHERE o.status = 'pending'
-                      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.receiver = o.receiver AND p.integration = o.integration
-                                      AND p.group_key = o.group_key AND p.status = 'pending' AND p.id < o.id)
-                    """
-            ).map(Date.init(timeIntervalSince1970:))
+        try pool.read { db in try withIndex(db) { $0.nextDue } }.map(Date.init(timeIntervalSince1970:))
+    }
+
+    // MARK: The pending index
+
+    /// Runs `body` on the pending index, brought up to date with the table first: loaded whole
+    /// on first use, then only rows added since (ids only grow: the table is AUTOINCREMENT).
+    /// Rows are added by grouping's flush in its own transaction, by fallbacks and by other
+    /// processes; changes to known rows go through this type, which updates the index after
+    /// its write commits.
+    private func withIndex<T>(_ db: Database, _ body: (inout OutboxPendingIndex) throws -> T) throws -> T {
+        try index.withLock { index in
+            if index == nil {
+                var fresh = OutboxPendingIndex()
+                for row in try Self.pendingRows(db, sql: "SELECT id, receiver, integration, group_key, next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY id") {
+                    fresh.insert(row)
+                }
+                fresh.saw(upTo: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM outbox") ?? 0)
+                index = fresh
+            } else {
+                let statement = try db.cachedStatement(sql: """
+                    SELECT id, receiver, integration, group_key, next_attempt_at, status = 'pending' AS pending FROM outbox WHERE id > ? ORDER BY id
+                    """)
+                let cursor = try Row.fetchCursor(statement, arguments: [index!.highestSeen])
+                while let row = try cursor.next() {
+                    if row["pending"] as Bool { index!.insert(Self.pendingRow(row)) } else { index!.saw(upTo: row["id"]) }
+                }
+            }
+            return try body(&index!)
         }
+    }
+
+    private static func pendingRows(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [OutboxPendingIndex.Row] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map(pendingRow)
+    }
+
+    private static func pendingRow(_ row: Row) -> OutboxPendingIndex.Row {
+        OutboxPendingIndex.Row(
+            id: row["id"], lane: OutboxLane(receiver: row["receiver"], integration: row["integration"]),
+            groupKey: row["group_key"], nextAttemptAt: row["next_attempt_at"])
+    }
+
+    /// Applies committed changes to the index, if it is loaded (a later load reads them).
+    private func updateIndex(_ change: (inout OutboxPendingIndex) -> Void) {
+        index.withLock { index in if index != nil { change(&index!) } }
     }
 
     /// Applies a batch of outcomes in one transaction: each entry's new state, one
@@ -183,6 +227,17 @@ public final class Outbox: Sendable {
             }
             try Self.enqueue(fallbacks, at: now, in: db)
         }
+        updateIndex { index in
+            for o in outcomes {
+                switch o.result {
+                case .delivered, .dead: index.forget(o.id)
+                case .retry(let at): index.reschedule(o.id, to: at.timeIntervalSince1970)
+                case .deferred(let until):
+                    let at = until.timeIntervalSince1970
+                    if let next = index.nextAttempt(of: o.id), next < at { index.reschedule(o.id, to: at) }
+                }
+            }
+        }
     }
 
     /// Records a delivery (one attempt, no latency known).
@@ -201,22 +256,29 @@ public final class Outbox: Sendable {
     /// reset (its history stays in `attempts(of:)`). Returns false when no such entry waits
     /// or failed (delivered entries are not sent again).
     public func retry(_ id: Int64, at now: Date) throws -> Bool {
-        try pool.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND status IN ('dead', 'pending')",
-                arguments: [now.timeIntervalSince1970, id])
-            return db.changesCount > 0
-        }
+        try requeue(where: "id = ? AND status IN ('dead', 'pending')", [id], at: now) > 0
     }
 
     /// Puts every dead entry back in the queue (optionally one receiver's); returns how many.
     public func retryAllDead(receiver: String? = nil, at now: Date) throws -> Int {
-        try pool.write { db in
+        try requeue(where: "status = 'dead' AND (? IS NULL OR receiver = ?)", [receiver, receiver], at: now)
+    }
+
+    /// Makes the matching entries pending and due at `now` with no attempts counted, then adds
+    /// them to the index.
+    private func requeue(where condition: String, _ arguments: StatementArguments, at now: Date) throws -> Int {
+        let rows = try pool.write { db in
+            let rows = try Self.pendingRows(db, sql: "SELECT id, receiver, integration, group_key, ? AS next_attempt_at FROM outbox WHERE \(condition)",
+                arguments: [now.timeIntervalSince1970] + arguments)
             try db.execute(
-                sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead' AND (? IS NULL OR receiver = ?)",
-                arguments: [now.timeIntervalSince1970, receiver, receiver])
-            return db.changesCount
+                sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE \(condition)",
+                arguments: [now.timeIntervalSince1970] + arguments)
+            return rows
         }
+        updateIndex { index in
+            for row in rows { index.insert(row) }
+        }
+        return rows.count
     }
 
     /// One entry by id.
