@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "KlaxonCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

@@ -151,7 +151,7 @@ enum AlertmanagerRace {
     }
 
     static func klaxon(_ payloads: [Data], dir: String, recorder: GroupRecorder, expected: Set<String>, timeout: Duration, logger: Logger) async throws -> Side {
-        let binary = ".build/release/klaxon"
+        let binary = ChildKlaxon.binary
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchFailure("\(binary) missing: swift build -c release --product klaxon") }
         let broker = try EmbeddedBroker(topics: ["am.alerts", "am.deadletter"], partitions: 8)
         try """
@@ -190,10 +190,9 @@ enum AlertmanagerRace {
     }
 
     /// `klaxon run` with its HTTP API on, fed through `POST /api/v2/alerts` in batches of 1,000
-    /// (each answered once the broker acknowledged it). `$KLAXON_BIN` picks another build (a
-    /// debug smoke run); the default is the release build.
+    /// (each answered once the broker acknowledged it).
     static func klaxonHTTP(_ alerts: [[String: String]], dir: String, recorder: GroupRecorder, expected: Set<String>, timeout: Duration) async throws -> Side {
-        let binary = ProcessInfo.processInfo.environment["KLAXON_BIN"] ?? ".build/release/klaxon"
+        let binary = ChildKlaxon.binary
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchFailure("\(binary) missing: swift build -c release --product klaxon") }
         let broker = try EmbeddedBroker(topics: ["am.deadletter", "scans"], partitions: 8)
         try broker.createTopic("klaxon.ingest", partitions: 8)

@@ -1,3 +1,4 @@
+import DequeModule
 import HeapModule
 
 /// The outbox's pending entries in memory: per integration (lane), each group key's pending ids
@@ -37,12 +38,41 @@ struct OutboxPendingIndex {
         static func < (a: Waiting, b: Waiting) -> Bool { (a.next, a.id) < (b.next, b.id) }
     }
 
+    /// Mutated in place only (taken out of `lanes`, changed, put back): a copy would copy
+    /// every group of the lane.
     private struct Lane {
         var due = Heap<Due>()
         var waiting = Heap<Waiting>()
         /// Pending ids per group key, oldest first; the first is the group's head.
-        var groups: [String: [Int64]] = [:]
+        var groups: [String: Deque<Int64>] = [:]
         var count = 0
+
+        /// Adds `id` to its group in order; returns its position (0: it is the head).
+        mutating func add(_ id: Int64, group: String) -> Int {
+            count += 1
+            // Rows arrive in id order except when one is put back.
+            if let last = groups[group]?.last, last > id {
+                let position = groups[group]!.firstIndex { $0 > id }!
+                groups[group]!.insert(id, at: position)
+                return position
+            }
+            groups[group, default: []].append(id)
+            return groups[group]!.count - 1
+        }
+
+        /// Removes `id` from its group; returns the group's new head if `id` was the head.
+        mutating func remove(_ id: Int64, group: String) -> Int64? {
+            guard let position = groups[group]?.firstIndex(of: id) else { return nil }
+            count -= 1
+            groups[group]!.remove(at: position)
+            let next = position == 0 ? groups[group]!.first : nil
+            if groups[group]!.isEmpty { groups[group] = nil }
+            return next
+        }
+
+        mutating func schedule(_ id: Int64, _ item: Item) {
+            waiting.insert(Waiting(next: item.next, id: id, generation: item.generation))
+        }
     }
 
     private var items: [Int64: Item] = [:]
@@ -63,24 +93,18 @@ struct OutboxPendingIndex {
             reschedule(row.id, to: row.nextAttemptAt)
             return
         }
-        items[row.id] = Item(lane: row.lane, groupKey: row.groupKey, next: row.nextAttemptAt, generation: freshGeneration())
-        var lane = lanes[row.lane, default: Lane()]
-        var ids = lane.groups[row.groupKey, default: []]
-        // Rows arrive in id order except when one is put back; keep each group sorted.
-        let position = (ids.last ?? 0) < row.id ? ids.endIndex : (ids.firstIndex { $0 > row.id } ?? ids.endIndex)
-        ids.insert(row.id, at: position)
-        let previousHead = ids.count > 1 && position == 0 ? ids[1] : nil
-        lane.groups[row.groupKey] = ids
-        lane.count += 1
-        lanes[row.lane] = lane
-        if position == 0 {
+        let item = Item(lane: row.lane, groupKey: row.groupKey, next: row.nextAttemptAt, generation: freshGeneration())
+        items[row.id] = item
+        var lane = lanes.removeValue(forKey: row.lane) ?? Lane()
+        if lane.add(row.id, group: row.groupKey) == 0 {
             // A new head; the one it displaced waits behind it (its heap entries go stale).
-            if let previousHead {
+            if let displaced = lane.groups[row.groupKey]!.dropFirst().first {
                 let generation = freshGeneration()
-                items[previousHead]?.generation = generation
+                items[displaced]?.generation = generation
             }
-            schedule(row.id)
+            lane.schedule(row.id, item)
         }
+        lanes[row.lane] = lane
     }
 
     /// Notes that ids up to `id` were read (rows that were not pending).
@@ -89,14 +113,9 @@ struct OutboxPendingIndex {
     /// Removes an entry that was delivered, dead-lettered or is gone; the next of its group
     /// becomes the head.
     mutating func forget(_ id: Int64) {
-        guard let item = items.removeValue(forKey: id), var lane = lanes[item.lane] else { return }
-        var ids = lane.groups[item.groupKey] ?? []
-        let wasHead = ids.first == id
-        ids.removeAll { $0 == id }
-        lane.groups[item.groupKey] = ids.isEmpty ? nil : ids
-        lane.count -= 1
-        lanes[item.lane] = lane.count == 0 ? nil : lane
-        if wasHead, let next = ids.first { schedule(next) }
+        guard let item = items.removeValue(forKey: id), var lane = lanes.removeValue(forKey: item.lane) else { return }
+        if let next = lane.remove(id, group: item.groupKey), let nextItem = items[next] { lane.schedule(next, nextItem) }
+        if lane.count > 0 { lanes[item.lane] = lane }
     }
 
     /// Moves an entry's next attempt (a retry, a deferral, or what its row says).
@@ -105,7 +124,7 @@ struct OutboxPendingIndex {
         item.next = next
         item.generation = freshGeneration()
         items[id] = item
-        if lanes[item.lane]?.groups[item.groupKey]?.first == id { schedule(id) }
+        if lanes[item.lane]?.groups[item.groupKey]?.first == id { lanes[item.lane]!.schedule(id, item) }
     }
 
     /// The entry's next attempt time, if it is pending here.
@@ -114,15 +133,15 @@ struct OutboxPendingIndex {
     /// Up to `limit` group heads of `lane` due at `now`, oldest first, leaving out `excluding`
     /// (in flight, or already tried in this round). They stay heads until forgotten.
     mutating func dueHeads(lane key: OutboxLane, now: Double, limit: Int, excluding: Set<Int64>) -> [Int64] {
-        guard limit > 0, var lane = lanes[key] else { return [] }
+        guard limit > 0, var lane = lanes.removeValue(forKey: key) else { return [] }
         while let w = lane.waiting.min, w.next <= now {
             lane.waiting.removeMin()
-            if isCurrentHead(w.id, generation: w.generation) { lane.due.insert(Due(id: w.id, generation: w.generation)) }
+            if isCurrentHead(w.id, generation: w.generation, in: lane) { lane.due.insert(Due(id: w.id, generation: w.generation)) }
         }
         var picked: [Int64] = []
         var keep: [Due] = []
         while picked.count < limit, let d = lane.due.popMin() {
-            guard isCurrentHead(d.id, generation: d.generation) else { continue }
+            guard isCurrentHead(d.id, generation: d.generation, in: lane) else { continue }
             keep.append(d)
             if !excluding.contains(d.id) { picked.append(d.id) }
         }
@@ -135,7 +154,7 @@ struct OutboxPendingIndex {
     var nextDue: Double? {
         var earliest: Double?
         for lane in lanes.values {
-            for d in lane.due.unordered where isCurrentHead(d.id, generation: d.generation) {
+            for d in lane.due.unordered where isCurrentHead(d.id, generation: d.generation, in: lane) {
                 earliest = min(earliest ?? .infinity, items[d.id]!.next)
             }
             if let w = lane.waiting.min { earliest = min(earliest ?? .infinity, w.next) }
@@ -148,15 +167,9 @@ struct OutboxPendingIndex {
         return generations
     }
 
-    private func isCurrentHead(_ id: Int64, generation: UInt64) -> Bool {
+    private func isCurrentHead(_ id: Int64, generation: UInt64, in lane: Lane) -> Bool {
         guard let item = items[id], item.generation == generation else { return false }
-        return lanes[item.lane]?.groups[item.groupKey]?.first == id
-    }
-
-    /// Puts a head on its lane's waiting heap (moved to the due heap once its time comes).
-    private mutating func schedule(_ id: Int64) {
-        guard let item = items[id] else { return }
-        lanes[item.lane]?.waiting.insert(Waiting(next: item.next, id: id, generation: item.generation))
+        return lane.groups[item.groupKey]?.first == id
     }
 }
 
