@@ -251,7 +251,7 @@ public final class AlertStore: Sendable {
         for start in stride(from: 0, to: fps.count, by: 500) {
             let chunk = fps[start..<min(start + 500, fps.count)]
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT fingerprint, alert_json FROM alert WHERE fingerprint IN (\(databaseQuestionMarks(count: chunk.count)))",
+                db.statement(inList: "SELECT fingerprint, alert_json FROM alert WHERE fingerprint IN (\(databaseQuestionMarks(count: chunk.count)))", count: chunk.count),
                 arguments: StatementArguments(chunk.map(\.description)))
             while let row = try rows.next() {
                 if let fp = Fingerprint(hex: row[0]) { content[fp] = try AlertCodec.decode(row[1]) }

@@ -88,7 +88,7 @@ public final class Outbox: Sendable {
                 guard !ids.isEmpty else { break }
                 tried.formUnion(ids)
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM outbox WHERE id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+                    db.statement(inList: "SELECT * FROM outbox WHERE id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id", count: ids.count),
                     arguments: StatementArguments(ids))
                 var stale: [(id: Int64, next: Double?)] = []
                 var found = Set<Int64>()
