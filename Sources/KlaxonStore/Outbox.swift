@@ -125,28 +125,50 @@ public final class Outbox: Sendable {
         return Array(out.sorted { $0.id < $1.id }.prefix(limit))
     }
 
+    // The four reads below ask the table, not the index: they serve other instances too (a
+    // test's or a report's `Outbox` over a running service's file), whose index would not see
+    // the service's outcomes.
+
     /// Integrations with pending entries.
     public func pendingLanes() throws -> [(receiver: String, integration: String)] {
-        try pendingCountsByLane().keys.sorted { $0.description < $1.description }.map { ($0.receiver, $0.integration) }
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT DISTINCT receiver, integration FROM outbox WHERE status = 'pending'")
+                .map { (receiver: $0["receiver"], integration: $0["integration"]) }
+        }
     }
 
-    /// Whether any entry is pending.
+    /// Whether any entry is pending (one index probe, unlike counting).
     public func hasPending() throws -> Bool {
-        try pool.read { db in try withIndex(db) { $0.count > 0 } }
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending')") ?? false
+        }
     }
 
     /// Pending entries per `receiver/integration` (for `klaxon_outbox_pending`).
     public func pendingCounts() throws -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: try pendingCountsByLane().map { ($0.key.description, $0.value) })
-    }
-
-    private func pendingCountsByLane() throws -> [OutboxLane: Int] {
-        try pool.read { db in try withIndex(db) { $0.pendingCounts } }
+        try pool.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT receiver, integration, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY receiver, integration")
+            {
+                out["\(row["receiver"] as String)/\(row["integration"] as String)"] = row["n"]
+            }
+            return out
+        }
     }
 
     /// When the earliest pending entry that heads its group becomes due, if any is pending.
     public func nextDue() throws -> Date? {
-        try pool.read { db in try withIndex(db) { $0.nextDue } }.map(Date.init(timeIntervalSince1970:))
+        try pool.read { db in
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(next_attempt_at) FROM outbox o WHERE o.status = 'pending'
+                      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.receiver = o.receiver AND p.integration = o.integration
+                                      AND p.group_key = o.group_key AND p.status = 'pending' AND p.id < o.id)
+                    """
+            ).map(Date.init(timeIntervalSince1970:))
+        }
     }
 
     // MARK: The pending index

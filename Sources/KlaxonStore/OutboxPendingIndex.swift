@@ -83,9 +83,6 @@ struct OutboxPendingIndex {
 
     var count: Int { items.count }
 
-    /// Lanes with pending entries and how many each has.
-    var pendingCounts: [OutboxLane: Int] { lanes.compactMapValues { $0.count > 0 ? $0.count : nil } }
-
     /// Adds a pending row (new, or put back in the queue); a row already known is rescheduled.
     mutating func insert(_ row: Row) {
         highestSeen = max(highestSeen, row.id)
@@ -148,18 +145,6 @@ struct OutboxPendingIndex {
         for d in keep { lane.due.insert(d) }
         lanes[key] = lane
         return picked
-    }
-
-    /// The earliest time a head of any lane becomes due (`now` or before when one is due).
-    var nextDue: Double? {
-        var earliest: Double?
-        for lane in lanes.values {
-            for d in lane.due.unordered where isCurrentHead(d.id, generation: d.generation, in: lane) {
-                earliest = min(earliest ?? .infinity, items[d.id]!.next)
-            }
-            if let w = lane.waiting.min { earliest = min(earliest ?? .infinity, w.next) }
-        }
-        return earliest
     }
 
     private mutating func freshGeneration() -> UInt64 {

@@ -26,7 +26,7 @@ import Testing
         index.forget(2)
         index.forget(3)
         #expect(index.dueHeads(lane: lane, now: 10, limit: 10, excluding: []) == [4])
-        #expect(index.pendingCounts == [lane: 1])
+        #expect(index.count == 1)
     }
 
     @Test func aHeadWaitsForItsTimeAndARetryMovesIt() {
@@ -34,10 +34,8 @@ import Testing
         index.insert(row(1, group: "a", next: 5))
         index.insert(row(2, group: "b", next: 0))
         #expect(index.dueHeads(lane: lane, now: 1, limit: 10, excluding: []) == [2])
-        #expect(index.nextDue == 0)
         index.reschedule(2, to: 8)
         #expect(index.dueHeads(lane: lane, now: 1, limit: 10, excluding: []).isEmpty, "a retry takes a due head out until its time")
-        #expect(index.nextDue == 5)
         #expect(index.dueHeads(lane: lane, now: 6, limit: 10, excluding: []) == [1])
         #expect(index.dueHeads(lane: lane, now: 9, limit: 10, excluding: []) == [1, 2])
     }
@@ -123,7 +121,9 @@ import Testing
         let store = try AlertStore(database: db)
         let outbox = Outbox(database: db)
         let other = Outbox(database: db)  // another writer the index hears nothing from
+        let observer = Outbox(database: db)  // a report or a test watching a running service's file
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try observer.due(now: t0)
         var rng = SplitMix64(seed: 11)
         var i = 0
         var checked = 0
@@ -160,7 +160,11 @@ import Testing
             }
         }
         #expect(checked > 20)
-        #expect(try outbox.pendingCounts() == ["r/webhook[0]": try outbox.counts()[.pending] ?? 0])
+        // What another instance reports follows the table, not an index of its own.
+        let pending = try outbox.counts()[.pending] ?? 0
+        #expect(pending > 0)
+        #expect(try observer.pendingCounts() == ["r/webhook[0]": pending])
+        #expect(try observer.hasPending())
         // A fresh instance (a restart) loads the same heads from the table.
         let far = t0.addingTimeInterval(10_000)
         #expect(try Outbox(database: db).dueHeads(receiver: "r", integration: "webhook[0]", now: far, limit: 100).map(\.id)
