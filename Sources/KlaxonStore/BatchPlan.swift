@@ -81,7 +81,7 @@ struct BatchPlan {
                 for fp in batchScoped[id] ?? [] where plan.updated[fp]?.status != .resolved { gone.insert(fp) }
             }
             gone.subtract(scan.present)
-            for fp in gone.sorted() {
+            for fp in gone.sorted() where scan.covers(fp) {
                 guard let entry = plan.updated[fp] ?? index[fp], entry.status != .resolved else { continue }
                 var resolved = entry
                 resolved.status = .resolved

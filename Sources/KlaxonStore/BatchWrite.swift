@@ -23,11 +23,23 @@ public struct ScanReport: Sendable {
     public var scopes: [String]
     public var present: Set<Fingerprint>
     public var at: Date
+    /// One partition's share of a scan (`klaxon.alerts`): it resolves only alerts of that
+    /// partition, and `present` lists only that partition's. Nil: every alert (a whole report).
+    public var partition: Int32?
+    public var partitioner: StatePartitioner?
 
-    public init(scopes: [String], present: Set<Fingerprint>, at: Date) {
+    public init(scopes: [String], present: Set<Fingerprint>, at: Date, partition: Int32? = nil, of partitioner: StatePartitioner? = nil) {
         self.scopes = scopes
         self.present = present
         self.at = at
+        self.partition = partition
+        self.partitioner = partitioner
+    }
+
+    /// Whether this scan may resolve `fp`.
+    func covers(_ fp: Fingerprint) -> Bool {
+        guard let partition, let partitioner else { return true }
+        return partitioner.partition(of: fp) == partition
     }
 }
 

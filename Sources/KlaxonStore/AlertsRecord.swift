@@ -1,0 +1,172 @@
+import Foundation
+import KlaxonCore
+
+/// A record of the internal `klaxon.alerts` topic (issue #14, docs/scaling.md): one partition's
+/// share of one consumed input message, decoded and normalized by the ingest stage, for the
+/// state stage that owns the partition (`StatePartitioner`).
+///
+/// Each input message gives at least one record, and exactly one of them carries the message's
+/// ledger `outcome` (`trivy: 12 alerts`, `deadletter: …`), so the ledger counts it once. A
+/// message that yields no part (a dead letter, a report with nothing in it) still gives that
+/// one record, bare, on the partition its input partition maps to (`bare`), so one input
+/// partition's ledger entries stay in order on one owner.
+public struct AlertsRecord: Sendable, Hashable {
+    public struct Origin: Sendable, Hashable {
+        public var topic: String
+        public var partition: Int32
+        public var offset: Int64
+
+        public init(topic: String, partition: Int32, offset: Int64) {
+            self.topic = topic
+            self.partition = partition
+            self.offset = offset
+        }
+    }
+
+    public var origin: Origin
+    public var receivedAt: Date
+    /// The ledger's outcome for the input message; nil on its other records.
+    public var outcome: String?
+    public var part: ReportPart
+
+    public init(origin: Origin, receivedAt: Date, outcome: String?, part: ReportPart) {
+        self.origin = origin
+        self.receivedAt = receivedAt
+        self.outcome = outcome
+        self.part = part
+    }
+
+    /// The records of one decoded message: a record per part, the first with the outcome.
+    public static func records(
+        origin: Origin, receivedAt: Date, outcome: String, parts: [ReportPart], format: InputFormat, partitioner: StatePartitioner
+    ) -> [AlertsRecord] {
+        guard !parts.isEmpty else { return [bare(origin: origin, receivedAt: receivedAt, outcome: outcome, format: format, partitioner: partitioner)] }
+        return parts.enumerated().map { i, part in
+            AlertsRecord(origin: origin, receivedAt: receivedAt, outcome: i == 0 ? outcome : nil, part: part)
+        }
+    }
+
+    /// The one record of a message with nothing to decide: only the ledger hears of it.
+    public static func bare(origin: Origin, receivedAt: Date, outcome: String, format: InputFormat, partitioner: StatePartitioner) -> AlertsRecord {
+        let p = Int32(truncatingIfNeeded: UInt32(bitPattern: origin.partition) % UInt32(partitioner.partitions))
+        return AlertsRecord(origin: origin, receivedAt: receivedAt, outcome: outcome, part: ReportPart(partition: p, format: format))
+    }
+}
+
+extension BatchWrite {
+    /// Adds a record as ingest adds its message's share: the ledger entry, the alert reports
+    /// (owned by `owner`, the state partition), coverage, and the complete scan of its scopes —
+    /// which resolves only this partition's alerts, so records of several partitions may share
+    /// a batch and a store.
+    public mutating func add(_ record: AlertsRecord, owner: String, partitioner: StatePartitioner) {
+        let (o, part, at) = (record.origin, record.part, record.receivedAt)
+        if let outcome = record.outcome {
+            consumed.append(ConsumedRecord(topic: o.topic, partition: o.partition, offset: o.offset, outcome: outcome))
+        }
+        for alert in part.alerts { reports.append(AlertReport(alert: alert, owner: owner, receivedAt: at)) }
+        if !part.coverage.isEmpty { coverage.merge(part.coverage) }
+        if !part.scopes.isEmpty {
+            scans.append(ScanReport(
+                scopes: part.scopes, present: Set(part.alerts.map(\.fingerprint)), at: at, partition: part.partition, of: partitioner))
+        }
+    }
+}
+
+/// The binary form of an `AlertsRecord` (version 1), with `AlertCodec`'s primitives: `0x01`,
+/// origin (topic string, partition as LEB128, offset 8 bytes LE), receivedAt (Float64 LE), flags (1:
+/// an outcome follows), outcome, partition (LEB128), format, alerts (count, then each `AlertCodec`
+/// record as a length-prefixed blob), scopes (count, strings), coverage sightings (count; kind, name, environment, first, last each) and scans (count; name,
+/// time each). Times are Float64 LE.
+public enum AlertsRecordCodec {
+    static let version: UInt8 = 1
+
+    public static func encode(_ r: AlertsRecord) -> Data {
+        var out = [UInt8]()
+        out.reserveCapacity(64 + r.part.alerts.count * 320)
+        out.append(version)
+        AlertCodec.putString(r.origin.topic, &out)
+        AlertCodec.putLength(Int(UInt32(bitPattern: r.origin.partition)), &out)
+        withUnsafeBytes(of: UInt64(bitPattern: r.origin.offset).littleEndian) { out.append(contentsOf: $0) }
+        putDouble(r.receivedAt.timeIntervalSince1970, &out)
+        out.append(r.outcome == nil ? 0 : 1)
+        if let outcome = r.outcome { AlertCodec.putString(outcome, &out) }
+        AlertCodec.putLength(Int(UInt32(bitPattern: r.part.partition)), &out)
+        AlertCodec.putString(r.part.format.rawValue, &out)
+        AlertCodec.putLength(r.part.alerts.count, &out)
+        for alert in r.part.alerts {
+            let blob = AlertCodec.encode(alert)
+            AlertCodec.putLength(blob.count, &out)
+            out.append(contentsOf: blob)
+        }
+        AlertCodec.putLength(r.part.scopes.count, &out)
+        for s in r.part.scopes { AlertCodec.putString(s, &out) }
+        let coverage = r.part.coverage
+        AlertCodec.putLength(coverage.sightings.count, &out)
+        for (k, span) in coverage.sightings.sorted(by: { $0.key < $1.key }) {
+            for s in [k.kind, k.name, k.environment] { AlertCodec.putString(s, &out) }
+            putDouble(span.first.timeIntervalSince1970, &out)
+            putDouble(span.last.timeIntervalSince1970, &out)
+        }
+        AlertCodec.putLength(coverage.scans.count, &out)
+        for (name, at) in coverage.scans.sorted(by: { $0.key < $1.key }) {
+            AlertCodec.putString(name, &out)
+            putDouble(at.timeIntervalSince1970, &out)
+        }
+        return Data(out)
+    }
+
+    /// Reads a record; a truncated, over-long or unknown one throws (never traps): the state
+    /// stage dead-letters it with this error.
+    public static func decode(_ data: Data) throws -> AlertsRecord {
+        try data.withUnsafeBytes { raw throws -> AlertsRecord in
+            var r = AlertCodec.Reader(bytes: raw)
+            guard try r.byte() == version else { throw RecordError("unknown klaxon.alerts record version") }
+            let topic = try r.string()
+            let partition = try r.varint()
+            guard partition <= UInt64(UInt32.max) else { throw RecordError("partition out of range") }
+            let offset = Int64(bitPattern: try r.uint64())
+            let receivedAt = try r.date()
+            let flags = try r.byte()
+            let outcome = flags & 1 != 0 ? try r.string() : nil
+            let part = try r.varint()
+            guard part <= UInt64(Int32.max) else { throw RecordError("partition out of range") }
+            let formatName = try r.string()
+            guard let format = InputFormat(rawValue: formatName) else { throw RecordError("unknown format \(formatName)") }
+            var alerts: [Alert] = []
+            // An alert takes at least 13 bytes: its length, version, fingerprint, severity (2), flags, two empty maps.
+            for _ in 0..<(try r.count(atLeastBytesEach: 13)) {
+                let n = try r.length()
+                let blob = Data(UnsafeRawBufferPointer(rebasing: raw[r.at..<(r.at + n)]))
+                r.at += n
+                do { alerts.append(try AlertCodec.decode(blob)) } catch { throw RecordError("alert \(alerts.count + 1): \(error)") }
+            }
+            var scopes: [String] = []
+            for _ in 0..<(try r.count(atLeastBytesEach: 1)) { scopes.append(try r.string()) }
+            var coverage = CoverageObservations()
+            for _ in 0..<(try r.count(atLeastBytesEach: 19)) {
+                let key = CoverageObservations.Key(kind: try r.string(), name: try r.string(), environment: try r.string())
+                coverage.sightings[key] = CoverageObservations.Span(first: try r.date(), last: try r.date())
+            }
+            for _ in 0..<(try r.count(atLeastBytesEach: 9)) {
+                let name = try r.string()
+                coverage.scans[name] = try r.date()
+            }
+            guard r.atEnd else { throw RecordError("\(raw.count - r.at) bytes after the record") }
+            return AlertsRecord(
+                origin: .init(topic: topic, partition: Int32(bitPattern: UInt32(partition)), offset: offset), receivedAt: receivedAt,
+                outcome: outcome,
+                part: ReportPart(
+                    partition: Int32(part), format: format, alerts: alerts, scopes: scopes, coverage: coverage))
+        }
+    }
+
+    struct RecordError: Error, CustomStringConvertible {
+        var detail: String
+        var description: String { "klaxon.alerts record is corrupt: \(detail)" }
+        init(_ d: String) { detail = d }
+    }
+
+    private static func putDouble(_ d: Double, _ out: inout [UInt8]) {
+        withUnsafeBytes(of: d.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+    }
+}

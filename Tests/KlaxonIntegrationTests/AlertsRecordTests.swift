@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import KlaxonCore
+import KlaxonKafka
+import KlaxonService
+import KlaxonTesting
+import Testing
+
+@testable import KlaxonStore
+
+/// The `klaxon.alerts` record (issue #14 step 2): what ingest decodes, split by state key and
+/// carried in binary, must write exactly what ingest writes today — same alerts, resolutions,
+/// coverage and ledger — and a damaged record must be refused, never trap.
+@Suite struct AlertsRecordTests {
+    static let samplesDir = Tools.packageRoot.appendingPathComponent("samples")
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// Every sample as one message of topic `in` (auto-detected), plus an undecodable one.
+    static func messages() throws -> [KafkaRecord] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: samplesDir.path).filter { $0.hasSuffix(".json") || $0.hasSuffix(".sarif") || $0.hasSuffix(".ndjson") }.sorted()
+        var out = try names.enumerated().map { i, name in
+            KafkaRecord(topic: "in", partition: Int32(i % 3), offset: Int64(i), value: try Data(contentsOf: samplesDir.appendingPathComponent(name)))
+        }
+        out.append(KafkaRecord(topic: "in", partition: 0, offset: 999, value: Data("not json".utf8)))
+        return out
+    }
+
+    static let processor = BatchProcessor(topics: [TopicSettings(name: "in")], maxMessageBytes: 1 << 24, defaultEnvironment: "prod")
+    static let partitioner = StatePartitioner(partitions: 5)
+
+    /// The same messages through records: split, encoded, decoded, then added as the state
+    /// stage would: one batch per partition, or (`mixed`) every partition in one batch, as a
+    /// poll over several partitions returns them to one store.
+    static func throughRecords(_ messages: [KafkaRecord], at now: Date, mixed: Bool = false) throws -> ([BatchWrite], [AlertsRecord]) {
+        var sent: [AlertsRecord] = []
+        for m in messages {
+            let origin = AlertsRecord.Origin(topic: m.topic, partition: m.partition, offset: m.offset)
+            let records: [AlertsRecord]
+            switch processor.decode(m, now: now) {
+            case .success(let report):
+                var coverage = CoverageObservations()
+                coverage.add(report, receivedAt: now, kinds: processor.coverageKinds)
+                records = AlertsRecord.records(
+                    origin: origin, receivedAt: now, outcome: "\(report.format.rawValue): \(report.alerts.count) alerts",
+                    parts: partitioner.split(report, coverage: coverage), format: report.format, partitioner: partitioner)
+            case .failure(let dead):
+                records = [AlertsRecord.bare(origin: origin, receivedAt: now, outcome: "deadletter: \(dead.reason)", format: .auto, partitioner: partitioner)]
+            }
+            for r in records {
+                let back = try AlertsRecordCodec.decode(AlertsRecordCodec.encode(r))
+                #expect(back == r)
+                sent.append(back)
+            }
+        }
+        // Each partition's owner reads its records in order, but partitions interleave freely:
+        // partitions taken last to first here.
+        var writes: [BatchWrite] = []
+        for p in (0..<partitioner.partitions).reversed() {
+            var write = BatchWrite()
+            for r in sent where r.part.partition == p { write.add(r, owner: "scans/0", partitioner: partitioner) }
+            writes.append(write)
+        }
+        if mixed {
+            var all = BatchWrite()
+            for w in writes {
+                all.consumed += w.consumed
+                all.reports += w.reports
+                all.scans += w.scans
+                all.coverage.merge(w.coverage)
+            }
+            writes = [all]
+        }
+        return (writes, sent)
+    }
+
+    /// What a store holds, owner aside (it names the partition that carried the report).
+    static func dump(_ db: StateDatabase) throws -> [String] {
+        let q = try DatabaseQueue(path: db.path)
+        return try q.read { db in
+            // The stored alert compared as a value: its maps' byte order follows hashing.
+            try Row.fetchAll(db, sql: """
+                SELECT fingerprint, status, first_seen_at, last_seen_at, occurrences, resolved_at, scope, sources, admitted, alert_json
+                FROM alert ORDER BY fingerprint
+                """).map { row in
+                    let alert = try AlertCodec.decode(row["alert_json"])
+                    return "\(row) labels:\(alert.labels.sorted { $0.key < $1.key }) annotations:\(alert.annotations.sorted { $0.key < $1.key }) "
+                        + "\(alert.severity) \(String(describing: alert.scope)) \(String(describing: alert.occurredAt)) \(String(describing: alert.detectedAt))"
+                        + " \(String(describing: alert.resolvedAt)) \(String(describing: alert.expiresAfter)) \(String(describing: alert.origin))"
+                }
+                + Row.fetchAll(db, sql: "SELECT * FROM coverage_artifact ORDER BY 1, 2, 3").map(\.description)
+                + Row.fetchAll(db, sql: "SELECT * FROM coverage_scan ORDER BY 1").map(\.description)
+                + Row.fetchAll(db, sql: "SELECT topic, partition, first_offset, last_offset, times_seen, outcome FROM ingest_run ORDER BY 1, 2, 3")
+                .map(\.description)
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func recordsWriteWhatIngestWritesTodayIncludingScanResolutions(mixed: Bool) throws {
+        let messages = try Self.messages()
+        let (direct, viaRecords) = (try AlertStore(database: try .temporary("direct")), try AlertStore(database: try .temporary("records")))
+        let first = Self.processor.process(messages, now: Self.t0)
+        try direct.apply(first.write)
+        let (writes, sent) = try Self.throughRecords(messages, at: Self.t0, mixed: mixed)
+        #expect(sent.filter { $0.outcome != nil }.count == messages.count)
+        #expect(Set(sent.map(\.part.partition)).count == Int(Self.partitioner.partitions))
+        for w in writes { try viaRecords.apply(w) }
+
+        // A day later every scanned artifact is scanned again and comes back with half its findings.
+        let later = Self.t0.addingTimeInterval(86_400)
+        let rescans = try messages.compactMap { m -> KafkaRecord? in
+            guard case .success(let r) = Self.processor.decode(m, now: later), !r.scopes.isEmpty else { return nil }
+            return m
+        }
+        #expect(rescans.count >= 3)
+        let halves = rescans.enumerated().map { i, m in
+            var m = m
+            m.offset += 1_000
+            if let text = String(data: m.value, encoding: .utf8), let cut = Self.dropHalfTheFindings(text) { m.value = Data(cut.utf8) }
+            return m
+        }
+        try direct.apply(Self.processor.process(halves, now: later).write)
+        for w in try Self.throughRecords(halves, at: later, mixed: mixed).0 { try viaRecords.apply(w) }
+
+        let (a, b) = (try Self.dump(direct.database), try Self.dump(viaRecords.database))
+        #expect(a.count > 40)
+        #expect(a.contains { $0.contains("status:\"resolved\"") }, "the re-scans resolved nothing: the test lost its point")
+        #expect(a == b, "only direct: \(Set(a).subtracting(b).sorted().prefix(3).map { $0.prefix(300) }) only via records: \(Set(b).subtracting(a).sorted().prefix(3).map { $0.prefix(300) })")
+    }
+
+    /// A Trivy report without every other vulnerability (a re-scan after some fixes), or nil.
+    static func dropHalfTheFindings(_ text: String) -> String? {
+        guard var json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            var results = json["Results"] as? [[String: Any]]
+        else { return nil }
+        for i in results.indices {
+            if let v = results[i]["Vulnerabilities"] as? [Any] { results[i]["Vulnerabilities"] = v.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) }
+        }
+        json["Results"] = results
+        return (try? JSONSerialization.data(withJSONObject: json)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func aDamagedRecordIsRefusedWithAReasonNeverATrap() throws {
+        let (_, sent) = try Self.throughRecords(try Self.messages(), at: Self.t0)
+        let record = try #require(sent.max { $0.part.alerts.count + $0.part.scopes.count < $1.part.alerts.count + $1.part.scopes.count })
+        let bytes = AlertsRecordCodec.encode(record)
+        // Every prefix is refused.
+        for n in 0..<bytes.count {
+            #expect(throws: (any Error).self) { try AlertsRecordCodec.decode(bytes.prefix(n)) }
+        }
+        // Trailing bytes, another version.
+        #expect(throws: (any Error).self) { try AlertsRecordCodec.decode(bytes + Data([0])) }
+        var other = bytes
+        other[other.startIndex] = 9
+        do {
+            _ = try AlertsRecordCodec.decode(other)
+            Issue.record("version 9 was read")
+        } catch {
+            #expect("\(error)".contains("klaxon.alerts record is corrupt: unknown"))
+        }
+        // Random damage: refused or read, never a crash (a flipped byte inside a string reads).
+        var rng = SplitMix64(seed: 14)
+        var refused = 0
+        for _ in 0..<5_000 {
+            var d = bytes
+            for _ in 0..<(1 + rng.below(3)) { d[d.startIndex + rng.below(d.count)] = UInt8(truncatingIfNeeded: rng.next()) }
+            if (try? AlertsRecordCodec.decode(d)) == nil { refused += 1 }
+        }
+        #expect(refused > 100)
+    }
+
+    @Test func aMessageWithNothingToDecideStillReachesTheLedgerOnce() throws {
+        let origin = AlertsRecord.Origin(topic: "in", partition: 2, offset: 7)
+        let partitioner = StatePartitioner(partitions: 2)
+        let records = AlertsRecord.records(origin: origin, receivedAt: Self.t0, outcome: "falco: 0 alerts", parts: [], format: .falco, partitioner: partitioner)
+        #expect(records.map(\.part.partition) == [0] && records.map(\.outcome) == ["falco: 0 alerts"])
+        #expect(AlertsRecord.bare(origin: .init(topic: "in", partition: 3, offset: 8), receivedAt: Self.t0, outcome: "x", format: .auto, partitioner: partitioner).part.partition == 1)
+        var write = BatchWrite()
+        for r in records { write.add(r, owner: "klaxon.alerts/0", partitioner: partitioner) }
+        #expect(write.reports.isEmpty && write.scans.isEmpty && write.coverage.isEmpty)
+        #expect(write.consumed.map(\.offset) == [7])
+    }
+}
