@@ -251,11 +251,14 @@ public struct KafkaMessage: Sendable {
     public var key: Data?
     public var value: Data
     public var headers: [KafkaHeader]
+    /// Nil lets the partitioner choose (by key hash when a key is given).
+    public var partition: Int32?
 
-    public init(key: Data? = nil, value: Data, headers: [KafkaHeader] = []) {
+    public init(key: Data? = nil, value: Data, headers: [KafkaHeader] = [], partition: Int32? = nil) {
         self.key = key
         self.value = value
         self.headers = headers
+        self.partition = partition
     }
 }
 
@@ -269,7 +272,9 @@ extension KafkaProducer {
                 // starting each child only after the previous one has enqueued keeps the order.
                 let enqueued = AsyncStream<Void>.makeStream()
                 group.addTask {
-                    async let report = self.send(topic: topic, key: m.key, value: m.value, headers: m.headers, onEnqueued: { enqueued.continuation.finish() })
+                    async let report = self.send(
+                        topic: topic, key: m.key, value: m.value, headers: m.headers, partition: m.partition,
+                        onEnqueued: { enqueued.continuation.finish() })
                     return (i, try await report)
                 }
                 for await _ in enqueued.stream {}

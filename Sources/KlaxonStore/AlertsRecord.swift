@@ -118,9 +118,18 @@ public enum AlertsRecordCodec {
     /// Reads a record; a truncated, over-long or unknown one throws (never traps): the state
     /// stage dead-letters it with this error.
     public static func decode(_ data: Data) throws -> AlertsRecord {
+        do {
+            return try read(data)
+        } catch let error as AlertCodec.CodecError {
+            // The reader's own errors speak of a stored alert; here they concern the record.
+            throw RecordError(error.detail)
+        }
+    }
+
+    private static func read(_ data: Data) throws -> AlertsRecord {
         try data.withUnsafeBytes { raw throws -> AlertsRecord in
             var r = AlertCodec.Reader(bytes: raw)
-            guard try r.byte() == version else { throw RecordError("unknown klaxon.alerts record version") }
+            guard try r.byte() == version else { throw RecordError("unknown version") }
             let topic = try r.string()
             let partition = try r.varint()
             guard partition <= UInt64(UInt32.max) else { throw RecordError("partition out of range") }

@@ -28,47 +28,30 @@ import Testing
     static let processor = BatchProcessor(topics: [TopicSettings(name: "in")], maxMessageBytes: 1 << 24, defaultEnvironment: "prod")
     static let partitioner = StatePartitioner(partitions: 5)
 
-    /// The same messages through records: split, encoded, decoded, then added as the state
-    /// stage would: one batch per partition, or (`mixed`) every partition in one batch, as a
-    /// poll over several partitions returns them to one store.
+    /// The same messages through the two stages' pure halves: `IngestPlan` decodes, splits and
+    /// encodes; the records are "delivered" to their partitions of `klaxon.alerts` in order;
+    /// `StateBatch` reads them back — one batch per partition, or (`mixed`) every partition in
+    /// one batch, as a poll over several partitions returns them to one store.
     static func throughRecords(_ messages: [KafkaRecord], at now: Date, mixed: Bool = false) throws -> ([BatchWrite], [AlertsRecord]) {
-        var sent: [AlertsRecord] = []
-        for m in messages {
-            let origin = AlertsRecord.Origin(topic: m.topic, partition: m.partition, offset: m.offset)
-            let records: [AlertsRecord]
-            switch processor.decode(m, now: now) {
-            case .success(let report):
-                var coverage = CoverageObservations()
-                coverage.add(report, receivedAt: now, kinds: processor.coverageKinds)
-                records = AlertsRecord.records(
-                    origin: origin, receivedAt: now, outcome: "\(report.format.rawValue): \(report.alerts.count) alerts",
-                    parts: partitioner.split(report, coverage: coverage), format: report.format, partitioner: partitioner)
-            case .failure(let dead):
-                records = [AlertsRecord.bare(origin: origin, receivedAt: now, outcome: "deadletter: \(dead.reason)", format: .auto, partitioner: partitioner)]
-            }
-            for r in records {
-                let back = try AlertsRecordCodec.decode(AlertsRecordCodec.encode(r))
-                #expect(back == r)
-                sent.append(back)
-            }
+        let plan = IngestPlan.make(messages, processor: processor, partitioner: partitioner, now: now)
+        #expect(plan.deadLetters.count == messages.filter { if case .failure = processor.decode($0, now: now) { true } else { false } }.count)
+        var topic: [Int32: [KafkaRecord]] = [:]
+        for o in plan.outputs {
+            topic[o.partition, default: []].append(
+                KafkaRecord(topic: "klaxon.alerts", partition: o.partition, offset: Int64(topic[o.partition]?.count ?? 0), value: o.value))
         }
+        let sent = try plan.outputs.map { try AlertsRecordCodec.decode($0.value) }
         // Each partition's owner reads its records in order, but partitions interleave freely:
         // partitions taken last to first here.
         var writes: [BatchWrite] = []
         for p in (0..<partitioner.partitions).reversed() {
-            var write = BatchWrite()
-            for r in sent where r.part.partition == p { write.add(r, owner: "scans/0", partitioner: partitioner) }
-            writes.append(write)
+            let batch = StateBatch.make(topic[p] ?? [], partitioner: partitioner)
+            #expect(batch.deadLetters.isEmpty)
+            writes.append(batch.write)
         }
         if mixed {
-            var all = BatchWrite()
-            for w in writes {
-                all.consumed += w.consumed
-                all.reports += w.reports
-                all.scans += w.scans
-                all.coverage.merge(w.coverage)
-            }
-            writes = [all]
+            let all = StateBatch.make((0..<partitioner.partitions).flatMap { topic[$0] ?? [] }, partitioner: partitioner)
+            writes = [all.write]
         }
         return (writes, sent)
     }
@@ -145,7 +128,12 @@ import Testing
         let bytes = AlertsRecordCodec.encode(record)
         // Every prefix is refused.
         for n in 0..<bytes.count {
-            #expect(throws: (any Error).self) { try AlertsRecordCodec.decode(bytes.prefix(n)) }
+            do {
+                _ = try AlertsRecordCodec.decode(bytes.prefix(n))
+                Issue.record("\(n) of \(bytes.count) bytes were read")
+            } catch {
+                #expect("\(error)".hasPrefix("klaxon.alerts record is corrupt: "), "\(error)")
+            }
         }
         // Trailing bytes, another version.
         #expect(throws: (any Error).self) { try AlertsRecordCodec.decode(bytes + Data([0])) }
@@ -178,5 +166,22 @@ import Testing
         for r in records { write.add(r, owner: "klaxon.alerts/0", partitioner: partitioner) }
         #expect(write.reports.isEmpty && write.scans.isEmpty && write.coverage.isEmpty)
         #expect(write.consumed.map(\.offset) == [7])
+    }
+
+    @Test func anUnreadableOrMisroutedRecordIsADeadLetterAndTheRestIsWritten() throws {
+        let plan = IngestPlan.make(try Self.messages(), processor: Self.processor, partitioner: Self.partitioner, now: Self.t0)
+        let good = try #require(plan.outputs.first { $0.partition == 1 && (try? AlertsRecordCodec.decode($0.value))?.part.alerts.isEmpty == false })
+        let records = [
+            KafkaRecord(topic: "klaxon.alerts", partition: 1, offset: 0, value: Data([1, 2, 3])),
+            KafkaRecord(topic: "klaxon.alerts", partition: 1, offset: 1, value: good.value),
+            KafkaRecord(topic: "klaxon.alerts", partition: 2, offset: 0, value: good.value),
+        ]
+        let batch = StateBatch.make(records, partitioner: Self.partitioner)
+        #expect(batch.deadLetters.map(\.record.offset) == [0, 0])
+        #expect(batch.deadLetters.map(\.record.partition) == [1, 2])
+        #expect(batch.deadLetters[0].reason.hasPrefix("klaxon.alerts record is corrupt"))
+        #expect(batch.deadLetters[1].reason.contains("split for partition 1 arrived on partition 2"))
+        #expect(batch.write.reports.count == (try AlertsRecordCodec.decode(good.value)).part.alerts.count)
+        #expect(batch.write.reports.allSatisfy { $0.owner == "klaxon.alerts/1" })
     }
 }

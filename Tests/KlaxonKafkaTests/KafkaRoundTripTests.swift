@@ -54,6 +54,25 @@ import Testing
         #expect(first.timestamp != nil)
     }
 
+    @Test func sendAllPutsEachMessageOnThePartitionItNames() async throws {
+        // What the ingest stage relies on: a record split for partition p of klaxon.alerts lands there,
+        // whatever its key, in the order sent.
+        let broker = try EmbeddedBroker(topics: ["alerts"], partitions: 4)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)
+        let messages = (0..<40).map { i in KafkaMessage(key: Data("same".utf8), value: Data("\(i)".utf8), partition: Int32((i * 7) % 4)) }
+        let reports = try await producer.use { try await $0.sendAll(topic: "alerts", messages) }
+        #expect(reports.map(\.partition) == messages.map(\.partition!))
+        let consumer = try KafkaConsumer(properties: consumerProps(broker, group: "gp"), topics: ["alerts"], logger: logger)
+        let records = try await drain(consumer, count: 40)
+        await consumer.close()
+        #expect(records.count == 40)
+        for r in records { #expect(Int32((Int(String(decoding: r.value, as: UTF8.self))! * 7) % 4) == r.partition) }
+        for p in Int32(0)..<4 {
+            let values = records.filter { $0.partition == p }.map { Int(String(decoding: $0.value, as: UTF8.self))! }
+            #expect(values == values.sorted() && !values.isEmpty)
+        }
+    }
+
     @Test func aNewMemberResumesFromCommittedOffsetsOnly() async throws {
         let broker = try EmbeddedBroker(topics: ["events"], partitions: 1)
         let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers], logger: logger)

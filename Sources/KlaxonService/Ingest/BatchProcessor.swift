@@ -35,11 +35,11 @@ public struct BatchProcessor: Sendable {
     public func process(_ records: [KafkaRecord], now: Date) -> Output {
         var out = Output()
         for record in records {
-            let outcome: String
-            switch decode(record, now: now) {
+            let decoded = decode(record, now: now)
+            let outcome = Self.outcome(decoded)
+            switch decoded {
             case .failure(let dead):
                 out.deadLetters.append(dead)
-                outcome = "deadletter: \(dead.reason)"
             case .success(let report):
                 let owner = "\(record.topic)/\(record.partition)"
                 for alert in report.alerts {
@@ -50,11 +50,18 @@ public struct BatchProcessor: Sendable {
                 if !report.scopes.isEmpty {
                     out.write.scans.append(ScanReport(scopes: report.scopes, present: Set(report.alerts.map(\.fingerprint)), at: now))
                 }
-                outcome = "\(report.format.rawValue): \(report.alerts.count) alerts"
             }
             out.write.consumed.append(ConsumedRecord(topic: record.topic, partition: record.partition, offset: record.offset, outcome: outcome))
         }
         return out
+    }
+
+    /// What the ingest ledger says of a message (`trivy: 12 alerts`, `deadletter: reason`).
+    public static func outcome(_ decoded: Result<DecodedReport, DeadLetter>) -> String {
+        switch decoded {
+        case .success(let report): "\(report.format.rawValue): \(report.alerts.count) alerts"
+        case .failure(let dead): "deadletter: \(dead.reason)"
+        }
     }
 
     /// One record as ingest decodes it (size check, topic format and labels, environment from
