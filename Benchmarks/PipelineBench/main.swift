@@ -19,7 +19,10 @@ LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 let out = URL(fileURLWithPath: "Benchmarks/results/pipeline.json")
 var results = ((try? Data(contentsOf: out)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]) ?? [:]
 results["machine"] = "\(ProcessInfo.processInfo.activeProcessorCount) cores"
-results["date_\(mode)"] = ISO8601DateFormatter().string(from: Date())
+// `all` measures every mode: each entry's date must say so, not keep an earlier single run's.
+let started = ISO8601DateFormatter().string(from: Date())
+let modes = ["throughput", "fanin", "latency", "footprint", "alertmanager"]  // `all` leaves alertmanager-http alone
+for m in mode == "all" ? ["all"] + modes : [mode] { results["date_\(m)"] = started }
 var rows: [(String, String)] = [] {
     didSet { if let last = rows.last { FileHandle.standardError.write(Data("  \(last.0): \(last.1)\n".utf8)) } }
 }
