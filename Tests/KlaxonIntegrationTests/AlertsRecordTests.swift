@@ -90,7 +90,7 @@ import Testing
 
         // A day later every scanned artifact is scanned again and comes back with half its findings.
         let later = Self.t0.addingTimeInterval(86_400)
-        let rescans = try messages.compactMap { m -> KafkaRecord? in
+        let rescans = messages.compactMap { m -> KafkaRecord? in
             guard case .success(let r) = Self.processor.decode(m, now: later), !r.scopes.isEmpty else { return nil }
             return m
         }
