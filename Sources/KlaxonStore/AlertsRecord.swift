@@ -6,50 +6,34 @@ import KlaxonCore
 /// state stage that owns the partition (`StatePartitioner`).
 ///
 /// Each input message gives at least one record, and exactly one of them carries the message's
-/// ledger `outcome` (`trivy: 12 alerts`, `deadletter: …`), so the ledger counts it once. A
-/// message that yields no part (a dead letter, a report with nothing in it) still gives that
-/// one record, bare, on the partition its input partition maps to (`bare`), so one input
-/// partition's ledger entries stay in order on one owner.
+/// ledger entry (where it came from and its outcome: `trivy: 12 alerts`, `deadletter: …`), so
+/// the ledger counts it once. A message that yields no part (a dead letter, a report with
+/// nothing in it) still gives that one record, bare, on the partition its input partition maps
+/// to (`bare`).
 public struct AlertsRecord: Sendable, Hashable {
-    public struct Origin: Sendable, Hashable {
-        public var topic: String
-        public var partition: Int32
-        public var offset: Int64
-
-        public init(topic: String, partition: Int32, offset: Int64) {
-            self.topic = topic
-            self.partition = partition
-            self.offset = offset
-        }
-    }
-
-    public var origin: Origin
     public var receivedAt: Date
-    /// The ledger's outcome for the input message; nil on its other records.
-    public var outcome: String?
+    /// The input message's ledger entry; nil on its other records.
+    public var ledger: ConsumedRecord?
     public var part: ReportPart
 
-    public init(origin: Origin, receivedAt: Date, outcome: String?, part: ReportPart) {
-        self.origin = origin
+    public init(receivedAt: Date, ledger: ConsumedRecord?, part: ReportPart) {
         self.receivedAt = receivedAt
-        self.outcome = outcome
+        self.ledger = ledger
         self.part = part
     }
 
-    /// The records of one decoded message: a record per part, the first with the outcome.
+    /// The records of one decoded message: a record per part, the first with the ledger entry.
     public static func records(
-        origin: Origin, receivedAt: Date, outcome: String, parts: [ReportPart], format: InputFormat, partitioner: StatePartitioner
+        _ ledger: ConsumedRecord, receivedAt: Date, parts: [ReportPart], format: InputFormat, partitioner: StatePartitioner
     ) -> [AlertsRecord] {
-        guard !parts.isEmpty else { return [bare(origin: origin, receivedAt: receivedAt, outcome: outcome, format: format, partitioner: partitioner)] }
-        return parts.enumerated().map { i, part in
-            AlertsRecord(origin: origin, receivedAt: receivedAt, outcome: i == 0 ? outcome : nil, part: part)
-        }
+        guard !parts.isEmpty else { return [bare(ledger, receivedAt: receivedAt, format: format, partitioner: partitioner)] }
+        return parts.enumerated().map { i, part in AlertsRecord(receivedAt: receivedAt, ledger: i == 0 ? ledger : nil, part: part) }
     }
 
     /// The one record of a message with nothing to decide: only the ledger hears of it.
-    public static func bare(origin: Origin, receivedAt: Date, outcome: String, format: InputFormat, partitioner: StatePartitioner) -> AlertsRecord {
-        let p = Int32(truncatingIfNeeded: UInt32(bitPattern: origin.partition) % UInt32(partitioner.partitions))
-        return AlertsRecord(origin: origin, receivedAt: receivedAt, outcome: outcome, part: ReportPart(partition: p, format: format))
+    public static func bare(_ ledger: ConsumedRecord, receivedAt: Date, format: InputFormat, partitioner: StatePartitioner) -> AlertsRecord {
+        let p = Int32(truncatingIfNeeded: UInt32(bitPattern: ledger.partition) % UInt32(partitioner.partitions))
+        return AlertsRecord(receivedAt: receivedAt, ledger: ledger, part: ReportPart(partition: p, format: format))
     }
 }
 
@@ -59,10 +43,8 @@ extension BatchWrite {
     /// which resolves only this partition's alerts, so records of several partitions may share
     /// a batch and a store.
     public mutating func add(_ record: AlertsRecord, owner: String, partitioner: StatePartitioner) {
-        let (o, part, at) = (record.origin, record.part, record.receivedAt)
-        if let outcome = record.outcome {
-            consumed.append(ConsumedRecord(topic: o.topic, partition: o.partition, offset: o.offset, outcome: outcome))
-        }
+        let (part, at) = (record.part, record.receivedAt)
+        if let ledger = record.ledger { consumed.append(ledger) }
         for alert in part.alerts { reports.append(AlertReport(alert: alert, owner: owner, receivedAt: at)) }
         if !part.coverage.isEmpty { coverage.merge(part.coverage) }
         if !part.scopes.isEmpty {
@@ -73,10 +55,11 @@ extension BatchWrite {
 }
 
 /// The binary form of an `AlertsRecord` (version 1), with `AlertCodec`'s primitives: `0x01`,
-/// origin (topic string, partition as LEB128, offset 8 bytes LE), receivedAt (Float64 LE), flags (1:
-/// an outcome follows), outcome, partition (LEB128), format, alerts (count, then each `AlertCodec`
-/// record as a length-prefixed blob), scopes (count, strings), coverage sightings (count; kind, name, environment, first, last each) and scans (count; name,
-/// time each). Times are Float64 LE.
+/// receivedAt (Float64 LE), flags (1: a ledger entry follows), the ledger entry (topic,
+/// partition as LEB128, offset 8 bytes LE, outcome), partition (LEB128), format, alerts (count,
+/// then each `AlertCodec` record as a length-prefixed blob), scopes (count, strings), coverage
+/// sightings (count; kind, name, environment, first, last each) and scans (count; name, time
+/// each). Times are Float64 LE.
 public enum AlertsRecordCodec {
     static let version: UInt8 = 1
 
@@ -84,12 +67,14 @@ public enum AlertsRecordCodec {
         var out = [UInt8]()
         out.reserveCapacity(64 + r.part.alerts.count * 320)
         out.append(version)
-        AlertCodec.putString(r.origin.topic, &out)
-        AlertCodec.putLength(Int(UInt32(bitPattern: r.origin.partition)), &out)
-        withUnsafeBytes(of: UInt64(bitPattern: r.origin.offset).littleEndian) { out.append(contentsOf: $0) }
         putDouble(r.receivedAt.timeIntervalSince1970, &out)
-        out.append(r.outcome == nil ? 0 : 1)
-        if let outcome = r.outcome { AlertCodec.putString(outcome, &out) }
+        out.append(r.ledger == nil ? 0 : 1)
+        if let ledger = r.ledger {
+            AlertCodec.putString(ledger.topic, &out)
+            AlertCodec.putLength(Int(UInt32(bitPattern: ledger.partition)), &out)
+            withUnsafeBytes(of: UInt64(bitPattern: ledger.offset).littleEndian) { out.append(contentsOf: $0) }
+            AlertCodec.putString(ledger.outcome, &out)
+        }
         AlertCodec.putLength(Int(UInt32(bitPattern: r.part.partition)), &out)
         AlertCodec.putString(r.part.format.rawValue, &out)
         AlertCodec.putLength(r.part.alerts.count, &out)
@@ -130,13 +115,16 @@ public enum AlertsRecordCodec {
         try data.withUnsafeBytes { raw throws -> AlertsRecord in
             var r = AlertCodec.Reader(bytes: raw)
             guard try r.byte() == version else { throw RecordError("unknown version") }
-            let topic = try r.string()
-            let partition = try r.varint()
-            guard partition <= UInt64(UInt32.max) else { throw RecordError("partition out of range") }
-            let offset = Int64(bitPattern: try r.uint64())
             let receivedAt = try r.date()
             let flags = try r.byte()
-            let outcome = flags & 1 != 0 ? try r.string() : nil
+            var ledger: ConsumedRecord?
+            if flags & 1 != 0 {
+                let topic = try r.string()
+                let partition = try r.varint()
+                guard partition <= UInt64(UInt32.max) else { throw RecordError("input partition out of range") }
+                let offset = Int64(bitPattern: try r.uint64())
+                ledger = ConsumedRecord(topic: topic, partition: Int32(bitPattern: UInt32(partition)), offset: offset, outcome: try r.string())
+            }
             let part = try r.varint()
             guard part <= UInt64(Int32.max) else { throw RecordError("partition out of range") }
             let formatName = try r.string()
@@ -162,10 +150,8 @@ public enum AlertsRecordCodec {
             }
             guard r.atEnd else { throw RecordError("\(raw.count - r.at) bytes after the record") }
             return AlertsRecord(
-                origin: .init(topic: topic, partition: Int32(bitPattern: UInt32(partition)), offset: offset), receivedAt: receivedAt,
-                outcome: outcome,
-                part: ReportPart(
-                    partition: Int32(part), format: format, alerts: alerts, scopes: scopes, coverage: coverage))
+                receivedAt: receivedAt, ledger: ledger,
+                part: ReportPart(partition: Int32(part), format: format, alerts: alerts, scopes: scopes, coverage: coverage))
         }
     }
 

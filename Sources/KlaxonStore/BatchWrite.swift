@@ -44,7 +44,7 @@ public struct ScanReport: Sendable {
 }
 
 /// One Kafka message and what became of it (`alerts:3`, `deadletter: reason`).
-public struct ConsumedRecord: Sendable {
+public struct ConsumedRecord: Sendable, Hashable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64

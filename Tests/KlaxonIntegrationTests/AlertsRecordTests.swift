@@ -84,7 +84,7 @@ import Testing
         let first = Self.processor.process(messages, now: Self.t0)
         try direct.apply(first.write)
         let (writes, sent) = try Self.throughRecords(messages, at: Self.t0, mixed: mixed)
-        #expect(sent.filter { $0.outcome != nil }.count == messages.count)
+        #expect(sent.compactMap(\.ledger).map(\.offset).sorted() == messages.map(\.offset).sorted())
         #expect(Set(sent.map(\.part.partition)).count == Int(Self.partitioner.partitions))
         for w in writes { try viaRecords.apply(w) }
 
@@ -124,7 +124,10 @@ import Testing
 
     @Test func aDamagedRecordIsRefusedWithAReasonNeverATrap() throws {
         let (_, sent) = try Self.throughRecords(try Self.messages(), at: Self.t0)
-        let record = try #require(sent.max { $0.part.alerts.count + $0.part.scopes.count < $1.part.alerts.count + $1.part.scopes.count })
+        // The fullest record that also carries a ledger entry: every field is damaged somewhere.
+        let record = try #require(sent.filter { $0.ledger != nil && !$0.part.coverage.isEmpty }
+            .max { $0.part.alerts.count + $0.part.scopes.count < $1.part.alerts.count + $1.part.scopes.count })
+        #expect(!record.part.scopes.isEmpty && record.part.alerts.count > 1)
         let bytes = AlertsRecordCodec.encode(record)
         // Every prefix is refused.
         for n in 0..<bytes.count {
@@ -157,11 +160,13 @@ import Testing
     }
 
     @Test func aMessageWithNothingToDecideStillReachesTheLedgerOnce() throws {
-        let origin = AlertsRecord.Origin(topic: "in", partition: 2, offset: 7)
+        let ledger = ConsumedRecord(topic: "in", partition: 2, offset: 7, outcome: "falco: 0 alerts")
         let partitioner = StatePartitioner(partitions: 2)
-        let records = AlertsRecord.records(origin: origin, receivedAt: Self.t0, outcome: "falco: 0 alerts", parts: [], format: .falco, partitioner: partitioner)
-        #expect(records.map(\.part.partition) == [0] && records.map(\.outcome) == ["falco: 0 alerts"])
-        #expect(AlertsRecord.bare(origin: .init(topic: "in", partition: 3, offset: 8), receivedAt: Self.t0, outcome: "x", format: .auto, partitioner: partitioner).part.partition == 1)
+        let records = AlertsRecord.records(ledger, receivedAt: Self.t0, parts: [], format: .falco, partitioner: partitioner)
+        #expect(records.map(\.part.partition) == [0] && records.map(\.ledger) == [ledger])
+        let other = ConsumedRecord(topic: "in", partition: 3, offset: 8, outcome: "x")
+        #expect(AlertsRecord.bare(other, receivedAt: Self.t0, format: .auto, partitioner: partitioner).part.partition == 1)
+        #expect(try AlertsRecordCodec.decode(AlertsRecordCodec.encode(records[0])) == records[0])
         var write = BatchWrite()
         for r in records { write.add(r, owner: "klaxon.alerts/0", partitioner: partitioner) }
         #expect(write.reports.isEmpty && write.scans.isEmpty && write.coverage.isEmpty)

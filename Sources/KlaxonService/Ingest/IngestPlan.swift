@@ -24,20 +24,20 @@ public struct IngestPlan: Sendable {
         var plan = IngestPlan()
         for message in batch {
             let decoded = processor.decode(message, now: now)
-            let origin = AlertsRecord.Origin(topic: message.topic, partition: message.partition, offset: message.offset)
-            let outcome = BatchProcessor.outcome(decoded)
+            let ledger = ConsumedRecord(
+                topic: message.topic, partition: message.partition, offset: message.offset, outcome: BatchProcessor.outcome(decoded))
             let records: [AlertsRecord]
             switch decoded {
             case .success(let report):
                 var coverage = CoverageObservations()
                 coverage.add(report, receivedAt: now, kinds: processor.coverageKinds)
                 records = AlertsRecord.records(
-                    origin: origin, receivedAt: now, outcome: outcome, parts: partitioner.split(report, coverage: coverage),
-                    format: report.format, partitioner: partitioner)
+                    ledger, receivedAt: now, parts: partitioner.split(report, coverage: coverage), format: report.format,
+                    partitioner: partitioner)
                 for alert in report.alerts { plan.alertsBySource[alert.source ?? "unknown", default: 0] += 1 }
             case .failure(let dead):
                 plan.deadLetters.append(dead)
-                records = [AlertsRecord.bare(origin: origin, receivedAt: now, outcome: outcome, format: .auto, partitioner: partitioner)]
+                records = [AlertsRecord.bare(ledger, receivedAt: now, format: .auto, partitioner: partitioner)]
             }
             for r in records { plan.outputs.append(Output(partition: r.part.partition, value: AlertsRecordCodec.encode(r))) }
         }
