@@ -188,5 +188,14 @@ import Testing
         #expect(batch.deadLetters[1].reason.contains("split for partition 1 arrived on partition 2"))
         #expect(batch.write.reports.count == (try AlertsRecordCodec.decode(good.value)).part.alerts.count)
         #expect(batch.write.reports.allSatisfy { $0.owner == "klaxon.alerts/1" })
+
+        // Split by an instance that counts 3 partitions, read by one that counts 5: the partition
+        // numbers may agree while the alerts do not.
+        let three = IngestPlan.make(try Self.messages(), processor: Self.processor, partitioner: StatePartitioner(partitions: 3), now: Self.t0)
+        let stray = three.outputs.map { KafkaRecord(topic: "klaxon.alerts", partition: $0.partition, offset: 0, value: $0.value) }
+        let read = StateBatch.make(stray, partitioner: Self.partitioner)
+        #expect(!read.deadLetters.isEmpty)
+        #expect(read.deadLetters.allSatisfy { $0.reason.contains("disagree on the partition count of klaxon.alerts (this one splits by 5)") })
+        #expect(read.deadLetters.contains { $0.reason.contains("belongs to partition") })
     }
 }

@@ -18,10 +18,12 @@ public struct StateBatch: Sendable {
                 let record = try AlertsRecordCodec.decode(message.value)
                 // Ownership follows the partition count: a record split for another count would
                 // put alerts on owners that never see their other reports.
-                guard record.part.partition == message.partition else {
+                let stray = record.part.alerts.first { partitioner.partition(of: $0.fingerprint) != message.partition }
+                guard record.part.partition == message.partition, stray == nil else {
                     throw Misrouted(
-                        description: "record split for partition \(record.part.partition) arrived on partition \(message.partition) "
-                            + "(\(partitioner.partitions) expected): the instances disagree on the partition count of \(message.topic)")
+                        description: "record split for partition \(record.part.partition) arrived on partition \(message.partition)"
+                            + (stray.map { ", and alert \($0.fingerprint) belongs to partition \(partitioner.partition(of: $0.fingerprint))" } ?? "")
+                            + ": the instances disagree on the partition count of \(message.topic) (this one splits by \(partitioner.partitions))")
                 }
                 out.write.add(record, owner: "\(message.topic)/\(message.partition)", partitioner: partitioner)
             } catch {
