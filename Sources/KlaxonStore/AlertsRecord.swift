@@ -128,7 +128,8 @@ public enum AlertsRecordCodec {
             let part = try r.varint()
             guard part <= UInt64(Int32.max) else { throw RecordError("partition out of range") }
             let formatName = try r.string()
-            guard let format = InputFormat(rawValue: formatName) else { throw RecordError("unknown format \(formatName)") }
+            // Named in the error, cut short: a damaged record's bytes end up in a dead letter's headers.
+            guard let format = InputFormat(rawValue: formatName) else { throw RecordError("unknown format \(formatName.prefix(32))") }
             var alerts: [Alert] = []
             // An alert takes at least 13 bytes: its length, version, fingerprint, severity (2), flags, two empty maps.
             for _ in 0..<(try r.count(atLeastBytesEach: 13)) {

@@ -148,6 +148,15 @@ import Testing
         } catch {
             #expect("\(error)".contains("klaxon.alerts record is corrupt: unknown"))
         }
+        // An unknown format is named in the error, cut short (reasons travel in dead letters' headers).
+        var forged: [UInt8] = [1] + Array(repeating: 0, count: 8) + [0, 0]
+        AlertCodec.putString(String(repeating: "x", count: 10_000), &forged)
+        do {
+            _ = try AlertsRecordCodec.decode(Data(forged + [0, 0, 0, 0]))
+            Issue.record("a record of an unknown format was read")
+        } catch {
+            #expect("\(error)".hasPrefix("klaxon.alerts record is corrupt: unknown format xxx") && "\(error)".count < 100, "\(error)")
+        }
         // Random damage: refused or read, never a crash (a flipped byte inside a string reads).
         var rng = SplitMix64(seed: 14)
         var refused = 0
