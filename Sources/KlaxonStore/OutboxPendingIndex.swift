@@ -45,11 +45,9 @@ struct OutboxPendingIndex {
         var waiting = Heap<Waiting>()
         /// Pending ids per group key, oldest first; the first is the group's head.
         var groups: [String: Deque<Int64>] = [:]
-        var count = 0
 
         /// Adds `id` to its group in order; returns its position (0: it is the head).
         mutating func add(_ id: Int64, group: String) -> Int {
-            count += 1
             // Rows arrive in id order except when one is put back.
             if let last = groups[group]?.last, last > id {
                 let position = groups[group]!.firstIndex { $0 > id }!
@@ -63,7 +61,6 @@ struct OutboxPendingIndex {
         /// Removes `id` from its group; returns the group's new head if `id` was the head.
         mutating func remove(_ id: Int64, group: String) -> Int64? {
             guard let position = groups[group]?.firstIndex(of: id) else { return nil }
-            count -= 1
             groups[group]!.remove(at: position)
             let next = position == 0 ? groups[group]!.first : nil
             if groups[group]!.isEmpty { groups[group] = nil }
@@ -112,7 +109,7 @@ struct OutboxPendingIndex {
     mutating func forget(_ id: Int64) {
         guard let item = items.removeValue(forKey: id), var lane = lanes.removeValue(forKey: item.lane) else { return }
         if let next = lane.remove(id, group: item.groupKey), let nextItem = items[next] { lane.schedule(next, nextItem) }
-        if lane.count > 0 { lanes[item.lane] = lane }
+        if !lane.groups.isEmpty { lanes[item.lane] = lane }
     }
 
     /// Moves an entry's next attempt (a retry, a deferral, or what its row says).
