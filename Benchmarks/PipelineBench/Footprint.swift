@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCore
 import KlaxonKafka
 import Logging
 
@@ -18,6 +19,7 @@ enum Footprint {
 
     static func run(fingerprints: Int, logger: Logger) async throws -> Result {
         let broker = try EmbeddedBroker(topics: ["bench.runtime", "bench.deadletter"], partitions: 64)
+        try broker.createTopic(KafkaSettings().alertsTopic, partitions: KafkaSettings().alertsPartitions)
         let dir = Harness.tempDir("footprint")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)

@@ -28,7 +28,7 @@ public final class KafkaTransactionalProducer: Sendable {
     /// The `transactional.id`: stable per unit of work (e.g. stage and input partition), so a
     /// restarted instance fences the one it replaces.
     public let transactionalID: String
-    private let producer: KafkaProducer
+    let producer: KafkaProducer  // internal: topic administration goes through it (KafkaProducer+Topics)
     private let queue = DispatchQueue(label: "klaxon.kafka.transactions")
 
     /// - Parameters:

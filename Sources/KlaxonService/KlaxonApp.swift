@@ -24,6 +24,8 @@ public final class KlaxonApp: Sendable {
     public let warnings: [String]
     let grouping: GroupingEngine
     private let ingest: IngestService
+    private let state: StateService
+    private let stateConsumer: KafkaConsumer
     private let dispatcher: OutboxDispatcher
     private let reloader: ConfigReloader
     private let producer: KafkaProducer
@@ -53,6 +55,7 @@ public final class KlaxonApp: Sendable {
             let b = try EmbeddedBroker(topics: config.service.inputTopics.map(\.name) + [k.deadLetterTopic], partitions: 3)
             // One partition: one order for all control records, as `ControlTopic` creates it.
             try b.createTopic(k.controlTopic, partitions: 1)
+            try b.createTopic(k.alertsTopic, partitions: k.alertsPartitions)
             logger.notice("embedded Kafka broker listening", metadata: ["bootstrap": "\(b.bootstrapServers)"])
             broker = b
         } else {
@@ -67,12 +70,19 @@ public final class KlaxonApp: Sendable {
         // Dead letters carry the original bytes, up to the intake limit (librdkafka caps at 1e9).
         producerProps["message.max.bytes"] = producerProps["message.max.bytes"] ?? String(min(max(k.maxMessageBytes + (1 << 16), 1_000_000), 1_000_000_000))
         let producer = try KafkaProducer(properties: producerProps, logger: logger)
+        // Room for a record batch's own framing under the cap.
+        let maxRecordBytes = (Int(producerProps["message.max.bytes"] ?? "") ?? 1_000_000) - (1 << 16)
+        let handOffProducer = try KafkaTransactionalProducer(
+            properties: producerProps, transactionalID: Self.transactionalID(k, statePath: config.service.statePath), logger: logger)
 
         var consumerProps = common
         consumerProps["group.id"] = k.groupID
         // The inputs, and the topic the Alertmanager API's push produces to.
         let inputTopics = config.service.inputTopics
         let consumer = try KafkaConsumer(properties: consumerProps, topics: inputTopics.map(\.name), logger: logger)
+        consumerProps["group.id"] = Self.stateGroupID(k)
+        let stateConsumer = try KafkaConsumer(properties: consumerProps, topics: [k.alertsTopic], logger: logger)
+        let partitioner = StatePartitioner(partitions: k.alertsPartitions)
         let database = try StateDatabase(path: config.service.statePath, synchronous: config.service.stateSynchronous)
         let store = try AlertStore(database: database)
         let outbox = Outbox(database: database)
@@ -81,12 +91,6 @@ public final class KlaxonApp: Sendable {
         let control = ControlTopic(
             topic: k.controlTopic, reader: try KafkaTopicReader(properties: common, topic: k.controlTopic, logger: logger),
             producer: producer, applier: ControlApplier(silences: silences, falsePositives: falsePositives), logger: logger)
-        ready.setProbe { [groupID = k.groupID] in
-            var problems: [String] = []
-            if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
-            if consumer.assignment.isEmpty { problems.append("no partition of \(consumer.topics.joined(separator: ", ")) is assigned to this member of group \(groupID)") }
-            return problems + control.problems
-        }
         let audit = AuditLog(database: database)
         let slackThreads = SlackThreadStore(database: database)
         let sinks = try SinkFactory.build(config.routing, producer: producer, environment: environment, slackThreads: slackThreads)
@@ -108,17 +112,29 @@ public final class KlaxonApp: Sendable {
         let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives)
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)
+        let deadLetters = DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger)
         let ingest = IngestService(
-            consumer: consumer, processor: processor, store: store,
-            deadLetters: DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger),
-            grouping: grouping, noise: noise, settings: k, ready: ready, logger: logger)
+            consumer: consumer, producer: handOffProducer, processor: processor, partitioner: partitioner,
+            maxRecordBytes: maxRecordBytes, deadLetters: deadLetters, settings: k, ready: ready, logger: logger)
+        let state = StateService(
+            consumer: stateConsumer, partitioner: partitioner, store: store, deadLetters: deadLetters, grouping: grouping,
+            noise: noise, settings: k, logger: logger)
+        ready.setProbe {
+            var problems: [String] = []
+            if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
+            for c in [consumer, stateConsumer] where c.assignment.isEmpty {
+                problems.append("no partition of \(c.topics.joined(separator: ", ")) is assigned to this member of group \(c.groupID)")
+            }
+            return problems + ingest.problems + control.problems
+        }
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let reloader = ConfigReloader(
             path: configPath, active: active, environment: environment, producer: producer, grouping: grouping,
             noise: noise, dispatcher: dispatcher, audit: audit, slackThreads: slackThreads, logger: logger)
 
-        // Shutdown runs in reverse: ingest stops first (finishes its batch, commits), then the
-        // HTTP server, then grouping flushes what is due, then delivery makes its last pass.
+        // Shutdown runs in reverse: ingest stops first (finishes its hand-off), then state (its
+        // batch written and committed), then the HTTP server, then grouping flushes what is
+        // due, then delivery makes its last pass.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: DeliveryService(dispatcher: dispatcher)),
             .init(service: GroupingService(grouping: grouping, dispatcher: dispatcher, logger: logger)),
@@ -150,12 +166,14 @@ public final class KlaxonApp: Sendable {
                     push: AlertPushProducer(producer: producer, topic: config.service.alertmanagerAPI.ingestTopic),
                     config: config.service.alertmanagerAPI, groupID: k.groupID, bootstrap: bootstrap, startedAt: Date()))
             let telemetry = LifecycleTelemetry(
-                census: AlertCensus(database: database), consumer: consumer,
+                census: AlertCensus(database: database), consumers: [consumer, stateConsumer],
                 sources: Array(Set(inputTopics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
             services.append(.init(service: try OpsServer.make(
                 listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
                 refresh: { await telemetry.refresh() }, bound: address, logger: logger)))
         }
+        // Ingest stops before state, so state can take what ingest handed off last.
+        services.append(.init(service: state))
         services.append(.init(service: ingest))
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         if signals { groupConfig.gracefulShutdownSignals = [.sigterm, .sigint] }
@@ -164,6 +182,8 @@ public final class KlaxonApp: Sendable {
         self.config = config
         self.grouping = grouping
         self.ingest = ingest
+        self.state = state
+        self.stateConsumer = stateConsumer
         self.dispatcher = dispatcher
         self.reloader = reloader
         self.bootstrapServers = bootstrap
@@ -188,6 +208,17 @@ public final class KlaxonApp: Sendable {
         }
     }
 
+    /// The state stage's consumer group: its own, beside the raw topics' group.
+    static func stateGroupID(_ k: KafkaSettings) -> String { "\(k.groupID).state" }
+
+    /// Stable per instance (host and state file), so a restarted instance fences the zombie
+    /// of its previous run, and distinct for two instances on one host.
+    static func transactionalID(_ k: KafkaSettings, statePath: String) -> String {
+        let host = ProcessInfo.processInfo.hostName
+        let path = URL(fileURLWithPath: statePath).standardizedFileURL.path
+        return "\(k.groupID).ingest.\(Fingerprint(labels: ["host": host, "state": path]))"
+    }
+
     /// Starts a graceful shutdown: the in-flight batch finishes and commits, then delivery
     /// makes a last pass.
     public func shutdown() async {
@@ -195,7 +226,7 @@ public final class KlaxonApp: Sendable {
     }
 
     /// Kafka records consumed and handed to grouping since start.
-    public var recordsHandled: Int { ingest.handled.count }
+    public var recordsHandled: Int { state.handled.count }
 
     /// True when every alert received so far has had its first notification queued.
     public var groupsFlushed: Bool { get async { await grouping.isIdle } }

@@ -31,13 +31,18 @@ enum IngestLedger {
             """)
     }
 
-    /// The runs of a batch: per partition, in the order consumed, a new run wherever the offset
-    /// is not the previous one's successor (a gap is never claimed) or the outcome changes.
+    /// The runs of a batch: per partition, in offset order, a new run wherever the offset is not
+    /// the previous one's successor (a gap is never claimed) or the outcome changes. Sorted
+    /// first: the state stage receives one input partition's messages spread over the
+    /// `klaxon.alerts` partitions of their alerts, so in a batch they arrive out of order.
     static func runs(_ consumed: [ConsumedRecord]) -> [Run] {
         struct Lane: Hashable { var topic: String; var partition: Int32 }
         var runs: [Run] = []
         var open: [Lane: Int] = [:]
-        for c in consumed {
+        let ordered = consumed.enumerated().sorted { a, b in
+            (a.element.topic, a.element.partition, a.element.offset, a.offset) < (b.element.topic, b.element.partition, b.element.offset, b.offset)
+        }
+        for c in ordered.lazy.map(\.element) {
             let lane = Lane(topic: c.topic, partition: c.partition)
             if let i = open[lane], runs[i].last == c.offset - 1, runs[i].outcome == c.outcome {
                 runs[i].last = c.offset

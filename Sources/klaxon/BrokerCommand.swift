@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaxonCore
 import KlaxonKafka
 import KlaxonService
 import UnixSignals
@@ -15,6 +16,12 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @Option(help: "Comma-separated topics to create up front; others are auto-created with 4 partitions.")
     var topics: String = ""
+
+    @Option(help: "Klaxon's internal alerts topic, created up front (this broker has no CreateTopics); empty: none.")
+    var alertsTopic: String = KafkaSettings().alertsTopic
+
+    @Option(help: "Partitions of --alerts-topic (kafka.alerts_partitions).")
+    var alertsPartitions: Int32 = KafkaSettings().alertsPartitions
 
     @Option(help: "Number of mock brokers.")
     var brokers: Int = 1
@@ -32,7 +39,10 @@ struct BrokerCommand: AsyncParsableCommand {
         _ = LoggingSetup.bootstrap(logging, default: .warning)
         let names = topics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let broker: EmbeddedBroker
-        do { broker = try EmbeddedBroker(brokers: brokers, topics: names, partitions: partitions) } catch { fail("\(error)") }
+        do {
+            broker = try EmbeddedBroker(brokers: brokers, topics: names, partitions: partitions)
+            if !alertsTopic.isEmpty { try broker.createTopic(alertsTopic, partitions: alertsPartitions) }
+        } catch { fail("\(error)") }
         var forwarder: BrokerPortForwarder?
         if let port {
             let first = broker.bootstrapServers.split(separator: ",").first.map(String.init) ?? broker.bootstrapServers

@@ -9,6 +9,7 @@ import Testing
         let c = try ServiceConfig.load(yaml: minimal, file: "k.yml")
         #expect(c.kafka.groupID == "klaxon")
         #expect(c.kafka.deadLetterTopic == "klaxon.deadletter")
+        #expect(c.kafka.alertsTopic == "klaxon.alerts" && c.kafka.alertsPartitions == 12)
         #expect(c.kafka.maxMessageBytes == 16 << 20)
         #expect(c.kafka.topics == [TopicSettings(name: "scans", format: .auto)])
         #expect(c.statePath == ".klaxon/klaxon.db" && c.routes == ["routes"] && c.httpListen == nil)
@@ -33,6 +34,8 @@ import Testing
               topics:
                 - {name: rt, format: falco, environment: prod, labels: {team: sec}}
               dead_letter_topic: dlq
+              alerts_topic: internal.alerts
+              alerts_partitions: 6
               max_message_bytes: 1024
               batch: {max_records: 10, max_wait: 1s}
               properties: {security.protocol: SASL_SSL}
@@ -54,6 +57,7 @@ import Testing
         #expect(c.kafka.embedded && c.kafka.groupID == "g" && c.kafka.deadLetterTopic == "dlq" && c.kafka.maxMessageBytes == 1024)
         #expect(c.kafka.topics == [TopicSettings(name: "rt", format: .falco, environment: "prod", labels: ["team": "sec"])])
         #expect(c.kafka.batchMaxRecords == 10 && c.kafka.batchMaxWait == .seconds(1))
+        #expect(c.kafka.alertsTopic == "internal.alerts" && c.kafka.alertsPartitions == 6)
         #expect(c.kafka.properties == ["security.protocol": "SASL_SSL"])
         #expect(c.statePath == "/var/lib/k.db" && c.routes == ["a.yml", "b"])
         #expect(c.httpListen == ":9095" && c.apiTokenFile == "/run/secrets/t" && c.environment == "staging")
@@ -67,6 +71,10 @@ import Testing
         ("kafka:\n  topics:\n    - name: t\n", "k.yml:2:3: kafka: brokers is required unless embedded: true"),
         ("kafka:\n  embedded: true\n  topics: []\n", "k.yml:2:3: kafka: topics: at least one topic is required"),
         ("kafka:\n  embedded: true\n  topics:\n    - name: t\n      format: nmap\n", "format \"nmap\""),
+        ("kafka:\n  embedded: true\n  alerts_partitions: 0\n  topics: [{name: t}]\n", "alerts_partitions must be 1-10000, got 0"),
+        ("kafka:\n  embedded: true\n  alerts_topic: dlq\n  dead_letter_topic: dlq\n  topics: [{name: t}]\n",
+         "alerts_topic must differ from dead_letter_topic and control_topic"),
+        ("kafka:\n  embedded: true\n  topics: [{name: klaxon.alerts}]\n", "is the internal alerts topic (kafka.alerts_topic)"),
         ("kafka:\n  embedded: true\n  topic:\n    - name: t\n", "k.yml:3:3: kafka.topic: unknown field \"topic\""),
         ("kafka:\n  embedded: true\n  topics: [{name: t}]\nseverity_overrides:\n  - match: {cve: X}\n    severity: loud\n",
          "k.yml:6:15: severity_overrides[0].severity: expected a level"),

@@ -7,6 +7,7 @@ extension ServiceConfig {
             c.ingestTopic = try n.string()
             if c.ingestTopic.isEmpty { throw n.error(.invalidValue, "ingest_topic must not be empty") }
             if c.ingestTopic == kafka.deadLetterTopic { throw n.error(.invalidValue, "ingest_topic must differ from kafka.dead_letter_topic") }
+            if c.ingestTopic == kafka.alertsTopic { throw n.error(.invalidValue, "ingest_topic must differ from kafka.alerts_topic (Klaxon's internal topic)") }
             // The topic carries Alertmanager-shaped payloads only: a listed topic must decode them.
             if let listed = kafka.topics.first(where: { $0.name == c.ingestTopic }), listed.format != .alertmanager, listed.format != .auto {
                 throw n.error(

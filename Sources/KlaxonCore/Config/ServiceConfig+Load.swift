@@ -125,7 +125,8 @@ extension ServiceConfig {
 
     private static func kafka(_ node: ConfigNode) throws(ConfigError) -> KafkaSettings {
         let m = try node.mapping(allowed: [
-            "embedded", "brokers", "group_id", "topics", "dead_letter_topic", "control_topic", "max_message_bytes", "batch", "properties",
+            "embedded", "brokers", "group_id", "topics", "dead_letter_topic", "control_topic", "alerts_topic", "alerts_partitions",
+            "max_message_bytes", "batch", "properties",
         ])
         var k = KafkaSettings()
         k.embedded = try m.bool("embedded") ?? false
@@ -139,6 +140,18 @@ extension ServiceConfig {
             k.controlTopic = try n.string()
             if k.controlTopic.isEmpty { throw n.error(.invalidValue, "control_topic must not be empty") }
             if k.controlTopic == k.deadLetterTopic { throw n.error(.invalidValue, "control_topic must differ from dead_letter_topic") }
+        }
+        if let n = m["alerts_topic"] {
+            k.alertsTopic = try n.string()
+            if k.alertsTopic.isEmpty { throw n.error(.invalidValue, "alerts_topic must not be empty") }
+            if [k.deadLetterTopic, k.controlTopic].contains(k.alertsTopic) {
+                throw n.error(.invalidValue, "alerts_topic must differ from dead_letter_topic and control_topic")
+            }
+        }
+        if let n = m["alerts_partitions"] {
+            let count = try n.int()
+            guard (1...10_000).contains(count) else { throw n.error(.invalidValue, "alerts_partitions must be 1-10000, got \(count)") }
+            k.alertsPartitions = Int32(count)
         }
         if let n = m["max_message_bytes"] {
             k.maxMessageBytes = try n.int()
@@ -165,6 +178,9 @@ extension ServiceConfig {
             }
             if name == k.controlTopic {
                 throw t.error(.invalidValue, "topic \"\(name)\" is the control topic (kafka.control_topic); it cannot be an input")
+            }
+            if name == k.alertsTopic {
+                throw t.error(.invalidValue, "topic \"\(name)\" is the internal alerts topic (kafka.alerts_topic); it cannot be an input")
             }
             k.topics.append(TopicSettings(
                 name: name, format: format, environment: try tm.string("environment"), labels: try tm.stringMap("labels")))

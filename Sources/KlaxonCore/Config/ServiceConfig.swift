@@ -76,6 +76,13 @@ public struct KafkaSettings: Sendable, Hashable {
     /// reads whole (created at start if missing, with `cleanup.policy=compact`, 1 partition).
     /// Default `klaxon.control`.
     public var controlTopic: String = "klaxon.control"
+    /// The internal topic between the ingest and state stages: decoded alerts, partitioned by
+    /// fingerprint (docs/scaling.md). Default `klaxon.alerts`.
+    public var alertsTopic: String = "klaxon.alerts"
+    /// Partitions of `alertsTopic` when Klaxon creates it: the most instances that can share
+    /// the state stage. Fixed once state is keyed by it; a start against an existing topic with
+    /// another count is refused. Default 12.
+    public var alertsPartitions: Int32 = 12
     /// Messages larger than this are dead-lettered unread. Default 16 MiB.
     public var maxMessageBytes: Int
     /// Largest batch handled (and committed) at once. Default 500.

@@ -1,10 +1,12 @@
 import Foundation
 
-/// Crash points for testing durability. `KLAXON_FAILPOINT=crash-before-commit` makes the
-/// service exit at once (no cleanup, like `kill -9`) after a batch's effects are durable and
-/// before its offsets are committed. Unset in production; the name is logged when set.
+/// Crash points for testing durability: the service exits at once (no cleanup, like
+/// `kill -9`) at the named point. `crash-before-commit`: the state stage wrote a batch and has
+/// not committed its offsets. `crash-after-handoff`: the ingest stage's transaction committed
+/// and the state stage may not have read it. Unset in production; the name is logged when hit.
 enum Failpoint: String {
     case crashBeforeCommit = "crash-before-commit"
+    case crashAfterHandOff = "crash-after-handoff"
 
     static let active: Failpoint? = ProcessInfo.processInfo.environment["KLAXON_FAILPOINT"].flatMap(Failpoint.init(rawValue:))
 

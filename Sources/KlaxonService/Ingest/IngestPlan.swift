@@ -20,27 +20,46 @@ public struct IngestPlan: Sendable {
     /// Decoded alerts per source label, for metrics.
     public var alertsBySource: [String: Int] = [:]
 
-    public static func make(_ batch: [KafkaRecord], processor: BatchProcessor, partitioner: StatePartitioner, now: Date) -> IngestPlan {
+    /// - Parameter maxRecordBytes: the largest record the alerts topic takes; a message whose
+    ///   normalized alerts make a larger one is a dead letter (it would fail its hand-off
+    ///   forever and block its partition). Default: no limit.
+    public static func make(
+        _ batch: [KafkaRecord], processor: BatchProcessor, partitioner: StatePartitioner, now: Date, maxRecordBytes: Int = .max
+    ) -> IngestPlan {
         var plan = IngestPlan()
         for message in batch {
-            let decoded = processor.decode(message, now: now)
-            let ledger = ConsumedRecord(
-                topic: message.topic, partition: message.partition, offset: message.offset, outcome: BatchProcessor.outcome(decoded))
-            let records: [AlertsRecord]
-            switch decoded {
-            case .success(let report):
+            var decoded = processor.decode(message, now: now)
+            var outputs: [Output] = []
+            if case .success(let report) = decoded {
                 var coverage = CoverageObservations()
                 coverage.add(report, receivedAt: now, kinds: processor.coverageKinds)
-                records = AlertsRecord.records(
+                let ledger = ledger(message, decoded)
+                for r in AlertsRecord.records(
                     ledger, receivedAt: now, parts: partitioner.split(report, coverage: coverage), format: report.format,
                     partitioner: partitioner)
-                for alert in report.alerts { plan.alertsBySource[alert.source ?? "unknown", default: 0] += 1 }
-            case .failure(let dead):
-                plan.deadLetters.append(dead)
-                records = [AlertsRecord.bare(ledger, receivedAt: now, format: .auto, partitioner: partitioner)]
+                {
+                    outputs.append(Output(partition: r.part.partition, value: AlertsRecordCodec.encode(r)))
+                }
+                if let big = outputs.map(\.value.count).max(), big > maxRecordBytes {
+                    decoded = .failure(DeadLetter(
+                        record: message, kind: .size,
+                        reason: "its \(report.alerts.count) normalized alerts make an internal record of \(big) bytes, "
+                            + "over the \(maxRecordBytes)-byte limit"))
+                } else {
+                    for alert in report.alerts { plan.alertsBySource[alert.source ?? "unknown", default: 0] += 1 }
+                }
             }
-            for r in records { plan.outputs.append(Output(partition: r.part.partition, value: AlertsRecordCodec.encode(r))) }
+            if case .failure(let dead) = decoded {
+                plan.deadLetters.append(dead)
+                let bare = AlertsRecord.bare(ledger(message, decoded), receivedAt: now, format: .auto, partitioner: partitioner)
+                outputs = [Output(partition: bare.part.partition, value: AlertsRecordCodec.encode(bare))]
+            }
+            plan.outputs += outputs
         }
         return plan
+    }
+
+    private static func ledger(_ message: KafkaRecord, _ decoded: Result<DecodedReport, DeadLetter>) -> ConsumedRecord {
+        ConsumedRecord(topic: message.topic, partition: message.partition, offset: message.offset, outcome: BatchProcessor.outcome(decoded))
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import KlaxonCore
-import KlaxonDelivery
 import KlaxonKafka
 import KlaxonStore
 import Logging
@@ -8,43 +7,42 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// The consumer loop: a batch → decode and normalize (pure) → dead letters acknowledged by the
-/// broker → alert state and noise decisions in one SQLite transaction → commit offsets → hand
-/// the changed alerts to grouping. Decoding the next batch overlaps the write of the current
-/// one. On graceful shutdown it finishes the batches in hand, commits, and leaves the group.
+/// The ingest stage (docs/scaling.md): a batch of raw messages → decoded, normalized and split
+/// by owning partition (`IngestPlan`, pure) → dead letters acknowledged by the broker → the
+/// `klaxon.alerts` records and the input offsets in one Kafka transaction → the same offsets
+/// committed plainly as well (the embedded broker drops transactional offsets; on Kafka this
+/// rewrites the values just committed). Stateless: after a crash the batches since the last
+/// commit are read again, and the state stage's ledger counts such a message twice.
 final class IngestService: Service {
     let consumer: KafkaConsumer
+    let producer: KafkaTransactionalProducer
     let processor: BatchProcessor
-    let store: AlertStore
+    let partitioner: StatePartitioner
+    let alertsTopic: String
+    /// The largest `klaxon.alerts` record the producer sends.
+    let maxRecordBytes: Int
     let deadLetters: DeadLetterPublisher
-    let grouping: GroupingEngine
-    let noise: NoiseGate
     let settings: KafkaSettings
     let logger: Logger
     let ready: ReadyFlag
-    /// Records handed to grouping since start (for the demo and tests to wait on).
-    let handled = HandledCounter()
+    /// Why the stage cannot hand off yet (the alerts topic is missing or unreadable), for `/readyz`.
+    private let topicProblem = Mutex<String?>(nil)
+    var problems: [String] { topicProblem.withLock { $0.map { [$0] } ?? [] } }
 
     init(
-        consumer: KafkaConsumer, processor: BatchProcessor, store: AlertStore, deadLetters: DeadLetterPublisher,
-        grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
+        consumer: KafkaConsumer, producer: KafkaTransactionalProducer, processor: BatchProcessor, partitioner: StatePartitioner,
+        maxRecordBytes: Int, deadLetters: DeadLetterPublisher, settings: KafkaSettings, ready: ReadyFlag, logger: Logger
     ) {
-        self.noise = noise
-        self.ready = ready
+        self.maxRecordBytes = maxRecordBytes
         self.consumer = consumer
+        self.producer = producer
         self.processor = processor
-        self.store = store
+        self.partitioner = partitioner
+        self.alertsTopic = settings.alertsTopic
         self.deadLetters = deadLetters
-        self.grouping = grouping
         self.settings = settings
+        self.ready = ready
         self.logger = logger
-    }
-
-    /// A polled batch, already decoded.
-    struct Decoded: Sendable {
-        var batch: [KafkaRecord]
-        var output: BatchProcessor.Output
-        var now: Date
     }
 
     func run() async throws {
@@ -53,65 +51,94 @@ final class IngestService: Service {
             ready.set(false)
             logger.info("ingest stopped")
         }
-        // Two stages on two cores: the next batch is polled and decoded while the current one
-        // is written. Graceful shutdown stops the polling; a batch already read is still
-        // written and committed, so a clean stop re-reads nothing.
-        var next = try await read()
-        while let current = next {
-            async let following = read()
-            try await write(current)
-            next = try await following
-        }
-        await consumer.close()
-    }
-
-    /// Polls until a batch arrives (nil on shutdown or close) and decodes it.
-    private func read() async throws -> Decoded? {
+        guard try await ensureAlertsTopic() else { return }
+        try await initTransactions()
+        var retryDelay = Duration.milliseconds(100)
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
             let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
             guard !batch.isEmpty else { continue }
-            let now = Date()
-            return Decoded(batch: batch, output: processor.process(batch, now: now), now: now)
+            if try await handOff(batch) {
+                retryDelay = .milliseconds(100)
+            } else {
+                // The consumer was rewound: the next poll returns the batch again.
+                try? await Task.sleep(for: retryDelay)
+                retryDelay = min(retryDelay * 2, .seconds(10))
+            }
         }
-        return nil
+        await consumer.close()
+        await producer.close()
     }
 
-    /// Dead letters acknowledged by the broker → state in one transaction → offsets committed
-    /// (asynchronously, after the durable write) → changes handed to grouping.
-    private func write(_ decoded: Decoded) async throws {
-        let (batch, out, now) = (decoded.batch, decoded.output, decoded.now)
-        try await deadLetters.publish(out.deadLetters)
-        let result = try await store.applyOffPool(out.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
-        Failpoint.hit(.crashBeforeCommit)
-        try consumer.commitAsync(KafkaOffset.after(batch))
-        // Grouping is rebuilt from the store on start, so handing it the changes after the
-        // commit loses nothing if the process dies in between.
-        await grouping.add(result.changes, now: now)
-        handled.add(batch.count)
-
-        for (topic, n) in Dictionary(grouping: batch, by: \.topic).mapValues(\.count) {
-            Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)]).increment(by: n)
+    /// Creates `kafka.alerts_topic` with `alerts_partitions` when missing, retrying while the
+    /// cluster cannot be asked (nothing is consumed meanwhile: a topic auto-created by the
+    /// first record would get the broker's default count). Refuses to run against a topic with
+    /// another count: alerts are owned by `fingerprint mod count`, so instances that disagree
+    /// would split one alert's state. False when shut down while waiting.
+    private func ensureAlertsTopic() async throws -> Bool {
+        var delay = Duration.milliseconds(500)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let count: Int
+            do {
+                count = try await producer.ensureTopic(
+                    alertsTopic, partitions: settings.alertsPartitions, config: ["max.message.bytes": String(maxRecordBytes + (1 << 16))])
+            } catch {
+                let problem = "topic \(alertsTopic) (kafka.alerts_topic) is missing and cannot be created with \(settings.alertsPartitions) partitions (\(error)); create it by hand with that many"
+                if topicProblem.withLock({ $0 }) != problem { logger.error("\(problem)") }
+                topicProblem.withLock { $0 = problem }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+                continue
+            }
+            guard count == Int(settings.alertsPartitions) else {
+                throw StartError(
+                    "topic \(alertsTopic) (kafka.alerts_topic) has \(count) partitions but kafka.alerts_partitions is \(settings.alertsPartitions): "
+                        + "set alerts_partitions to \(count) (alert state is keyed by it and every instance must agree), "
+                        + "or point alerts_topic at a new topic")
+            }
+            topicProblem.withLock { $0 = nil }
+            return true
         }
-        for (source, n) in out.alertsBySource {
-            Counter(label: "klaxon_alerts_decoded_total", dimensions: [("source", source)]).increment(by: n)
-        }
-        var suppressed: [SuppressionReason: Int] = [:]
-        for d in result.decisions { if let r = d.reason { suppressed[r, default: 0] += 1 } }
-        for (reason, n) in suppressed {
-            Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", reason.rawValue)]).increment(by: n)
-        }
-        logger.debug(
-            "batch handled",
-            metadata: [
-                "records": "\(batch.count)", "alerts": "\(out.write.reports.count)", "deadletters": "\(out.deadLetters.count)",
-                "changed": "\(result.changes.count)",
-            ])
+        return false
     }
-}
 
-/// A count shared between the ingest loop and whoever waits on it.
-final class HandledCounter: Sendable {
-    private let value = Mutex(0)
-    var count: Int { value.withLock { $0 } }
-    func add(_ n: Int) { value.withLock { $0 += n } }
+    /// Registers the transactional id, again while the coordinator cannot answer yet.
+    private func initTransactions() async throws {
+        var delay = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await producer.initTransactions()
+            } catch let error as KafkaError where error.transactionRecovery == .retry && !Task.isShuttingDownGracefully {
+                logger.warning("cannot register the hand-off's transactional id yet, retrying in \(delay): \(error)")
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+    }
+
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// One batch handed to the state stage; false when the transaction was aborted.
+    private func handOff(_ batch: [KafkaRecord]) async throws -> Bool {
+        let plan = IngestPlan.make(batch, processor: processor, partitioner: partitioner, now: Date(), maxRecordBytes: maxRecordBytes)
+        try await deadLetters.publish(plan.deadLetters)
+        let outputs = plan.outputs.map {
+            KafkaOutgoing(topic: alertsTopic, message: KafkaMessage(value: $0.value, partition: $0.partition))
+        }
+        switch try await producer.handOff(outputs, consuming: batch, from: consumer) {
+        case .committed:
+            Failpoint.hit(.crashAfterHandOff)
+            try consumer.commitAsync(KafkaOffset.after(batch))
+            logger.debug(
+                "batch handed off",
+                metadata: ["records": "\(batch.count)", "outputs": "\(outputs.count)", "deadletters": "\(plan.deadLetters.count)"])
+            return true
+        case .aborted(let error):
+            logger.warning("hand-off to \(alertsTopic) aborted, reading the batch again: \(error)")
+            Counter(label: "klaxon_ingest_handoffs_aborted_total").increment()
+            return false
+        }
+    }
 }

@@ -16,7 +16,8 @@ final class LifecycleTelemetry: Sendable {
     static let severities = ["critical", "high", "medium", "low"]
 
     private let census: AlertCensus
-    private let consumer: KafkaConsumer?
+    /// The stages' consumers: raw topics and `klaxon.alerts`.
+    private let consumers: [KafkaConsumer]
     /// Label sets reported before, so one that empties drops to 0 instead of keeping its last value.
     private let alertKeys = Mutex<Set<AlertCensus.Key>>([])
     private let lagKeys = Mutex<Set<TopicPartition>>([])
@@ -26,11 +27,11 @@ final class LifecycleTelemetry: Sendable {
 
     /// - Parameter sources: sources whose histograms and gauges exist from start (the
     ///   configured topics' formats; `auto` topics add none until a first alert).
-    init(census: AlertCensus, consumer: KafkaConsumer?, sources: [String]) {
+    init(census: AlertCensus, consumers: [KafkaConsumer], sources: [String]) {
         self.census = census
-        self.consumer = consumer
+        self.consumers = consumers
         Gauge(label: "klaxon_build_info", dimensions: [("version", Self.version)]).record(1)
-        for topic in consumer?.topics ?? [] {
+        for topic in consumers.flatMap(\.topics) {
             _ = Counter(label: "klaxon_consumer_offset_resets_total", dimensions: [("topic", topic)])
         }
         for severity in Self.severities {
@@ -72,8 +73,8 @@ final class LifecycleTelemetry: Sendable {
                     .record(counts[key] ?? 0)
             }
         }
-        if let consumer {
-            let lag = consumer.lag()
+        if !consumers.isEmpty {
+            let lag = consumers.reduce(into: [TopicPartition: Int64]()) { all, c in all.merge(c.lag()) { a, _ in a } }
             let keys = lagKeys.withLock { keys in
                 keys.formUnion(lag.keys)
                 return keys

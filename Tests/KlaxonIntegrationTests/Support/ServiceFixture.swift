@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCore
 import KlaxonKafka
 import KlaxonService
 import KlaxonStore
@@ -27,12 +28,16 @@ final class ServiceFixture: @unchecked Sendable {
     /// run` makes it on an embedded broker: the mock broker does not answer CreateTopics, so a
     /// service would otherwise wait for it to appear at the first write.
     static let control = "klaxon.control"
+    /// The internal alerts topic (`kafka.alerts_topic`) with its default partition count, made
+    /// up front for the same reason: without CreateTopics, `klaxon run` waits for it.
+    static let alerts = KafkaSettings().alertsTopic
 
     init(partitions: Int32 = 1) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions)
         try broker.createTopic(Self.control, partitions: 1)
+        try broker.createTopic(Self.alerts, partitions: KafkaSettings().alertsPartitions)
         try await recorder.start()
         // Stopped (awaited) when the test ends, whatever it threw.
         if !Teardown.register({ [recorder] in await recorder.stop() }) {

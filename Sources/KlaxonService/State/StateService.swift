@@ -1,0 +1,111 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// The state stage (docs/scaling.md): a batch of `klaxon.alerts` records → the store's write
+/// (`StateBatch`, pure; unreadable or misrouted records become dead letters) → alert state and
+/// noise decisions in one SQLite transaction → offsets committed → the changed alerts handed to
+/// grouping. Decoding the next batch overlaps the write of the current one. On graceful
+/// shutdown it finishes the batches in hand, commits, and leaves the group.
+final class StateService: Service {
+    let consumer: KafkaConsumer
+    let partitioner: StatePartitioner
+    let store: AlertStore
+    let deadLetters: DeadLetterPublisher
+    let grouping: GroupingEngine
+    let noise: NoiseGate
+    let settings: KafkaSettings
+    let logger: Logger
+    /// Input messages handed to grouping since start (for the demo and tests to wait on).
+    let handled = HandledCounter()
+
+    init(
+        consumer: KafkaConsumer, partitioner: StatePartitioner, store: AlertStore, deadLetters: DeadLetterPublisher,
+        grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, logger: Logger
+    ) {
+        self.consumer = consumer
+        self.partitioner = partitioner
+        self.store = store
+        self.deadLetters = deadLetters
+        self.grouping = grouping
+        self.noise = noise
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// A polled batch, already decoded.
+    struct Decoded: Sendable {
+        var batch: [KafkaRecord]
+        var state: StateBatch
+        var now: Date
+    }
+
+    func run() async throws {
+        defer { logger.info("state stage stopped") }
+        // Two stages on two cores: the next batch is polled and decoded while the current one
+        // is written. Graceful shutdown stops the polling; a batch already read is still
+        // written and committed, so a clean stop re-reads nothing.
+        var next = try await read()
+        while let current = next {
+            async let following = read()
+            try await write(current)
+            next = try await following
+        }
+        await consumer.close()
+    }
+
+    /// Polls until a batch arrives (nil on shutdown or close) and decodes it.
+    private func read() async throws -> Decoded? {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
+            let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
+            guard !batch.isEmpty else { continue }
+            return Decoded(batch: batch, state: StateBatch.make(batch, partitioner: partitioner), now: Date())
+        }
+        return nil
+    }
+
+    /// Dead letters acknowledged by the broker → state in one transaction → offsets committed
+    /// (asynchronously, after the durable write) → changes handed to grouping.
+    private func write(_ decoded: Decoded) async throws {
+        let (batch, state, now) = (decoded.batch, decoded.state, decoded.now)
+        try await deadLetters.publish(state.deadLetters)
+        let result = try await store.applyOffPool(state.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+        Failpoint.hit(.crashBeforeCommit)
+        try consumer.commitAsync(KafkaOffset.after(batch))
+        // Grouping is rebuilt from the store on start, so handing it the changes after the
+        // commit loses nothing if the process dies in between.
+        await grouping.add(result.changes, now: now)
+        handled.add(state.write.consumed.count)
+
+        // Counted here, once the messages' effects are durable, per input topic and source.
+        for (topic, n) in Dictionary(grouping: state.write.consumed, by: \.topic).mapValues(\.count) {
+            Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)]).increment(by: n)
+        }
+        for (source, n) in Dictionary(grouping: state.write.reports, by: { $0.alert.source ?? "unknown" }).mapValues(\.count) {
+            Counter(label: "klaxon_alerts_decoded_total", dimensions: [("source", source)]).increment(by: n)
+        }
+        var suppressed: [SuppressionReason: Int] = [:]
+        for d in result.decisions { if let r = d.reason { suppressed[r, default: 0] += 1 } }
+        for (reason, n) in suppressed {
+            Counter(label: "klaxon_alerts_suppressed_total", dimensions: [("reason", reason.rawValue)]).increment(by: n)
+        }
+        logger.debug(
+            "batch applied",
+            metadata: [
+                "records": "\(batch.count)", "alerts": "\(state.write.reports.count)", "deadletters": "\(state.deadLetters.count)",
+                "changed": "\(result.changes.count)",
+            ])
+    }
+}
+
+/// A count shared between a stage's loop and whoever waits on it.
+final class HandledCounter: Sendable {
+    private let value = Mutex(0)
+    var count: Int { value.withLock { $0 } }
+    func add(_ n: Int) { value.withLock { $0 += n } }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+import KlaxonTesting
+import Logging
+import Testing
+
+/// `klaxon run` as two stages over the internal alerts topic (issue #14 step 2): what ingest
+/// hands off is keyed the way scale-out needs, a crash right after the hand-off loses nothing,
+/// and a topic with another partition count is refused.
+@Suite(.stopsServers) struct AlertsTopicTests {
+    /// Every record of the alerts topic, decoded, with the partition it was read from.
+    static func handedOff(_ f: ServiceFixture) async throws -> [(partition: Int32, record: AlertsRecord)] {
+        let reader = try KafkaTopicReader(
+            properties: ["bootstrap.servers": f.broker.bootstrapServers], topic: ServiceFixture.alerts, logger: Logger(label: "test"))
+        let ends = try await reader.assignAll()
+        var out: [(Int32, AlertsRecord)] = []
+        var read: [Int32: Int64] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ends.contains(where: { p, end in (read[p] ?? 0) < end }) && ContinuousClock.now < deadline {
+            for m in try await reader.poll() {
+                out.append((m.partition, try AlertsRecordCodec.decode(m.value)))
+                read[m.partition] = m.offset + 1
+            }
+        }
+        await reader.close()
+        return out
+    }
+
+    @Test func eachAlertIsHandedToThePartitionOfItsFingerprint() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try f.writeConfig()
+        let producer = try f.producer()
+        let report = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
+        try await producer.send(topic: ServiceFixture.scans, value: report, partition: 1)
+        try await producer.send(topic: ServiceFixture.scans, value: Data("not json".utf8), partition: 0)
+
+        let service = try f.startService()
+        try await eventually("4 alerts delivered and both messages in the ledger", watching: service) {
+            try f.fileAlerts().count >= 4 && f.store().ledger().count == 2
+        }
+        #expect(try await service.stop() == 0)
+
+        let records = try await Self.handedOff(f)
+        let partitioner = StatePartitioner(partitions: KafkaSettings().alertsPartitions)
+        let alerts = records.flatMap { r in r.record.part.alerts.map { (r.partition, $0.fingerprint) } }
+        #expect(alerts.count == 4, "one copy of each alert: \(alerts)")
+        #expect(alerts.allSatisfy { p, fp in partitioner.partition(of: fp) == p }, "\(alerts)")
+        // The complete scan reaches every partition, so each owner can resolve its own alerts.
+        let scanned = Set(records.filter { !$0.record.part.scopes.isEmpty }.map(\.partition))
+        #expect(scanned == Set(0..<KafkaSettings().alertsPartitions))
+        // Each input message is in the ledger once: one record of each carries its entry.
+        let ledgers = records.compactMap(\.record.ledger).map { "\($0.topic)/\($0.partition)@\($0.offset)" }.sorted()
+        #expect(ledgers == ["\(ServiceFixture.scans)/0@0", "\(ServiceFixture.scans)/1@0"])
+        #expect(try f.store().ledger().map(\.outcome).sorted().first?.hasPrefix("deadletter: ") == true)
+    }
+
+    @Test func hardStopAfterTheHandOffLosesNothing() async throws {
+        let f = try await ServiceFixture()
+        try f.writeConfig()
+        let producer = try f.producer()
+        let report = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
+        try await producer.send(topic: ServiceFixture.scans, value: report)
+
+        // Run 1 dies (like kill -9) once its hand-off transaction committed, before anything
+        // else: the state stage may or may not have read the records.
+        let crashed = try f.startService(environment: ["KLAXON_FAILPOINT": "crash-after-handoff"])
+        let status = try await crashed.waitForExit()
+        #expect(status == 86, "expected the failpoint exit; stderr:\n\(crashed.stderr.suffix(2000))")
+        #expect(try await Self.handedOff(f).flatMap(\.record.part.alerts).count == 4, "the records are in the alerts topic")
+
+        // Run 2 takes the records over; on the embedded broker, which drops transactional
+        // offsets, it also reads the input again and hands it off a second time.
+        let service = try f.startService()
+        try await eventually("all 4 alerts delivered", watching: service) { f.fileAlerts().count >= 4 }
+        try await eventually("the ledger has the message", watching: service) { (try f.store().timesSeen(topic: ServiceFixture.scans)[0] ?? 0) >= 1 }
+        #expect(try await service.stop() == 0)
+
+        let fingerprints = f.fileAlerts().compactMap { $0["fingerprint"] as? String }
+        #expect(Set(fingerprints).count == 4, "every alert delivered")
+        #expect(fingerprints.count == 4, "a second hand-off of the same message queued no second notification")
+        #expect(try f.store().states().count == 4)
+    }
+
+    @Test func aTopicWithAnotherPartitionCountIsRefused() async throws {
+        let f = try await ServiceFixture()
+        try f.writeConfig()
+        let text = try String(contentsOf: f.configFile, encoding: .utf8)
+        try text.replacingOccurrences(of: "  group_id: \(f.group)\n", with: "  group_id: \(f.group)\n  alerts_partitions: 5\n")
+            .write(to: f.configFile, atomically: true, encoding: .utf8)
+
+        let service = try f.startService()
+        let status = try await service.waitForExit()
+        #expect(status != 0)
+        #expect(
+            service.stderr.contains("topic \(ServiceFixture.alerts) (kafka.alerts_topic) has 12 partitions but kafka.alerts_partitions is 5"),
+            "\(service.stderr.suffix(2000))")
+    }
+}
