@@ -38,6 +38,11 @@ final class StateService: Service {
         self.logger = logger
     }
 
+    /// One input batch's records at most: a message gives a record per partition its alerts
+    /// fall on, a complete scan one on every partition. A poll takes only what is ready, so
+    /// one record per message (Falco) still makes batches of about `batch.max_records`.
+    var maxRecords: Int { settings.batchMaxRecords * Int(settings.alertsPartitions) }
+
     /// A polled batch, already decoded.
     struct Decoded: Sendable {
         var batch: [KafkaRecord]
@@ -62,7 +67,7 @@ final class StateService: Service {
     /// Polls until a batch arrives (nil on shutdown or close) and decodes it.
     private func read() async throws -> Decoded? {
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
-            let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
+            let batch = try await consumer.poll(maxRecords: maxRecords, maxWait: settings.batchMaxWait)
             guard !batch.isEmpty else { continue }
             return Decoded(batch: batch, state: StateBatch.make(batch, partitioner: partitioner), now: Date())
         }

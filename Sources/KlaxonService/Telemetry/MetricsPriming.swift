@@ -21,6 +21,7 @@ enum MetricsPriming {
         topics: [String], sources: [String], integrations: [String: [Integration]], escalationTiers: [String: Int],
         falsePositiveRates: [String: (alerts: Int, falsePositives: Int)]
     ) {
+        _ = Counter(label: "klaxon_ingest_handoffs_aborted_total")
         for topic in topics {
             _ = Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)])
             for kind in ["decode", "size"] {

@@ -24,7 +24,8 @@ public enum Telemetry {
 
     /// Every counter Klaxon emits, with what it counts.
     static let help: [String: String] = [
-        "klaxon_messages_consumed_total": "Kafka messages consumed, by topic.",
+        "klaxon_messages_consumed_total": "Kafka messages consumed and their effects stored, by input topic.",
+        "klaxon_ingest_handoffs_aborted_total": "Ingest batches whose Kafka transaction to the alerts topic was aborted (the batch is read again).",
         "klaxon_alerts_decoded_total": "Alerts decoded from consumed messages, by source.",
         "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",
         "klaxon_alerts_suppressed_total": "Alert reports that notified nobody, by reason.",
