@@ -85,7 +85,10 @@ import Testing
             for (repo, tag) in [("docker.io/shop/api", "1.4"), ("shop/web", "2.0"), ("docker.io/shop/worker", "0.9")] {
                 try await producer.send(topic: ServiceFixture.runtime, value: try Self.falcoEvent(repo, tag: tag, at: wall))
             }
-            try await eventually("the three images known to the timers") {
+            // A long deadline: this app shares the test process's two cooperative threads and
+            // its embedded broker with the whole suite, and its first events pass through both
+            // stages' start (topic check, transactional id, two group joins).
+            try await eventually("the three images known to the timers", timeout: .seconds(120)) {
                 let known = try coverage.snapshot().sightings
                 return known.count == 3 && known.values.allSatisfy { $0.first < wall.addingTimeInterval(-25 * 3600) }
             }

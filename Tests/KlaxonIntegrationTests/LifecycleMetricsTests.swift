@@ -36,6 +36,9 @@ import FoundationNetworking
         #expect(before.contains("klaxon_build_info{version="))
         #expect(before.contains("process_cpu_seconds_total"))
         #expect(before.contains(#"klaxon_consumer_lag{topic="scans",partition="0"} 0.0"#), "\(before)")
+        // The state stage's lag behind the ingest stage, on the internal topic.
+        #expect(before.contains(#"klaxon_consumer_lag{topic="\#(ServiceFixture.alerts)",partition="#), "\(before)")
+        #expect(before.contains("klaxon_ingest_handoffs_aborted_total 0"), "primed at zero")
 
         // Acknowledge one alert by hand, then a re-scan without CVE-2024-6387 resolves it.
         let list = try JSONSerialization.jsonObject(with: try await HTTP.call("GET", "\(base)/api/v1/alerts").1) as? [[String: Any]] ?? []
