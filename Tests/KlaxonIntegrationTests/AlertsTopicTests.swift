@@ -97,4 +97,38 @@ import Testing
             service.stderr.contains("topic \(ServiceFixture.alerts) (kafka.alerts_topic) has 12 partitions but kafka.alerts_partitions is 5"),
             "\(service.stderr.suffix(2000))")
     }
+
+    /// The same scan arriving on two input partitions read by two instances: before the
+    /// alerts topic, each instance kept and notified its own copy of every finding. Now each
+    /// alert has one owner, which counts both reports and notifies once.
+    @Test func twoInstancesReadingTheSameScanKeepAndNotifyEachAlertOnce() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try f.writeConfig()
+        let one = try ControlTopicTests.Instance("one", f), two = try ControlTopicTests.Instance("two", f)
+        try one.start(f)
+        try two.start(f)
+        let outcome = await capture {
+            for i in [one, two] {
+                try await eventually("\(i.name) ready", watching: i.process!) { (try? await HTTP.call("GET", i.base + "/readyz"))?.0 == 200 }
+            }
+            let producer = try f.producer()
+            let report = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
+            for p: Int32 in [0, 1] { try await producer.send(topic: ServiceFixture.scans, value: report, partition: p) }
+            let stores = [one, two].map { i in { try AlertStore(database: try StateDatabase(path: i.state)) } }
+            try await eventually("both reports of every alert counted") {
+                let states = try stores.flatMap { try $0().states() }
+                return states.count == 4 && states.allSatisfy { $0.occurrences == 2 }
+            }
+            try await one.settled()
+            try await two.settled()
+            let held = try stores.map { Set(try $0().states().map(\.alert.fingerprint)) }
+            #expect(held[0].isDisjoint(with: held[1]), "no alert kept by both")
+            #expect(!held[0].isEmpty && !held[1].isEmpty, "each instance owns some of them: \(held.map(\.count))")
+            let notified = f.fileAlerts().compactMap { $0["fingerprint"] as? String }
+            #expect(notified.count == 4 && Set(notified).count == 4, "each alert notified once: \(notified)")
+        }
+        try await one.stop()
+        try await two.stop()
+        try outcome.get()
+    }
 }
