@@ -25,7 +25,6 @@ public final class KlaxonApp: Sendable {
     let grouping: GroupingEngine
     private let ingest: IngestService
     private let state: StateService
-    private let stateConsumer: KafkaConsumer
     private let dispatcher: OutboxDispatcher
     private let reloader: ConfigReloader
     private let producer: KafkaProducer
@@ -183,7 +182,6 @@ public final class KlaxonApp: Sendable {
         self.grouping = grouping
         self.ingest = ingest
         self.state = state
-        self.stateConsumer = stateConsumer
         self.dispatcher = dispatcher
         self.reloader = reloader
         self.bootstrapServers = bootstrap

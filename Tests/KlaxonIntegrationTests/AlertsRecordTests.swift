@@ -182,6 +182,23 @@ import Testing
         #expect(write.consumed.map(\.offset) == [7])
     }
 
+    @Test func aMessageWhoseRecordsWouldExceedTheLimitIsADeadLetterWithItsLedgerEntry() throws {
+        let messages = try Self.messages()
+        let full = IngestPlan.make(messages, processor: Self.processor, partitioner: Self.partitioner, now: Self.t0)
+        // Just under the largest record the samples make.
+        let limit = try #require(full.outputs.map(\.value.count).max()) - 1
+        let cut = IngestPlan.make(messages, processor: Self.processor, partitioner: Self.partitioner, now: Self.t0, maxRecordBytes: limit)
+        #expect(cut.outputs.allSatisfy { $0.value.count <= limit })
+        let sized = cut.deadLetters.filter { $0.kind == .size }
+        #expect(!sized.isEmpty && sized.allSatisfy { $0.reason.contains("over the \(limit)-byte limit") }, "\(sized.map(\.reason))")
+        // Every message still sends its ledger entry once; a dead letter's says why.
+        let ledgers = try cut.outputs.compactMap { try AlertsRecordCodec.decode($0.value).ledger }
+        #expect(ledgers.map(\.offset).sorted() == messages.map(\.offset).sorted())
+        for dead in sized {
+            #expect(ledgers.first { $0.offset == dead.record.offset }?.outcome == "deadletter: \(dead.reason)")
+        }
+    }
+
     @Test func anUnreadableOrMisroutedRecordIsADeadLetterAndTheRestIsWritten() throws {
         let plan = IngestPlan.make(try Self.messages(), processor: Self.processor, partitioner: Self.partitioner, now: Self.t0)
         let good = try #require(plan.outputs.first { $0.partition == 1 && (try? AlertsRecordCodec.decode($0.value))?.part.alerts.isEmpty == false })

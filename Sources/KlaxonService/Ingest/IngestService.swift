@@ -51,10 +51,10 @@ final class IngestService: Service {
             ready.set(false)
             logger.info("ingest stopped")
         }
-        guard try await ensureAlertsTopic() else { return }
-        try await initTransactions()
+        let started = try await ensureAlertsTopic()
+        if started { try await initTransactions() }
         var retryDelay = Duration.milliseconds(100)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
+        while started && !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
             let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
             guard !batch.isEmpty else { continue }
             if try await handOff(batch) {
