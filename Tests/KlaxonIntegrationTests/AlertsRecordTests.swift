@@ -25,6 +25,25 @@ import Testing
         return out
     }
 
+    /// What ingest wrote before the alerts topic, from the whole batch in one store: the
+    /// reference the records must reproduce.
+    static func singleStore(_ records: [KafkaRecord], now: Date) -> BatchWrite {
+        var write = BatchWrite()
+        for record in records {
+            let decoded = processor.decode(record, now: now)
+            if case .success(let report) = decoded {
+                for alert in report.alerts { write.reports.append(AlertReport(alert: alert, owner: "\(record.topic)/\(record.partition)", receivedAt: now)) }
+                write.coverage.add(report, receivedAt: now, kinds: processor.coverageKinds)
+                if !report.scopes.isEmpty {
+                    write.scans.append(ScanReport(scopes: report.scopes, present: Set(report.alerts.map(\.fingerprint)), at: now))
+                }
+            }
+            write.consumed.append(ConsumedRecord(
+                topic: record.topic, partition: record.partition, offset: record.offset, outcome: BatchProcessor.outcome(decoded)))
+        }
+        return write
+    }
+
     static let processor = BatchProcessor(topics: [TopicSettings(name: "in")], maxMessageBytes: 1 << 24, defaultEnvironment: "prod")
     static let partitioner = StatePartitioner(partitions: 5)
 
@@ -81,8 +100,7 @@ import Testing
     func recordsWriteWhatIngestWritesTodayIncludingScanResolutions(mixed: Bool) throws {
         let messages = try Self.messages()
         let (direct, viaRecords) = (try AlertStore(database: try .temporary("direct")), try AlertStore(database: try .temporary("records")))
-        let first = Self.processor.process(messages, now: Self.t0)
-        try direct.apply(first.write)
+        try direct.apply(Self.singleStore(messages, now: Self.t0))
         let (writes, sent) = try Self.throughRecords(messages, at: Self.t0, mixed: mixed)
         #expect(sent.compactMap(\.ledger).map(\.offset).sorted() == messages.map(\.offset).sorted())
         #expect(Set(sent.map(\.part.partition)).count == Int(Self.partitioner.partitions))
@@ -101,7 +119,7 @@ import Testing
             if let text = String(data: m.value, encoding: .utf8), let cut = Self.dropHalfTheFindings(text) { m.value = Data(cut.utf8) }
             return m
         }
-        try direct.apply(Self.processor.process(halves, now: later).write)
+        try direct.apply(Self.singleStore(halves, now: later))
         for w in try Self.throughRecords(halves, at: later, mixed: mixed).0 { try viaRecords.apply(w) }
 
         let (a, b) = (try Self.dump(direct.database), try Self.dump(viaRecords.database))

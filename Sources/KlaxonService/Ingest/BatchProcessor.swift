@@ -3,8 +3,9 @@ import KlaxonCore
 import KlaxonKafka
 import KlaxonStore
 
-/// Turns one consumed batch into its effects — a `BatchWrite` for the store and the dead
-/// letters — without doing any I/O: size check, decode, normalize. `now` is passed in.
+/// Decodes one consumed message as ingest does — size check, topic format and labels,
+/// environment, overrides — without doing any I/O (`IngestPlan` splits what it returns into
+/// `klaxon.alerts` records). `now` is passed in.
 public struct BatchProcessor: Sendable {
     public var topics: [String: TopicSettings]
     public var maxMessageBytes: Int
@@ -23,37 +24,6 @@ public struct BatchProcessor: Sendable {
         self.topics = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.maxMessageBytes = maxMessageBytes
         self.defaultEnvironment = defaultEnvironment
-    }
-
-    public struct Output: Sendable {
-        public var write = BatchWrite()
-        public var deadLetters: [DeadLetter] = []
-        /// Decoded alert count per source label, for metrics.
-        public var alertsBySource: [String: Int] = [:]
-    }
-
-    public func process(_ records: [KafkaRecord], now: Date) -> Output {
-        var out = Output()
-        for record in records {
-            let decoded = decode(record, now: now)
-            let outcome = Self.outcome(decoded)
-            switch decoded {
-            case .failure(let dead):
-                out.deadLetters.append(dead)
-            case .success(let report):
-                let owner = "\(record.topic)/\(record.partition)"
-                for alert in report.alerts {
-                    out.write.reports.append(AlertReport(alert: alert, owner: owner, receivedAt: now))
-                    out.alertsBySource[alert.source ?? "unknown", default: 0] += 1
-                }
-                out.write.coverage.add(report, receivedAt: now, kinds: coverageKinds)
-                if !report.scopes.isEmpty {
-                    out.write.scans.append(ScanReport(scopes: report.scopes, present: Set(report.alerts.map(\.fingerprint)), at: now))
-                }
-            }
-            out.write.consumed.append(ConsumedRecord(topic: record.topic, partition: record.partition, offset: record.offset, outcome: outcome))
-        }
-        return out
     }
 
     /// What the ingest ledger says of a message (`trivy: 12 alerts`, `deadletter: reason`).

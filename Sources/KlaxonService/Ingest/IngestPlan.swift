@@ -17,8 +17,6 @@ public struct IngestPlan: Sendable {
     /// In input order, so each partition receives a message's records in the order consumed.
     public var outputs: [Output] = []
     public var deadLetters: [DeadLetter] = []
-    /// Decoded alerts per source label, for metrics.
-    public var alertsBySource: [String: Int] = [:]
 
     /// - Parameter maxRecordBytes: the largest record the alerts topic takes; a message whose
     ///   normalized alerts make a larger one is a dead letter (it would fail its hand-off
@@ -45,8 +43,6 @@ public struct IngestPlan: Sendable {
                         record: message, kind: .size,
                         reason: "its \(report.alerts.count) normalized alerts make an internal record of \(big) bytes, "
                             + "over the \(maxRecordBytes)-byte limit"))
-                } else {
-                    for alert in report.alerts { plan.alertsBySource[alert.source ?? "unknown", default: 0] += 1 }
                 }
             }
             if case .failure(let dead) = decoded {
