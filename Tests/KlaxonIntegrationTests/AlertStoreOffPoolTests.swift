@@ -26,9 +26,22 @@ import Testing
                 for i in 0..<writers {
                     group.addTask {
                         let alert = Alert(labels: ["alertname": "A\(i)", "source": "falco"], severity: Severity(level: .high), fingerprint: Fingerprint(value: UInt64(i + 1)))
-                        _ = try? await store.applyOffPool(
-                            BatchWrite(reports: [AlertReport(alert: alert, owner: "t/0", receivedAt: Date())]),
-                            decide: { _, t, _, _ in .notify(transition: t, threshold: nil) })
+                        // A write gives up after SQLite's 5 s busy timeout; under the whole
+                        // suite's load the round trip below can take longer, so a write tries
+                        // again (off the pool as before) until the lock is gone, for 60 s at most.
+                        let end = ContinuousClock.now + .seconds(60)
+                        while true {
+                            do {
+                                _ = try await store.applyOffPool(
+                                    BatchWrite(reports: [AlertReport(alert: alert, owner: "t/0", receivedAt: Date())]),
+                                    decide: { _, t, _, _ in .notify(transition: t, threshold: nil) })
+                                break
+                            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < end {
+                                continue
+                            } catch {
+                                break
+                            }
+                        }
                         finished.add()
                     }
                 }
