@@ -32,8 +32,8 @@ public struct AlertsRecord: Sendable, Hashable {
 
     /// The one record of a message with nothing to decide: only the ledger hears of it.
     public static func bare(_ ledger: ConsumedRecord, receivedAt: Date, format: InputFormat, partitioner: StatePartitioner) -> AlertsRecord {
-        let p = Int32(truncatingIfNeeded: UInt32(bitPattern: ledger.partition) % UInt32(partitioner.partitions))
-        return AlertsRecord(receivedAt: receivedAt, ledger: ledger, part: ReportPart(partition: p, format: format))
+        AlertsRecord(
+            receivedAt: receivedAt, ledger: ledger, part: ReportPart(partition: partitioner.partition(ofInput: ledger.partition), format: format))
     }
 }
 

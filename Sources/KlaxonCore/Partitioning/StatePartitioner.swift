@@ -23,6 +23,12 @@ public struct StatePartitioner: Sendable, Hashable {
         Int32(truncatingIfNeeded: fingerprint.value % UInt64(partitions))
     }
 
+    /// Where a message with nothing to decide sends its ledger entry: its input partition's
+    /// remainder, so one input partition's bare records share one owner.
+    public func partition(ofInput inputPartition: Int32) -> Int32 {
+        Int32(truncatingIfNeeded: UInt32(bitPattern: inputPartition) % UInt32(partitions))
+    }
+
     /// A report cut into one part per partition it concerns, in partition order: each alert in
     /// its fingerprint's part; with scopes, every partition gets a part carrying the scopes (and
     /// maybe no alerts); the report's coverage goes with the first part only
