@@ -6,20 +6,33 @@ import KlaxonCore
 /// state stage that owns the partition (`StatePartitioner`).
 ///
 /// Each input message gives at least one record, and exactly one of them carries the message's
-/// ledger entry (where it came from and its outcome: `trivy: 12 alerts`, `deadletter: …`), so
-/// the ledger counts it once. A message that yields no part (a dead letter, a report with
-/// nothing in it) still gives that one record, bare, on the partition its input partition maps
-/// to (`bare`).
+/// ledger outcome (`trivy: 12 alerts`, `deadletter: …`), so the ledger counts it once. A message
+/// that yields no part (a dead letter, a report with nothing in it) still gives that one
+/// record, bare, on the partition its input partition maps to (`bare`). Every record names its
+/// message and the partitions its siblings went to, so the state stage can apply a report's
+/// records together (`StateBatch.awaited`): inhibition inside one report must not depend on
+/// which partition is fetched first.
 public struct AlertsRecord: Sendable, Hashable {
     public var receivedAt: Date
-    /// The input message's ledger entry; nil on its other records.
-    public var ledger: ConsumedRecord?
+    /// The input message this record is a share of.
+    public var origin: MessageOrigin
+    /// The message's ledger outcome; nil on its other records.
+    public var outcome: String?
+    /// The partitions that received the message's records, this one included, ascending.
+    public var partitions: [Int32]
     public var part: ReportPart
 
-    public init(receivedAt: Date, ledger: ConsumedRecord?, part: ReportPart) {
+    public init(receivedAt: Date, origin: MessageOrigin, outcome: String?, partitions: [Int32], part: ReportPart) {
         self.receivedAt = receivedAt
-        self.ledger = ledger
+        self.origin = origin
+        self.outcome = outcome
+        self.partitions = partitions
         self.part = part
+    }
+
+    /// The message's ledger entry, on the one record that carries it.
+    public var ledger: ConsumedRecord? {
+        outcome.map { ConsumedRecord(topic: origin.topic, partition: origin.partition, offset: origin.offset, outcome: $0) }
     }
 
     /// The records of one decoded message: a record per part, the first with the ledger entry.
@@ -27,14 +40,38 @@ public struct AlertsRecord: Sendable, Hashable {
         _ ledger: ConsumedRecord, receivedAt: Date, parts: [ReportPart], format: InputFormat, partitioner: StatePartitioner
     ) -> [AlertsRecord] {
         guard !parts.isEmpty else { return [bare(ledger, receivedAt: receivedAt, format: format, partitioner: partitioner)] }
-        return parts.enumerated().map { i, part in AlertsRecord(receivedAt: receivedAt, ledger: i == 0 ? ledger : nil, part: part) }
+        let partitions = Set(parts.map(\.partition)).sorted()
+        return parts.enumerated().map { i, part in
+            AlertsRecord(
+                receivedAt: receivedAt, origin: MessageOrigin(ledger), outcome: i == 0 ? ledger.outcome : nil, partitions: partitions,
+                part: part)
+        }
     }
 
     /// The one record of a message with nothing to decide: only the ledger hears of it.
     public static func bare(_ ledger: ConsumedRecord, receivedAt: Date, format: InputFormat, partitioner: StatePartitioner) -> AlertsRecord {
-        AlertsRecord(
-            receivedAt: receivedAt, ledger: ledger, part: ReportPart(partition: partitioner.partition(ofInput: ledger.partition), format: format))
+        let p = partitioner.partition(ofInput: ledger.partition)
+        return AlertsRecord(
+            receivedAt: receivedAt, origin: MessageOrigin(ledger), outcome: ledger.outcome, partitions: [p],
+            part: ReportPart(partition: p, format: format))
     }
+}
+
+/// Where an input message was read.
+public struct MessageOrigin: Sendable, Hashable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+
+    init(_ ledger: ConsumedRecord) { self.init(topic: ledger.topic, partition: ledger.partition, offset: ledger.offset) }
+
+    public var description: String { "\(topic)/\(partition)@\(offset)" }
 }
 
 extension BatchWrite {
@@ -55,8 +92,9 @@ extension BatchWrite {
 }
 
 /// The binary form of an `AlertsRecord` (version 1), with `AlertCodec`'s primitives: `0x01`,
-/// receivedAt (Float64 LE), flags (1: a ledger entry follows), the ledger entry (topic,
-/// partition as LEB128, offset 8 bytes LE, outcome), partition (LEB128), format, alerts (count,
+/// receivedAt (Float64 LE), origin (topic, partition as LEB128, offset 8 bytes LE), flags (1:
+/// the ledger outcome follows), the outcome, the message's partitions (count, each LEB128),
+/// partition (LEB128), format, alerts (count,
 /// then each `AlertCodec` record as a length-prefixed blob), scopes (count, strings), coverage
 /// sightings (count; kind, name, environment, first, last each) and scans (count; name, time
 /// each). Times are Float64 LE.
@@ -68,13 +106,13 @@ public enum AlertsRecordCodec {
         out.reserveCapacity(64 + r.part.alerts.count * 320)
         out.append(version)
         putDouble(r.receivedAt.timeIntervalSince1970, &out)
-        out.append(r.ledger == nil ? 0 : 1)
-        if let ledger = r.ledger {
-            AlertCodec.putString(ledger.topic, &out)
-            AlertCodec.putLength(Int(UInt32(bitPattern: ledger.partition)), &out)
-            withUnsafeBytes(of: UInt64(bitPattern: ledger.offset).littleEndian) { out.append(contentsOf: $0) }
-            AlertCodec.putString(ledger.outcome, &out)
-        }
+        AlertCodec.putString(r.origin.topic, &out)
+        AlertCodec.putLength(Int(UInt32(bitPattern: r.origin.partition)), &out)
+        withUnsafeBytes(of: UInt64(bitPattern: r.origin.offset).littleEndian) { out.append(contentsOf: $0) }
+        out.append(r.outcome == nil ? 0 : 1)
+        if let outcome = r.outcome { AlertCodec.putString(outcome, &out) }
+        AlertCodec.putLength(r.partitions.count, &out)
+        for p in r.partitions { AlertCodec.putLength(Int(UInt32(bitPattern: p)), &out) }
         AlertCodec.putLength(Int(UInt32(bitPattern: r.part.partition)), &out)
         AlertCodec.putString(r.part.format.rawValue, &out)
         AlertCodec.putLength(r.part.alerts.count, &out)
@@ -116,14 +154,18 @@ public enum AlertsRecordCodec {
             var r = AlertCodec.Reader(bytes: raw)
             guard try r.byte() == version else { throw RecordError("unknown version") }
             let receivedAt = try r.date()
+            let topic = try r.string()
+            let inputPartition = try r.varint()
+            guard inputPartition <= UInt64(UInt32.max) else { throw RecordError("input partition out of range") }
+            let origin = MessageOrigin(
+                topic: topic, partition: Int32(bitPattern: UInt32(inputPartition)), offset: Int64(bitPattern: try r.uint64()))
             let flags = try r.byte()
-            var ledger: ConsumedRecord?
-            if flags & 1 != 0 {
-                let topic = try r.string()
-                let partition = try r.varint()
-                guard partition <= UInt64(UInt32.max) else { throw RecordError("input partition out of range") }
-                let offset = Int64(bitPattern: try r.uint64())
-                ledger = ConsumedRecord(topic: topic, partition: Int32(bitPattern: UInt32(partition)), offset: offset, outcome: try r.string())
+            let outcome = flags & 1 != 0 ? try r.string() : nil
+            var partitions: [Int32] = []
+            for _ in 0..<(try r.count(atLeastBytesEach: 1)) {
+                let p = try r.varint()
+                guard p <= UInt64(Int32.max) else { throw RecordError("sibling partition out of range") }
+                partitions.append(Int32(p))
             }
             let part = try r.varint()
             guard part <= UInt64(Int32.max) else { throw RecordError("partition out of range") }
@@ -151,7 +193,7 @@ public enum AlertsRecordCodec {
             }
             guard r.atEnd else { throw RecordError("\(raw.count - r.at) bytes after the record") }
             return AlertsRecord(
-                receivedAt: receivedAt, ledger: ledger,
+                receivedAt: receivedAt, origin: origin, outcome: outcome, partitions: partitions,
                 part: ReportPart(partition: Int32(part), format: format, alerts: alerts, scopes: scopes, coverage: coverage))
         }
     }

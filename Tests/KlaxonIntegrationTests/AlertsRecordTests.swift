@@ -167,7 +167,8 @@ import Testing
             #expect("\(error)".contains("klaxon.alerts record is corrupt: unknown"))
         }
         // An unknown format is named in the error, cut short (reasons travel in dead letters' headers).
-        var forged: [UInt8] = [1] + Array(repeating: 0, count: 8) + [0, 0]
+        // version, receivedAt, origin (empty topic, partition 0, offset), no outcome, no partitions, partition 0
+        var forged: [UInt8] = [1] + Array(repeating: 0, count: 8) + [0, 0] + Array(repeating: 0, count: 8) + [0, 0, 0]
         AlertCodec.putString(String(repeating: "x", count: 10_000), &forged)
         do {
             _ = try AlertsRecordCodec.decode(Data(forged + [0, 0, 0, 0]))
@@ -215,6 +216,51 @@ import Testing
         for dead in sized {
             #expect(ledgers.first { $0.offset == dead.record.offset }?.outcome == "deadletter: \(dead.reason)")
         }
+    }
+
+    /// A poll may return one partition's records of a report before another's; the batch says
+    /// which messages it holds only part of, counting only partitions this instance reads, and
+    /// a batch after one that gave up does not wait again for what that one applied.
+    @Test func aBatchKnowsWhichMessagesItHoldsOnlyPartOf() throws {
+        let plan = IngestPlan.make(try Self.messages(), processor: Self.processor, partitioner: Self.partitioner, now: Self.t0)
+        var topic: [Int32: [KafkaRecord]] = [:]
+        for o in plan.outputs {
+            topic[o.partition, default: []].append(
+                KafkaRecord(topic: "klaxon.alerts", partition: o.partition, offset: Int64(topic[o.partition]?.count ?? 0), value: o.value))
+        }
+        let sent = try plan.outputs.map { (partition: $0.partition, record: try AlertsRecordCodec.decode($0.value)) }
+        // Every record names its message and all the partitions its siblings went to.
+        for (origin, records) in Dictionary(grouping: sent, by: \.record.origin) {
+            #expect(records.allSatisfy { $0.record.partitions == records.map(\.partition).sorted() }, "\(origin)")
+        }
+        let all = Set(0..<Self.partitioner.partitions)
+        let first: Set<Int32> = [0, 1, 2]
+        var batch = StateBatch()
+        batch.add(first.sorted().flatMap { topic[$0] ?? [] }, partitioner: Self.partitioner)
+        // Expected: for each message with a record in the first partitions, its other partitions.
+        var expected: [MessageOrigin: Set<Int32>] = [:]
+        for (origin, records) in Dictionary(grouping: sent, by: \.record.origin) {
+            let ps = Set(records.map(\.partition))
+            if !ps.isDisjoint(with: first), !ps.isSubset(of: first) { expected[origin] = ps.subtracting(first) }
+        }
+        #expect(expected.count >= 3, "the samples no longer spread over partitions: the test lost its point")
+        #expect(batch.awaited(reading: all) == expected)
+        #expect(batch.awaited(reading: first).isEmpty, "partitions another instance reads are not waited for")
+        #expect(batch.awaited(reading: [0, 1, 2, 3]) == expected.compactMapValues { $0.contains(3) ? [3] : nil })
+
+        // The rest arrives in the next poll: complete.
+        var completed = batch
+        completed.add(all.subtracting(first).sorted().flatMap { topic[$0] ?? [] }, partitioner: Self.partitioner)
+        #expect(completed.awaited(reading: all).isEmpty)
+        #expect(completed.records.count == plan.outputs.count)
+
+        // Given up on: the next batch, holding the rest, carries what was applied and waits for nothing.
+        var next = StateBatch(earlier: batch.arrived(of: expected.keys))
+        next.add(all.subtracting(first).sorted().flatMap { topic[$0] ?? [] }, partitioner: Self.partitioner)
+        #expect(next.awaited(reading: all).isEmpty)
+        // Without it, the late records would wait for their siblings already applied.
+        #expect(StateBatch.make(all.subtracting(first).sorted().flatMap { topic[$0] ?? [] }, partitioner: Self.partitioner)
+            .awaited(reading: all).keys.sorted(by: { $0.description < $1.description }) == expected.keys.sorted(by: { $0.description < $1.description }))
     }
 
     @Test func anUnreadableOrMisroutedRecordIsADeadLetterAndTheRestIsWritten() throws {

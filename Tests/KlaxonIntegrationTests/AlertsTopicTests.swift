@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonKafka
+import KlaxonService
 import KlaxonStore
 import KlaxonTesting
 import Logging
@@ -54,6 +55,66 @@ import Testing
         let ledgers = records.compactMap(\.record.ledger).map { "\($0.topic)/\($0.partition)@\($0.offset)" }.sorted()
         #expect(ledgers == ["\(ServiceFixture.scans)/0@0", "\(ServiceFixture.scans)/1@0"])
         #expect(try f.store().ledger().map(\.outcome).sorted().first?.hasPrefix("deadletter: ") == true)
+    }
+
+    /// One report's records sit on several partitions, and a poll may return the lesser
+    /// findings' before the critical one's. The state stage holds what it has until the rest
+    /// arrives, so inhibition inside the report holds (applied as polled, the lesser alerts were
+    /// flushed before their inhibitor existed, `group_wait: 0s`); records that never come are
+    /// waited for 5 s at most, then applied and counted.
+    @Test func aReportsRecordsAreAppliedTogetherWhicheverPartitionComesFirst() async throws {
+        let f = try await ServiceFixture()
+        let port = try freePort()
+        try f.writeConfig(httpListen: "127.0.0.1:\(port)", routesExtra: """
+            inhibit_rules:
+              - source_matchers: ['severity="critical"']
+                target_matchers: ['severity=~"high|medium|low"']
+                equal: [image]
+            """)
+        let base = "http://127.0.0.1:\(port)"
+        let service = try f.startService(environment: ["KLAXON_LOG_LEVEL": "debug"])
+        try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
+
+        // The report's records as the ingest stage makes them, sent straight to the alerts topic
+        // in two goes: first every partition but the critical finding's.
+        let report = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
+        let processor = BatchProcessor(topics: [TopicSettings(name: ServiceFixture.scans)], maxMessageBytes: 1 << 24, defaultEnvironment: "prod")
+        let partitioner = StatePartitioner(partitions: KafkaSettings().alertsPartitions)
+        func records(offset: Int64) throws -> (early: [KafkaMessage], late: [KafkaMessage]) {
+            let plan = IngestPlan.make(
+                [KafkaRecord(topic: ServiceFixture.scans, partition: 0, offset: offset, value: report)], processor: processor,
+                partitioner: partitioner, now: Date())
+            let isLate = try plan.outputs.map { try AlertsRecordCodec.decode($0.value).part.alerts.contains { $0.labels["severity"] == "critical" } }
+            let messages = plan.outputs.map { KafkaMessage(value: $0.value, partition: $0.partition) }
+            return (messages.indices.filter { !isLate[$0] }.map { messages[$0] }, messages.indices.filter { isLate[$0] }.map { messages[$0] })
+        }
+        let first = try records(offset: 0)
+        #expect(first.late.count == 1 && first.early.count == Int(partitioner.partitions) - 1, "\(first.late.count) late, \(first.early.count) early")
+        let producer = try f.producer()
+        _ = try await producer.sendAll(topic: ServiceFixture.alerts, first.early)
+        try await eventually("the state stage holds part of the report", watching: service) {
+            service.stderr.contains("holding part of input messages")
+        }
+        _ = try await producer.sendAll(topic: ServiceFixture.alerts, first.late)
+        try await eventually("the critical alert is delivered") { !f.fileAlerts().isEmpty }
+        try await f.settled(base, records: 1)
+        #expect(f.fileAlerts().compactMap { ($0["labels"] as? [String: String])?["severity"] } == ["critical"])
+        var metrics = try await HTTP.text(base + "/metrics")
+        #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="inhibited"} 3"#))
+        #expect(metrics.contains("klaxon_state_split_messages_total 0"))
+
+        // The same report read again, whose critical record never comes: its other records are
+        // applied after the wait and counted; nothing blocks.
+        _ = try await producer.sendAll(topic: ServiceFixture.alerts, try records(offset: 1).early)
+        try await eventually("the partial report is applied after the wait, and counted", watching: service) {
+            try await HTTP.text(base + "/metrics").contains("klaxon_state_split_messages_total 1")
+        }
+        let falco = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n")
+        try await producer.send(topic: ServiceFixture.runtime, value: Data(falco[0].utf8))
+        try await eventually("input after it goes through", watching: service) { f.fileAlerts().count == 2 }
+        metrics = try await HTTP.text(base + "/metrics")
+        #expect(metrics.contains("klaxon_state_split_messages_total 1"))
+        #expect(try await service.stop() == 0)
     }
 
     @Test func hardStopAfterTheHandOffLosesNothing() async throws {

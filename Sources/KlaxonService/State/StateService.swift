@@ -43,6 +43,13 @@ final class StateService: Service {
     /// one record per message (Falco) still makes batches of about `batch.max_records`.
     var maxRecords: Int { settings.batchMaxRecords * Int(settings.alertsPartitions) }
 
+    /// How long a batch holding part of an input message polls on for the rest, at most. The
+    /// records of one message are committed in one transaction, so the rest is normally in
+    /// the next fetch; the bound is for records that cannot come (a partition revoked meanwhile).
+    static let completionWait: Duration = .seconds(5)
+    /// What the last batch applied of the messages it gave up waiting for (see `complete`).
+    private let leftovers = Mutex<[MessageOrigin: Set<Int32>]>([:])
+
     /// A polled batch, already decoded.
     struct Decoded: Sendable {
         var batch: [KafkaRecord]
@@ -69,9 +76,41 @@ final class StateService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
             let batch = try await consumer.poll(maxRecords: maxRecords, maxWait: settings.batchMaxWait)
             guard !batch.isEmpty else { continue }
-            return Decoded(batch: batch, state: StateBatch.make(batch, partitioner: partitioner), now: Date())
+            var state = StateBatch(earlier: leftovers.withLock { $0 })
+            state.add(batch, partitioner: partitioner)
+            try await complete(&state)
+            return Decoded(batch: state.records, state: state, now: Date())
         }
         return nil
+    }
+
+    /// Polls on while the batch holds only part of an input message whose other records this
+    /// instance reads, so one report's alerts reach grouping together (inhibition inside a
+    /// report must not depend on which partition was fetched first). Bounded by
+    /// `completionWait` and by four polls' worth of records; a message still incomplete then
+    /// is applied in two batches, counted in `klaxon_state_split_messages_total`.
+    private func complete(_ state: inout StateBatch) async throws {
+        let deadline = ContinuousClock.now + Self.completionWait
+        var awaited = state.awaited(reading: assigned())
+        if !awaited.isEmpty { logger.debug("holding part of input messages until the rest arrives", metadata: ["count": "\(awaited.count)"]) }
+        while !awaited.isEmpty, ContinuousClock.now < deadline, state.records.count < 4 * maxRecords,
+            !Task.isCancelled, !Task.isShuttingDownGracefully, !consumer.isClosed
+        {
+            state.add(try await consumer.poll(maxRecords: maxRecords, maxWait: settings.batchMaxWait), partitioner: partitioner)
+            awaited = state.awaited(reading: assigned())
+        }
+        let split = state.arrived(of: awaited.keys)
+        leftovers.withLock { $0 = split }
+        guard !awaited.isEmpty else { return }
+        Counter(label: "klaxon_state_split_messages_total").increment(by: awaited.count)
+        logger.debug("applying part of input messages, the rest did not arrive in time", metadata: [
+            "messages": "\(awaited.keys.map(\.description).sorted().prefix(5).joined(separator: ", "))", "count": "\(awaited.count)",
+        ])
+    }
+
+    /// The partitions of the alerts topic assigned to this instance now.
+    private func assigned() -> Set<Int32> {
+        Set(consumer.assignment.filter { $0.topic == settings.alertsTopic }.map(\.partition))
     }
 
     /// Dead letters acknowledged by the broker → state in one transaction → offsets committed

@@ -22,6 +22,7 @@ enum MetricsPriming {
         falsePositiveRates: [String: (alerts: Int, falsePositives: Int)]
     ) {
         _ = Counter(label: "klaxon_ingest_handoffs_aborted_total")
+        _ = Counter(label: "klaxon_state_split_messages_total")
         for topic in topics {
             _ = Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)])
             for kind in ["decode", "size"] {
