@@ -37,7 +37,7 @@ import Testing
               alerts_topic: internal.alerts
               alerts_partitions: 6
               max_message_bytes: 1024
-              batch: {max_records: 10, max_wait: 1s}
+              batch: {max_records: 10, max_wait: 1s, report_wait: 30s}
               properties: {security.protocol: SASL_SSL}
             state: {path: /var/lib/k.db}
             routes: [a.yml, b]
@@ -56,7 +56,7 @@ import Testing
             """, file: "k.yml")
         #expect(c.kafka.embedded && c.kafka.groupID == "g" && c.kafka.deadLetterTopic == "dlq" && c.kafka.maxMessageBytes == 1024)
         #expect(c.kafka.topics == [TopicSettings(name: "rt", format: .falco, environment: "prod", labels: ["team": "sec"])])
-        #expect(c.kafka.batchMaxRecords == 10 && c.kafka.batchMaxWait == .seconds(1))
+        #expect(c.kafka.batchMaxRecords == 10 && c.kafka.batchMaxWait == .seconds(1) && c.kafka.batchReportWait == .seconds(30))
         #expect(c.kafka.alertsTopic == "internal.alerts" && c.kafka.alertsPartitions == 6)
         #expect(c.kafka.properties == ["security.protocol": "SASL_SSL"])
         #expect(c.statePath == "/var/lib/k.db" && c.routes == ["a.yml", "b"])
@@ -72,6 +72,7 @@ import Testing
         ("kafka:\n  embedded: true\n  topics: []\n", "k.yml:2:3: kafka: topics: at least one topic is required"),
         ("kafka:\n  embedded: true\n  topics:\n    - name: t\n      format: nmap\n", "format \"nmap\""),
         ("kafka:\n  embedded: true\n  alerts_partitions: 0\n  topics: [{name: t}]\n", "alerts_partitions must be 1-10000, got 0"),
+        ("kafka:\n  embedded: true\n  batch: {report_wait: 6m}\n  topics: [{name: t}]\n", "k.yml:3:24: kafka.batch.report_wait: must be at most 5m"),
         ("kafka:\n  embedded: true\n  alerts_topic: dlq\n  dead_letter_topic: dlq\n  topics: [{name: t}]\n",
          "alerts_topic must differ from dead_letter_topic and control_topic"),
         ("kafka:\n  embedded: true\n  topics: [{name: klaxon.alerts}]\n", "is the internal alerts topic (kafka.alerts_topic)"),

@@ -57,63 +57,77 @@ import Testing
         #expect(try f.store().ledger().map(\.outcome).sorted().first?.hasPrefix("deadletter: ") == true)
     }
 
-    /// One report's records sit on several partitions, and a poll may return the lesser
-    /// findings' before the critical one's. The state stage holds what it has until the rest
-    /// arrives, so inhibition inside the report holds (applied as polled, the lesser alerts were
-    /// flushed before their inhibitor existed, `group_wait: 0s`); records that never come are
-    /// waited for 5 s at most, then applied and counted.
-    @Test func aReportsRecordsAreAppliedTogetherWhicheverPartitionComesFirst() async throws {
-        let f = try await ServiceFixture()
+    /// A service with the inhibition rule of `SilenceAndReloadTests`, its API on a free port,
+    /// logging at debug level (the state stage says when it holds part of a message).
+    static func inhibitingService(_ f: ServiceFixture, reportWait: String) async throws -> (ChildProcess, String) {
         let port = try freePort()
         try f.writeConfig(httpListen: "127.0.0.1:\(port)", routesExtra: """
             inhibit_rules:
               - source_matchers: ['severity="critical"']
                 target_matchers: ['severity=~"high|medium|low"']
                 equal: [image]
-            """)
+            """, reportWait: reportWait)
         let base = "http://127.0.0.1:\(port)"
         let service = try f.startService(environment: ["KLAXON_LOG_LEVEL": "debug"])
         try await eventually("the API answers", watching: service) { (try? await HTTP.call("GET", base + "/readyz").0) == 200 }
+        return (service, base)
+    }
 
-        // The report's records as the ingest stage makes them, sent straight to the alerts topic
-        // in two goes: first every partition but the critical finding's.
-        let report = try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json"))
+    /// The Trivy sample's records as the ingest stage makes them for input offset `offset`:
+    /// the critical finding's record, and the others.
+    static func scanRecords(offset: Int64) throws -> (early: [KafkaMessage], late: [KafkaMessage]) {
         let processor = BatchProcessor(topics: [TopicSettings(name: ServiceFixture.scans)], maxMessageBytes: 1 << 24, defaultEnvironment: "prod")
-        let partitioner = StatePartitioner(partitions: KafkaSettings().alertsPartitions)
-        func records(offset: Int64) throws -> (early: [KafkaMessage], late: [KafkaMessage]) {
-            let plan = IngestPlan.make(
-                [KafkaRecord(topic: ServiceFixture.scans, partition: 0, offset: offset, value: report)], processor: processor,
-                partitioner: partitioner, now: Date())
-            let isLate = try plan.outputs.map { try AlertsRecordCodec.decode($0.value).part.alerts.contains { $0.labels["severity"] == "critical" } }
-            let messages = plan.outputs.map { KafkaMessage(value: $0.value, partition: $0.partition) }
-            return (messages.indices.filter { !isLate[$0] }.map { messages[$0] }, messages.indices.filter { isLate[$0] }.map { messages[$0] })
-        }
-        let first = try records(offset: 0)
-        #expect(first.late.count == 1 && first.early.count == Int(partitioner.partitions) - 1, "\(first.late.count) late, \(first.early.count) early")
+        let plan = IngestPlan.make(
+            [KafkaRecord(topic: ServiceFixture.scans, partition: 0, offset: offset, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))],
+            processor: processor, partitioner: StatePartitioner(partitions: KafkaSettings().alertsPartitions), now: Date())
+        let isLate = try plan.outputs.map { try AlertsRecordCodec.decode($0.value).part.alerts.contains { $0.labels["severity"] == "critical" } }
+        let messages = plan.outputs.map { KafkaMessage(value: $0.value, partition: $0.partition) }
+        let out = (early: messages.indices.filter { !isLate[$0] }.map { messages[$0] }, late: messages.indices.filter { isLate[$0] }.map { messages[$0] })
+        #expect(out.late.count == 1 && out.early.count == Int(KafkaSettings().alertsPartitions) - 1, "\(out.late.count) late, \(out.early.count) early")
+        return out
+    }
+
+    /// One report's records sit on several partitions, and a poll may return the lesser
+    /// findings' before the critical one's. The state stage holds what it has until the rest
+    /// arrives, so inhibition inside the report holds (applied as polled, the lesser alerts were
+    /// flushed before their inhibitor existed, `group_wait: 0s`, and delivered).
+    @Test func aReportsRecordsAreAppliedTogetherWhicheverPartitionComesFirst() async throws {
+        let f = try await ServiceFixture()
+        // Long enough that the test's own pace under the full suite's load never decides.
+        let (service, base) = try await Self.inhibitingService(f, reportWait: "5m")
+        let records = try Self.scanRecords(offset: 0)
         let producer = try f.producer()
-        _ = try await producer.sendAll(topic: ServiceFixture.alerts, first.early)
+        _ = try await producer.sendAll(topic: ServiceFixture.alerts, records.early)
         try await eventually("the state stage holds part of the report", watching: service) {
             service.stderr.contains("holding part of input messages")
         }
-        _ = try await producer.sendAll(topic: ServiceFixture.alerts, first.late)
+        _ = try await producer.sendAll(topic: ServiceFixture.alerts, records.late)
         try await eventually("the critical alert is delivered") { !f.fileAlerts().isEmpty }
         try await f.settled(base, records: 1)
         #expect(f.fileAlerts().compactMap { ($0["labels"] as? [String: String])?["severity"] } == ["critical"])
-        var metrics = try await HTTP.text(base + "/metrics")
+        let metrics = try await HTTP.text(base + "/metrics")
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="inhibited"} 3"#))
         #expect(metrics.contains("klaxon_state_split_messages_total 0"))
+        #expect(try await service.stop() == 0)
+    }
 
-        // The same report read again, whose critical record never comes: its other records are
-        // applied after the wait and counted; nothing blocks.
-        _ = try await producer.sendAll(topic: ServiceFixture.alerts, try records(offset: 1).early)
+    /// A record that never comes holds the rest for `batch.report_wait`, no longer: the part is
+    /// applied, counted, and input after it goes through.
+    @Test func aReportWhoseRestNeverComesIsAppliedAfterTheWait() async throws {
+        let f = try await ServiceFixture()
+        let (service, base) = try await Self.inhibitingService(f, reportWait: "1s")
+        let producer = try f.producer()
+        _ = try await producer.sendAll(topic: ServiceFixture.alerts, try Self.scanRecords(offset: 0).early)
         try await eventually("the partial report is applied after the wait, and counted", watching: service) {
             try await HTTP.text(base + "/metrics").contains("klaxon_state_split_messages_total 1")
         }
+        #expect(service.stderr.contains("holding part of input messages"))
+        // Nothing inhibits them: the critical alert never arrived.
+        try await eventually("the lesser alerts are delivered") { f.fileAlerts().count == 3 }
         let falco = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n")
         try await producer.send(topic: ServiceFixture.runtime, value: Data(falco[0].utf8))
-        try await eventually("input after it goes through", watching: service) { f.fileAlerts().count == 2 }
-        metrics = try await HTTP.text(base + "/metrics")
-        #expect(metrics.contains("klaxon_state_split_messages_total 1"))
+        try await eventually("input after it goes through", watching: service) { f.fileAlerts().count == 4 }
+        #expect(try await HTTP.text(base + "/metrics").contains("klaxon_state_split_messages_total 1"))
         #expect(try await service.stop() == 0)
     }
 

@@ -158,9 +158,13 @@ extension ServiceConfig {
             if k.maxMessageBytes < 1 { throw n.error(.invalidValue, "must be a positive number of bytes") }
         }
         if let batch = m["batch"] {
-            let b = try batch.mapping(allowed: ["max_records", "max_wait"])
+            let b = try batch.mapping(allowed: ["max_records", "max_wait", "report_wait"])
             k.batchMaxRecords = try b.int("max_records") ?? k.batchMaxRecords
             k.batchMaxWait = try b.duration("max_wait") ?? k.batchMaxWait
+            if let n = b["report_wait"] {
+                k.batchReportWait = try n.duration()
+                if k.batchReportWait > .seconds(300) { throw n.error(.invalidValue, "must be at most 5m (the state stage applies nothing while it waits)") }
+            }
         }
         k.properties = try m.stringMap("properties")
         let topics = try m.required("topics").sequence()

@@ -89,6 +89,10 @@ public struct KafkaSettings: Sendable, Hashable {
     public var batchMaxRecords: Int
     /// How long a poll waits for the first message of a batch. Default 250 ms.
     public var batchMaxWait: Duration
+    /// How long the state stage holds a batch that has only some of an input message's
+    /// records, polling for the rest, so a report's alerts reach grouping together (the role of
+    /// Kafka Streams' `max.task.idle.ms`). 0: apply records as polled. Default 5 s.
+    public var batchReportWait: Duration = .seconds(5)
     /// librdkafka properties passed through as they are (SASL, SSL, tuning).
     public var properties: [String: String]
 

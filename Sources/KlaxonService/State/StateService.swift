@@ -43,10 +43,6 @@ final class StateService: Service {
     /// one record per message (Falco) still makes batches of about `batch.max_records`.
     var maxRecords: Int { settings.batchMaxRecords * Int(settings.alertsPartitions) }
 
-    /// How long a batch holding part of an input message polls on for the rest, at most. The
-    /// records of one message are committed in one transaction, so the rest is normally in
-    /// the next fetch; the bound is for records that cannot come (a partition revoked meanwhile).
-    static let completionWait: Duration = .seconds(5)
     /// What the last batch applied of the messages it gave up waiting for (see `complete`).
     private let leftovers = Mutex<[MessageOrigin: Set<Int32>]>([:])
 
@@ -86,11 +82,13 @@ final class StateService: Service {
 
     /// Polls on while the batch holds only part of an input message whose other records this
     /// instance reads, so one report's alerts reach grouping together (inhibition inside a
-    /// report must not depend on which partition was fetched first). Bounded by
-    /// `completionWait` and by four polls' worth of records; a message still incomplete then
-    /// is applied in two batches, counted in `klaxon_state_split_messages_total`.
+    /// report must not depend on which partition was fetched first). The records of one
+    /// message are committed in one transaction, so the rest is normally in the next fetch;
+    /// `batch.report_wait` and four polls' worth of records bound the wait for records that
+    /// cannot come. A message still incomplete then is applied in two batches, counted in
+    /// `klaxon_state_split_messages_total`.
     private func complete(_ state: inout StateBatch) async throws {
-        let deadline = ContinuousClock.now + Self.completionWait
+        let deadline = ContinuousClock.now + settings.batchReportWait
         var awaited = state.awaited(reading: assigned())
         if !awaited.isEmpty { logger.debug("holding part of input messages until the rest arrives", metadata: ["count": "\(awaited.count)"]) }
         while !awaited.isEmpty, ContinuousClock.now < deadline, state.records.count < 4 * maxRecords,

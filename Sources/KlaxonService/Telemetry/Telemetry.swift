@@ -26,7 +26,7 @@ public enum Telemetry {
     static let help: [String: String] = [
         "klaxon_messages_consumed_total": "Kafka messages consumed and their effects stored, by input topic.",
         "klaxon_state_split_messages_total":
-            "Input messages the state stage applied in two batches because the rest of their records did not arrive within 5 s.",
+            "Input messages the state stage applied in two batches because the rest of their records did not arrive within kafka.batch.report_wait.",
         "klaxon_ingest_handoffs_aborted_total": "Ingest batches whose Kafka transaction to the alerts topic was aborted (the batch is read again).",
         "klaxon_alerts_decoded_total": "Alerts decoded from consumed messages, by source.",
         "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",

@@ -58,7 +58,8 @@ final class ServiceFixture: @unchecked Sendable {
     /// the recorder's webhook.
     /// - Parameter environmentThresholds: the routes' `environment_thresholds:` (nil: Klaxon's defaults).
     func writeConfig(
-        maxMessageBytes: Int = 16 << 20, httpListen: String? = nil, routesExtra: String = "", environmentThresholds: String? = "{}"
+        maxMessageBytes: Int = 16 << 20, httpListen: String? = nil, routesExtra: String = "", environmentThresholds: String? = "{}",
+        reportWait: String = "5s"
     ) throws {
         try """
             kafka:
@@ -75,6 +76,7 @@ final class ServiceFixture: @unchecked Sendable {
               batch:
                 max_records: 100
                 max_wait: 100ms
+                report_wait: \(reportWait)
               properties:
                 session.timeout.ms: "6000"
                 heartbeat.interval.ms: "500"
