@@ -122,6 +122,7 @@ import Testing
             try await HTTP.text(base + "/metrics").contains("klaxon_state_split_messages_total 1")
         }
         #expect(service.stderr.contains("holding part of input messages"))
+        #expect(service.stderr.contains("notice klaxon: count=1 messages=\(ServiceFixture.scans)/0@0"), "\(service.stderr.split(separator: "\n").filter { $0.contains("report_wait") })")
         // Nothing inhibits them: the critical alert never arrived.
         try await eventually("the lesser alerts are delivered") { f.fileAlerts().count == 3 }
         let falco = try String(contentsOf: ServiceFixture.sample("falco-events.jsonl"), encoding: .utf8).split(separator: "\n")

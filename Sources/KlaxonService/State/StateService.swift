@@ -90,7 +90,9 @@ final class StateService: Service {
     private func complete(_ state: inout StateBatch) async throws {
         let deadline = ContinuousClock.now + settings.batchReportWait
         var awaited = state.awaited(reading: assigned())
-        if !awaited.isEmpty { logger.debug("holding part of input messages until the rest arrives", metadata: ["count": "\(awaited.count)"]) }
+        if !awaited.isEmpty, settings.batchReportWait > .zero {
+            logger.debug("holding part of input messages until the rest arrives", metadata: ["count": "\(awaited.count)"])
+        }
         while !awaited.isEmpty, ContinuousClock.now < deadline, state.records.count < 4 * maxRecords,
             !Task.isCancelled, !Task.isShuttingDownGracefully, !consumer.isClosed
         {
@@ -101,7 +103,11 @@ final class StateService: Service {
         leftovers.withLock { $0 = split }
         guard !awaited.isEmpty else { return }
         Counter(label: "klaxon_state_split_messages_total").increment(by: awaited.count)
-        logger.debug("applying part of input messages, the rest did not arrive in time", metadata: [
+        // A notice: inhibition inside these reports may depend on which part came first (with
+        // report_wait 0 that is what was asked for).
+        logger.log(
+            level: settings.batchReportWait > .zero ? .notice : .debug,
+            "applying part of input messages, the rest did not arrive within kafka.batch.report_wait", metadata: [
             "messages": "\(awaited.keys.map(\.description).sorted().prefix(5).joined(separator: ", "))", "count": "\(awaited.count)",
         ])
     }
