@@ -17,16 +17,15 @@ public struct StateBatch: Sendable {
     public var deadLetters: [DeadLetter] = []
     /// Records in the batch, read or not (what to commit).
     public private(set) var records: [KafkaRecord] = []
-    /// Per message: the partitions its records went to, and those this batch (or, for a
-    /// message carried over, an earlier one) holds.
+    /// Per message: the partitions its records went to, and those this batch holds.
     private var messages: [MessageOrigin: (partitions: [Int32], arrived: Set<Int32>)] = [:]
-    /// What earlier batches applied of messages they held only part of.
-    private let earlier: [MessageOrigin: Set<Int32>]
+    /// Messages an earlier batch gave up waiting for: their late records are applied as they come.
+    private let givenUp: Set<MessageOrigin>
 
-    /// - Parameter earlier: `arrived(of:)` of the messages an earlier batch gave up waiting
-    ///   for, so their late records do not wait again for what was already applied.
-    public init(earlier: [MessageOrigin: Set<Int32>] = [:]) {
-        self.earlier = earlier
+    /// - Parameter givenUp: messages an earlier batch applied in part after waiting for the
+    ///   rest; a message makes the stage wait once at most.
+    public init(givenUp: Set<MessageOrigin> = []) {
+        self.givenUp = givenUp
     }
 
     public static func make(_ batch: [KafkaRecord], partitioner: StatePartitioner) -> StateBatch {
@@ -50,7 +49,7 @@ public struct StateBatch: Sendable {
                             + ": the instances disagree on the partition count of \(message.topic) (this one splits by \(partitioner.partitions))")
                 }
                 write.add(record, owner: "\(message.topic)/\(message.partition)", partitioner: partitioner)
-                messages[record.origin, default: (record.partitions, earlier[record.origin] ?? [])].arrived.insert(message.partition)
+                if !givenUp.contains(record.origin) { messages[record.origin, default: (record.partitions, [])].arrived.insert(message.partition) }
             } catch {
                 deadLetters.append(DeadLetter(record: message, kind: .decode, reason: "\(error)"))
             }
@@ -64,11 +63,6 @@ public struct StateBatch: Sendable {
             let missing = Set(m.partitions).intersection(assigned).subtracting(m.arrived)
             return missing.isEmpty ? nil : missing
         }
-    }
-
-    /// The partitions of these messages whose records this batch and earlier ones applied.
-    public func arrived(of origins: some Sequence<MessageOrigin>) -> [MessageOrigin: Set<Int32>] {
-        Dictionary(uniqueKeysWithValues: origins.compactMap { o in messages[o].map { (o, $0.arrived) } })
     }
 
     struct Misrouted: Error, CustomStringConvertible {

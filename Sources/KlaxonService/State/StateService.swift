@@ -43,8 +43,8 @@ final class StateService: Service {
     /// one record per message (Falco) still makes batches of about `batch.max_records`.
     var maxRecords: Int { settings.batchMaxRecords * Int(settings.alertsPartitions) }
 
-    /// What the last batch applied of the messages it gave up waiting for (see `complete`).
-    private let leftovers = Mutex<[MessageOrigin: Set<Int32>]>([:])
+    /// Messages a batch applied in part after waiting for the rest, and when (see `complete`).
+    private let givenUp = Mutex<[MessageOrigin: ContinuousClock.Instant]>([:])
 
     /// A polled batch, already decoded.
     struct Decoded: Sendable {
@@ -72,7 +72,14 @@ final class StateService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
             let batch = try await consumer.poll(maxRecords: maxRecords, maxWait: settings.batchMaxWait)
             guard !batch.isEmpty else { continue }
-            var state = StateBatch(earlier: leftovers.withLock { $0 })
+            // A message given up on is not waited for again while its late records trickle in
+            // (under load, a report's records came in six polls over ten seconds).
+            let now = ContinuousClock.now, forget = max(.seconds(60), settings.batchReportWait * 2)
+            let skip = givenUp.withLock { g in
+                g = g.filter { now - $0.value < forget }
+                return Set(g.keys)
+            }
+            var state = StateBatch(givenUp: skip)
             state.add(batch, partitioner: partitioner)
             try await complete(&state)
             return Decoded(batch: state.records, state: state, now: Date())
@@ -99,9 +106,9 @@ final class StateService: Service {
             state.add(try await consumer.poll(maxRecords: maxRecords, maxWait: settings.batchMaxWait), partitioner: partitioner)
             awaited = state.awaited(reading: assigned())
         }
-        let split = state.arrived(of: awaited.keys)
-        leftovers.withLock { $0 = split }
         guard !awaited.isEmpty else { return }
+        let now = ContinuousClock.now
+        givenUp.withLock { g in for o in awaited.keys { g[o] = now } }
         Counter(label: "klaxon_state_split_messages_total").increment(by: awaited.count)
         // A notice: inhibition inside these reports may depend on which part came first (with
         // report_wait 0 that is what was asked for).
