@@ -48,12 +48,26 @@ public final class ChildProcess: @unchecked Sendable {
         let end = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > end {
+                let stacks = await threadStacks()
                 kill(process.processIdentifier, SIGKILL)
-                throw TimedOut(what: "process \(process.arguments ?? []) did not exit; stderr:\n\(stderr.suffix(2000))")
+                throw TimedOut(what: "process \(process.arguments ?? []) did not exit; stderr:\n\(stderr.suffix(2000))\(stacks)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
         return process.terminationStatus
+    }
+
+    /// Every thread's stack of the still-running process, for the timeout's report (a hang
+    /// seen once in a fresh-clone run could not be reproduced): gdb's `thread apply all bt`,
+    /// 20 s at most; empty when gdb is not installed.
+    func threadStacks() async -> String {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb"), process.isRunning else { return "" }
+        let gdb = try? await ChildProcess.run(
+            "/usr/bin/gdb", ["-p", "\(process.processIdentifier)", "-batch", "-ex", "thread apply all bt 30"],
+            in: URL(fileURLWithPath: NSTemporaryDirectory()), timeout: .seconds(20))
+        guard let out = gdb?.1, !out.isEmpty else { return "" }
+        let frames = out.split(separator: "\n").filter { $0.hasPrefix("Thread ") || $0.hasPrefix("#") }
+        return "\nthreads (gdb):\n" + frames.joined(separator: "\n").prefix(12_000)
     }
 
     deinit {
