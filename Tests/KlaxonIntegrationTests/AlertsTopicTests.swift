@@ -154,7 +154,8 @@ import Testing
         let service = try f.startService()
         try await eventually("all 4 alerts delivered", watching: service) { f.fileAlerts().count >= 4 }
         try await eventually("the ledger has the message", watching: service) { (try f.store().timesSeen(topic: ServiceFixture.scans)[0] ?? 0) >= 1 }
-        #expect(try await service.stop() == 0)
+        let stopped = try await service.stop()
+        #expect(stopped == 0, "\(service.stderr.suffix(3000))")
 
         let fingerprints = f.fileAlerts().compactMap { $0["fingerprint"] as? String }
         #expect(Set(fingerprints).count == 4, "every alert delivered")

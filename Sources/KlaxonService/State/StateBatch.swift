@@ -17,7 +17,8 @@ public struct StateBatch: Sendable {
     public var deadLetters: [DeadLetter] = []
     /// Records in the batch, read or not (what to commit).
     public private(set) var records: [KafkaRecord] = []
-    /// Per message: the partitions its records went to, and those this batch holds.
+    /// Per message of several records: the partitions its records went to, and those this
+    /// batch holds (a message of one record, as every Falco event, is never kept here).
     private var messages: [MessageOrigin: (partitions: [Int32], arrived: Set<Int32>)] = [:]
     /// Messages an earlier batch gave up waiting for: their late records are applied as they come.
     private let givenUp: Set<MessageOrigin>
@@ -49,7 +50,9 @@ public struct StateBatch: Sendable {
                             + ": the instances disagree on the partition count of \(message.topic) (this one splits by \(partitioner.partitions))")
                 }
                 write.add(record, owner: "\(message.topic)/\(message.partition)", partitioner: partitioner)
-                if !givenUp.contains(record.origin) { messages[record.origin, default: (record.partitions, [])].arrived.insert(message.partition) }
+                if record.partitions.count > 1, !givenUp.contains(record.origin) {
+                    messages[record.origin, default: (record.partitions, [])].arrived.insert(message.partition)
+                }
             } catch {
                 deadLetters.append(DeadLetter(record: message, kind: .decode, reason: "\(error)"))
             }
@@ -58,8 +61,11 @@ public struct StateBatch: Sendable {
 
     /// The messages still missing records on partitions this instance reads, and which.
     /// Partitions another instance owns are not waited for: their records never come here.
-    public func awaited(reading assigned: Set<Int32>) -> [MessageOrigin: Set<Int32>] {
-        messages.compactMapValues { m in
+    public func awaited(reading assigned: @autoclosure () -> Set<Int32>) -> [MessageOrigin: Set<Int32>] {
+        let incomplete = messages.filter { $0.value.arrived.count < $0.value.partitions.count }
+        guard !incomplete.isEmpty else { return [:] }
+        let assigned = assigned()
+        return incomplete.compactMapValues { m in
             let missing = Set(m.partitions).intersection(assigned).subtracting(m.arrived)
             return missing.isEmpty ? nil : missing
         }
