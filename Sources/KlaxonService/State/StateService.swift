@@ -48,7 +48,6 @@ final class StateService: Service {
 
     /// A polled batch, already decoded.
     struct Decoded: Sendable {
-        var batch: [KafkaRecord]
         var state: StateBatch
         var now: Date
     }
@@ -82,7 +81,7 @@ final class StateService: Service {
             var state = StateBatch(givenUp: skip)
             state.add(batch, partitioner: partitioner)
             try await complete(&state)
-            return Decoded(batch: state.records, state: state, now: Date())
+            return Decoded(state: state, now: Date())
         }
         return nil
     }
@@ -127,7 +126,8 @@ final class StateService: Service {
     /// Dead letters acknowledged by the broker → state in one transaction → offsets committed
     /// (asynchronously, after the durable write) → changes handed to grouping.
     private func write(_ decoded: Decoded) async throws {
-        let (batch, state, now) = (decoded.batch, decoded.state, decoded.now)
+        let (state, now) = (decoded.state, decoded.now)
+        let batch = state.records
         try await deadLetters.publish(state.deadLetters)
         let result = try await store.applyOffPool(state.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
         Failpoint.hit(.crashBeforeCommit)
