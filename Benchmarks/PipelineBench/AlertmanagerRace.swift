@@ -154,7 +154,7 @@ enum AlertmanagerRace {
         let binary = ChildKlaxon.binary
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchFailure("\(binary) missing: swift build -c release --product klaxon") }
         let broker = try EmbeddedBroker(topics: ["am.alerts", "am.deadletter"], partitions: 8)
-        try broker.createTopic(KafkaSettings().alertsTopic, partitions: KafkaSettings().alertsPartitions)
+        try broker.createStateTopics()
         try """
             kafka:
               brokers: \(broker.bootstrapServers)
@@ -196,7 +196,7 @@ enum AlertmanagerRace {
         let binary = ChildKlaxon.binary
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchFailure("\(binary) missing: swift build -c release --product klaxon") }
         let broker = try EmbeddedBroker(topics: ["am.deadletter", "scans"], partitions: 8)
-        try broker.createTopic(KafkaSettings().alertsTopic, partitions: KafkaSettings().alertsPartitions)
+        try broker.createStateTopics()
         try broker.createTopic("klaxon.ingest", partitions: 8)
         let port = try freePort()
         try """

@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonKafka
+import KlaxonService
 import Logging
 
 /// Resident memory and SQLite size after `fingerprints` distinct alerts, with grouping active
@@ -19,7 +20,7 @@ enum Footprint {
 
     static func run(fingerprints: Int, logger: Logger) async throws -> Result {
         let broker = try EmbeddedBroker(topics: ["bench.runtime", "bench.deadletter"], partitions: 64)
-        try broker.createTopic(KafkaSettings().alertsTopic, partitions: KafkaSettings().alertsPartitions)
+        try broker.createStateTopics()
         let dir = Harness.tempDir("footprint")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)

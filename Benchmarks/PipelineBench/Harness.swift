@@ -33,7 +33,7 @@ enum Harness {
     static func throughput(events: Int, logger: Logger) async throws -> Throughput {
         // The embedded broker keeps ~5 MB per partition: 64 partitions retain 200k 1 KB events.
         let broker = try EmbeddedBroker(topics: ["bench.runtime", "bench.deadletter"], partitions: 64)
-        try broker.createTopic(KafkaSettings().alertsTopic, partitions: KafkaSettings().alertsPartitions)
+        try broker.createStateTopics()
         let dir = tempDir("throughput")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await produce((0..<events).map(Workload.falcoEvent), topic: "bench.runtime", brokers: broker.bootstrapServers, logger: logger)
@@ -46,7 +46,7 @@ enum Harness {
 
     static func fanIn(reports: Int, vulnerabilities: Int, logger: Logger) async throws -> FanIn {
         let broker = try EmbeddedBroker(topics: ["bench.scans", "bench.deadletter"], partitions: 8)
-        try broker.createTopic(KafkaSettings().alertsTopic, partitions: KafkaSettings().alertsPartitions)
+        try broker.createStateTopics()
         let dir = tempDir("fanin")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await produce((0..<reports).map { Workload.trivyReport(image: $0, count: vulnerabilities) }, topic: "bench.scans",

@@ -31,7 +31,7 @@ enum Latency {
         // `$PIPELINEBENCH_PARTITIONS` changes it (16 reproduces runs before 2026-12-02).
         let partitions = ProcessInfo.processInfo.environment["PIPELINEBENCH_PARTITIONS"].flatMap { Int32($0) } ?? 64
         let broker = try EmbeddedBroker(topics: ["bench.runtime", "bench.deadletter"], partitions: partitions)
-        try broker.createTopic(KafkaSettings().alertsTopic, partitions: KafkaSettings().alertsPartitions)
+        try broker.createStateTopics()
         let dir = Harness.tempDir("latency")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let receiver = Receiver()

@@ -78,6 +78,11 @@ public final class KafkaConsumer: Sendable {
     /// Partitions currently assigned to this member.
     public var assignment: Set<TopicPartition> { context.assignment }
 
+    /// Each assigned partition with the number of the assignment that gave it to this member
+    /// (increasing). A partition whose number changed was revoked and assigned again, and may
+    /// have been another member's in between: state kept for it must be brought up to date.
+    public var assignmentEpochs: [TopicPartition: UInt64] { context.assignmentEpochs }
+
     /// Waits up to `maxWait` for a first message, then takes whatever else is ready, up to
     /// `maxRecords`. Returns an empty batch when nothing arrived. Partition EOF and transient
     /// broker errors are logged, not thrown; a fatal client error is thrown.

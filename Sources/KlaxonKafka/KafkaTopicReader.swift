@@ -76,6 +76,37 @@ public final class KafkaTopicReader: Sendable {
         }
     }
 
+    /// Assigns some partitions of the topic, each from the given offset (`nil`, or one past the
+    /// partition's end as when the topic was made anew: its beginning), and returns their high
+    /// watermarks now: what was written before this call has been read
+    /// once `positions()` reach them. Replaces any earlier assignment.
+    /// - Parameter timeout: for the watermark request (default 10 s).
+    public func assign(from starts: [Int32: Int64?], timeout: Duration = .seconds(10)) async throws -> [Int32: Int64] {
+        let ms = Int32(clamping: timeout.milliseconds)
+        return try await onQueue { () throws(KafkaError) -> [Int32: Int64] in
+            guard !starts.isEmpty else { return [:] }
+            let ends = try self.handle.highWatermarks(self.topic, partitions: starts.keys.sorted(), timeoutMs: ms)
+            let list = starts.map { p, start in
+                let from = start.flatMap { $0 >= 0 && $0 <= (ends[p] ?? 0) ? $0 : nil }
+                return KafkaOffset(topic: self.topic, partition: p, offset: from ?? RDKafkaLogicalOffset.earliest)
+            }
+            try self.handle.withHandle { rk throws(KafkaError) in
+                try withPartitionList(list) { list throws(KafkaError) in
+                    let rc = rd_kafka_assign(rk, list)
+                    guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "assign \(self.topic)") }
+                }
+            }
+            return ends
+        }
+    }
+
+    /// The next offset to be read, per assigned partition that has one (librdkafka moves it
+    /// past transaction markers, which a record count would never reach).
+    public func positions(of partitions: [Int32]) -> [Int32: Int64] {
+        let tps = Set(partitions.map { TopicPartition(topic: topic, partition: $0) })
+        return Dictionary(handle.positions(of: tps).map { ($0.partition, $0.offset) }, uniquingKeysWith: max)
+    }
+
     /// Waits up to `maxWait` for a first record, then takes whatever else is ready, up to
     /// `maxRecords`, in offset order per partition. Transient errors are logged, not thrown; a
     /// fatal client error is thrown.

@@ -11,8 +11,8 @@ public struct KafkaOutgoing: Sendable {
 
 /// How a hand-off ended when it did not throw.
 public enum KafkaHandOffOutcome: Sendable {
-    /// Outputs and input offsets are committed.
-    case committed
+    /// Outputs and input offsets are committed; where each output landed.
+    case committed(delivered: [KafkaDeliveryReport])
     /// The transaction was aborted for this reason and the consumer rewound to its committed
     /// offsets: its next poll returns the same input again.
     case aborted(KafkaError)
@@ -38,8 +38,9 @@ extension KafkaTransactionalProducer {
         let offsets = KafkaOffset.after(batch)
         let group = try consumer.groupMetadata()
         try beginTransaction()
+        var delivered: [KafkaDeliveryReport] = []
         do {
-            for (topic, messages) in Self.byTopic(outputs) { _ = try await sendAll(topic: topic, messages) }
+            for (topic, messages) in Self.byTopic(outputs) { delivered += try await sendAll(topic: topic, messages) }
         } catch let error as KafkaError where !error.isFatal {
             // librdkafka does not classify a failed delivery, but the transaction cannot commit.
             return try await abortAndRewind(consumer, because: error, attempts: attempts)
@@ -52,7 +53,7 @@ extension KafkaTransactionalProducer {
         }
         do {
             try await retrying(attempts) { try await self.commitTransaction(timeout: commitTimeout) }
-            return .committed
+            return .committed(delivered: delivered)
         } catch let error as KafkaError where error.transactionRecovery == .abortTransaction {
             return try await abortAndRewind(consumer, because: error, attempts: attempts)
         }

@@ -54,7 +54,7 @@ public final class KlaxonApp: Sendable {
             let b = try EmbeddedBroker(topics: config.service.inputTopics.map(\.name) + [k.deadLetterTopic], partitions: 3)
             // One partition: one order for all control records, as `ControlTopic` creates it.
             try b.createTopic(k.controlTopic, partitions: 1)
-            try b.createTopic(k.alertsTopic, partitions: k.alertsPartitions)
+            try b.createStateTopics(k)
             logger.notice("embedded Kafka broker listening", metadata: ["bootstrap": "\(b.bootstrapServers)"])
             broker = b
         } else {
@@ -73,6 +73,9 @@ public final class KlaxonApp: Sendable {
         let maxRecordBytes = (Int(producerProps["message.max.bytes"] ?? "") ?? 1_000_000) - (1 << 16)
         let handOffProducer = try KafkaTransactionalProducer(
             properties: producerProps, transactionalID: Self.transactionalID(k, statePath: config.service.statePath), logger: logger)
+
+        let changelogProducer = try KafkaTransactionalProducer(
+            properties: producerProps, transactionalID: Self.transactionalID(k, statePath: config.service.statePath, stage: "state"), logger: logger)
 
         var consumerProps = common
         consumerProps["group.id"] = k.groupID
@@ -115,9 +118,12 @@ public final class KlaxonApp: Sendable {
         let ingest = IngestService(
             consumer: consumer, producer: handOffProducer, processor: processor, partitioner: partitioner,
             maxRecordBytes: maxRecordBytes, deadLetters: deadLetters, settings: k, ready: ready, logger: logger)
+        let changelog = StateChangelog(
+            topic: k.changelogTopic, partitioner: partitioner, producer: changelogProducer, store: store, readerProperties: common,
+            logger: logger)
         let state = StateService(
-            consumer: stateConsumer, partitioner: partitioner, store: store, deadLetters: deadLetters, grouping: grouping,
-            noise: noise, settings: k, logger: logger)
+            consumer: stateConsumer, partitioner: partitioner, store: store, changelog: changelog, deadLetters: deadLetters,
+            grouping: grouping, noise: noise, settings: k, logger: logger)
         ready.setProbe {
             var problems: [String] = []
             if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
@@ -211,10 +217,10 @@ public final class KlaxonApp: Sendable {
 
     /// Stable per instance (host and state file), so a restarted instance fences the zombie
     /// of its previous run, and distinct for two instances on one host.
-    static func transactionalID(_ k: KafkaSettings, statePath: String) -> String {
+    static func transactionalID(_ k: KafkaSettings, statePath: String, stage: String = "ingest") -> String {
         let host = ProcessInfo.processInfo.hostName
         let path = URL(fileURLWithPath: statePath).standardizedFileURL.path
-        return "\(k.groupID).ingest.\(Fingerprint(labels: ["host": host, "state": path]))"
+        return "\(k.groupID).\(stage).\(Fingerprint(labels: ["host": host, "state": path]))"
     }
 
     /// Starts a graceful shutdown: the in-flight batch finishes and commits, then delivery

@@ -18,6 +18,8 @@ public final class AlertStore: Sendable {
     private let writeLock = Mutex(())
     /// Where `applyOffPool` runs the blocking write.
     private let writer = OffPool("klaxon.store.writer")
+    /// Alert states changed and not yet taken for the changelog (`takeChangelog`).
+    let changelog = Mutex(ChangelogQueue())
     /// Compaction runs inside the batch that takes the touch log past this many rows.
     public static let compactionThreshold = 200_000
 
@@ -48,7 +50,11 @@ public final class AlertStore: Sendable {
         }
         hot = Mutex(index)
         touches = Mutex(0)
+        try queuePendingChangelog()
     }
+
+    /// Runs `body` as the only writer of alert state (see `writeLock`).
+    func withWriteLock<T>(_ body: () throws -> T) throws -> T { try writeLock.withLock { _ in try body() } }
 
     /// Number of fingerprints in state.
     public var count: Int { hot.withLock { $0.count } }
@@ -81,16 +87,21 @@ public final class AlertStore: Sendable {
         // Decide first, in memory, then write once: the transaction holds no decision.
         let plan = hot.withLock { BatchPlan.make(batch, index: &$0, decide: decide) }
         var samples: [LifecycleSample] = []
-        let changes = try pool.write { db in try write(plan, batch: batch, in: db, samples: &samples) }
+        var logged: [AlertChangelogRecord] = []
+        let changes = try pool.write { db in try write(plan, batch: batch, in: db, samples: &samples, changelog: &logged) }
         hot.withLock { index in
             for (fp, entry) in plan.updated { index.set(fp, entry) }
         }
+        changelog.withLock { q in for r in logged { q.add(r) } }
         return (BatchResult(transitions: plan.reports.map(\.transition), decisions: plan.reports.map(\.decision), changes: changes), samples)
     }
 
     /// Writes a batch's plan: ledger, alert rows (a touch for a plain duplicate), history,
     /// resolutions by complete scans, coverage. Returns what grouping must hear about.
-    private func write(_ plan: BatchPlan, batch: BatchWrite, in db: Database, samples: inout [LifecycleSample]) throws -> [AlertState] {
+    /// `changelog` gets every changed alert's whole state, in the order of the batch.
+    private func write(
+        _ plan: BatchPlan, batch: BatchWrite, in db: Database, samples: inout [LifecycleSample], changelog: inout [AlertChangelogRecord]
+    ) throws -> [AlertState] {
         try IngestLedger.record(batch.consumed, at: Date().timeIntervalSince1970, in: db)
         var changes: [Fingerprint: AlertState] = [:]
         for r in plan.reports {
@@ -106,15 +117,18 @@ public final class AlertStore: Sendable {
             }
             try AlertHistory.reported(db, r.report, r.state, r.transition, r.decision, wasAdmitted: r.wasAdmitted, samples: &samples)
             if r.decision.notifies { changes[fp] = r.state }
+            changelog.append(AlertChangelogRecord(state: r.state, owner: r.report.owner, sources: r.sources.list, admitted: r.admitted))
         }
         for r in plan.resolutions {
             try db.cachedStatement(sql: "UPDATE alert SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?")
                 .execute(arguments: [r.scan.at.timeIntervalSince1970, r.fingerprint.description])
-            // Only admitted alerts' content is read back (grouping needs it).
-            if r.before.admitted, let row = try Row.fetchOne(
-                db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [r.fingerprint.description])
+            // The content is read back for the changelog (and grouping, when admitted).
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT alert_json, owner FROM alert WHERE fingerprint = ?", arguments: [r.fingerprint.description])
             {
-                changes[r.fingerprint] = r.after.state(alert: try AlertCodec.decode(row[0]))
+                let state = r.after.state(alert: try AlertCodec.decode(row[0]))
+                if r.before.admitted { changes[r.fingerprint] = state }
+                changelog.append(AlertChangelogRecord(state: state, owner: row[1], sources: r.after.sources.list, admitted: r.after.admitted))
             }
             try AlertHistory.resolved(
                 db, r.fingerprint, alert: changes[r.fingerprint]?.alert, firstSeenAt: r.before.firstSeenAt,
@@ -147,12 +161,16 @@ public final class AlertStore: Sendable {
         try writeLock.withLock { _ in
             guard let entry = hot.withLock({ $0[fingerprint] }) else { return nil }
             var samples: [LifecycleSample] = []
+            var pendingOwner = ""
             let written = try pool.write { db -> AlertState? in
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT alert_json, owner FROM alert WHERE fingerprint = ?", arguments: [fingerprint.description]),
                     let next = change(entry.state(alert: try AlertCodec.decode(row[0])))
                 else { return nil }
                 try Self.save(db, next, owner: row[1], sources: entry.sources, admitted: entry.admitted, decision: nil)
+                // A change no input message carries: marked until it reaches the changelog.
+                try Self.markPending(fingerprint, in: db)
+                pendingOwner = row[1]
                 try AlertHistory.changed(db, from: entry.status, to: next, by: actor, reason: reason, admitted: entry.admitted, samples: &samples)
                 if let followUps, next.status == .acknowledged, entry.status != .acknowledged {
                     _ = try Self.queueFollowUps(db, next, status: .acknowledged, by: actor, routing: followUps, samples: &samples)
@@ -162,6 +180,9 @@ public final class AlertStore: Sendable {
             LifecycleMetrics.emit(samples)
             guard let state = written else { return nil }
             hot.withLock { $0.set(fingerprint, HotEntry(state, sources: entry.sources, admitted: entry.admitted, scope: entry.scope)) }
+            changelog.withLock {
+                $0.add(AlertChangelogRecord(state: state, owner: pendingOwner, sources: entry.sources.list, admitted: entry.admitted), durable: true)
+            }
             return state
         }
     }
@@ -303,7 +324,7 @@ public final class AlertStore: Sendable {
     /// Writes the whole row; `decision` (the noise filter's verdict) is kept when nil.
     /// `isNew`: no row, touch or counter exists for the fingerprint yet, so none can win over it.
     /// `opened`: the alert's `opened` event, stored by the insert only (an update keeps the row's).
-    private static func save(
+    static func save(
         _ db: Database, _ s: AlertState, owner: String, sources: SourceSet, admitted: Bool, decision: String?, isNew: Bool = false,
         opened: AlertEvent? = nil
     ) throws {

@@ -254,6 +254,16 @@ public final class StateDatabase: Sendable {
                 DROP TABLE ingest_ledger;
                 """)
         }
+        m.registerMigration("v18: the alert state's changelog") { db in
+            // Changes no input message carries (acknowledgements, timeouts) until they reach the
+            // changelog topic, and how far this store has read that topic (issue #14).
+            try db.execute(sql: """
+                CREATE TABLE changelog_pending (fp TEXT PRIMARY KEY) WITHOUT ROWID;
+                CREATE TABLE changelog_position (
+                    topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+                    PRIMARY KEY (topic, partition)) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -20,7 +20,10 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Klaxon's internal alerts topic, created up front (this broker has no CreateTopics); empty: none.")
     var alertsTopic: String = KafkaSettings().alertsTopic
 
-    @Option(help: "Partitions of --alerts-topic (kafka.alerts_partitions).")
+    @Option(help: "Klaxon's state changelog topic, created up front with --alerts-partitions partitions; empty: none.")
+    var changelogTopic: String = KafkaSettings().changelogTopic
+
+    @Option(help: "Partitions of --alerts-topic and --changelog-topic (kafka.alerts_partitions).")
     var alertsPartitions: Int32 = KafkaSettings().alertsPartitions
 
     @Option(help: "Number of mock brokers.")
@@ -42,6 +45,7 @@ struct BrokerCommand: AsyncParsableCommand {
         do {
             broker = try EmbeddedBroker(brokers: brokers, topics: names, partitions: partitions)
             if !alertsTopic.isEmpty { try broker.createTopic(alertsTopic, partitions: alertsPartitions) }
+            if !changelogTopic.isEmpty { try broker.createTopic(changelogTopic, partitions: alertsPartitions) }
         } catch { fail("\(error)") }
         var forwarder: BrokerPortForwarder?
         if let port {

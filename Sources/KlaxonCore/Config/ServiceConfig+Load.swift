@@ -125,7 +125,7 @@ extension ServiceConfig {
 
     private static func kafka(_ node: ConfigNode) throws(ConfigError) -> KafkaSettings {
         let m = try node.mapping(allowed: [
-            "embedded", "brokers", "group_id", "topics", "dead_letter_topic", "control_topic", "alerts_topic", "alerts_partitions",
+            "embedded", "brokers", "group_id", "topics", "dead_letter_topic", "control_topic", "alerts_topic", "alerts_partitions", "changelog_topic",
             "max_message_bytes", "batch", "properties",
         ])
         var k = KafkaSettings()
@@ -146,6 +146,13 @@ extension ServiceConfig {
             if k.alertsTopic.isEmpty { throw n.error(.invalidValue, "alerts_topic must not be empty") }
             if [k.deadLetterTopic, k.controlTopic].contains(k.alertsTopic) {
                 throw n.error(.invalidValue, "alerts_topic must differ from dead_letter_topic and control_topic")
+            }
+        }
+        if let n = m["changelog_topic"] {
+            k.changelogTopic = try n.string()
+            if k.changelogTopic.isEmpty { throw n.error(.invalidValue, "changelog_topic must not be empty") }
+            if [k.deadLetterTopic, k.controlTopic, k.alertsTopic].contains(k.changelogTopic) {
+                throw n.error(.invalidValue, "changelog_topic must differ from dead_letter_topic, control_topic and alerts_topic")
             }
         }
         if let n = m["alerts_partitions"] {
@@ -182,6 +189,9 @@ extension ServiceConfig {
             }
             if name == k.controlTopic {
                 throw t.error(.invalidValue, "topic \"\(name)\" is the control topic (kafka.control_topic); it cannot be an input")
+            }
+            if name == k.changelogTopic {
+                throw t.error(.invalidValue, "topic \"\(name)\" is the internal state changelog (kafka.changelog_topic); it cannot be an input")
             }
             if name == k.alertsTopic {
                 throw t.error(.invalidValue, "topic \"\(name)\" is the internal alerts topic (kafka.alerts_topic); it cannot be an input")

@@ -83,6 +83,10 @@ public struct KafkaSettings: Sendable, Hashable {
     /// the state stage. Fixed once state is keyed by it; a start against an existing topic with
     /// another count is refused. Default 12.
     public var alertsPartitions: Int32 = 12
+    /// The compacted topic the state stage writes every changed alert's whole state to, keyed by
+    /// fingerprint, one partition per `alertsTopic` partition: what the new owner of a
+    /// partition restores (docs/scaling.md). Default `klaxon.state-changelog`.
+    public var changelogTopic: String = "klaxon.state-changelog"
     /// Messages larger than this are dead-lettered unread. Default 16 MiB.
     public var maxMessageBytes: Int
     /// Largest batch handled (and committed) at once. Default 500.

@@ -8,10 +8,15 @@ import Synchronization
 final class RebalanceContext: Sendable {
     let logger: Logger
     private let assigned = Mutex<Set<TopicPartition>>([])
+    /// Per assigned partition, the number of the assignment that gave it (one counter for all):
+    /// a partition whose number changed may have had another owner in between.
+    private let epochs = Mutex<(next: UInt64, byPartition: [TopicPartition: UInt64])>((1, [:]))
 
     init(logger: Logger) { self.logger = logger }
 
     var assignment: Set<TopicPartition> { assigned.withLock { $0 } }
+
+    var assignmentEpochs: [TopicPartition: UInt64] { epochs.withLock { $0.byPartition } }
 
     func handle(rk: OpaquePointer, err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
@@ -28,6 +33,11 @@ final class RebalanceContext: Sendable {
                 if !cooperative { set.removeAll() }
                 set.formUnion(tps)
             }
+            epochs.withLock { e in
+                if !cooperative { e.byPartition.removeAll() }
+                for tp in tps { e.byPartition[tp] = e.next }
+                e.next += 1
+            }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             // Commit what the caller already marked handled before giving the partitions away.
             let rc = rd_kafka_commit(rk, nil, 0)
@@ -43,10 +53,14 @@ final class RebalanceContext: Sendable {
             assigned.withLock { set in
                 if cooperative { set.subtract(tps) } else { set.removeAll() }
             }
+            epochs.withLock { e in
+                if cooperative { for tp in tps { e.byPartition[tp] = nil } } else { e.byPartition.removeAll() }
+            }
         default:
             logger.error("rebalance error: \(String(cString: rd_kafka_err2str(err)))")
             rd_kafka_assign(rk, nil)
             assigned.withLock { $0.removeAll() }
+            epochs.withLock { $0.byPartition.removeAll() }
         }
     }
 }

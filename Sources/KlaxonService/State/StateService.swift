@@ -9,13 +9,16 @@ import Synchronization
 
 /// The state stage (docs/scaling.md): a batch of `klaxon.alerts` records → the store's write
 /// (`StateBatch`, pure; unreadable or misrouted records become dead letters) → alert state and
-/// noise decisions in one SQLite transaction → offsets committed → the changed alerts handed to
-/// grouping. Decoding the next batch overlaps the write of the current one. On graceful
-/// shutdown it finishes the batches in hand, commits, and leaves the group.
+/// noise decisions in one SQLite transaction → the changed alerts' states to the changelog and
+/// the offsets committed, in one Kafka transaction (`StateChangelog`) → the changes handed to
+/// grouping. A partition newly assigned is restored from the changelog before any of its
+/// records is applied. Decoding the next batch overlaps the write of the current one. On
+/// graceful shutdown it finishes the batches in hand, commits, and leaves the group.
 final class StateService: Service {
     let consumer: KafkaConsumer
     let partitioner: StatePartitioner
     let store: AlertStore
+    let changelog: StateChangelog
     let deadLetters: DeadLetterPublisher
     let grouping: GroupingEngine
     let noise: NoiseGate
@@ -25,12 +28,13 @@ final class StateService: Service {
     let handled = HandledCounter()
 
     init(
-        consumer: KafkaConsumer, partitioner: StatePartitioner, store: AlertStore, deadLetters: DeadLetterPublisher,
-        grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, logger: Logger
+        consumer: KafkaConsumer, partitioner: StatePartitioner, store: AlertStore, changelog: StateChangelog,
+        deadLetters: DeadLetterPublisher, grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, logger: Logger
     ) {
         self.consumer = consumer
         self.partitioner = partitioner
         self.store = store
+        self.changelog = changelog
         self.deadLetters = deadLetters
         self.grouping = grouping
         self.noise = noise
@@ -54,6 +58,11 @@ final class StateService: Service {
 
     func run() async throws {
         defer { logger.info("state stage stopped") }
+        guard try await changelog.start() else {
+            await consumer.close()
+            await changelog.stop()
+            return
+        }
         // Two stages on two cores: the next batch is polled and decoded while the current one
         // is written. Graceful shutdown stops the polling; a batch already read is still
         // written and committed, so a clean stop re-reads nothing.
@@ -64,13 +73,22 @@ final class StateService: Service {
             next = try await following
         }
         await consumer.close()
+        await changelog.stop()
     }
 
     /// Polls until a batch arrives (nil on shutdown or close) and decodes it.
     private func read() async throws -> Decoded? {
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
             let batch = try await consumer.poll(maxRecords: maxRecords, maxWait: settings.batchMaxWait)
-            guard !batch.isEmpty else { continue }
+            guard !batch.isEmpty else {
+                // Idle: a partition given to this instance is restored now, and changes no input
+                // carries (acknowledgements, timeouts) reach the changelog.
+                let epochs = assignedEpochs()
+                if !epochs.isEmpty, changelog.needsRestore(epochs) || store.changelogWaiting {
+                    return Decoded(state: StateBatch(givenUp: []), now: Date())
+                }
+                continue
+            }
             // A message given up on is not waited for again while its late records trickle in
             // (under load, a report's records came in six polls over ten seconds).
             let now = ContinuousClock.now, forget = max(.seconds(60), settings.batchReportWait * 2)
@@ -123,17 +141,38 @@ final class StateService: Service {
         Set(consumer.assignment.filter { $0.topic == settings.alertsTopic }.map(\.partition))
     }
 
-    /// Dead letters acknowledged by the broker → state in one transaction → offsets committed
-    /// (asynchronously, after the durable write) → changes handed to grouping.
+    /// The partitions of the alerts topic assigned now, with the assignment that gave each.
+    private func assignedEpochs() -> [Int32: UInt64] {
+        var out: [Int32: UInt64] = [:]
+        for (tp, epoch) in consumer.assignmentEpochs where tp.topic == settings.alertsTopic { out[tp.partition] = epoch }
+        return out
+    }
+
+    /// Partitions newly given restored → dead letters acknowledged by the broker → state in one
+    /// SQLite transaction → its changelog and the offsets in one Kafka transaction (then the
+    /// plain commit the embedded broker needs) → changes handed to grouping.
     private func write(_ decoded: Decoded) async throws {
         let (state, now) = (decoded.state, decoded.now)
         let batch = state.records
-        try await deadLetters.publish(state.deadLetters)
-        let result = try await store.applyOffPool(state.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+        try await changelog.restore(assignedEpochs())
+        var result: BatchResult?
+        if !batch.isEmpty {
+            try await deadLetters.publish(state.deadLetters)
+            result = try await store.applyOffPool(state.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+        }
         Failpoint.hit(.crashBeforeCommit)
-        try consumer.commitAsync(KafkaOffset.after(batch))
+        switch try await changelog.handOff(consuming: batch, from: consumer, owned: assigned()) {
+        case .committed:
+            try consumer.commitAsync(KafkaOffset.after(batch))
+        case .aborted(let error):
+            // The consumer was rewound: the batch is applied again (the ledger counts it twice,
+            // the states come out the same) and its changes go with that turn.
+            logger.warning("state changelog hand-off aborted, reading the batch again: \(error)")
+            Counter(label: "klaxon_state_handoffs_aborted_total").increment()
+        }
         // Grouping is rebuilt from the store on start, so handing it the changes after the
         // commit loses nothing if the process dies in between.
+        guard let result else { return }
         await grouping.add(result.changes, now: now)
         handled.add(state.write.consumed.count)
 

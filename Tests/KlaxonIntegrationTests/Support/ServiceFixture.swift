@@ -37,7 +37,7 @@ final class ServiceFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions)
         try broker.createTopic(Self.control, partitions: 1)
-        try broker.createTopic(Self.alerts, partitions: KafkaSettings().alertsPartitions)
+        try broker.createStateTopics()
         try await recorder.start()
         // Stopped (awaited) when the test ends, whatever it threw.
         if !Teardown.register({ [recorder] in await recorder.stop() }) {

@@ -1,0 +1,203 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+import Logging
+import Metrics
+import Synchronization
+
+/// The state stage's side of `kafka.changelog_topic` (docs/scaling.md, *Local stores and
+/// restore*). Every alert state the store changed goes to the changelog partition of its
+/// `klaxon.alerts` partition, in one Kafka transaction with the input offsets of the batch that
+/// changed it. A partition this instance is given restores from there before any of its records
+/// are applied, so a partition that moves takes its alerts' dedup and lifecycle state along.
+///
+/// Only an owner writes a partition's changelog: an owner has read the partition to its end
+/// before producing, so everything after the offset it read up to is its own.
+final class StateChangelog: Sendable {
+    let topic: String
+    let partitioner: StatePartitioner
+    let producer: KafkaTransactionalProducer
+    let store: AlertStore
+    /// librdkafka properties for the reader a restore opens (bootstrap, security).
+    let readerProperties: [String: String]
+    let logger: Logger
+    /// Longest a restore may take before the state stage stops with an error.
+    let restoreTimeout: Duration
+
+    /// Per changelog partition, the assignment epoch whose restore is done (partitions given
+    /// again since are restored again: someone else may have written in between).
+    private let restored = Mutex<[Int32: UInt64]>([:])
+    /// Per partition, the offset after the last record this instance read or produced there.
+    private let positions = Mutex<[Int32: Int64]>([:])
+
+    init(
+        topic: String, partitioner: StatePartitioner, producer: KafkaTransactionalProducer, store: AlertStore,
+        readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
+    ) {
+        self.topic = topic
+        self.partitioner = partitioner
+        self.producer = producer
+        self.store = store
+        self.readerProperties = readerProperties
+        self.restoreTimeout = restoreTimeout
+        self.logger = logger
+    }
+
+    /// Creates the topic (compacted, one partition per alerts partition) when missing, retrying
+    /// while the cluster cannot be asked; refuses an existing one with another count; readies
+    /// the transactional producer. False when shut down while waiting.
+    func start() async throws -> Bool {
+        var delay = Duration.milliseconds(500)
+        var said: String?
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let count: Int
+            do {
+                count = try await producer.ensureTopic(topic, partitions: partitioner.partitions, config: ["cleanup.policy": "compact"])
+            } catch {
+                let problem = "topic \(topic) (kafka.changelog_topic) is missing and cannot be created with \(partitioner.partitions) partitions (\(error)); create it by hand with that many and cleanup.policy=compact"
+                if said != problem { logger.error("\(problem)") }
+                said = problem
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+                continue
+            }
+            guard count == Int(partitioner.partitions) else {
+                throw StateChangelogError(
+                    "topic \(topic) (kafka.changelog_topic) has \(count) partitions but kafka.alerts_partitions is \(partitioner.partitions): "
+                        + "the changelog needs one partition per alerts partition")
+            }
+            delay = .milliseconds(200)
+            while true {
+                do {
+                    try await producer.initTransactions()
+                    return true
+                } catch let error as KafkaError where error.transactionRecovery == .retry && !Task.isShuttingDownGracefully {
+                    logger.warning("cannot register the state stage's transactional id yet, retrying in \(delay): \(error)")
+                    try await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(10))
+                }
+            }
+        }
+        return false
+    }
+
+    /// Whether some assigned partition has not been restored for its current assignment.
+    func needsRestore(_ assigned: [Int32: UInt64]) -> Bool {
+        restored.withLock { r in assigned.contains { r[$0.key] != $0.value } }
+    }
+
+    /// Restores every assigned partition whose assignment changed since its last restore:
+    /// reads its changelog from where this store last read up to, or from the beginning, to
+    /// the end as of now, and writes each alert's last state into the store.
+    func restore(_ assigned: [Int32: UInt64]) async throws {
+        let stale = restored.withLock { r in
+            r = r.filter { assigned[$0.key] != nil }
+            return assigned.filter { r[$0.key] != $0.value }
+        }
+        guard !stale.isEmpty else { return }
+        let clock = ContinuousClock(), started = clock.now
+        let stored = try store.changelogPositions(topic: topic)
+        let starts: [Int32: Int64?] = positions.withLock { mine in
+            Dictionary(uniqueKeysWithValues: stale.keys.map { p in (p, mine[p] ?? stored[p]) })
+        }
+        let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
+        defer { Task { await reader.close() } }
+        let ends = try await reader.assign(from: starts)
+        // A start past the end (a topic made anew) is read from the beginning.
+        var reached: [Int32: Int64] = [:]
+        for (p, start) in starts { reached[p] = start.flatMap { $0 <= (ends[p] ?? 0) ? $0 : nil } ?? 0 }
+        var pending: [AlertChangelogRecord] = []
+        var (read, written, corrupt) = (0, 0, 0)
+        while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
+            guard clock.now - started < restoreTimeout else {
+                throw StateChangelogError(
+                    "restoring partitions \(stale.keys.sorted()) of \(topic) took longer than \(restoreTimeout): read \(read) records, "
+                        + "positions \(reached.sorted { $0.key < $1.key }), ends \(ends.sorted { $0.key < $1.key })")
+            }
+            let records = try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(250))
+            for r in records {
+                read += 1
+                reached[r.partition] = max(reached[r.partition] ?? 0, r.offset + 1)
+                do {
+                    pending.append(try AlertChangelogCodec.decode(r.value))
+                } catch {
+                    // A damaged record is not a state: the alert keeps what this store holds.
+                    corrupt += 1
+                    logger.error("skipping a state changelog record", metadata: ["partition": "\(r.partition)", "offset": "\(r.offset)", "error": "\(error)"])
+                }
+            }
+            // Past transaction markers, which no record shows.
+            for (p, position) in reader.positions(of: Array(ends.keys)) { reached[p] = max(reached[p] ?? 0, position) }
+            if pending.count >= 10_000 {
+                written += try store.restore(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        written += try store.restore(pending)
+        let reachedEnds = ends.merging(reached) { end, r in max(end, r) }
+        positions.withLock { mine in for (p, end) in reachedEnds { mine[p] = end } }
+        try store.saveChangelogPositions(topic: topic, reachedEnds)
+        restored.withLock { r in for (p, epoch) in stale { r[p] = epoch } }
+        Counter(label: "klaxon_state_restored_records_total").increment(by: read)
+        if corrupt > 0 { Counter(label: "klaxon_state_changelog_corrupt_total").increment(by: corrupt) }
+        logger.info("alert state restored from the changelog", metadata: [
+            "partitions": "\(stale.keys.sorted().map(String.init).joined(separator: ","))", "records": "\(read)", "alerts": "\(written)",
+            "took": "\(started.duration(to: clock.now))",
+        ])
+    }
+
+    /// One state batch's hand-off: the store's queued changes of owned partitions go to the
+    /// changelog and `batch`'s offsets are committed, in one transaction. Changes of alerts on
+    /// partitions this instance does not own are not written (their owner's changelog is the
+    /// truth) and are counted. An aborted transaction queues the changes again.
+    func handOff(consuming batch: [KafkaRecord], from consumer: KafkaConsumer, owned: Set<Int32>) async throws -> KafkaHandOffOutcome {
+        let (records, durable) = store.takeChangelog()
+        var outputs: [KafkaOutgoing] = []
+        outputs.reserveCapacity(records.count)
+        var foreign = 0
+        for r in records {
+            let p = partitioner.partition(of: r.fingerprint)
+            guard owned.contains(p) else {
+                foreign += 1
+                continue
+            }
+            outputs.append(KafkaOutgoing(
+                topic: topic, message: KafkaMessage(key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r), partition: p)))
+        }
+        if outputs.isEmpty && batch.isEmpty {
+            try store.changelogWritten(durable)
+            return .committed(delivered: [])
+        }
+        if foreign > 0 {
+            Counter(label: "klaxon_state_changelog_unowned_total").increment(by: foreign)
+            logger.debug("changes of alerts another instance owns stay local", metadata: ["count": "\(foreign)"])
+        }
+        let outcome = try await producer.handOff(outputs, consuming: batch, from: consumer)
+        switch outcome {
+        case .committed(let delivered):
+            positions.withLock { mine in
+                for d in delivered where d.topic == topic { mine[d.partition] = max(mine[d.partition] ?? 0, d.offset + 1) }
+            }
+            try store.changelogWritten(durable)
+        case .aborted:
+            store.requeueChangelog(records, durable: durable)
+        }
+        return outcome
+    }
+
+    /// Remembers how far this instance's store reflects the changelog, so the next start
+    /// replays only what came after; closes the producer.
+    func stop() async {
+        let mine = positions.withLock { $0 }
+        do { try store.saveChangelogPositions(topic: topic, mine) } catch {
+            logger.warning("cannot save the state changelog positions; the next start reads more of it: \(error)")
+        }
+        await producer.close()
+    }
+}
+
+struct StateChangelogError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

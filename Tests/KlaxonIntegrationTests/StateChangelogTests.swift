@@ -1,0 +1,95 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonStore
+import KlaxonTesting
+import Testing
+
+/// A partition that moves takes its alerts' state along (issue #14 step 3, docs/scaling.md):
+/// the state stage writes every changed alert to `kafka.changelog_topic`, and an instance that
+/// is given a partition restores it from there before applying any of its records.
+@Suite(.serialized, .stopsServers) struct StateChangelogTests {
+    typealias Instance = ControlTopicTests.Instance
+
+    @Test func anInstanceThatTakesOverAfterAKillKeepsTheAlertsCountsAndAcknowledgement() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run(scenario)
+    }
+
+    func scenario(_ f: ServiceFixture) async throws {
+        try f.writeConfig()
+        let producer = try f.producer()
+        let one = try Instance("one", f)
+        try one.start(f)
+        var two: Instance?
+        let outcome = await capture {
+            two = try await run(f, producer, one)
+        }
+        try await one.stop()
+        try await two?.stop()
+        try outcome.get()
+    }
+
+    /// The latest changelog record of `fp` (nil when there is none yet).
+    func changelogRecord(_ f: ServiceFixture, of fp: Fingerprint) async throws -> AlertChangelogRecord? {
+        let reader = try KafkaTopicReader(
+            properties: ["bootstrap.servers": f.broker.bootstrapServers], topic: KafkaSettings().changelogTopic, logger: .init(label: "test"))
+        let ends = try await reader.assignAll()
+        var last: AlertChangelogRecord?
+        var seen: [Int32: Int64] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ends.contains(where: { (seen[$0.key] ?? 0) < $0.value }), ContinuousClock.now < deadline {
+            for r in try await reader.poll(maxRecords: 1_000, maxWait: .milliseconds(100)) {
+                seen[r.partition] = r.offset + 1
+                if r.key == AlertChangelogCodec.key(fp) { last = try AlertChangelogCodec.decode(r.value) }
+            }
+        }
+        await reader.close()
+        return last
+    }
+
+    func listed(_ i: Instance, _ name: String) async throws -> [String: Any]? {
+        let list = (try? await i.get("/api/v1/alerts")) as? [[String: Any]] ?? []
+        return list.first { ($0["labels"] as? [String: String])?["alertname"] == name }
+    }
+
+    /// Webhook alerts of `name` notified firing (an acknowledgement is a follow-up of its own).
+    func notified(_ f: ServiceFixture, _ name: String) -> Int {
+        f.webhookAlerts().filter { ($0["labels"] as? [String: String])?["alertname"] == name && $0["status"] as? String == "firing" }.count
+    }
+
+    func run(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance) async throws -> Instance {
+        try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+        let (payload, fp) = ControlTopicTests.alert("Failover")
+        try await producer.send(topic: ServiceFixture.scans, value: payload, partition: 0)
+        try await eventually("one notified Failover", watching: one.process!) { notified(f, "Failover") == 1 }
+        let (status, body) = try await HTTP.call("POST", one.base + "/api/v1/alerts/\(fp)/ack", token: "tok", json: ["comment": "on it"])
+        #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+        let before = try #require(try await listed(one, "Failover"))
+        #expect(before["status"] as? String == "acknowledged")
+        // The acknowledgement came through the API, not through an input message: it reaches
+        // the changelog on the state stage's next idle poll.
+        try await eventually("the acknowledgement is in the changelog", watching: one.process!) {
+            try await changelogRecord(f, of: fp)?.state.status == .acknowledged
+        }
+        try await one.process!.stop(signal: SIGKILL)
+
+        // A new instance with an empty state file takes every partition over.
+        let two = try Instance("two", f)
+        try two.start(f)
+        try await eventually("two ready", watching: two.process!) { (try? await HTTP.call("GET", two.base + "/readyz"))?.0 == 200 }
+        try await eventually("two restored Failover", watching: two.process!, timeout: .seconds(60)) { try await listed(two, "Failover") != nil }
+        let restored = try #require(try await listed(two, "Failover"))
+        #expect(restored["status"] as? String == "acknowledged")
+        #expect(restored["firstSeenAt"] as? String == before["firstSeenAt"] as? String)
+        #expect(restored["occurrences"] as? Int == 1)
+
+        // The same report again: a duplicate of the restored alert, not a new one to notify.
+        try await producer.send(topic: ServiceFixture.scans, value: payload, partition: 1)
+        try await eventually("two counted the report", watching: two.process!) { try await listed(two, "Failover")?["occurrences"] as? Int == 2 }
+        try await two.settled()
+        #expect(notified(f, "Failover") == 1, "notified once, by the first owner: \(f.webhookAlerts().map { $0["status"] ?? "?" })")
+        #expect(try await listed(two, "Failover")?["status"] as? String == "acknowledged")
+        return two
+    }
+}
