@@ -10,6 +10,7 @@ import Testing
         #expect(c.kafka.groupID == "klaxon")
         #expect(c.kafka.deadLetterTopic == "klaxon.deadletter")
         #expect(c.kafka.alertsTopic == "klaxon.alerts" && c.kafka.alertsPartitions == 12)
+        #expect(c.kafka.changelogTopic == "klaxon.state-changelog")
         #expect(c.kafka.maxMessageBytes == 16 << 20)
         #expect(c.kafka.topics == [TopicSettings(name: "scans", format: .auto)])
         #expect(c.statePath == ".klaxon/klaxon.db" && c.routes == ["routes"] && c.httpListen == nil)
@@ -36,6 +37,7 @@ import Testing
               dead_letter_topic: dlq
               alerts_topic: internal.alerts
               alerts_partitions: 6
+              changelog_topic: internal.changelog
               max_message_bytes: 1024
               batch: {max_records: 10, max_wait: 1s, report_wait: 30s}
               properties: {security.protocol: SASL_SSL}
@@ -58,6 +60,7 @@ import Testing
         #expect(c.kafka.topics == [TopicSettings(name: "rt", format: .falco, environment: "prod", labels: ["team": "sec"])])
         #expect(c.kafka.batchMaxRecords == 10 && c.kafka.batchMaxWait == .seconds(1) && c.kafka.batchReportWait == .seconds(30))
         #expect(c.kafka.alertsTopic == "internal.alerts" && c.kafka.alertsPartitions == 6)
+        #expect(c.kafka.changelogTopic == "internal.changelog")
         #expect(c.kafka.properties == ["security.protocol": "SASL_SSL"])
         #expect(c.statePath == "/var/lib/k.db" && c.routes == ["a.yml", "b"])
         #expect(c.httpListen == ":9095" && c.apiTokenFile == "/run/secrets/t" && c.environment == "staging")
@@ -76,6 +79,9 @@ import Testing
         ("kafka:\n  embedded: true\n  alerts_topic: dlq\n  dead_letter_topic: dlq\n  topics: [{name: t}]\n",
          "alerts_topic must differ from dead_letter_topic and control_topic"),
         ("kafka:\n  embedded: true\n  topics: [{name: klaxon.alerts}]\n", "is the internal alerts topic (kafka.alerts_topic)"),
+        ("kafka:\n  embedded: true\n  changelog_topic: klaxon.alerts\n  topics: [{name: t}]\n",
+         "k.yml:3:20: kafka.changelog_topic: changelog_topic must differ from dead_letter_topic, control_topic and alerts_topic"),
+        ("kafka:\n  embedded: true\n  topics: [{name: klaxon.state-changelog}]\n", "is the internal state changelog (kafka.changelog_topic)"),
         ("kafka:\n  embedded: true\n  topic:\n    - name: t\n", "k.yml:3:3: kafka.topic: unknown field \"topic\""),
         ("kafka:\n  embedded: true\n  topics: [{name: t}]\nseverity_overrides:\n  - match: {cve: X}\n    severity: loud\n",
          "k.yml:6:15: severity_overrides[0].severity: expected a level"),

@@ -148,10 +148,13 @@ final class StateChangelog: Sendable {
     }
 
     /// One state batch's hand-off: the store's queued changes of owned partitions go to the
-    /// changelog and `batch`'s offsets are committed, in one transaction. Changes of alerts on
-    /// partitions this instance does not own are not written (their owner's changelog is the
-    /// truth) and are counted. An aborted transaction queues the changes again.
-    func handOff(consuming batch: [KafkaRecord], from consumer: KafkaConsumer, owned: Set<Int32>) async throws -> KafkaHandOffOutcome {
+    /// changelog and `batch`'s offsets are committed, in one transaction. Owned: assigned in
+    /// `assigned` and restored for that assignment — a partition given meanwhile is written
+    /// only after its restore, or this instance's position would skip what the previous owner
+    /// wrote. Changes of alerts on other partitions are not written (their owner's changelog
+    /// is the truth) and are counted. An aborted transaction queues the changes again.
+    func handOff(consuming batch: [KafkaRecord], from consumer: KafkaConsumer, assigned: [Int32: UInt64]) async throws -> KafkaHandOffOutcome {
+        let owned = restored.withLock { r in Set(assigned.filter { r[$0.key] == $0.value }.keys) }
         let (records, durable) = store.takeChangelog()
         var outputs: [KafkaOutgoing] = []
         outputs.reserveCapacity(records.count)

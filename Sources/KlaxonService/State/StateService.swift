@@ -154,14 +154,16 @@ final class StateService: Service {
     private func write(_ decoded: Decoded) async throws {
         let (state, now) = (decoded.state, decoded.now)
         let batch = state.records
-        try await changelog.restore(assignedEpochs())
+        // One view of the assignment for the restore and the hand-off (see `handOff`).
+        let epochs = assignedEpochs()
+        try await changelog.restore(epochs)
         var result: BatchResult?
         if !batch.isEmpty {
             try await deadLetters.publish(state.deadLetters)
             result = try await store.applyOffPool(state.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+            Failpoint.hit(.crashBeforeCommit)
         }
-        Failpoint.hit(.crashBeforeCommit)
-        switch try await changelog.handOff(consuming: batch, from: consumer, owned: assigned()) {
+        switch try await changelog.handOff(consuming: batch, from: consumer, assigned: epochs) {
         case .committed:
             try consumer.commitAsync(KafkaOffset.after(batch))
         case .aborted(let error):

@@ -23,6 +23,9 @@ enum MetricsPriming {
     ) {
         _ = Counter(label: "klaxon_ingest_handoffs_aborted_total")
         _ = Counter(label: "klaxon_state_split_messages_total")
+        for name in ["handoffs_aborted", "restored_records", "changelog_corrupt", "changelog_unowned"] {
+            _ = Counter(label: "klaxon_state_\(name)_total")
+        }
         for topic in topics {
             _ = Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)])
             for kind in ["decode", "size"] {

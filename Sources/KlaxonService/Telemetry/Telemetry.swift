@@ -27,6 +27,11 @@ public enum Telemetry {
         "klaxon_messages_consumed_total": "Kafka messages consumed and their effects stored, by input topic.",
         "klaxon_state_split_messages_total":
             "Input messages the state stage applied in two batches because the rest of their records did not arrive within kafka.batch.report_wait.",
+        "klaxon_state_handoffs_aborted_total": "State batches whose Kafka transaction to the state changelog was aborted (the batch is read again).",
+        "klaxon_state_restored_records_total": "State changelog records read to restore partitions this instance was given.",
+        "klaxon_state_changelog_corrupt_total": "State changelog records a restore skipped because they could not be read.",
+        "klaxon_state_changelog_unowned_total":
+            "Alert changes not written to the state changelog because another instance owns the alert's partition (an acknowledgement through this instance's API of an alert it does not own).",
         "klaxon_ingest_handoffs_aborted_total": "Ingest batches whose Kafka transaction to the alerts topic was aborted (the batch is read again).",
         "klaxon_alerts_decoded_total": "Alerts decoded from consumed messages, by source.",
         "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",
