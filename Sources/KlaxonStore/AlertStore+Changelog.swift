@@ -63,6 +63,11 @@ extension AlertStore {
         }
     }
 
+    /// `restore` on the store's writer thread, off the cooperative pool.
+    public func restoreOffPool(_ records: [AlertChangelogRecord]) async throws -> Int {
+        try await writer.run { try self.restore(records) }
+    }
+
     /// Per partition of `topic`, the changelog offset this store has read up to (restores
     /// start there).
     public func changelogPositions(topic: String) throws -> [Int32: Int64] {

@@ -17,7 +17,7 @@ public final class AlertStore: Sendable {
     /// loop and API calls (acknowledge, resolve) never interleave their index updates.
     private let writeLock = Mutex(())
     /// Where `applyOffPool` runs the blocking write.
-    private let writer = OffPool("klaxon.store.writer")
+    let writer = OffPool("klaxon.store.writer")
     /// Alert states changed and not yet taken for the changelog (`takeChangelog`).
     let changelog = Mutex(ChangelogQueue())
     /// Compaction runs inside the batch that takes the touch log past this many rows.

@@ -96,13 +96,34 @@ final class StateChangelog: Sendable {
             return assigned.filter { r[$0.key] != $0.value }
         }
         guard !stale.isEmpty else { return }
-        let clock = ContinuousClock(), started = clock.now
+        let started = ContinuousClock.now
         let stored = try store.changelogPositions(topic: topic)
         let starts: [Int32: Int64?] = positions.withLock { mine in
             Dictionary(uniqueKeysWithValues: stale.keys.map { p in (p, mine[p] ?? stored[p]) })
         }
         let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
-        defer { Task { await reader.close() } }
+        let read: Int, written: Int
+        do {
+            (read, written) = try await replay(reader, starts: starts, stale: stale, started: started)
+        } catch {
+            await reader.close()
+            throw error
+        }
+        await reader.close()
+        restored.withLock { r in for (p, epoch) in stale { r[p] = epoch } }
+        Counter(label: "klaxon_state_restored_records_total").increment(by: read)
+        logger.info("alert state restored from the changelog", metadata: [
+            "partitions": "\(stale.keys.sorted().map(String.init).joined(separator: ","))", "records": "\(read)", "alerts": "\(written)",
+            "took": "\(started.duration(to: ContinuousClock.now))",
+        ])
+    }
+
+    /// Reads the partitions from `starts` to their ends into the store; returns the records
+    /// read and the alerts written. Records its positions once everything is in.
+    private func replay(
+        _ reader: KafkaTopicReader, starts: [Int32: Int64?], stale: [Int32: UInt64], started: ContinuousClock.Instant
+    ) async throws -> (read: Int, written: Int) {
+        let clock = ContinuousClock()
         let ends = try await reader.assign(from: starts)
         // A start past the end (a topic made anew) is read from the beginning.
         var reached: [Int32: Int64] = [:]
@@ -130,21 +151,16 @@ final class StateChangelog: Sendable {
             // Past transaction markers, which no record shows.
             for (p, position) in reader.positions(of: Array(ends.keys)) { reached[p] = max(reached[p] ?? 0, position) }
             if pending.count >= 10_000 {
-                written += try store.restore(pending)
+                written += try await store.restoreOffPool(pending)
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        written += try store.restore(pending)
+        written += try await store.restoreOffPool(pending)
+        if corrupt > 0 { Counter(label: "klaxon_state_changelog_corrupt_total").increment(by: corrupt) }
         let reachedEnds = ends.merging(reached) { end, r in max(end, r) }
         positions.withLock { mine in for (p, end) in reachedEnds { mine[p] = end } }
         try store.saveChangelogPositions(topic: topic, reachedEnds)
-        restored.withLock { r in for (p, epoch) in stale { r[p] = epoch } }
-        Counter(label: "klaxon_state_restored_records_total").increment(by: read)
-        if corrupt > 0 { Counter(label: "klaxon_state_changelog_corrupt_total").increment(by: corrupt) }
-        logger.info("alert state restored from the changelog", metadata: [
-            "partitions": "\(stale.keys.sorted().map(String.init).joined(separator: ","))", "records": "\(read)", "alerts": "\(written)",
-            "took": "\(started.duration(to: clock.now))",
-        ])
+        return (read, written)
     }
 
     /// One state batch's hand-off: the store's queued changes of owned partitions go to the
