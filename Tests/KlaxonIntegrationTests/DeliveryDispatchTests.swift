@@ -97,7 +97,9 @@ import Testing
             try queue(outbox, [notification("r", group: 1, seq: 1)])
             let clock = VirtualClock(t0)
             let dispatcher = OutboxDispatcher(
-                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: receiver.url)],
+                // A long request timeout: under the full suite's load a 10 s one expired and the
+                // timeout's backoff, not Retry-After, set the next attempt.
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: receiver.url, timeout: .seconds(60))],
                 settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(10), maximum: .seconds(60))),
                 clock: { clock.now }, logger: logger)
             #expect(await dispatcher.drainDue(now: t0) == 1)

@@ -52,7 +52,7 @@ final class IngestService: Service {
             logger.info("ingest stopped")
         }
         let started = try await ensureAlertsTopic()
-        if started { try await initTransactions() }
+        if started { try await producer.registerRetrying(stage: "hand-off", logger: logger) }
         var retryDelay = Duration.milliseconds(100)
         while started && !Task.isCancelled && !Task.isShuttingDownGracefully && !consumer.isClosed {
             let batch = try await consumer.poll(maxRecords: settings.batchMaxRecords, maxWait: settings.batchMaxWait)
@@ -99,20 +99,6 @@ final class IngestService: Service {
             return true
         }
         return false
-    }
-
-    /// Registers the transactional id, again while the coordinator cannot answer yet.
-    private func initTransactions() async throws {
-        var delay = Duration.milliseconds(200)
-        while true {
-            do {
-                return try await producer.initTransactions()
-            } catch let error as KafkaError where error.transactionRecovery == .retry && !Task.isShuttingDownGracefully {
-                logger.warning("cannot register the hand-off's transactional id yet, retrying in \(delay): \(error)")
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(10))
-            }
-        }
     }
 
     struct StartError: Error, CustomStringConvertible {

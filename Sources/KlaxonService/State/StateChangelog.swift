@@ -67,17 +67,8 @@ final class StateChangelog: Sendable {
                     "topic \(topic) (kafka.changelog_topic) has \(count) partitions but kafka.alerts_partitions is \(partitioner.partitions): "
                         + "the changelog needs one partition per alerts partition")
             }
-            delay = .milliseconds(200)
-            while true {
-                do {
-                    try await producer.initTransactions()
-                    return true
-                } catch let error as KafkaError where error.transactionRecovery == .retry && !Task.isShuttingDownGracefully {
-                    logger.warning("cannot register the state stage's transactional id yet, retrying in \(delay): \(error)")
-                    try await Task.sleep(for: delay)
-                    delay = min(delay * 2, .seconds(10))
-                }
-            }
+            try await producer.registerRetrying(stage: "state stage", logger: logger)
+            return true
         }
         return false
     }

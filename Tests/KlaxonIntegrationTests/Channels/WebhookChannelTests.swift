@@ -43,9 +43,10 @@ import Testing
         }) { server in
             let url = server.base + "/old"
             let n = ChannelFixtures.notification([ChannelFixtures.alert("CVE-1")])
-            try await WebhookSink(url: url, transport: try transport(HTTPClientConfig(), url)).deliver(n)
+            // Long request timeouts: under the full suite's load the default 10 s expired.
+            try await WebhookSink(url: url, timeout: .seconds(60), transport: try transport(HTTPClientConfig(), url)).deliver(n)
             #expect(server.received.map(\.path) == ["/old", "/new"])
-            let strict = WebhookSink(url: url, transport: try transport(HTTPClientConfig(followRedirects: false), url))
+            let strict = WebhookSink(url: url, timeout: .seconds(60), transport: try transport(HTTPClientConfig(followRedirects: false), url))
             await #expect(throws: DeliveryError.self) { try await strict.deliver(n) }
             #expect(server.received.map(\.path) == ["/old", "/new", "/old"], "with follow_redirects: false the 307 is an answer, not followed")
         }
