@@ -107,20 +107,17 @@ extension AlertStore {
     /// At open: changes marked pending by a run that stopped before producing them are queued
     /// again, with their current state.
     func queuePendingChangelog() throws {
-        let pending = try database.pool.read { db in try String.fetchAll(db, sql: "SELECT fp FROM changelog_pending") }.compactMap(Fingerprint.init(hex:))
-        guard !pending.isEmpty else { return }
         let owners = try database.pool.read { db in
-            Dictionary(
-                try Row.fetchAll(db, sql: "SELECT fingerprint, owner FROM alert WHERE fingerprint IN (SELECT fp FROM changelog_pending)")
-                    .map { (row: Row) -> (String, String) in (row[0], row[1]) },
-                uniquingKeysWith: { a, _ in a })
+            try Row.fetchAll(db, sql: "SELECT a.fingerprint, a.owner FROM alert a JOIN changelog_pending p ON p.fp = a.fingerprint")
+                .reduce(into: [Fingerprint: String]()) { out, row in Fingerprint(hex: row[0]).map { out[$0] = row[1] } }
         }
-        let states = try contents(of: pending)
-        let entries = hot.withLock { index in pending.compactMap { fp in index[fp].map { (fp, $0) } } }
+        guard !owners.isEmpty else { return }
+        let states = try contents(of: Array(owners.keys))
+        let entries = hot.withLock { index in owners.keys.compactMap { fp in index[fp].map { (fp, $0) } } }
         changelog.withLock { q in
             for (fp, entry) in entries {
                 guard let state = states[fp] else { continue }
-                q.add(AlertChangelogRecord(state: state, owner: owners[fp.description] ?? "", sources: entry.sources.list, admitted: entry.admitted), durable: true)
+                q.add(AlertChangelogRecord(state: state, owner: owners[fp] ?? "", sources: entry.sources.list, admitted: entry.admitted), durable: true)
             }
         }
     }

@@ -75,30 +75,17 @@ final class IngestService: Service {
     /// another count: alerts are owned by `fingerprint mod count`, so instances that disagree
     /// would split one alert's state. False when shut down while waiting.
     private func ensureAlertsTopic() async throws -> Bool {
-        var delay = Duration.milliseconds(500)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let count: Int
-            do {
-                count = try await producer.ensureTopic(
-                    alertsTopic, partitions: settings.alertsPartitions, config: ["max.message.bytes": String(maxRecordBytes + (1 << 16))])
-            } catch {
-                let problem = "topic \(alertsTopic) (kafka.alerts_topic) is missing and cannot be created with \(settings.alertsPartitions) partitions (\(error)); create it by hand with that many"
-                if topicProblem.withLock({ $0 }) != problem { logger.error("\(problem)") }
-                topicProblem.withLock { $0 = problem }
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(10))
-                continue
-            }
-            guard count == Int(settings.alertsPartitions) else {
-                throw StartError(
-                    "topic \(alertsTopic) (kafka.alerts_topic) has \(count) partitions but kafka.alerts_partitions is \(settings.alertsPartitions): "
-                        + "set alerts_partitions to \(count) (alert state is keyed by it and every instance must agree), "
-                        + "or point alerts_topic at a new topic")
-            }
-            topicProblem.withLock { $0 = nil }
-            return true
+        guard let count = await producer.ensureTopicRetrying(
+            alertsTopic, partitions: settings.alertsPartitions, config: ["max.message.bytes": String(maxRecordBytes + (1 << 16))],
+            key: "kafka.alerts_topic", hint: "create it by hand with that many", logger: logger, problem: topicProblem)
+        else { return false }
+        guard count == Int(settings.alertsPartitions) else {
+            throw StartError(
+                "topic \(alertsTopic) (kafka.alerts_topic) has \(count) partitions but kafka.alerts_partitions is \(settings.alertsPartitions): "
+                    + "set alerts_partitions to \(count) (alert state is keyed by it and every instance must agree), "
+                    + "or point alerts_topic at a new topic")
         }
-        return false
+        return true
     }
 
     struct StartError: Error, CustomStringConvertible {

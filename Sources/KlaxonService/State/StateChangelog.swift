@@ -28,6 +28,8 @@ final class StateChangelog: Sendable {
     /// Per changelog partition, the assignment epoch whose restore is done (partitions given
     /// again since are restored again: someone else may have written in between).
     private let restored = Mutex<[Int32: UInt64]>([:])
+    /// Why the topic cannot be had yet, while it cannot.
+    private let topicProblem = Mutex<String?>(nil)
     /// Per partition, the offset after the last record this instance read or produced there.
     private let positions = Mutex<[Int32: Int64]>([:])
 
@@ -48,29 +50,17 @@ final class StateChangelog: Sendable {
     /// while the cluster cannot be asked; refuses an existing one with another count; readies
     /// the transactional producer. False when shut down while waiting.
     func start() async throws -> Bool {
-        var delay = Duration.milliseconds(500)
-        var said: String?
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let count: Int
-            do {
-                count = try await producer.ensureTopic(topic, partitions: partitioner.partitions, config: ["cleanup.policy": "compact"])
-            } catch {
-                let problem = "topic \(topic) (kafka.changelog_topic) is missing and cannot be created with \(partitioner.partitions) partitions (\(error)); create it by hand with that many and cleanup.policy=compact"
-                if said != problem { logger.error("\(problem)") }
-                said = problem
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(10))
-                continue
-            }
-            guard count == Int(partitioner.partitions) else {
-                throw StateChangelogError(
-                    "topic \(topic) (kafka.changelog_topic) has \(count) partitions but kafka.alerts_partitions is \(partitioner.partitions): "
-                        + "the changelog needs one partition per alerts partition")
-            }
-            try await producer.registerRetrying(stage: "state stage", logger: logger)
-            return true
+        guard let count = await producer.ensureTopicRetrying(
+            topic, partitions: partitioner.partitions, config: ["cleanup.policy": "compact"], key: "kafka.changelog_topic",
+            hint: "create it by hand with that many and cleanup.policy=compact", logger: logger, problem: topicProblem)
+        else { return false }
+        guard count == Int(partitioner.partitions) else {
+            throw StateChangelogError(
+                "topic \(topic) (kafka.changelog_topic) has \(count) partitions but kafka.alerts_partitions is \(partitioner.partitions): "
+                    + "the changelog needs one partition per alerts partition")
         }
-        return false
+        try await producer.registerRetrying(stage: "state stage", logger: logger)
+        return true
     }
 
     /// Whether some assigned partition has not been restored for its current assignment.
