@@ -64,7 +64,7 @@ public final class KafkaTopicReader: Sendable {
         return try await onQueue { () throws(KafkaError) -> [Int32: Int64] in
             let partitions = try self.handle.partitions(of: self.topic, timeoutMs: ms)
             guard !partitions.isEmpty else { return [:] }
-            let ends = try self.handle.highWatermarks(self.topic, partitions: partitions, timeoutMs: ms)
+            let ends = try self.handle.watermarks(self.topic, partitions: partitions, timeoutMs: ms).mapValues(\.high)
             let start = partitions.map { KafkaOffset(topic: self.topic, partition: $0, offset: RDKafkaLogicalOffset.earliest) }
             try self.handle.withHandle { rk throws(KafkaError) in
                 try withPartitionList(start) { list throws(KafkaError) in
@@ -76,27 +76,31 @@ public final class KafkaTopicReader: Sendable {
         }
     }
 
-    /// Assigns some partitions of the topic, each from the given offset (`nil`, or one past the
-    /// partition's end as when the topic was made anew: its beginning), and returns their high
-    /// watermarks now: what was written before this call has been read
-    /// once `positions()` reach them. Replaces any earlier assignment.
+    /// Assigns some partitions of the topic, each from the given offset (`nil`, or an offset
+    /// outside what the partition holds, as when the topic was made anew or compaction and
+    /// retention removed it: its first retained record), and returns per partition the offset
+    /// reading starts at and the high watermark now: what was written before this call has been
+    /// read once `positions()` reach the ends. Replaces any earlier assignment.
     /// - Parameter timeout: for the watermark request (default 10 s).
-    public func assign(from starts: [Int32: Int64?], timeout: Duration = .seconds(10)) async throws -> [Int32: Int64] {
+    public func assign(from starts: [Int32: Int64?], timeout: Duration = .seconds(10)) async throws -> [Int32: KafkaReadRange] {
         let ms = Int32(clamping: timeout.milliseconds)
-        return try await onQueue { () throws(KafkaError) -> [Int32: Int64] in
+        return try await onQueue { () throws(KafkaError) -> [Int32: KafkaReadRange] in
             guard !starts.isEmpty else { return [:] }
-            let ends = try self.handle.highWatermarks(self.topic, partitions: starts.keys.sorted(), timeoutMs: ms)
-            let list = starts.map { p, start in
-                let from = start.flatMap { $0 >= 0 && $0 <= (ends[p] ?? 0) ? $0 : nil }
-                return KafkaOffset(topic: self.topic, partition: p, offset: from ?? RDKafkaLogicalOffset.earliest)
+            let marks = try self.handle.watermarks(self.topic, partitions: starts.keys.sorted(), timeoutMs: ms)
+            var ranges: [Int32: KafkaReadRange] = [:]
+            for (p, start) in starts {
+                let (low, high) = marks[p] ?? (0, 0)
+                let from = start.flatMap { $0 >= max(low, 0) && $0 <= high ? $0 : nil } ?? max(low, 0)
+                ranges[p] = KafkaReadRange(start: from, end: high)
             }
+            let list = ranges.map { p, r in KafkaOffset(topic: self.topic, partition: p, offset: r.start) }
             try self.handle.withHandle { rk throws(KafkaError) in
                 try withPartitionList(list) { list throws(KafkaError) in
                     let rc = rd_kafka_assign(rk, list)
                     guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "assign \(self.topic)") }
                 }
             }
-            return ends
+            return ranges
         }
     }
 
@@ -154,5 +158,15 @@ public final class KafkaTopicReader: Sendable {
                 do { cont.resume(returning: try work()) } catch { cont.resume(throwing: error) }
             }
         }
+    }
+}
+
+/// Where a reader assigned to a partition starts, and the partition's end when it was assigned.
+public struct KafkaReadRange: Sendable, Equatable {
+    public var start: Int64
+    public var end: Int64
+    public init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = end
     }
 }

@@ -21,17 +21,18 @@ extension RDKafkaHandle {
         }
     }
 
-    /// The offset after the last record of each partition (the high watermark), asked of the
-    /// partition leaders; blocks up to `timeoutMs` per partition.
-    func highWatermarks(_ topic: String, partitions: [Int32], timeoutMs: Int32) throws(KafkaError) -> [Int32: Int64] {
+    /// Each partition's first retained offset (low watermark) and the offset after its last
+    /// record (high watermark), asked of the partition leaders; blocks up to `timeoutMs` per
+    /// partition.
+    func watermarks(_ topic: String, partitions: [Int32], timeoutMs: Int32) throws(KafkaError) -> [Int32: (low: Int64, high: Int64)] {
         try withHandle { rk throws(KafkaError) in
-            var result: [Int32: Int64] = [:]
+            var result: [Int32: (low: Int64, high: Int64)] = [:]
             for p in partitions {
                 var low: Int64 = -1
                 var high: Int64 = -1
                 let rc = rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, timeoutMs)
                 guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "watermarks of \(topic)[\(p)]") }
-                result[p] = high
+                result[p] = (low, high)
             }
             return result
         }

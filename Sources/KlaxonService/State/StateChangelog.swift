@@ -105,10 +105,9 @@ final class StateChangelog: Sendable {
         _ reader: KafkaTopicReader, starts: [Int32: Int64?], stale: [Int32: UInt64], started: ContinuousClock.Instant
     ) async throws -> (read: Int, written: Int) {
         let clock = ContinuousClock()
-        let ends = try await reader.assign(from: starts)
-        // A start past the end (a topic made anew) is read from the beginning.
-        var reached: [Int32: Int64] = [:]
-        for (p, start) in starts { reached[p] = start.flatMap { $0 <= (ends[p] ?? 0) ? $0 : nil } ?? 0 }
+        let ranges = try await reader.assign(from: starts)
+        let ends = ranges.mapValues(\.end)
+        var reached = ranges.mapValues(\.start)
         var pending: [AlertChangelogRecord] = []
         var (read, written, corrupt) = (0, 0, 0)
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
