@@ -12,15 +12,16 @@ final class ChildKlaxon {
     let process = Process()
     let port: Int
 
-    /// Starts `klaxon run` on `config` (a service config without `http:`; one is added).
-    init(config: String, dir: String) throws {
+    /// Starts `klaxon run` on `config` (a service config without `http:`; one is added). Logs
+    /// at `logLevel` go to `logFile`, or nowhere.
+    init(config: String, dir: String, logLevel: String = "error", logFile: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw BenchFailure("\(Self.binary) missing: swift build -c release --product klaxon")
         }
         port = try AlertmanagerRace.freePort()
         let path = dir + "/klaxon.yml"
         try (config + "\nhttp:\n  listen: 127.0.0.1:\(port)\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let args = ["run", "--config", path, "--log-level", "error"]
+        let args = ["run", "--config", path, "--log-level", logLevel]
         // A profiler around the child, e.g. PIPELINEBENCH_WRAP="heaptrack -o /tmp/klaxon"
         // (RSS and CPU figures are then the wrapper's, not Klaxon's).
         if let wrap = ProcessInfo.processInfo.environment["PIPELINEBENCH_WRAP"]?.split(separator: " ").map(String.init), let tool = wrap.first {
@@ -31,20 +32,28 @@ final class ChildKlaxon {
             process.arguments = args
         }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let logFile {
+            FileManager.default.createFile(atPath: logFile, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: logFile)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
     }
 
     /// Records consumed and handed to grouping so far (0 until the API answers).
-    func handled() async -> Int {
+    func handled() async -> Int { Int(await metric("klaxon_messages_consumed_total")) }
+
+    /// The sum of a metric's series on `/metrics` (0 until the API answers).
+    func metric(_ name: String) async -> Double {
         guard let url = URL(string: "http://127.0.0.1:\(port)/metrics"),
             let (data, _) = try? await URLSession.shared.data(from: url)
         else { return 0 }
         var total = 0.0
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("klaxon_messages_consumed_total{") {
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
             total += Double(line.split(separator: " ").last ?? "0") ?? 0
         }
-        return Int(total)
+        return total
     }
 
     /// Peak resident memory so far (VmHWM), MB.

@@ -67,11 +67,13 @@ enum Harness {
     /// handled (committed and handed to grouping). Returns the seconds since the first scrape
     /// that saw a handled record, how many it saw, and the peak RSS and CPU-seconds.
     static func runKlaxon(
-        dir: String, brokers: String, topics: [String], messages: Int, maxRecords: Int = 2000,
-        scrapeEvery: Duration = .milliseconds(200), logger: Logger
+        dir: String, brokers: String, topics: [String], messages: Int, maxRecords: Int = 2000, alertsPartitions: Int32? = nil,
+        properties: [String: String] = [:], scrapeEvery: Duration = .milliseconds(200), logger: Logger
     ) async throws -> (seconds: Double, firstHandled: Int, rssMB: Double, cpuSeconds: Double) {
         try Workload.routes(dir: dir).write(toFile: dir + "/routes.yml", atomically: true, encoding: .utf8)
-        let klaxon = try ChildKlaxon(config: Workload.serviceConfig(brokers: brokers, dir: dir, topics: topics, maxRecords: maxRecords), dir: dir)
+        let config = Workload.serviceConfig(
+            brokers: brokers, dir: dir, topics: topics, maxRecords: maxRecords, alertsPartitions: alertsPartitions, properties: properties)
+        let klaxon = try ChildKlaxon(config: config, dir: dir)
         defer { klaxon.stop() }
         let clock = ContinuousClock()
         // Time from the first handled record, so the consumer group's join (~3 s on the

@@ -83,16 +83,18 @@ enum Workload {
         ProcessInfo.processInfo.environment["PIPELINEBENCH_CONFIG"].map { "\n" + $0 } ?? ""
     }
 
-    static func serviceConfig(brokers: String, dir: String, topics: [String], maxRecords: Int = 2000) -> String {
+    static func serviceConfig(
+        brokers: String, dir: String, topics: [String], maxRecords: Int = 2000, alertsPartitions: Int32? = nil, properties: [String: String] = [:]
+    ) -> String {
         """
         kafka:
-          brokers: \(brokers)
+          brokers: \(brokers)\(alertsPartitions.map { "\n  alerts_partitions: \($0)" } ?? "")
           group_id: pipeline-bench
           topics:
         \(topics.map { "    - {name: \($0), format: auto}" }.joined(separator: "\n"))
           dead_letter_topic: bench.deadletter
           batch: {max_records: \(maxRecords), max_wait: 50ms}
-          properties: {auto.offset.reset: earliest\(extraKafkaProperties)}
+          properties: {auto.offset.reset: earliest\(properties.sorted { $0.key < $1.key }.map { ", \($0.key): '\($0.value)'" }.joined())\(extraKafkaProperties)}
         state:
           path: \(dir)/klaxon.db
         routes: [\(dir)/routes.yml]\(extraConfig)

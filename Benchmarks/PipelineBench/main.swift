@@ -1,7 +1,7 @@
 // PipelineBench: Klaxon end to end (consume → decode → dedup → route → group → commit) against
 // a bare librdkafka consumer (kcat) reading the same topic in the same run, and scanner fan-in
 // at three report counts to show whether scan resolution is linear. Not a test; release build:
-//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|alertmanager|alertmanager-http|all] [events]
+//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|restore|alertmanager|alertmanager-http|all] [events]
 // Results: a table on stdout and JSON in Benchmarks/results/pipeline.json.
 import Foundation
 import KlaxonKafka
@@ -21,7 +21,7 @@ var results = ((try? Data(contentsOf: out)).flatMap { try? JSONSerialization.jso
 results["machine"] = "\(ProcessInfo.processInfo.activeProcessorCount) cores"
 // `all` measures every mode: each entry's date must say so, not keep an earlier single run's.
 let started = ISO8601DateFormatter().string(from: Date())
-let modes = ["throughput", "fanin", "latency", "footprint", "alertmanager"]  // `all` leaves alertmanager-http alone
+let modes = ["throughput", "fanin", "latency", "footprint", "restore", "alertmanager"]  // `all` leaves alertmanager-http alone
 for m in mode == "all" ? ["all"] + modes : [mode] { results["date_\(m)"] = started }
 var rows: [(String, String)] = [] {
     didSet { if let last = rows.last { FileHandle.standardError.write(Data("  \(last.0): \(last.1)\n".utf8)) } }
@@ -56,6 +56,15 @@ if mode == "footprint" || mode == "all" {
     let r = try await Footprint.run(fingerprints: n, logger: logger)
     results["footprint"] = r.json
     rows.append(("footprint, \(n) distinct fingerprints, grouping on (group_interval \(Workload.groupInterval))", String(format: "peak RSS %.0f MB, SQLite %.0f MB (%.0f s)", r.rssMB, r.dbMB, r.seconds)))
+}
+
+if mode == "restore" || mode == "all" {
+    let n = mode == "restore" && args.count > 1 ? events : 100_000
+    let r = try await Restore.run(alerts: n, logger: logger)
+    results["restore"] = r.json
+    rows.append(("restore \(n) alerts from the changelog (\(r.records) records, \(Restore.partitions) partitions)",
+                 String(format: "%.2f s (%.2f s per 100,000 records); launch to restored %.1f s; peak RSS %.0f MB", r.restoreSeconds, r.secondsPer100k,
+                        r.launchSeconds, r.rssMB)))
 }
 
 if mode == "alertmanager" || mode == "alertmanager-http" || mode == "all" {

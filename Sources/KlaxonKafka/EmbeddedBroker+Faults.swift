@@ -3,6 +3,8 @@ extension EmbeddedBroker {
     public struct Request: Sendable, Hashable {
         let apiKey: Int16
         public static let produce = Request(apiKey: 0)
+        /// Offsets by time, and the watermarks a reader asks for.
+        public static let listOffsets = Request(apiKey: 2)
         public static let initProducerId = Request(apiKey: 22)
         public static let addPartitionsToTxn = Request(apiKey: 24)
         public static let addOffsetsToTxn = Request(apiKey: 25)

@@ -130,7 +130,7 @@ public final class KlaxonApp: Sendable {
             for c in [consumer, stateConsumer] where c.assignment.isEmpty {
                 problems.append("no partition of \(c.topics.joined(separator: ", ")) is assigned to this member of group \(c.groupID)")
             }
-            return problems + ingest.problems + control.problems
+            return problems + ingest.problems + changelog.problems + control.problems
         }
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let reloader = ConfigReloader(

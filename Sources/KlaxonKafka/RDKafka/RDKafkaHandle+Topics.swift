@@ -23,7 +23,7 @@ extension RDKafkaHandle {
 
     /// Each partition's first retained offset (low watermark) and the offset after its last
     /// record (high watermark), asked of the partition leaders; blocks up to `timeoutMs` per
-    /// partition.
+    /// partition. Throws rather than return a mark librdkafka left unknown.
     func watermarks(_ topic: String, partitions: [Int32], timeoutMs: Int32) throws(KafkaError) -> [Int32: (low: Int64, high: Int64)] {
         try withHandle { rk throws(KafkaError) in
             var result: [Int32: (low: Int64, high: Int64)] = [:]
@@ -32,6 +32,14 @@ extension RDKafkaHandle {
                 var high: Int64 = -1
                 let rc = rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, timeoutMs)
                 guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "watermarks of \(topic)[\(p)]") }
+                // librdkafka asks for the two in two requests and can report success when one
+                // of them failed, leaving that mark at -1: a reader would take an empty
+                // partition for read to its end.
+                guard low >= 0, high >= 0 else {
+                    throw KafkaError(
+                        code: Int32(RD_KAFKA_RESP_ERR__PARTIAL.rawValue), name: "_PARTIAL",
+                        message: "watermarks of \(topic)[\(p)] came back incomplete (low \(low), high \(high))", isRetriable: true)
+                }
                 result[p] = (low, high)
             }
             return result

@@ -32,6 +32,9 @@ final class StateChangelog: Sendable {
     private let topicProblem = Mutex<String?>(nil)
     /// Per partition, the offset after the last record this instance read or produced there.
     private let positions = Mutex<[Int32: Int64]>([:])
+    /// The restore under way: its partitions, the records read so far, and why the last
+    /// attempt failed (a broker that does not answer is waited for, up to `restoreTimeout`).
+    private let restoring = Mutex<(partitions: [Int32], read: Int, problem: String?)?>(nil)
 
     init(
         topic: String, partitioner: StatePartitioner, producer: KafkaTransactionalProducer, store: AlertStore,
@@ -63,6 +66,18 @@ final class StateChangelog: Sendable {
         return true
     }
 
+    /// Why the instance is not ready as far as the alert state goes: the topic cannot be had,
+    /// or a restore is under way (the API would answer from part of the state).
+    var problems: [String] {
+        var out = topicProblem.withLock { $0.map { [$0] } ?? [] }
+        if let r = restoring.withLock({ $0 }) {
+            out.append(
+                "restoring the alert state of partitions \(r.partitions.map(String.init).joined(separator: ",")) from \(topic) "
+                    + "(\(r.read) records read\(r.problem.map { "; last attempt: \($0)" } ?? ""))")
+        }
+        return out
+    }
+
     /// Whether some assigned partition has not been restored for its current assignment.
     func needsRestore(_ assigned: [Int32: UInt64]) -> Bool {
         restored.withLock { r in assigned.contains { r[$0.key] != $0.value } }
@@ -70,7 +85,9 @@ final class StateChangelog: Sendable {
 
     /// Restores every assigned partition whose assignment changed since its last restore:
     /// reads its changelog from where this store last read up to, or from the beginning, to
-    /// the end as of now, and writes each alert's last state into the store.
+    /// the end as of now, and writes each alert's last state into the store. A Kafka error
+    /// (a broker that does not answer) is retried with backoff; after `restoreTimeout` the
+    /// error is thrown and the state stage stops.
     func restore(_ assigned: [Int32: UInt64]) async throws {
         let stale = restored.withLock { r in
             r = r.filter { assigned[$0.key] != nil }
@@ -78,19 +95,34 @@ final class StateChangelog: Sendable {
         }
         guard !stale.isEmpty else { return }
         let started = ContinuousClock.now
+        restoring.withLock { $0 = (stale.keys.sorted(), 0, nil) }
+        defer { restoring.withLock { $0 = nil } }
         let stored = try store.changelogPositions(topic: topic)
-        let starts: [Int32: Int64?] = positions.withLock { mine in
-            Dictionary(uniqueKeysWithValues: stale.keys.map { p in (p, mine[p] ?? stored[p]) })
+        var backoff = Duration.milliseconds(500)
+        var (read, written) = (0, 0)
+        while true {
+            // Each attempt reads from the same starts: a state applied twice comes out the same.
+            let starts: [Int32: Int64?] = positions.withLock { mine in
+                Dictionary(uniqueKeysWithValues: stale.keys.map { p in (p, mine[p] ?? stored[p]) })
+            }
+            restoring.withLock { $0?.read = 0 }
+            do {
+                let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
+                do {
+                    (read, written) = try await replay(reader, starts: starts, stale: stale, started: started)
+                } catch {
+                    await reader.close()
+                    throw error
+                }
+                await reader.close()
+                break
+            } catch let error as KafkaError where !error.isFatal && ContinuousClock.now - started + backoff < restoreTimeout {
+                restoring.withLock { $0?.problem = "\(error)" }
+                logger.warning("restoring the alert state failed, trying again", metadata: ["in": "\(backoff)", "error": "\(error)"])
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(30))
+            }
         }
-        let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
-        let read: Int, written: Int
-        do {
-            (read, written) = try await replay(reader, starts: starts, stale: stale, started: started)
-        } catch {
-            await reader.close()
-            throw error
-        }
-        await reader.close()
         restored.withLock { r in for (p, epoch) in stale { r[p] = epoch } }
         Counter(label: "klaxon_state_restored_records_total").increment(by: read)
         logger.info("alert state restored from the changelog", metadata: [
@@ -117,6 +149,7 @@ final class StateChangelog: Sendable {
                         + "positions \(reached.sorted { $0.key < $1.key }), ends \(ends.sorted { $0.key < $1.key })")
             }
             let records = try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(250))
+            restoring.withLock { $0?.read += records.count }
             for r in records {
                 read += 1
                 reached[r.partition] = max(reached[r.partition] ?? 0, r.offset + 1)
