@@ -24,6 +24,8 @@ public final class KafkaTopicReader: Sendable {
         props["enable.auto.commit"] = "false"
         props["enable.auto.offset.store"] = "false"
         props["enable.partition.eof"] = "false"
+        // A start that retention or compaction removed reads from the first record still held.
+        props["auto.offset.reset"] = "earliest"
         props["isolation.level"] = props["isolation.level"] ?? "read_committed"
         self.handle = try RDKafkaHandle.make(.consumer, properties: props)
         self.topic = topic
@@ -76,24 +78,27 @@ public final class KafkaTopicReader: Sendable {
         }
     }
 
-    /// Assigns some partitions of the topic, each from the given offset (`nil`, or an offset
-    /// outside what the partition holds, as when the topic was made anew or compaction and
-    /// retention removed it: its first retained record), and returns per partition the offset
-    /// reading starts at and the high watermark now: what was written before this call has been
-    /// read once `positions()` reach the ends. Replaces any earlier assignment.
+    /// Assigns some partitions of the topic, each from the given offset, and returns per
+    /// partition where reading starts and its high watermark now: what was written before this
+    /// call has been read once `positions()` reach the ends. A `nil` start, or one past the
+    /// partition's end (the topic was made anew), reads from the first record it holds (start
+    /// `nil`: that offset is known once reading began); a start retention or compaction removed
+    /// also reads from there. Replaces any earlier assignment.
     /// - Parameter timeout: for the watermark request (default 10 s).
     public func assign(from starts: [Int32: Int64?], timeout: Duration = .seconds(10)) async throws -> [Int32: KafkaReadRange] {
         let ms = Int32(clamping: timeout.milliseconds)
         return try await onQueue { () throws(KafkaError) -> [Int32: KafkaReadRange] in
             guard !starts.isEmpty else { return [:] }
-            let marks = try self.handle.watermarks(self.topic, partitions: starts.keys.sorted(), timeoutMs: ms)
+            // Only the high watermark: librdkafka 2.0.2 answers a retried low-watermark request
+            // with the high one (it builds the request when sending, after the high one's
+            // offset replaced the low one's), so the low mark can be wrong.
+            let ends = try self.handle.watermarks(self.topic, partitions: starts.keys.sorted(), timeoutMs: ms).mapValues(\.high)
             var ranges: [Int32: KafkaReadRange] = [:]
             for (p, start) in starts {
-                let (low, high) = marks[p] ?? (0, 0)
-                let from = start.flatMap { $0 >= max(low, 0) && $0 <= high ? $0 : nil } ?? max(low, 0)
-                ranges[p] = KafkaReadRange(start: from, end: high)
+                let end = ends[p] ?? 0
+                ranges[p] = KafkaReadRange(start: start.flatMap { $0 >= 0 && $0 <= end ? $0 : nil }, end: end)
             }
-            let list = ranges.map { p, r in KafkaOffset(topic: self.topic, partition: p, offset: r.start) }
+            let list = ranges.map { p, r in KafkaOffset(topic: self.topic, partition: p, offset: r.start ?? RDKafkaLogicalOffset.earliest) }
             try self.handle.withHandle { rk throws(KafkaError) in
                 try withPartitionList(list) { list throws(KafkaError) in
                     let rc = rd_kafka_assign(rk, list)
@@ -161,11 +166,12 @@ public final class KafkaTopicReader: Sendable {
     }
 }
 
-/// Where a reader assigned to a partition starts, and the partition's end when it was assigned.
+/// Where a reader assigned to a partition starts (nil: at the first record the partition
+/// holds), and the partition's end when it was assigned.
 public struct KafkaReadRange: Sendable, Equatable {
-    public var start: Int64
+    public var start: Int64?
     public var end: Int64
-    public init(start: Int64, end: Int64) {
+    public init(start: Int64?, end: Int64) {
         self.start = start
         self.end = end
     }

@@ -150,6 +150,7 @@ public final class KlaxonApp: Sendable {
             // Grouping's timers run on the wall clock, whatever time the lifecycle timers go by.
             resolved: { states, _ in await grouping.add(states, now: Date()) }, escalations: EscalationStore(database: database),
             routingNow: { active.current.escalation }, delivered: { dispatcher.nudge() }, logger: logger)
+        sweeper.ownership = state.ownership
         sweeper.coverage = CoverageSweeper(
             coverage: coverage, store: store, config: config.service.coverage, noise: noise,
             grouping: { states, _ in await grouping.add(states, now: Date()) }, logger: logger)

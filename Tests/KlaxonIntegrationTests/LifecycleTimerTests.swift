@@ -83,6 +83,34 @@ final class Sink: Sendable {
         #expect(try store.state(of: closed.fingerprint)?.status == .resolved)
     }
 
+    /// With several instances, timers act only on alerts of partitions this instance owns now:
+    /// one that lost a partition keeps a copy of its alerts but must not resolve them on a
+    /// timeout or record their breaches (the new owner does).
+    @Test func timersActOnlyOnAlertsOfOwnedPartitions() async throws {
+        let (store, history, _) = try world()
+        let sink = Sink()
+        let partitioner = StatePartitioner(partitions: 12)
+        let owned = Mutex<Set<Int32>>([])
+        var s = sweeper(store, history, sink: sink)
+        s.ownership = PartitionOwnership(partitioner: partitioner, owned: { owned.withLock { $0 } })
+        // Two runtime alerts on two different partitions.
+        let first = alert("Shell-0", source: "falco", severity: .high)
+        let second = try #require((1...50).lazy.map { alert("Shell-\($0)", source: "falco", severity: .high) }
+            .first { partitioner.partition(of: $0.fingerprint) != partitioner.partition(of: first.fingerprint) })
+        try store.apply(BatchWrite(reports: [first, second].map { AlertReport(alert: $0, owner: "r/0", receivedAt: t0) }))
+        owned.withLock { $0 = [partitioner.partition(of: first.fingerprint)] }
+
+        let late = t0.addingTimeInterval(86_400)
+        let outcome = try await s.sweep(now: late)
+        #expect(outcome.resolved == [first.fingerprint], "the timeout resolves only the owned alert")
+        #expect(try store.state(of: second.fingerprint)?.status == .firing)
+        #expect(outcome.breaches.isEmpty, "the resolved one has no open SLA; the other is not owned")
+
+        // The partition comes back (restored): its alert's timers run again.
+        owned.withLock { $0.insert(partitioner.partition(of: second.fingerprint)) }
+        #expect(try await s.sweep(now: late).resolved == [second.fingerprint])
+    }
+
     @Test func aReopenedAlertStartsItsSLAsAgain() async throws {
         let (store, history, _) = try world()
         let s = sweeper(store, history, sink: Sink())

@@ -23,7 +23,9 @@ extension RDKafkaHandle {
 
     /// Each partition's first retained offset (low watermark) and the offset after its last
     /// record (high watermark), asked of the partition leaders; blocks up to `timeoutMs` per
-    /// partition. Throws rather than return a mark librdkafka left unknown.
+    /// partition. Throws rather than return a mark librdkafka left unknown. The low mark of a
+    /// query whose low request was retried is the high one (librdkafka 2.0.2): see
+    /// `KafkaTopicReader.assign(from:)`.
     func watermarks(_ topic: String, partitions: [Int32], timeoutMs: Int32) throws(KafkaError) -> [Int32: (low: Int64, high: Int64)] {
         try withHandle { rk throws(KafkaError) in
             var result: [Int32: (low: Int64, high: Int64)] = [:]

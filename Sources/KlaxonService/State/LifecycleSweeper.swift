@@ -27,6 +27,8 @@ struct LifecycleSweeper: Sendable {
     var queueTime: @Sendable () -> Date = { Date() }
     /// Vulnerability coverage and `ScanOverdue`; nil turns them off.
     var coverage: CoverageSweeper? = nil
+    /// The alerts this instance owns; nil: all it holds (one instance, or tests).
+    var ownership: PartitionOwnership? = nil
     /// Alert instances whose routes name no policy (so they are not read again each pass).
     let unescalated = UnescalatedInstances()
     let logger: Logger
@@ -47,17 +49,22 @@ struct LifecycleSweeper: Sendable {
         let routing = await routingNow?().routing
         let shortestRoute = routing?.shortestRouteResolveTimeout
         let config = self.config
+        let mine = ownership.map { $0.snapshot() } ?? PartitionOwnership.everything
         // Only the alerts that could have timed out by now, whatever route they take.
         let activity = store.unresolvedActivity { a in
             config.mayHaveExpired(sources: a.sources, lastSeenAt: a.lastSeenAt, expiresAfter: a.expiresAfter, shortestRoute: shortestRoute, now: now)
-        }
+        }.filter { mine($0.fingerprint) }
         let routeTimeouts = try await routeResolveTimeouts(activity, routing: routing, now: now)
         let expired = try await io.run { [self] in try resolveExpired(activity, routeTimeouts: routeTimeouts, now: now) }
         outcome.resolved = expired.map { $0.fingerprint }
         let toGrouping = expired.compactMap { $0.admitted }
         if !toGrouping.isEmpty { await resolved(toGrouping, now) }
-        let pass = try await escalationPass()
-        let (watched, breaches) = try await io.run { [self] in try recordBreaches(now: now, keeping: { pass?.watches($0) ?? false }) }
+        // Escalations of alerts another instance owns are its to run: neither stepped nor ended
+        // here (this instance's copy of such an alert is not open in its view).
+        let pass = try await escalationPass().map { p in
+            EscalationPass(routing: p.routing, states: p.states.filter { mine($0.key) })
+        }
+        let (watched, breaches) = try await io.run { [self] in try recordBreaches(now: now, owned: mine, keeping: { pass?.watches($0) ?? false }) }
         outcome.breaches = breaches
         if let pass { outcome.escalated = try await escalate(watched, breached: Set(outcome.breaches.keys), pass: pass, now: now) }
         outcome.coverage = try await coverage?.sweep(now: now)
@@ -86,14 +93,17 @@ struct LifecycleSweeper: Sendable {
         return out
     }
 
-    /// Open alerts past their SLA: one `sla_breached` event per SLA, all in one transaction.
-    /// Returns the open alerts `keeping` accepts (escalation's) and the breaches; the others are
-    /// visited, not held.
-    private func recordBreaches(now: Date, keeping: (OpenAlert) -> Bool) throws -> ([OpenAlert], [Fingerprint: [SLAKind]]) {
+    /// Owned open alerts past their SLA: one `sla_breached` event per SLA, all in one
+    /// transaction. Returns the open alerts `keeping` accepts (escalation's) and the breaches;
+    /// the others are visited, not held.
+    private func recordBreaches(
+        now: Date, owned: (Fingerprint) -> Bool, keeping: (OpenAlert) -> Bool
+    ) throws -> ([OpenAlert], [Fingerprint: [SLAKind]]) {
         var kept: [OpenAlert] = []
         var breaches: [Fingerprint: [SLAKind]] = [:]
         var found: [(open: OpenAlert, kind: SLAKind, limit: String)] = []
         try history.forEachOpenAlert { open in
+            guard owned(open.fingerprint) else { return }
             if keeping(open) { kept.append(open) }
             let kinds = config.sla.breaches(open, now: now)
             guard !kinds.isEmpty else { return }

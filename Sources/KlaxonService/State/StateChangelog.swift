@@ -78,6 +78,11 @@ final class StateChangelog: Sendable {
         return out
     }
 
+    /// The partitions of `assigned` restored for that assignment: the ones this instance owns.
+    func owned(_ assigned: [Int32: UInt64]) -> Set<Int32> {
+        restored.withLock { r in Set(assigned.filter { r[$0.key] == $0.value }.keys) }
+    }
+
     /// Whether some assigned partition has not been restored for its current assignment.
     func needsRestore(_ assigned: [Int32: UInt64]) -> Bool {
         restored.withLock { r in assigned.contains { r[$0.key] != $0.value } }
@@ -139,7 +144,10 @@ final class StateChangelog: Sendable {
         let clock = ContinuousClock()
         let ranges = try await reader.assign(from: starts)
         let ends = ranges.mapValues(\.end)
-        var reached = ranges.mapValues(\.start)
+        // A partition read from its beginning has reached nothing until a record or the
+        // reader's position says where it is (unless it is empty). A compacted partition keeps
+        // its last record, so one that is not empty always shows one.
+        var reached = ranges.mapValues { $0.start ?? ($0.end == 0 ? 0 : -1) }
         var pending: [AlertChangelogRecord] = []
         var (read, written, corrupt) = (0, 0, 0)
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
@@ -183,7 +191,7 @@ final class StateChangelog: Sendable {
     /// wrote. Changes of alerts on other partitions are not written (their owner's changelog
     /// is the truth) and are counted. An aborted transaction queues the changes again.
     func handOff(consuming batch: [KafkaRecord], from consumer: KafkaConsumer, assigned: [Int32: UInt64]) async throws -> KafkaHandOffOutcome {
-        let owned = restored.withLock { r in Set(assigned.filter { r[$0.key] == $0.value }.keys) }
+        let owned = owned(assigned)
         let (records, durable) = store.takeChangelog()
         var outputs: [KafkaOutgoing] = []
         outputs.reserveCapacity(records.count)

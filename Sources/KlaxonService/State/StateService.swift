@@ -141,6 +141,11 @@ final class StateService: Service {
         Set(consumer.assignment.filter { $0.topic == settings.alertsTopic }.map(\.partition))
     }
 
+    /// The partitions of the alerts topic this instance owns now (assigned and restored).
+    var ownership: PartitionOwnership {
+        PartitionOwnership(partitioner: partitioner, owned: { [self] in changelog.owned(assignedEpochs()) })
+    }
+
     /// The partitions of the alerts topic assigned now, with the assignment that gave each.
     private func assignedEpochs() -> [Int32: UInt64] {
         var out: [Int32: UInt64] = [:]

@@ -1,0 +1,19 @@
+import KlaxonCore
+
+/// Which alerts this instance owns now: those on `klaxon.alerts` partitions it is assigned and
+/// has restored for that assignment. Timers act only on owned alerts, so an instance that lost
+/// a partition neither resolves nor escalates the copies it still holds (the new owner does).
+struct PartitionOwnership: Sendable {
+    let partitioner: StatePartitioner
+    /// The owned partitions now.
+    let owned: @Sendable () -> Set<Int32>
+
+    /// One view of ownership for a pass: a partition that moves during it is judged as before.
+    func snapshot() -> @Sendable (Fingerprint) -> Bool {
+        let owned = owned()
+        return { [partitioner] fp in owned.contains(partitioner.partition(of: fp)) }
+    }
+
+    /// Ownership where there is no partitioning to ask: every alert held is owned.
+    static let everything: @Sendable (Fingerprint) -> Bool = { _ in true }
+}
