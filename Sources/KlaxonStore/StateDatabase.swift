@@ -31,7 +31,29 @@ public final class StateDatabase: Sendable {
             if synchronous == .full { try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         self.path = path
-        try Self.migrator.migrate(pool)
+        try Self.migrate(pool, path: path)
+    }
+
+    /// Migrates under a lock on `<path>.migrate-lock` when a migration is due: two processes
+    /// opening a file that needs one (the service starting beside a CLI or a test that reads
+    /// the same file) both saw it pending and the second failed with "table already exists".
+    /// SQLite runs each migration in its own transaction but not the check before it. The lock
+    /// is a file of its own: an `flock` on a descriptor of the database would, once closed,
+    /// drop SQLite's own POSIX locks in this process.
+    private static func migrate(_ pool: DatabasePool, path: String) throws {
+        let migrator = Self.migrator
+        if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+        let fd = open(path + ".migrate-lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StateDatabaseError("cannot open \(path).migrate-lock to migrate \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StateDatabaseError("cannot lock \(path).migrate-lock: \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(fd, LOCK_UN) }
+        // Whoever held the lock before may have migrated already: the migrator skips what is done.
+        try migrator.migrate(pool)
     }
 
     static var migrator: DatabaseMigrator {
@@ -266,4 +288,9 @@ public final class StateDatabase: Sendable {
         }
         return m
     }
+}
+
+struct StateDatabaseError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
