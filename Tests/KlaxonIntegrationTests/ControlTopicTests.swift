@@ -42,6 +42,17 @@ import Testing
             process = nil
         }
 
+        /// Starts one instance per name on the fixture's config, runs `body`, then stops them
+        /// all, whatever `body` threw (a failure is rethrown after the stops).
+        static func running(_ names: [String], _ f: ServiceFixture, _ body: ([Instance]) async throws -> Void) async throws {
+            try f.writeConfig()
+            let instances = try names.map { try Instance($0, f) }
+            for i in instances { try i.start(f) }
+            let outcome = await capture { try await body(instances) }
+            for i in instances { try await i.stop() }
+            try outcome.get()
+        }
+
         func get(_ path: String) async throws -> Any? {
             let (status, body) = try await HTTP.call("GET", base + path)
             guard status == 200 else { return nil }
@@ -92,18 +103,8 @@ import Testing
     }
 
     func scenario(_ f: ServiceFixture) async throws {
-        try f.writeConfig()
         let producer = try f.producer()
-        let first = try Instance("one", f)
-        let second = try Instance("two", f)
-        try first.start(f)
-        try second.start(f)
-        let outcome = await capture {
-            try await run(f, producer, first, second)
-        }
-        try await first.stop()
-        try await second.stop()
-        try outcome.get()
+        try await Instance.running(["one", "two"], f) { try await run(f, producer, $0[0], $0[1]) }
     }
 
     static let partitioner = StatePartitioner(partitions: KafkaSettings().alertsPartitions)

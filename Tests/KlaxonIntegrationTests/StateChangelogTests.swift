@@ -101,15 +101,8 @@ import Testing
     }
 
     func takeover(_ f: ServiceFixture) async throws {
-        try f.writeConfig()
         let producer = try f.producer()
-        let one = try Instance("one", f), two = try Instance("two", f)
-        try one.start(f)
-        try two.start(f)
-        let outcome = await capture { try await takeover(f, producer, one, two) }
-        try await one.stop()
-        try await two.stop()
-        try outcome.get()
+        try await Instance.running(["one", "two"], f) { try await takeover(f, producer, $0[0], $0[1]) }
     }
 
     /// Alerts by name as `i` lists them: (occurrences, first seen).

@@ -34,9 +34,8 @@ extension RDKafkaHandle {
                 var high: Int64 = -1
                 let rc = rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, timeoutMs)
                 guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "watermarks of \(topic)[\(p)]") }
-                // librdkafka asks for the two in two requests and can report success when one
-                // of them failed, leaving that mark at -1: a reader would take an empty
-                // partition for read to its end.
+                // A mark librdkafka did not fill in (-1) is refused, not read as an empty
+                // partition that a reader would take for read to its end.
                 guard low >= 0, high >= 0 else {
                     throw KafkaError(
                         code: Int32(RD_KAFKA_RESP_ERR__PARTIAL.rawValue), name: "_PARTIAL",
