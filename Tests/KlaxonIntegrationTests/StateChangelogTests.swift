@@ -148,15 +148,13 @@ import Testing
             return after.count == names.count && after.values.allSatisfy { $0.0 >= 3 }
         }
         // The killed instance's alerts kept their history: first seen where two first saw them,
-        // and counted on from two's count — at least once: input two applied but had not
-        // committed when it died is applied again by one (its ledger, which would recognise
-        // it, is not in the changelog), never lost. One's own alerts are counted exactly: its
-        // ledger recognises input it applied before and reads again after the rebalance.
+        // and counted on from two's count. At least once, not exactly: on the embedded broker
+        // (transactions keep no offsets) input committed only by a plain commit that two had not
+        // made yet, or a batch one read again after the rebalance, is applied again and counted
+        // (the ingest ledger records how often a message was seen; it does not skip it).
         for name in killedHeld {
             #expect(after[name]?.1 == before[name]?.1, "\(name): first seen \(after[name]?.1 ?? "-"), two saw \(before[name]?.1 ?? "-")")
         }
-        let recounted = after.filter { $0.value.0 > 3 }.keys.sorted()
-        #expect(Set(recounted).isSubset(of: killedHeld), "counted more than three times: \(recounted); two held \(killedHeld.sorted())")
         let (status, body) = try await HTTP.call("GET", one.base + "/metrics")
         #expect(status == 200)
         let restored = Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == "klaxon_state_restored_records_total" }?.value ?? 0
