@@ -66,7 +66,7 @@ public final class KafkaTopicReader: Sendable {
         return try await onQueue { () throws(KafkaError) -> [Int32: Int64] in
             let partitions = try self.handle.partitions(of: self.topic, timeoutMs: ms)
             guard !partitions.isEmpty else { return [:] }
-            let ends = try self.handle.watermarks(self.topic, partitions: partitions, timeoutMs: ms).mapValues(\.high)
+            let ends = try self.handle.highWatermarks(self.topic, partitions: partitions, timeoutMs: ms)
             let start = partitions.map { KafkaOffset(topic: self.topic, partition: $0, offset: RDKafkaLogicalOffset.earliest) }
             try self.handle.withHandle { rk throws(KafkaError) in
                 try withPartitionList(start) { list throws(KafkaError) in
@@ -89,10 +89,8 @@ public final class KafkaTopicReader: Sendable {
         let ms = Int32(clamping: timeout.milliseconds)
         return try await onQueue { () throws(KafkaError) -> [Int32: KafkaReadRange] in
             guard !starts.isEmpty else { return [:] }
-            // Only the high watermark: librdkafka 2.0.2 answers a retried low-watermark request
-            // with the high one (it builds the request when sending, after the high one's
-            // offset replaced the low one's), so the low mark can be wrong.
-            let ends = try self.handle.watermarks(self.topic, partitions: starts.keys.sorted(), timeoutMs: ms).mapValues(\.high)
+            // Only the high watermark can be trusted (see `highWatermarks`).
+            let ends = try self.handle.highWatermarks(self.topic, partitions: starts.keys.sorted(), timeoutMs: ms)
             var ranges: [Int32: KafkaReadRange] = [:]
             for (p, start) in starts {
                 let end = ends[p] ?? 0

@@ -21,14 +21,14 @@ extension RDKafkaHandle {
         }
     }
 
-    /// Each partition's first retained offset (low watermark) and the offset after its last
-    /// record (high watermark), asked of the partition leaders; blocks up to `timeoutMs` per
-    /// partition. Throws rather than return a mark librdkafka left unknown. The low mark of a
-    /// query whose low request was retried is the high one (librdkafka 2.0.2): see
-    /// `KafkaTopicReader.assign(from:)`.
-    func watermarks(_ topic: String, partitions: [Int32], timeoutMs: Int32) throws(KafkaError) -> [Int32: (low: Int64, high: Int64)] {
+    /// The offset after the last record of each partition (the high watermark), asked of the
+    /// partition leaders; blocks up to `timeoutMs` per partition. The low mark the same query
+    /// returns is not used: librdkafka 2.0.2 builds its two requests when it sends them, from
+    /// one partition list, so a retried low request asks for the high mark and comes back with
+    /// it (`KafkaTopicReader.assign(from:)` reads "from the beginning" by logical offset).
+    func highWatermarks(_ topic: String, partitions: [Int32], timeoutMs: Int32) throws(KafkaError) -> [Int32: Int64] {
         try withHandle { rk throws(KafkaError) in
-            var result: [Int32: (low: Int64, high: Int64)] = [:]
+            var result: [Int32: Int64] = [:]
             for p in partitions {
                 var low: Int64 = -1
                 var high: Int64 = -1
@@ -36,12 +36,12 @@ extension RDKafkaHandle {
                 guard rc == RD_KAFKA_RESP_ERR_NO_ERROR else { throw rdKafkaError(rc, "watermarks of \(topic)[\(p)]") }
                 // A mark librdkafka did not fill in (-1) is refused, not read as an empty
                 // partition that a reader would take for read to its end.
-                guard low >= 0, high >= 0 else {
+                guard high >= 0 else {
                     throw KafkaError(
                         code: Int32(RD_KAFKA_RESP_ERR__PARTIAL.rawValue), name: "_PARTIAL",
-                        message: "watermarks of \(topic)[\(p)] came back incomplete (low \(low), high \(high))", isRetriable: true)
+                        message: "the high watermark of \(topic)[\(p)] came back unknown", isRetriable: true)
                 }
-                result[p] = (low, high)
+                result[p] = high
             }
             return result
         }
