@@ -121,9 +121,11 @@ public final class KlaxonApp: Sendable {
         let changelog = StateChangelog(
             topic: k.changelogTopic, partitioner: partitioner, producer: changelogProducer, store: store, readerProperties: common,
             logger: logger)
+        let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let state = StateService(
             consumer: stateConsumer, partitioner: partitioner, store: store, changelog: changelog, deadLetters: deadLetters,
-            grouping: grouping, noise: noise, settings: k, logger: logger)
+            grouping: grouping, noise: noise, settings: k, followUps: { FollowUpRouting(active.current.integrations) },
+            nudgeDelivery: { dispatcher.nudge() }, logger: logger)
         ready.setProbe {
             var problems: [String] = []
             if !(await consumer.brokerAnswers()) { problems.append("no Kafka broker answers at \(bootstrap)") }
@@ -132,7 +134,6 @@ public final class KlaxonApp: Sendable {
             }
             return problems + ingest.problems + changelog.problems + control.problems
         }
-        let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let reloader = ConfigReloader(
             path: configPath, active: active, environment: environment, producer: producer, grouping: grouping,
             noise: noise, dispatcher: dispatcher, audit: audit, slackThreads: slackThreads, logger: logger)
@@ -170,7 +171,8 @@ public final class KlaxonApp: Sendable {
                 breakerState: { dispatcher.lane($0)?.breakerState.rawValue },
                 alertmanager: AlertmanagerV2Context(
                     push: AlertPushProducer(producer: producer, topic: config.service.alertmanagerAPI.ingestTopic),
-                    config: config.service.alertmanagerAPI, groupID: k.groupID, bootstrap: bootstrap, startedAt: Date()))
+                    config: config.service.alertmanagerAPI, groupID: k.groupID, bootstrap: bootstrap, startedAt: Date()),
+                commands: AlertCommandForwarder(producer: producer, topic: k.alertsTopic, ownership: state.ownership))
             let telemetry = LifecycleTelemetry(
                 census: AlertCensus(database: database), consumers: [consumer, stateConsumer],
                 sources: Array(Set(inputTopics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())

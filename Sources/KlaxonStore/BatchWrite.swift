@@ -16,6 +16,9 @@ public struct BatchWrite: Sendable {
         self.scans = scans
         self.coverage = coverage
     }
+
+    /// Nothing to write: no message, report, scan or sighting.
+    public var isEmpty: Bool { consumed.isEmpty && reports.isEmpty && scans.isEmpty && coverage.isEmpty }
 }
 
 /// A report that covers its scopes completely, and the fingerprints it contains.

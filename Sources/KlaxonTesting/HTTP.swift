@@ -6,10 +6,12 @@ import FoundationNetworking
 
 /// Minimal HTTP calls for tests: (status, body).
 public enum HTTP {
-    public static func call(_ method: String, _ url: String, token: String? = nil, json: Any? = nil) async throws -> (Int, Data) {
+    /// - Parameter actor: sent as `X-Klaxon-Actor` (who the API records as acting).
+    public static func call(_ method: String, _ url: String, token: String? = nil, actor: String? = nil, json: Any? = nil) async throws -> (Int, Data) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let actor { request.setValue(actor, forHTTPHeaderField: "X-Klaxon-Actor") }
         if let json {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

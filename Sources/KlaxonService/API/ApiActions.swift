@@ -25,22 +25,45 @@ enum ApiActions {
         }
     }
 
-    /// Acknowledges or resolves an alert by hand; a resolution goes to grouping, which sends the
-    /// resolved notification. An acknowledgement queues, in the same transaction, one
-    /// acknowledged notification for every integration that was notified of the alert firing.
+    /// What an acknowledgement or resolve came to.
+    enum StateChange: Sendable {
+        /// Applied here: the alert's new state.
+        case applied(AlertState)
+        /// Sent to the instance that owns the alert (`AlertCommandForwarder`), through this
+        /// `klaxon.alerts` partition; its owner applies it.
+        case forwarded(partition: Int32)
+
+        var forwarded: Bool {
+            if case .forwarded = self { true } else { false }
+        }
+    }
+
+    /// Acknowledges or resolves an alert by hand. On the instance that owns the alert, applied
+    /// here: a resolution goes to grouping, which sends the resolved notification, and an
+    /// acknowledgement queues, in the same transaction, one acknowledged notification for every
+    /// integration that was notified of the alert firing. Elsewhere, sent to the owner, which
+    /// does the same (`StateService`); this instance's copy, if any, may be stale, so it is not
+    /// the judge of a conflict.
     static func changeState(
-        _ current: AlertState, actor: String, _ deps: ApiDependencies, action: String, acknowledges: Bool = false,
-        _ change: @escaping (AlertState, Date) -> AlertState?
-    ) async throws -> AlertState {
+        _ fp: Fingerprint, actor: String, _ deps: ApiDependencies, _ action: AlertCommand.Action
+    ) async throws -> StateChange {
         let now = Date()
-        let routing = acknowledges ? FollowUpRouting(deps.config.current.integrations) : nil
-        guard let next = try deps.store.update(current.alert.fingerprint, by: actor, followUps: routing, { change($0, now) }) else {
-            throw ApiFailure(.conflict, "alert \(current.alert.fingerprint) is \(current.status.rawValue)")
+        if let commands = deps.commands, !commands.owns(fp) {
+            let partition = try await commands.forward(AlertCommand(action: action, fingerprint: fp, actor: actor, issuedAt: now))
+            try deps.audit.record(
+                actor: actor, action: action.auditName, subject: fp.description,
+                detail: "sent to the alert's owner (\(commands.topic) partition \(partition))", at: now)
+            return .forwarded(partition: partition)
+        }
+        guard let current = try deps.store.state(of: fp) else { throw ApiFailure(.notFound, "no alert \(fp)") }
+        let routing = action == .acknowledge ? FollowUpRouting(deps.config.current.integrations) : nil
+        guard let next = try deps.store.update(fp, by: actor, followUps: routing, { action.apply($0, at: now) }) else {
+            throw ApiFailure(.conflict, "alert \(fp) is \(current.status.rawValue)")
         }
         if next.status == .resolved { await deps.grouping.add([next], now: now) }
         if next.status == .acknowledged { deps.nudgeDelivery() }
-        try deps.audit.record(actor: actor, action: action, subject: next.alert.fingerprint.description, at: now)
-        return next
+        try deps.audit.record(actor: actor, action: action.auditName, subject: fp.description, at: now)
+        return .applied(next)
     }
 
     /// Suppresses a fingerprint from now on, on every instance (through the control topic), and

@@ -31,6 +31,9 @@ struct ApiDependencies: Sendable {
     var breakerState: @Sendable (_ lane: String) -> String? = { _ in nil }
     /// The Alertmanager API v2's producer and settings; nil: its push answers 503.
     var alertmanager: AlertmanagerV2Context? = nil
+    /// Sends acknowledgements and resolves of alerts another instance owns to their owner; nil
+    /// (one store, no partitions): every alert is changed here.
+    var commands: AlertCommandForwarder? = nil
 }
 
 /// `/api/v1/silences`, `/api/v1/alerts`, `/-/reload`. Reads are open; every call that changes
@@ -115,11 +118,11 @@ enum ApiRoutes {
         }
         router.post("/api/v1/alerts/:fingerprint/ack") { request, context -> Response in
             try await handleAsync {
-                try await changeState(request, context, deps, action: "alert.ack", acknowledges: true, AlertLifecycle.acknowledge)
+                try await changeState(request, context, deps, .acknowledge)
             }
         }
         router.post("/api/v1/alerts/:fingerprint/resolve") { request, context -> Response in
-            try await handleAsync { try await changeState(request, context, deps, action: "alert.resolve", AlertLifecycle.resolve) }
+            try await handleAsync { try await changeState(request, context, deps, .resolve) }
         }
         router.get("/api/v1/report") { request, _ -> Response in
             try handle {
@@ -171,15 +174,22 @@ enum ApiRoutes {
         }
     }
 
-    /// `POST /api/v1/alerts/:fingerprint/ack|resolve` (`ApiActions.changeState`).
+    /// `POST /api/v1/alerts/:fingerprint/ack|resolve` (`ApiActions.changeState`): 200 with the
+    /// alert when applied here, 202 when sent to the instance that owns it.
     static func changeState(
-        _ request: Request, _ context: BasicRequestContext, _ deps: ApiDependencies, action: String, acknowledges: Bool = false,
-        _ change: @escaping (AlertState, Date) -> AlertState?
+        _ request: Request, _ context: BasicRequestContext, _ deps: ApiDependencies, _ action: AlertCommand.Action
     ) async throws -> Response {
         try authorize(request, deps.token)
-        let next = try await ApiActions.changeState(
-            try alertState(context, deps), actor: actor(request), deps, action: action, acknowledges: acknowledges, change)
-        return try json(.ok, AlertView(next))
+        let fp = try fingerprint(context)
+        switch try await ApiActions.changeState(fp, actor: actor(request), deps, action) {
+        case .applied(let next):
+            return try json(.ok, AlertView(next))
+        case .forwarded(let partition):
+            return try json(.accepted, [
+                "fingerprint": fp.description, "action": action.rawValue, "status": "forwarded",
+                "detail": "another instance owns this alert; sent to it through partition \(partition)",
+            ])
+        }
     }
 
     static func alertState(_ context: BasicRequestContext, _ deps: ApiDependencies) throws -> AlertState {

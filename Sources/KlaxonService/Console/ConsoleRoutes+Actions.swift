@@ -8,16 +8,16 @@ extension ConsoleRoutes {
     static func addActions(to router: Router<BasicRequestContext>, _ deps: ApiDependencies) {
         router.post("/alerts/:fingerprint/ack") { request, context -> Response in
             try await action(request, deps) { actor, _ in
-                let state = try ApiRoutes.alertState(context, deps)
-                _ = try await ApiActions.changeState(state, actor: actor, deps, action: "alert.ack", acknowledges: true, AlertLifecycle.acknowledge)
-                return "/alerts/\(state.alert.fingerprint)?done=ack"
+                let fp = try ApiRoutes.fingerprint(context)
+                let change = try await ApiActions.changeState(fp, actor: actor, deps, .acknowledge)
+                return "/alerts/\(fp)?done=\(change.forwarded ? "forwarded" : "ack")"
             }
         }
         router.post("/alerts/:fingerprint/resolve") { request, context -> Response in
             try await action(request, deps) { actor, _ in
-                let state = try ApiRoutes.alertState(context, deps)
-                _ = try await ApiActions.changeState(state, actor: actor, deps, action: "alert.resolve", AlertLifecycle.resolve)
-                return "/alerts/\(state.alert.fingerprint)?done=resolve"
+                let fp = try ApiRoutes.fingerprint(context)
+                let change = try await ApiActions.changeState(fp, actor: actor, deps, .resolve)
+                return "/alerts/\(fp)?done=\(change.forwarded ? "forwarded" : "resolve")"
             }
         }
         router.post("/alerts/:fingerprint/false-positive") { request, context -> Response in

@@ -30,7 +30,8 @@ extension ConsoleRoutes {
 
     /// Messages after an action, by the `done` code the redirect carries (never free text).
     static let done = [
-        "ack": "Acknowledged.", "resolve": "Resolved.", "false-positive": "Marked as a false positive.", "silence": "Silence created.",
+        "ack": "Acknowledged.", "resolve": "Resolved.",
+        "forwarded": "Sent to the instance that owns this alert; it applies the change in a moment.", "false-positive": "Marked as a false positive.", "silence": "Silence created.",
         "expire": "Silence expired.", "retry": "Delivery queued again.", "login": "Logged in.", "logout": "Logged out.",
     ]
 

@@ -24,13 +24,21 @@ final class StateService: Service {
     let noise: NoiseGate
     let settings: KafkaSettings
     let logger: Logger
+    /// The acknowledged notifications' routing in force (for commands from other instances).
+    let followUps: @Sendable () -> FollowUpRouting
+    /// Wakes the dispatcher once an acknowledgement queued follow-ups.
+    let nudgeDelivery: @Sendable () -> Void
     /// Input messages handed to grouping since start (for the demo and tests to wait on).
     let handled = HandledCounter()
 
     init(
         consumer: KafkaConsumer, partitioner: StatePartitioner, store: AlertStore, changelog: StateChangelog,
-        deadLetters: DeadLetterPublisher, grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings, logger: Logger
+        deadLetters: DeadLetterPublisher, grouping: GroupingEngine, noise: NoiseGate, settings: KafkaSettings,
+        followUps: @escaping @Sendable () -> FollowUpRouting = { FollowUpRouting(acknowledgements: [:], resolutions: [:]) },
+        nudgeDelivery: @escaping @Sendable () -> Void = {}, logger: Logger
     ) {
+        self.followUps = followUps
+        self.nudgeDelivery = nudgeDelivery
         self.consumer = consumer
         self.partitioner = partitioner
         self.store = store
@@ -163,9 +171,10 @@ final class StateService: Service {
         let epochs = assignedEpochs()
         try await changelog.restore(epochs)
         var result: BatchResult?
+        var commanded: [AlertState] = []
         if !batch.isEmpty {
             try await deadLetters.publish(state.deadLetters)
-            result = try await store.applyOffPool(state.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+            result = try await apply(state.segments, into: &commanded)
             Failpoint.hit(.crashBeforeCommit)
         }
         switch try await changelog.handOff(consuming: batch, from: consumer, assigned: epochs) {
@@ -180,14 +189,17 @@ final class StateService: Service {
         // Grouping is rebuilt from the store on start, so handing it the changes after the
         // commit loses nothing if the process dies in between.
         guard let result else { return }
-        await grouping.add(result.changes, now: now)
-        handled.add(state.write.consumed.count)
+        await grouping.add(result.changes + commanded.filter { $0.status == .resolved }, now: now)
+        if commanded.contains(where: { $0.status == .acknowledged }) { nudgeDelivery() }
+        let consumed = state.consumed
+        handled.add(consumed.count)
 
         // Counted here, once the messages' effects are durable, per input topic and source.
-        for (topic, n) in Dictionary(grouping: state.write.consumed, by: \.topic).mapValues(\.count) {
+        for (topic, n) in Dictionary(grouping: consumed, by: \.topic).mapValues(\.count) {
             Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)]).increment(by: n)
         }
-        for (source, n) in Dictionary(grouping: state.write.reports, by: { $0.alert.source ?? "unknown" }).mapValues(\.count) {
+        let reports = state.reports
+        for (source, n) in Dictionary(grouping: reports, by: { $0.alert.source ?? "unknown" }).mapValues(\.count) {
             Counter(label: "klaxon_alerts_decoded_total", dimensions: [("source", source)]).increment(by: n)
         }
         var suppressed: [SuppressionReason: Int] = [:]
@@ -198,9 +210,49 @@ final class StateService: Service {
         logger.debug(
             "batch applied",
             metadata: [
-                "records": "\(batch.count)", "alerts": "\(state.write.reports.count)", "deadletters": "\(state.deadLetters.count)",
-                "changed": "\(result.changes.count)",
+                "records": "\(batch.count)", "alerts": "\(reports.count)", "deadletters": "\(state.deadLetters.count)",
+                "changed": "\(result.changes.count)", "commands": "\(commanded.count)",
             ])
+    }
+}
+
+extension StateService {
+    /// Applies a batch's segments in order: each write, then the commands that followed it on
+    /// their partitions (`StateBatch`). A batch without commands is one write, as before.
+    /// Returns the writes' results merged; `commanded` gets the states the commands made.
+    fileprivate func apply(_ segments: [StateBatch.Segment], into commanded: inout [AlertState]) async throws -> BatchResult {
+        var merged = try await store.applyOffPool(segments[0].write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+        for (i, segment) in segments.enumerated() {
+            if i > 0, !segment.write.isEmpty {
+                let r = try await store.applyOffPool(segment.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+                merged.transitions += r.transitions
+                merged.decisions += r.decisions
+                merged.changes += r.changes
+            }
+            for command in segment.commands {
+                if let next = try apply(command) { commanded.append(next) }
+            }
+        }
+        return merged
+    }
+
+    /// Applies an acknowledgement or resolve sent by another instance, as `ApiActions` applies
+    /// one made here: an acknowledgement queues its follow-up notifications in the same
+    /// transaction. Nil when the alert is not held or not in a state the command applies to.
+    private func apply(_ command: AlertCommand) throws -> AlertState? {
+        let routing = command.action == .acknowledge ? followUps() : nil
+        let next = try store.update(command.fingerprint, by: command.actor, followUps: routing) {
+            command.action.apply($0, at: command.issuedAt)
+        }
+        let outcome = next != nil ? "applied" : (try store.state(of: command.fingerprint) != nil ? "conflict" : "unknown")
+        Counter(label: "klaxon_state_commands_total", dimensions: [("action", command.action.rawValue), ("outcome", outcome)]).increment()
+        logger.log(
+            level: next != nil ? .info : .notice, "command from another instance \(outcome)",
+            metadata: [
+                "id": "\(command.id)", "action": "\(command.action.rawValue)", "alert": "\(command.fingerprint)",
+                "status": "\(next?.status.rawValue ?? "unchanged")",
+            ])
+        return next
     }
 }
 

@@ -26,6 +26,11 @@ enum MetricsPriming {
         for name in ["handoffs_aborted", "restored_records", "changelog_corrupt", "changelog_unowned"] {
             _ = Counter(label: "klaxon_state_\(name)_total")
         }
+        for action in ["acknowledge", "resolve"] {
+            for outcome in ["applied", "conflict", "unknown"] {
+                _ = Counter(label: "klaxon_state_commands_total", dimensions: [("action", action), ("outcome", outcome)])
+            }
+        }
         for topic in topics {
             _ = Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)])
             for kind in ["decode", "size"] {
