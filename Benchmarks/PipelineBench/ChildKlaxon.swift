@@ -41,6 +41,14 @@ final class ChildKlaxon {
         try process.run()
     }
 
+    /// Whether `/readyz` answers 200.
+    func ready() async -> Bool {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/readyz"),
+            let (_, response) = try? await URLSession.shared.data(from: url)
+        else { return false }
+        return (response as? HTTPURLResponse)?.statusCode == 200
+    }
+
     /// Records consumed and handed to grouping so far (0 until the API answers).
     func handled() async -> Int { Int(await metric("klaxon_messages_consumed_total")) }
 

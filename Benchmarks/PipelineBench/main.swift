@@ -1,7 +1,7 @@
 // PipelineBench: Klaxon end to end (consume → decode → dedup → route → group → commit) against
 // a bare librdkafka consumer (kcat) reading the same topic in the same run, and scanner fan-in
 // at three report counts to show whether scan resolution is linear. Not a test; release build:
-//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|restore|alertmanager|alertmanager-http|all] [events]
+//   swift build -c release --product PipelineBench && .build/release/PipelineBench [throughput|fanin|latency|footprint|restore|scale|alertmanager|alertmanager-http|all] [events]
 // Results: a table on stdout and JSON in Benchmarks/results/pipeline.json.
 import Foundation
 import KlaxonKafka
@@ -21,7 +21,7 @@ var results = ((try? Data(contentsOf: out)).flatMap { try? JSONSerialization.jso
 results["machine"] = "\(ProcessInfo.processInfo.activeProcessorCount) cores"
 // `all` measures every mode: each entry's date must say so, not keep an earlier single run's.
 let started = ISO8601DateFormatter().string(from: Date())
-let modes = ["throughput", "fanin", "latency", "footprint", "restore", "alertmanager"]  // `all` leaves alertmanager-http alone
+let modes = ["throughput", "fanin", "latency", "footprint", "restore", "scale", "alertmanager"]  // `all` leaves alertmanager-http alone
 for m in mode == "all" ? ["all"] + modes : [mode] { results["date_\(m)"] = started }
 var rows: [(String, String)] = [] {
     didSet { if let last = rows.last { FileHandle.standardError.write(Data("  \(last.0): \(last.1)\n".utf8)) } }
@@ -65,6 +65,30 @@ if mode == "restore" || mode == "all" {
     rows.append(("restore \(n) alerts from the changelog (\(r.records) records, \(Restore.partitions) partitions)",
                  String(format: "%.2f s (%.2f s per 100,000 records); launch to restored %.1f s; peak RSS %.0f MB", r.restoreSeconds, r.secondsPer100k,
                         r.launchSeconds, r.rssMB)))
+}
+
+if mode == "scale" || mode == "all" {
+    // `scale [events]` (default 100,000); `$PIPELINEBENCH_ROUNDS` rounds of 1, 2, 3 instances (default 3).
+    let n = mode == "scale" && args.count > 1 ? events : 100_000
+    let rounds = Int(ProcessInfo.processInfo.environment["PIPELINEBENCH_ROUNDS"] ?? "") ?? 3
+    var runs: [ScaleOut.Run] = []
+    for round in 1...rounds {
+        for instances in 1...3 {
+            let r = try await ScaleOut.run(instances: instances, events: n, logger: logger)
+            FileHandle.standardError.write(Data(String(format: "  scale round %d, %d instance(s): %.0f events/s (%.1f s; produced in %.1f s), handled %@, CPU-s %@, broker CPU-s %.1f\n",
+                round, instances, r.rate, r.seconds, r.produceSeconds, "\(r.handled)", r.cpuSeconds.map { String(format: "%.1f", $0) }.joined(separator: "/"), r.brokerCPUSeconds).utf8))
+            runs.append(r)
+        }
+    }
+    let medians = ScaleOut.medians(runs)
+    results["scale"] = ["rounds": rounds, "runs": runs.map(\.json), "medians": medians.map(\.json)]
+    let one = medians.first { $0.instances == 1 }?.rate ?? .nan
+    for m in medians {
+        rows.append(("\(n) Falco events, \(m.instances) instance(s), median of \(rounds)",
+                     String(format: "%.0f events/s = %.2f× one instance; CPU-s %@ + broker %.1f; peak RSS %@ MB", m.rate, m.rate / one,
+                            m.cpuSeconds.map { String(format: "%.1f", $0) }.joined(separator: "/"), m.brokerCPUSeconds,
+                            m.rssMB.map { String(format: "%.0f", $0) }.joined(separator: "/"))))
+    }
 }
 
 if mode == "alertmanager" || mode == "alertmanager-http" || mode == "all" {

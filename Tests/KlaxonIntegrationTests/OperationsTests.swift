@@ -79,6 +79,16 @@ import FoundationNetworking
         let compose = try Tools.require("docker-compose", package: "docker-compose")
         let (status, out, err) = try await ChildProcess.run(compose, ["-f", "docker-compose.yml", "config", "-q"], in: Tools.packageRoot)
         #expect(status == 0, "docker-compose config -q: \(out)\(err)")
+
+        // `--scale klaxon=3` needs a host port per instance and no fixed container name.
+        let (_, resolved, _) = try await ChildProcess.run(compose, ["-f", "docker-compose.yml", "config"], in: Tools.packageRoot)
+        let lines = resolved.split(separator: "\n")
+        let start = try #require(lines.firstIndex(of: "  klaxon:"))
+        let service = lines[(start + 1)...].prefix { $0.hasPrefix("    ") }
+        #expect(!service.contains { $0.contains("container_name") })
+        let published = try #require(service.first { $0.contains("published:") }, "\(service)")
+        let range = published.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) }?.split(separator: "-").compactMap { Int($0) } ?? []
+        #expect(range.count == 2 && range[1] - range[0] + 1 >= 3, "klaxon's host ports: \(published)")
     }
 
     @Test func shippedConfigsAndRoutesPassConfigCheck() async throws {
