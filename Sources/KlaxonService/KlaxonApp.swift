@@ -146,6 +146,7 @@ public final class KlaxonApp: Sendable {
             .init(service: GroupingService(grouping: grouping, dispatcher: dispatcher, logger: logger)),
         ]
         if signals { services.append(.init(service: ReloadOnSignal(reloader: reloader))) }
+        control.onReload { request in _ = await reloader.reload(actor: "\(request.by) (through \(request.host.isEmpty ? "another instance" : request.host))") }
         var sweeper = LifecycleSweeper(
             store: store, history: AlertHistory(database: database), config: config.service.lifecycle,
             // Grouping's timers run on the wall clock, whatever time the lifecycle timers go by.
@@ -167,7 +168,17 @@ public final class KlaxonApp: Sendable {
                 outbox: outbox, history: AlertHistory(database: database), nudgeDelivery: { dispatcher.nudge() },
                 coverage: { [coverageConfig = config.service.coverage] now in try coverage.evaluate(coverageConfig, now: now) },
                 token: try ApiToken(config: config.service, environment: environment),
-                reload: { actor in await reloader.reload(actor: actor) },
+                reload: { [controlTopic = k.controlTopic] actor in
+                    let outcome = await reloader.reload(actor: actor)
+                    guard outcome.ok else { return outcome }
+                    do {
+                        try await control.announceReload(by: actor, at: Date())
+                        return ReloadOutcome(ok: true, message: outcome.message + "; every other instance was asked to reload (\(controlTopic))")
+                    } catch {
+                        return ReloadOutcome(
+                            ok: true, message: outcome.message + "; the other instances were not asked (\(controlTopic) did not take it: \(error)): reload each")
+                    }
+                },
                 breakerState: { dispatcher.lane($0)?.breakerState.rawValue },
                 alertmanager: AlertmanagerV2Context(
                     push: AlertPushProducer(producer: producer, topic: config.service.alertmanagerAPI.ingestTopic),

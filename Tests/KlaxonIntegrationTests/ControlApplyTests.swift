@@ -26,14 +26,18 @@ import Testing
         let records: [ControlRecord] = [
             .silence(silence()), .silence(silence(expiredAt: t0.addingTimeInterval(60))), .falsePositive(mark),
             .falsePositiveRemoved(mark.fingerprint, by: "carol", at: t0),
+            .reload(ReloadRequest(id: "r1", origin: "i1", host: "node-a", by: "dana", at: t0)),
+            .reload(ReloadRequest(id: "r2", origin: "i2", host: "", by: "erin", at: t0)),
         ]
         for r in records { #expect(try ControlRecord.decode(try r.encoded()) == r) }
         #expect(records[0].key == "silence/s1" && records[1].key == "silence/s1")
         #expect(records[2].key == "false-positive/\(mark.fingerprint)" && records[3].key == records[2].key)
+        #expect(records[4].key == "config/reload" && records[5].key == records[4].key, "one key: compaction keeps the last request")
     }
 
     @Test func whatDoesNotDecodeIsRefusedWithAReason() {
-        for bad in ["", "not json", #"{"type":"gossip"}"#, #"{"type":"silence"}"#, #"{"type":"false_positive","fingerprint":"zz"}"#] {
+        for bad in ["", "not json", #"{"type":"gossip"}"#, #"{"type":"silence"}"#, #"{"type":"false_positive","fingerprint":"zz"}"#,
+                    #"{"type":"config_reload","id":"r1","by":"dana"}"#] {
             #expect(throws: (any Error).self, "\(bad)") { try ControlRecord.decode(Data(bad.utf8)) }
         }
     }

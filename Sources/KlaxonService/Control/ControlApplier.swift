@@ -30,6 +30,8 @@ struct ControlApplier: Sendable {
             return true
         case let .falsePositiveRemoved(fp, _, _):
             return try falsePositives.unmark(fp)
+        case .reload:
+            return false  // not state: `ControlTopic` hands it to the reloader
         }
     }
 

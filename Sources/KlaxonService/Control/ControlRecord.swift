@@ -14,6 +14,9 @@ enum ControlRecord: Sendable, Hashable {
     /// A mark taken back. Kept as a record of its own rather than a tombstone, so an instance
     /// that was down while it happened still learns of it whenever it replays the topic.
     case falsePositiveRemoved(Fingerprint, by: String, at: Date)
+    /// A configuration reload made through one instance's API, which every other instance
+    /// repeats with its own files. One key: the topic keeps only the latest request.
+    case reload(ReloadRequest)
 
     /// The Kafka key: records about the same thing share it and its partition, hence its order.
     var key: String {
@@ -21,6 +24,7 @@ enum ControlRecord: Sendable, Hashable {
         case let .silence(s): "silence/\(s.id)"
         case let .falsePositive(m): "false-positive/\(m.fingerprint)"
         case let .falsePositiveRemoved(fp, _, _): "false-positive/\(fp)"
+        case .reload: "config/reload"
         }
     }
 
@@ -30,7 +34,8 @@ enum ControlRecord: Sendable, Hashable {
 
     /// JSON: `{"type": "silence", "silence": {…}}` (the store's silence JSON),
     /// `{"type": "false_positive", "fingerprint", "reason", "marked_by", "marked_at"}`,
-    /// `{"type": "false_positive_removed", "fingerprint", "by", "at"}`; times in ms since 1970.
+    /// `{"type": "false_positive_removed", "fingerprint", "by", "at"}`,
+    /// `{"type": "config_reload", "id", "origin", "host", "by", "at"}`; times in ms since 1970.
     func encoded() throws -> Data {
         try Self.encoder.encode(Wire(self))
     }
@@ -49,6 +54,9 @@ enum ControlRecord: Sendable, Hashable {
         var marked_at: Date?
         var by: String?
         var at: Date?
+        var id: String?
+        var origin: String?
+        var host: String?
 
         init(_ r: ControlRecord) {
             switch r {
@@ -66,6 +74,9 @@ enum ControlRecord: Sendable, Hashable {
                 fingerprint = fp.description
                 self.by = by
                 self.at = at
+            case let .reload(r):
+                type = "config_reload"
+                (id, origin, host, by, at) = (r.id, r.origin, r.host, r.by, r.at)
             }
         }
 
@@ -84,6 +95,9 @@ enum ControlRecord: Sendable, Hashable {
             case "false_positive_removed":
                 guard let by, let at else { throw Invalid("false_positive_removed record without by or at") }
                 return .falsePositiveRemoved(try fp(), by: by, at: at)
+            case "config_reload":
+                guard let id, let origin, let by, let at else { throw Invalid("config_reload record without id, origin, by or at") }
+                return .reload(ReloadRequest(id: id, origin: origin, host: host ?? "", by: by, at: at))
             default:
                 throw Invalid("unknown record type \"\(type)\"")
             }
@@ -121,4 +135,14 @@ extension Silence {
 
 extension Silence.Ending {
     fileprivate var isOnResolve: Bool { if case .onResolve = self { true } else { false } }
+}
+
+/// A reload asked through the API of instance `origin` (its `ControlTopic.instanceID`; `host`
+/// names it for people), to be repeated by every other instance.
+struct ReloadRequest: Sendable, Hashable {
+    var id: String
+    var origin: String
+    var host: String
+    var by: String
+    var at: Date
 }

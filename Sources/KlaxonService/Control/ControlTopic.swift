@@ -15,6 +15,10 @@ import Synchronization
 /// start, it publishes what the local stores hold and the topic lacks (`ControlReconciliation`),
 /// then again every `reconcileInterval`. As a `ControlLog` it writes the API's changes to the
 /// topic and answers once the broker acknowledged them and this reader applied them.
+///
+/// A reload through the API is announced here too (`announceReload`); every other instance
+/// repeats it with its own files when it reads the record live. Records it finds when it
+/// starts are history: it has just loaded its configuration.
 final class ControlTopic: ControlLog, Service {
     let topic: String
     private let reader: KafkaTopicReader
@@ -31,6 +35,12 @@ final class ControlTopic: ControlLog, Service {
     let applyTimeout: Duration
     /// How often local changes the topic lacks are published (30 s).
     let reconcileInterval: Duration = .seconds(30)
+    /// This process, in the reload requests it announces (so it does not repeat its own).
+    let instanceID = UUID().uuidString
+    /// Where the ends of the topic were when reading began: records before them are history.
+    private let startEnds = Mutex<[Int32: Int64]>([:])
+    /// Repeats a reload another instance announced (set once the reloader exists).
+    private let reloadHandler = Mutex<(@Sendable (ReloadRequest) async -> Void)?>(nil)
 
     /// - Parameter applyTimeout: how long a write waits to be applied here (default 10 s).
     init(
@@ -76,6 +86,19 @@ final class ControlTopic: ControlLog, Service {
         }
     }
 
+    /// Asks every other instance to reload its configuration; answers once the broker took it.
+    func announceReload(by actor: String, at now: Date) async throws {
+        let request = ReloadRequest(
+            id: UUID().uuidString, origin: instanceID, host: ProcessInfo.processInfo.hostName, by: actor, at: now)
+        let record = ControlRecord.reload(request)
+        _ = try await producer.sendAll(topic: topic, [KafkaMessage(key: Data(record.key.utf8), value: try record.encoded())])
+    }
+
+    /// Sets what a reload another instance announced runs.
+    func onReload(_ handler: @escaping @Sendable (ReloadRequest) async -> Void) {
+        reloadHandler.withLock { $0 = handler }
+    }
+
     // MARK: Reading
 
     func run() async throws {
@@ -113,6 +136,7 @@ final class ControlTopic: ControlLog, Service {
             }
             guard try await pause(.seconds(1)) else { return }
         }
+        startEnds.withLock { $0 = ends }
         logger.info("reading the control topic", metadata: ["topic": "\(topic)", "records": "\(ends.values.reduce(0, +))"])
         var reconciled = false
         var lastReconcile = ContinuousClock.now
@@ -158,6 +182,13 @@ final class ControlTopic: ControlLog, Service {
             }
             seen.withLock { $0[record.key] = record }
             progress.applied(partition: r.partition, next: r.offset + 1)
+            if case let .reload(request) = record, request.origin != instanceID, r.offset >= startEnds.withLock({ $0[r.partition] ?? 0 }),
+                let handler = reloadHandler.withLock({ $0 })
+            {
+                logger.notice(
+                    "configuration reload asked through another instance", metadata: ["by": "\(request.by)", "instance": "\(request.host)"])
+                await handler(request)
+            }
         }
         if marksChanged, let rates = try? applier.falsePositives.rates() { FalsePositiveRates.publish(rates) }
         return true
