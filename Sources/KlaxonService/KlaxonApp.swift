@@ -186,7 +186,8 @@ public final class KlaxonApp: Sendable {
                 commands: AlertCommandForwarder(producer: producer, topic: k.alertsTopic, ownership: state.ownership))
             let telemetry = LifecycleTelemetry(
                 census: AlertCensus(database: database), consumers: [consumer, stateConsumer],
-                sources: Array(Set(inputTopics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted())
+                sources: Array(Set(inputTopics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted(),
+                ownedPartitions: { [ownership = state.ownership] in ownership.owned().count })
             services.append(.init(service: try OpsServer.make(
                 listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
                 refresh: { await telemetry.refresh() }, bound: address, logger: logger)))

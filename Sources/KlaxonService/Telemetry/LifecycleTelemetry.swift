@@ -7,8 +7,8 @@ import Synchronization
 
 /// The lifecycle side of `/metrics`: series that exist from start at zero (SLA breaches,
 /// the `klaxon_time_to_*_seconds` histograms of the configured sources, `klaxon_alerts`),
-/// `klaxon_build_info`, and what is read at each scrape: alerts by status, consumer lag, offset
-/// resets past deleted records and process metrics.
+/// `klaxon_build_info`, and what is read at each scrape: alerts by status, consumer lag, the
+/// alerts partitions owned, offset resets past deleted records and process metrics.
 final class LifecycleTelemetry: Sendable {
     /// Reported as `klaxon_build_info{version}`.
     static let version = "0.1.0"
@@ -24,12 +24,15 @@ final class LifecycleTelemetry: Sendable {
     /// Offset resets already added to `klaxon_consumer_offset_resets_total`.
     private let resetsSeen = Mutex<[String: Int]>([:])
     private let process = ProcessMetrics()
+    /// How many `klaxon.alerts` partitions this instance owns (assigned and restored).
+    private let ownedPartitions: @Sendable () -> Int
 
     /// - Parameter sources: sources whose histograms and gauges exist from start (the
     ///   configured topics' formats; `auto` topics add none until a first alert).
-    init(census: AlertCensus, consumers: [KafkaConsumer], sources: [String]) {
+    init(census: AlertCensus, consumers: [KafkaConsumer], sources: [String], ownedPartitions: @escaping @Sendable () -> Int = { 0 }) {
         self.census = census
         self.consumers = consumers
+        self.ownedPartitions = ownedPartitions
         Gauge(label: "klaxon_build_info", dimensions: [("version", Self.version)]).record(1)
         for topic in consumers.flatMap(\.topics) {
             _ = Counter(label: "klaxon_consumer_offset_resets_total", dimensions: [("topic", topic)])
@@ -83,6 +86,7 @@ final class LifecycleTelemetry: Sendable {
                 Gauge(label: "klaxon_consumer_lag", dimensions: [("topic", tp.topic), ("partition", "\(tp.partition)")]).record(lag[tp] ?? 0)
             }
         }
+        Gauge(label: "klaxon_state_owned_partitions").record(ownedPartitions())
         // Per topic: a partition label would leave the series absent until the first reset.
         let resets = Dictionary(KafkaOffsetResets.snapshot().map { ($0.key.topic, $0.value) }, uniquingKeysWith: +)
         let added = resetsSeen.withLock { seen in
