@@ -74,10 +74,13 @@ struct ChaosChecks {
         check(lost.isEmpty, "\(receiver) (never answers): every alert queued in its outbox rows (\(lost.count) missing; \(rows) rows, \(pending) pending)")
     }
 
-    /// The service stopped only when the run killed it, and its last stop was clean.
-    mutating func lives(kills: Int, ownExits: [String], lastExit: Int32?) {
+    /// The service stopped only when the run killed it, and its last stops were clean.
+    mutating func lives(kills: Int, ownExits: [String], lastExits: [Int32]) {
         check(ownExits.isEmpty, "the service exited only when killed: \(kills) kill -9, \(ownExits.count) exits of its own\(ownExits.isEmpty ? "" : ": \(ownExits)")")
-        check(lastExit == 0, "the last instance stopped cleanly on SIGTERM (status \(lastExit.map(String.init) ?? "none"))")
+        let statuses = lastExits.map(String.init).joined(separator: ", ")
+        check(!lastExits.isEmpty && lastExits.allSatisfy { $0 == 0 },
+              lastExits.count == 1 ? "the last instance stopped cleanly on SIGTERM (status \(statuses))"
+                  : "all \(lastExits.count) instances stopped cleanly on SIGTERM (statuses \(statuses))")
     }
 
     mutating func note(_ line: String) { report.append("     " + line) }

@@ -24,6 +24,11 @@ struct ChaosPlan {
     var deadlineSeconds = 900.0
     var seed: UInt64 = 0xC4A05
     var partitions = 48
+    /// `klaxon run` processes in one consumer group, each on its own state file; a kill hits
+    /// one of them (seeded). With more than one, a group whose alerts fall on two instances is
+    /// notified by each with its part (each part its own key), which the checks do not tell
+    /// from one instance's notifications; the notify stage (docs/scaling.md, step 4) ends that.
+    var instances = 1
 
     static let topic = "chaos.events"
     static let deadLetters = "chaos.deadletter"
@@ -52,14 +57,20 @@ struct ChaosPlan {
             case "--kill-every": killEvery = try number(try value(), flag)
             case "--seed": seed = UInt64(try number(try value(), flag))
             case "--deadline": deadlineSeconds = try number(try value(), flag)
-            default: throw ChaosFailure("unknown argument \(flag) (--events, --duplicates, --malformed, --seconds, --kill-every, --seed, --deadline)")
+            case "--instances": instances = Int(try number(try value(), flag))
+            default:
+                throw ChaosFailure("unknown argument \(flag) (--events, --duplicates, --malformed, --seconds, --kill-every, --seed, --deadline, --instances)")
             }
             i += 1
         }
         guard events > 0 else { throw ChaosFailure("--events must be at least 1") }
+        guard (1...8).contains(instances) else { throw ChaosFailure("--instances must be 1 to 8") }
     }
 
-    func serviceConfig(brokers: String, dir: String) -> String {
+    /// Instance `i`'s state file: `klaxon.db` for the first, as a one-instance run always had.
+    func stateFile(_ i: Int, dir: String) -> String { "\(dir)/" + (i == 0 ? "klaxon.db" : "klaxon-\(i).db") }
+
+    func serviceConfig(brokers: String, dir: String, instance: Int = 0) -> String {
         """
         kafka:
           brokers: \(brokers)
@@ -71,7 +82,7 @@ struct ChaosPlan {
           # A killed member leaves the group when its session times out: keep that short.
           properties: {auto.offset.reset: earliest, session.timeout.ms: '6000', heartbeat.interval.ms: '500'}
         state:
-          path: \(dir)/klaxon.db
+          path: \(stateFile(instance, dir: dir))
         delivery:
           timeout: 2s
         routes: [\(dir)/routes.yml]

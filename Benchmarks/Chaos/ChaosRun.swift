@@ -5,8 +5,8 @@ import KlaxonTesting
 import Logging
 import Synchronization
 
-/// One chaos run: a broker process, three webhook receivers, `klaxon run` killed and restarted
-/// on a seeded schedule while the stream is produced, the broker stopped and resumed, one
+/// One chaos run: a broker process, three webhook receivers, `klaxon run` (one or more, in one
+/// consumer group) killed and restarted on a seeded schedule while the stream is produced, the broker stopped and resumed, one
 /// receiver failing for a while and one that never answers; then the evidence for
 /// `ChaosChecks`.
 final class ChaosRun {
@@ -31,7 +31,7 @@ final class ChaosRun {
 
     func run() async throws -> ChaosChecks {
         let inputs = ChaosInputs(plan)
-        say("\(inputs.messages.count) messages: \(plan.events) distinct events, \(plan.duplicates) copies, \(plan.malformed) malformed; state and logs in \(dir.path)")
+        say("\(inputs.messages.count) messages: \(plan.events) distinct events, \(plan.duplicates) copies, \(plan.malformed) malformed; \(plan.instances) instance(s); state and logs in \(dir.path)")
         let broker = try ChildProcess(binary, ["broker", "--topics", "\(ChaosPlan.topic),\(ChaosPlan.deadLetters)", "--partitions", "\(plan.partitions)"], in: dir)
         defer { kill(broker.process.processIdentifier, SIGCONT) }
         try await eventually("the broker printed its address", timeout: .seconds(30)) { !broker.stdout.isEmpty || !broker.isRunning }
@@ -48,10 +48,13 @@ final class ChaosRun {
         let stuck = ScriptedReceiver { _, _ in .hang() }
         let receivers = ["steady": steady, "flaky": flaky, "stuck": stuck]
         return try await withStarted([steady, flaky, stuck]) {
-            let config = dir.appendingPathComponent("klaxon.yml")
-            try plan.serviceConfig(brokers: brokers, dir: dir.path).write(to: config, atomically: true, encoding: .utf8)
+            let configs = try (0..<plan.instances).map { i in
+                let config = dir.appendingPathComponent(i == 0 ? "klaxon.yml" : "klaxon-\(i).yml")
+                try plan.serviceConfig(brokers: brokers, dir: dir.path, instance: i).write(to: config, atomically: true, encoding: .utf8)
+                return config
+            }
             try plan.routes(urls: receivers.mapValues(\.url)).write(to: dir.appendingPathComponent("routes.yml"), atomically: true, encoding: .utf8)
-            var service = try startService(config)
+            var services = try configs.map(startService)
 
             let produced = Counter()
             let (messages, span, logger) = (inputs.messages, plan.produceSeconds, logger)
@@ -75,11 +78,12 @@ final class ChaosRun {
                     say("broker resumed")
                     paused = false
                 }
-                if !service.isRunning { service = try restartAfterOwnExit(service, config) }
+                for i in services.indices where !services[i].isRunning { services[i] = try restartAfterOwnExit(services[i], configs[i]) }
                 if plan.killEvery > 0 && elapsed >= nextKill {
-                    _ = try await service.stop(signal: SIGKILL)
+                    let victim = services.count == 1 ? 0 : rng.below(services.count)
+                    _ = try await services[victim].stop(signal: SIGKILL)
                     kills += 1
-                    service = try startService(config)
+                    services[victim] = try startService(configs[victim])
                     nextKill = elapsed + jitter()
                 }
                 if elapsed - lastProgress >= 5 {
@@ -95,7 +99,7 @@ final class ChaosRun {
             // Then the service runs undisturbed until both answering receivers hold every alert.
             // Past the deadline the checks below still run: they say what is missing.
             let waited = await capture { try await eventually("every alert delivered to steady and flaky", timeout: .seconds(Int64(max(10, plan.deadlineSeconds - elapsed)))) {
-                if !service.isRunning { service = try restartAfterOwnExit(service, config) }
+                for i in services.indices where !services[i].isRunning { services[i] = try restartAfterOwnExit(services[i], configs[i]) }
                 for (name, _) in tallies { tallies[name]!.add(receivers[name]!.received) }
                 if elapsed - lastProgress >= 5 {
                     lastProgress = elapsed
@@ -105,7 +109,8 @@ final class ChaosRun {
             } }
             if case .failure(let error) = waited { say("\(error); checking what arrived") } else { say("all delivered at \(Int(elapsed)) s; reading the dead-letter topic") }
             let letters = try await readDeadLetters(brokers: brokers, expecting: inputs.malformedCount)
-            let lastExit = try await service.stop(signal: SIGTERM)
+            var lastExits: [Int32] = []
+            for service in services { lastExits.append(try await service.stop(signal: SIGTERM)) }
             try await Task.sleep(for: .milliseconds(500))  // let in-flight webhook requests land in the logs
 
             var checks = ChaosChecks()
@@ -114,11 +119,12 @@ final class ChaosRun {
                 checks.deliveries(name, accepted, expected: inputs.containers)
             }
             checks.deadLetters(letters, malformed: inputs.malformed, count: inputs.malformedCount)
-            let rows = try Outbox(database: try StateDatabase(path: dir.appendingPathComponent("klaxon.db").path))
-                .list(filter: .all, receiver: "stuck", limit: 10_000_000)
+            let rows = try (0..<plan.instances).flatMap { i in
+                try Outbox(database: try StateDatabase(path: plan.stateFile(i, dir: dir.path))).list(filter: .all, receiver: "stuck", limit: 10_000_000)
+            }
             let queued = Set(rows.flatMap { $0.notification.alerts.compactMap { $0.labels["container"] } })
             checks.waiting("stuck", containers: queued, rows: rows.count, pending: rows.filter { $0.status == .pending }.count, expected: inputs.containers)
-            checks.lives(kills: kills, ownExits: ownExits, lastExit: lastExit)
+            checks.lives(kills: kills, ownExits: ownExits, lastExits: lastExits)
             checks.note("flaky answered \(flaky.received.filter { $0.status == 503 }.count) requests with 503 between \(Int(failing.0)) s and \(Int(failing.1)) s; stuck was sent \(stuck.requestCount) requests and answered none")
             checks.note("run took \(Int(elapsed)) s")
             _ = try? await broker.stop()
