@@ -8,10 +8,10 @@ import Testing
 @Suite(.serialized) struct ChaosRunTests {
     @Test func killsAPausedBrokerAndBadInputLoseNothingAndResendUnderTheSameKey() async throws {
         let dir = FileManager.default.temporaryDirectory
-        let (status, out, err) = try await ChildProcess.run(
+        let (status, out, err) = try await ClusterLane.exclusive { try await ChildProcess.run(
             Tools.chaos,
             ["--events", "3000", "--duplicates", "300", "--malformed", "300", "--seconds", "12", "--kill-every", "5", "--deadline", "420"],
-            environment: ["KLAXON_BIN": Tools.klaxon], in: dir, timeout: .seconds(600))
+            environment: ["KLAXON_BIN": Tools.klaxon], in: dir, timeout: .seconds(600)) }
         #expect(status == 0, "chaos failed:\n\(out.suffix(3000))\n\(err.suffix(1000))")
         #expect(out.contains("chaos: all checks passed"))
         #expect(out.contains("ok   steady: all 3000 alerts delivered") && out.contains("ok   flaky: all 3000 alerts delivered"), "\(out.suffix(2000))")
@@ -26,11 +26,11 @@ import Testing
     /// fall on both is sent in two parts, which these checks do not see: docs/scaling.md.)
     @Test func twoInstancesKilledInTurnLoseNothingAndResendUnderTheSameKey() async throws {
         let dir = FileManager.default.temporaryDirectory
-        let (status, out, err) = try await ChildProcess.run(
+        let (status, out, err) = try await ClusterLane.exclusive { try await ChildProcess.run(
             Tools.chaos,
             ["--events", "3000", "--duplicates", "300", "--malformed", "300", "--seconds", "12", "--kill-every", "5", "--deadline", "420",
              "--instances", "2"],
-            environment: ["KLAXON_BIN": Tools.klaxon], in: dir, timeout: .seconds(600))
+            environment: ["KLAXON_BIN": Tools.klaxon], in: dir, timeout: .seconds(600)) }
         #expect(status == 0, "chaos failed:\n\(out.suffix(3000))\n\(err.suffix(1000))")
         #expect(out.contains("2 instance(s)") && out.contains("chaos: all checks passed"), "\(out.suffix(2000))")
         #expect(out.contains("ok   steady: all 3000 alerts delivered") && out.contains("ok   flaky: all 3000 alerts delivered"), "\(out.suffix(2000))")

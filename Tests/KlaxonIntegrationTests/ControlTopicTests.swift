@@ -43,14 +43,17 @@ import Testing
         }
 
         /// Starts one instance per name on the fixture's config, runs `body`, then stops them
-        /// all, whatever `body` threw (a failure is rethrown after the stops).
+        /// all, whatever `body` threw (a failure is rethrown after the stops). One such scenario
+        /// runs at a time in the whole test run (`ClusterLane`).
         static func running(_ names: [String], _ f: ServiceFixture, _ body: ([Instance]) async throws -> Void) async throws {
-            try f.writeConfig()
-            let instances = try names.map { try Instance($0, f) }
-            for i in instances { try i.start(f) }
-            let outcome = await capture { try await body(instances) }
-            for i in instances { try await i.stop() }
-            try outcome.get()
+            try await ClusterLane.exclusive {
+                try f.writeConfig()
+                let instances = try names.map { try Instance($0, f) }
+                for i in instances { try i.start(f) }
+                let outcome = await capture { try await body(instances) }
+                for i in instances { try await i.stop() }
+                try outcome.get()
+            }
         }
 
         func get(_ path: String) async throws -> Any? {
