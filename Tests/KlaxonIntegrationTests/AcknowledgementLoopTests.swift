@@ -90,12 +90,12 @@ import Testing
             #expect(server.received.isEmpty, "nothing escalates before the first delay")
 
             clock.advance(5 * 60 + 30)
-            try await eventually("tier 1: a PagerDuty trigger and a Slack post", timeout: .seconds(20)) {
+            try await eventually("tier 1: a PagerDuty trigger and a Slack post", timeout: .seconds(180)) {
                 events().count == 1 && slackCalls() == ["/api/chat.postMessage"]
             }
             #expect(hooks().isEmpty, "tier 2 waits for its own delay")
             clock.advance(10 * 60 + 30)
-            try await eventually("tier 2: the webhook fires", timeout: .seconds(20)) { hooks().count == 1 }
+            try await eventually("tier 2: the webhook fires", timeout: .seconds(180)) { hooks().count == 1 }
             #expect(hooks().first?["status"] as? String == "firing")
 
             let alerts = try f.store().states()

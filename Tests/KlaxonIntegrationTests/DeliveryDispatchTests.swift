@@ -100,7 +100,7 @@ import Testing
                 // A long request timeout: under the full suite's load a 10 s one expired and the
                 // timeout's backoff, not Retry-After, set the next attempt.
                 outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: receiver.url, timeout: .seconds(60))],
-                settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(10), maximum: .seconds(60))),
+                settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(10), maximum: .seconds(60)), timeout: OutboxDeliveryTests.watchdog),
                 clock: { clock.now }, logger: logger)
             #expect(await dispatcher.drainDue(now: t0) == 1)
             let first = try #require(try outbox.entry(1))
@@ -290,10 +290,10 @@ import Testing
         try queue(outbox, ns)
         let dispatcher = OutboxDispatcher(
             outbox: outbox, sinks: ["ord/webhook[0]": WebhookSink(url: receiver.url)],
-            settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(5), maximum: .milliseconds(20), maxAttempts: 100)),
+            settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(5), maximum: .milliseconds(20), maxAttempts: 100), timeout: OutboxDeliveryTests.watchdog),
             logger: logger)
         let loop = Task { await dispatcher.run(tick: .milliseconds(10)) }
-        let outcome = await capture { try await eventually("300 delivered", timeout: .seconds(60)) { try outbox.counts()[.delivered] == 300 } }
+        let outcome = await capture { try await eventually("300 delivered", timeout: .seconds(180)) { try outbox.counts()[.delivered] == 300 } }
         dispatcher.finish()
         await loop.value
         await receiver.stop()

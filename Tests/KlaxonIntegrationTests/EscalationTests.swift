@@ -100,14 +100,14 @@ final class VirtualNow: Sendable {
             try await eventually("the escalation started") { try escalations(f).map(\.step) == [0] }
             #expect(received(f).isEmpty, "nothing escalates before the first delay")
             clock.advance(5 * 60 + 30)
-            try await eventually("tier 1 notified", timeout: .seconds(60)) { received(f).contains("tier1") }
+            try await eventually("tier 1 notified", timeout: .seconds(180)) { received(f).contains("tier1") }
             // Said apart from the wait: a second request (a retry under load) shows its key here.
             #expect(received(f) == ["tier1"], "\(f.recorder.received.map { "\($0.headers.filter { $0.key.lowercased().hasPrefix("idempotency") }) \(String(decoding: $0.body.prefix(120), as: UTF8.self))" })")
         }
         // Restart mid-escalation: tier 1 is not sent again, tier 2 comes after its delay.
         try await running(f, clock) { _ in
             clock.advance(10 * 60 + 30)
-            try await eventually("tier 2 notified") { received(f).contains("tier2") }
+            try await eventually("tier 2 notified", timeout: .seconds(180)) { received(f).contains("tier2") }
             #expect(received(f) == ["tier1", "tier2"], "nothing sent twice after the restart")
             let alerts = try f.store().states()
             let fp = try #require(alerts.first { $0.alert.labels["cve"] == "CVE-2024-6387" }?.alert.fingerprint)

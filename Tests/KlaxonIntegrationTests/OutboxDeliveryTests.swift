@@ -10,6 +10,12 @@ import Testing
 
 /// The outbox and the sinks against a real HTTP server and a real SQLite file.
 @Suite struct OutboxDeliveryTests {
+    /// The dispatcher's send watchdog where a test is about something else: the in-process
+    /// receivers answer on the test process's two-thread pool, which the full suite keeps busy
+    /// for minutes at its start (a fresh-clone run saw the default 10 s expire, so a 503 or a
+    /// refused connection was recorded as "no answer").
+    static let watchdog: Duration = .seconds(120)
+
     let logger = Logger(label: "test")
 
     /// A store in a fresh temp file with `alerts` firing notifications queued for receiver `r`.
@@ -70,7 +76,7 @@ import Testing
             let (_, outbox) = try queued(alerts: 2)
             let dispatcher = OutboxDispatcher(
                 outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url)],
-                settings: DeliverySettings(retry: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5)),
+                settings: DeliverySettings(retry: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5), timeout: Self.watchdog),
                 logger: logger)
 
             let t0 = Date()
@@ -110,7 +116,7 @@ import Testing
         let clock = VirtualClock(Date())
         let unreachable = OutboxDispatcher(
             outbox: outbox2, sinks: ["r/webhook[0]": WebhookSink(url: ScriptedReceiver.refusedURL, timeout: .seconds(1))],
-            settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(1), maximum: .milliseconds(1), maxAttempts: 3)),
+            settings: DeliverySettings(retry: RetryPolicy(initial: .milliseconds(1), maximum: .milliseconds(1), maxAttempts: 3), timeout: Self.watchdog),
             clock: { clock.now }, logger: logger)
         for _ in 0..<3 {
             await unreachable.drainDue(now: clock.now)

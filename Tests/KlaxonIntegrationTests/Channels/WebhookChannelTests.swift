@@ -106,7 +106,9 @@ import Testing
             let outbox = Outbox(database: db)
             let lines = LogLines()
             let logger = Logger(label: "test") { _ in CapturingLogHandler(sink: lines) }
-            let dispatcher = OutboxDispatcher(outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: url)], logger: logger)
+            let dispatcher = OutboxDispatcher(
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: url)], settings: DeliverySettings(timeout: OutboxDeliveryTests.watchdog),
+                logger: logger)
             await dispatcher.drainDue(now: Date())
 
             #expect(server.received.count == 1, "the request was made (with its credentials) and failed with 503")
