@@ -48,13 +48,18 @@ import Testing
                 for (k, p) in alerts.enumerated() { try await producer.send(topic: ServiceFixture.scans, value: p, partition: Int32(k % 6)) }
                 for k in stride(from: 0, to: 600, by: 3) { try await producer.send(topic: ServiceFixture.scans, value: alerts[k], partition: Int32((k + 1) % 6)) }
                 for image in 0..<8 { try await producer.send(topic: ServiceFixture.scans, value: try scan(image, findings: 20), partition: Int32(image % 6)) }
-                try await eventually("every alert and finding notified", timeout: .seconds(120)) { firingCount(f) >= 600 + 160 }
+                let log = SentLog(f)
+                try await eventually("every alert and finding notified", timeout: .seconds(120)) {
+                    Set(log.read().filter { $0.status == "firing" }.flatMap(\.firing)).count >= 600 + 160
+                }
                 for i in all { try await i.settled() }
                 // Complete re-scans without 10 findings each: their owners resolve them.
                 for image in 0..<8 { try await producer.send(topic: ServiceFixture.scans, value: try scan(image, findings: 10), partition: Int32((image + 3) % 6)) }
-                try await eventually("every finding the re-scans dropped resolved", timeout: .seconds(120)) { resolvedCount(f) >= 80 }
+                try await eventually("every finding the re-scans dropped resolved", timeout: .seconds(120)) {
+                    Set(log.read().flatMap(\.resolved)).count >= 80
+                }
                 for i in all { try await i.settled() }
-                sent = notifications(f)
+                sent = Set(log.read())
             }
         }
         return sent
@@ -74,19 +79,31 @@ import Testing
         ])
     }
 
-    func notifications(_ f: ServiceFixture) -> Set<Sent> {
-        Set(f.recorder.received.compactMap { r in
-            guard let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] else { return nil }
-            let alerts = body["alerts"] as? [[String: Any]] ?? []
-            func ids(_ status: String) -> [String] {
-                alerts.filter { $0["status"] as? String == status }.compactMap { $0["fingerprint"] as? String }.sorted()
-            }
-            return Sent(
-                groupKey: body["groupKey"] as? String ?? "", status: body["status"] as? String ?? "", firing: ids("firing"),
-                resolved: ids("resolved"), key: r.headers["idempotency-key"] ?? "")
-        })
-    }
+    /// The webhook's requests as `Sent`, each parsed once however often a test polls: parsing
+    /// them all at every poll kept a thread of the test process's small pool busy, which
+    /// starved other tests' in-process receivers.
+    final class SentLog: @unchecked Sendable {
+        // @unchecked: read from one test task.
+        private let f: ServiceFixture
+        private var read_ = 0
+        private var sent: [Sent] = []
 
-    func firingCount(_ f: ServiceFixture) -> Int { Set(notifications(f).filter { $0.status == "firing" }.flatMap(\.firing)).count }
-    func resolvedCount(_ f: ServiceFixture) -> Int { Set(notifications(f).flatMap(\.resolved)).count }
+        init(_ f: ServiceFixture) { self.f = f }
+
+        func read() -> [Sent] {
+            let received = f.recorder.received
+            for r in received.dropFirst(read_) {
+                guard let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] else { continue }
+                let alerts = body["alerts"] as? [[String: Any]] ?? []
+                func ids(_ status: String) -> [String] {
+                    alerts.filter { $0["status"] as? String == status }.compactMap { $0["fingerprint"] as? String }.sorted()
+                }
+                sent.append(Sent(
+                    groupKey: body["groupKey"] as? String ?? "", status: body["status"] as? String ?? "", firing: ids("firing"),
+                    resolved: ids("resolved"), key: r.headers["idempotency-key"] ?? ""))
+            }
+            read_ = received.count
+            return sent
+        }
+    }
 }

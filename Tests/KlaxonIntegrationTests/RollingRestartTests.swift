@@ -87,13 +87,14 @@ import Testing
         try outcome.get()
 
         let names = Set(sent.withLock { $0 })
+        let log = KeyLog(f)
         var keys: [String: Set<String>] = [:]
         try await eventually("every alert notified", timeout: .seconds(90)) {
-            keys = notified(f)
+            keys = log.read()
             return names.isSubset(of: keys.keys)
         }
         for i in instances { try await i.settled() }
-        keys = notified(f)
+        keys = log.read()
         let missing = names.subtracting(keys.keys)
         #expect(missing.isEmpty, "\(missing.count) of \(names.count) alerts never notified: \(missing.sorted().prefix(10))")
         let rekeyed = keys.filter { names.contains($0.key) && $0.value.count > 1 }
@@ -106,18 +107,29 @@ import Testing
         return Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == name }?.value
     }
 
-    /// Per alert name, the idempotency keys of the firing webhook requests about it.
-    func notified(_ f: ServiceFixture) -> [String: Set<String>] {
-        var out: [String: Set<String>] = [:]
-        for r in f.recorder.received {
-            guard let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any], body["status"] as? String == "firing",
-                let alerts = body["alerts"] as? [[String: Any]]
-            else { continue }
-            for a in alerts {
-                guard let name = (a["labels"] as? [String: String])?["alertname"] else { continue }
-                out[name, default: []].insert(r.headers["idempotency-key"] ?? "")
+    /// Per alert name, the idempotency keys of the firing webhook requests about it; each
+    /// request parsed once however often the test polls (see `InstanceCountTests.SentLog`).
+    final class KeyLog: @unchecked Sendable {
+        // @unchecked: read from one test task.
+        private let f: ServiceFixture
+        private var read_ = 0
+        private var keys: [String: Set<String>] = [:]
+
+        init(_ f: ServiceFixture) { self.f = f }
+
+        func read() -> [String: Set<String>] {
+            let received = f.recorder.received
+            for r in received.dropFirst(read_) {
+                guard let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any], body["status"] as? String == "firing",
+                    let alerts = body["alerts"] as? [[String: Any]]
+                else { continue }
+                for a in alerts {
+                    guard let name = (a["labels"] as? [String: String])?["alertname"] else { continue }
+                    keys[name, default: []].insert(r.headers["idempotency-key"] ?? "")
+                }
             }
+            read_ = received.count
+            return keys
         }
-        return out
     }
 }
