@@ -89,7 +89,7 @@ import Testing
             try await eventually("the escalation started") { try EscalationTests().escalations(f).map(\.step) == [0] }
             #expect(server.received.isEmpty, "nothing escalates before the first delay")
 
-            clock.advance(5 * 60 + 30)
+            try clock.advance(to: EscalationTests().firstStepDue(f).addingTimeInterval(30))
             try await eventually("tier 1: a PagerDuty trigger and a Slack post", timeout: .seconds(180)) {
                 events().count == 1 && slackCalls() == ["/api/chat.postMessage"]
             }
