@@ -7,7 +7,10 @@ import Testing
 /// real-shaped inputs (the repo samples, plus the shared fixtures when present); every mutant
 /// must decode or throw a `DecodeError` — never crash, hang or produce a malformed alert.
 /// Reproduce a failure with KLAXON_FUZZ_SEED=<seed printed in the issue>.
-@Suite struct FuzzTests {
+/// Serialized, and yielding every few cases: the loop is minutes of CPU in a debug build, and
+/// formats fuzzed side by side held both of the cooperative pool's threads (two on this host)
+/// for the first ~2 minutes of the suite, starving every test that times an HTTP answer.
+@Suite(.serialized) struct FuzzTests {
     static let seed: UInt64 = ProcessInfo.processInfo.environment["KLAXON_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x4B4C_4158_4F4E
     static let cases: Int = ProcessInfo.processInfo.environment["KLAXON_FUZZ_CASES"].flatMap { Int($0) } ?? 10_000
     static let ctx = DecodeContext(receivedAt: Date(timeIntervalSince1970: 1_750_000_000), environment: "fuzz", extraLabels: ["x": "y"])
@@ -30,12 +33,13 @@ import Testing
     }
 
     @Test(arguments: InputFormat.allCases.filter { $0 != .auto })
-    func mutantsDecodeOrFail(format: InputFormat) throws {
+    func mutantsDecodeOrFail(format: InputFormat) async throws {
         let seeds = try Self.seeds(format)
         try #require(!seeds.isEmpty)
         var rng = SplitMix64(seed: Self.seed ^ format.rawValue.stableHash)
         var decoded = 0, refused = 0
         for n in 0..<Self.cases {
+            if n % 64 == 63 { await Task.yield() }
             var bytes = seeds[rng.below(seeds.count)]
             let other = seeds[rng.below(seeds.count)]
             for _ in 0..<(1 + rng.below(3)) { Mutator.mutate(&bytes, other: other, rng: &rng) }
@@ -116,16 +120,30 @@ enum Mutator {
                 b.replaceSubrange(s..<e, with: [UInt8](repeating: UInt8(ascii: "["), count: depth) + [UInt8](repeating: UInt8(ascii: "]"), count: depth))
             }
         case 8:  // invalid UTF-8 inside a string
-            if let q = b.indices.filter({ b[$0] == UInt8(ascii: "\"") }).randomElement(using: &rng) {
+            if let q = positions(of: UInt8(ascii: "\""), in: b).randomElement(using: &rng) {
                 b.insert(contentsOf: invalidUTF8[rng.below(invalidUTF8.count)], at: q + 1)
             }
         case 9:  // splice with another input
             let cut = rng.below(b.count), from = rng.below(max(1, other.count))
             b = Array(b[..<cut]) + Array(other[min(from, other.count)...])
         default:  // a key renamed, so required fields go missing
-            if let q = b.indices.filter({ b[$0] == UInt8(ascii: ":") && $0 > 1 && b[$0 - 1] == UInt8(ascii: "\"") }).randomElement(using: &rng) {
+            if let q = positions(of: UInt8(ascii: ":"), in: b, after: UInt8(ascii: "\"")).randomElement(using: &rng) {
                 b[q - 2] = b[q - 2] == UInt8(ascii: "_") ? UInt8(ascii: "z") : UInt8(ascii: "_")
             }
+        }
+    }
+
+    /// The indices of `byte` in `b` (past index 1 and right after `previous` when given). A plain
+    /// loop over the buffer: `indices.filter` was most of the fuzz run's time in a debug build.
+    static func positions(of byte: UInt8, in b: [UInt8], after previous: UInt8? = nil) -> [Int] {
+        b.withUnsafeBufferPointer { p in
+            var out: [Int] = []
+            var i = previous == nil ? 0 : 2
+            while i < p.count {
+                if p[i] == byte, previous == nil || p[i - 1] == previous { out.append(i) }
+                i += 1
+            }
+            return out
         }
     }
 
@@ -136,7 +154,7 @@ enum Mutator {
 
     /// The byte range of the value after a random `:` (lexically; strings and nesting respected).
     static func valueRange(_ b: [UInt8], rng: inout SplitMix64) -> (Int, Int)? {
-        let colons = b.indices.filter { b[$0] == UInt8(ascii: ":") }
+        let colons = positions(of: UInt8(ascii: ":"), in: b)
         guard !colons.isEmpty else { return nil }
         var i = colons[rng.below(colons.count)] + 1
         while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x09 || b[i] == 0x0D { i += 1 }

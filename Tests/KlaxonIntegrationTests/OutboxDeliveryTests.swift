@@ -53,7 +53,8 @@ import Testing
         try await withRecorder { recorder in
             let (_, outbox) = try queued()
             let dispatcher = OutboxDispatcher(
-                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, hmacSecret: "s3cret")], logger: logger)
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, hmacSecret: "s3cret", timeout: Self.watchdog)],
+                settings: DeliverySettings(timeout: Self.watchdog), logger: logger)
             #expect(await dispatcher.drainDue(now: Date()) == 1)
 
             let request = try #require(recorder.received.first)
@@ -75,7 +76,7 @@ import Testing
             recorder.setMode(.status(503))
             let (_, outbox) = try queued(alerts: 2)
             let dispatcher = OutboxDispatcher(
-                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url)],
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, timeout: Self.watchdog)],
                 settings: DeliverySettings(retry: RetryPolicy(initial: .seconds(2), maximum: .seconds(60), maxAttempts: 5), timeout: Self.watchdog),
                 logger: logger)
 
@@ -102,7 +103,9 @@ import Testing
         try await withRecorder { recorder in
             recorder.setMode(.status(400))
             let (_, outbox) = try queued()
-            let dispatcher = OutboxDispatcher(outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url)], logger: logger)
+            let dispatcher = OutboxDispatcher(
+                outbox: outbox, sinks: ["r/webhook[0]": WebhookSink(url: recorder.url, timeout: Self.watchdog)],
+                settings: DeliverySettings(timeout: Self.watchdog), logger: logger)
             await dispatcher.drainDue(now: Date())
             let dead = try outbox.entries(status: .dead)
             #expect(dead.count == 1, "HTTP 400 will not change on retry")
