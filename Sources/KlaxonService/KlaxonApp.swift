@@ -119,7 +119,8 @@ public final class KlaxonApp: Sendable {
             consumer: consumer, producer: handOffProducer, processor: processor, partitioner: partitioner,
             maxRecordBytes: maxRecordBytes, deadLetters: deadLetters, settings: k, ready: ready, logger: logger)
         let changelog = StateChangelog(
-            topic: k.changelogTopic, partitioner: partitioner, producer: changelogProducer, store: store, readerProperties: common,
+            topic: k.changelogTopic, partitioner: partitioner, producer: changelogProducer, store: store,
+            lifecycle: LifecycleChangelog(database: database), readerProperties: common,
             logger: logger)
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let state = StateService(

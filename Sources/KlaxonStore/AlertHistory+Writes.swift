@@ -108,6 +108,7 @@ extension AlertHistory {
                     try probe.execute(arguments: [now.timeIntervalSince1970, a.fingerprint.description, a.startsAt.timeIntervalSince1970])
                     first = db.changesCount > 0
                     firsts[a.fingerprint] = first
+                    if first { try LifecycleChangelog.markPending(a.fingerprint, in: db) }
                     if first, let alert = try contents[a.fingerprint] ?? content(db, a.fingerprint),
                         let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? a.startsAt, to: now)
                     {

@@ -46,6 +46,7 @@ public final class AlertHistory: Sendable {
                 UPDATE alert SET sla_breached = CASE WHEN sla_breached = '' THEN ? ELSE sla_breached || ',' || ? END WHERE fingerprint = ?
                 """
             ).execute(arguments: [kind, kind, fp.description])
+            try LifecycleChangelog.markPending(fp, in: db)
         }
     }
 

@@ -33,21 +33,46 @@ public final class EscalationStore: Sendable {
         }
     }
 
-    /// Inserts or replaces the row of `state`'s alert and policy.
+    /// Inserts or replaces the row of `state`'s alert and policy (and marks it for the changelog).
     public func save(_ state: EscalationState) throws {
         try database.pool.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO escalation (fingerprint, policy, instance_start, step, due_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    state.fingerprint.description, state.policy, state.instanceStart.timeIntervalSince1970, state.step,
-                    state.dueAt.timeIntervalSince1970,
-                ])
+            try Self.insert(db, state)
+            try LifecycleChangelog.markPending(state.fingerprint, in: db)
         }
     }
 
     public func delete(_ fp: Fingerprint, policy: String) throws {
         try database.pool.write { db in
             try db.execute(sql: "DELETE FROM escalation WHERE fingerprint = ? AND policy = ?", arguments: [fp.description, policy])
+            try LifecycleChangelog.markPending(fp, in: db)
         }
+    }
+
+    private static func insert(_ db: Database, _ state: EscalationState) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO escalation (fingerprint, policy, instance_start, step, due_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [
+                state.fingerprint.description, state.policy, state.instanceStart.timeIntervalSince1970, state.step,
+                state.dueAt.timeIntervalSince1970,
+            ])
+    }
+
+    /// The escalations of `fps`, by alert (for the changelog).
+    static func rows(_ db: Database, of fps: [Fingerprint]) throws -> [Fingerprint: [EscalationState]] {
+        var out: [Fingerprint: [EscalationState]] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT policy, instance_start, step, due_at FROM escalation WHERE fingerprint = ? ORDER BY policy")
+        for fp in fps {
+            for row in try Row.fetchAll(statement, arguments: [fp.description]) {
+                out[fp, default: []].append(EscalationState(
+                    fingerprint: fp, policy: row[0], instanceStart: Date(timeIntervalSince1970: row[1]), step: row[2],
+                    dueAt: Date(timeIntervalSince1970: row[3])))
+            }
+        }
+        return out
+    }
+
+    /// An alert's escalations become `states` (a restore from the changelog; not marked).
+    static func replace(_ db: Database, _ fp: Fingerprint, with states: [EscalationState]) throws {
+        try db.cachedStatement(sql: "DELETE FROM escalation WHERE fingerprint = ?").execute(arguments: [fp.description])
+        for s in states { try insert(db, s) }
     }
 }

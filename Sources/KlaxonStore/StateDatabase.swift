@@ -286,6 +286,11 @@ public final class StateDatabase: Sendable {
                     PRIMARY KEY (topic, partition)) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v19: the lifecycle fields' changelog") { db in
+            // Alerts whose first notification, SLA breaches or escalations changed since the
+            // changelog last carried them (issue #14).
+            try LifecycleChangelog.createTable(db)
+        }
         return m
     }
 }

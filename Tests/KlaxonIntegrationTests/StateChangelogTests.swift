@@ -32,20 +32,7 @@ import Testing
 
     /// The latest changelog record of `fp` (nil when there is none yet).
     func changelogRecord(_ f: ServiceFixture, of fp: Fingerprint) async throws -> AlertChangelogRecord? {
-        let reader = try KafkaTopicReader(
-            properties: ["bootstrap.servers": f.broker.bootstrapServers], topic: KafkaSettings().changelogTopic, logger: .init(label: "test"))
-        let ends = try await reader.assignAll()
-        var last: AlertChangelogRecord?
-        var seen: [Int32: Int64] = [:]
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ends.contains(where: { (seen[$0.key] ?? 0) < $0.value }), ContinuousClock.now < deadline {
-            for r in try await reader.poll(maxRecords: 1_000, maxWait: .milliseconds(100)) {
-                seen[r.partition] = r.offset + 1
-                if r.key == AlertChangelogCodec.key(fp) { last = try AlertChangelogCodec.decode(r.value) }
-            }
-        }
-        await reader.close()
-        return last
+        try await changelogValue(f, key: AlertChangelogCodec.key(fp)).map(AlertChangelogCodec.decode)
     }
 
     func listed(_ i: Instance, _ name: String) async throws -> [String: Any]? {
@@ -91,6 +78,100 @@ import Testing
         #expect(notified(f, "Failover") == 1, "notified once, by the first owner: \(f.webhookAlerts().map { $0["status"] ?? "?" })")
         #expect(try await listed(two, "Failover")?["status"] as? String == "acknowledged")
         return two
+    }
+
+    // MARK: An escalation goes on where the old owner left it
+
+    @Test func anEscalationGoesOnOnTheInstanceThatTakesOverAfterAKill() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run(escalationTakeover)
+    }
+
+    func escalationTakeover(_ f: ServiceFixture) async throws {
+        try await ClusterLane.exclusive {
+            try f.writeConfig()
+            try """
+                route:
+                  receiver: hook
+                  group_by: ['...']
+                  group_wait: 0s
+                  group_interval: 1s
+                  routes:
+                    - receiver: hook
+                      matchers: ['alertname="Escalating"']
+                      escalation: oncall
+                receivers:
+                  - name: hook
+                    webhook_configs: [{url: \(f.recorder.url)}]
+                  - name: tier1
+                    webhook_configs: [{url: \(f.recorder.url)}]
+                  - name: tier2
+                    webhook_configs: [{url: \(f.recorder.url)}]
+                escalation_policies:
+                  - name: oncall
+                    tiers:
+                      - receivers: [tier1]
+                        delay: 1s
+                      - receivers: [tier2]
+                        delay: 15s
+                """.write(to: f.routesFile, atomically: true, encoding: .utf8)
+            let producer = try f.producer()
+            let (one, two) = (try Instance("one", f), try Instance("two", f))
+            try one.start(f)
+            let outcome = await capture { try await escalationTakeover(f, producer, one, two) }
+            try await one.stop()
+            try await two.stop()
+            try outcome.get()
+        }
+    }
+
+    /// The receivers of the webhook's firing requests, in order.
+    func firingReceivers(_ f: ServiceFixture) -> [String] {
+        f.recorder.received.compactMap { r -> String? in
+            let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any]
+            return body?["status"] as? String == "firing" ? body?["receiver"] as? String : nil
+        }
+    }
+
+    func escalationTakeover(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+        let (payload, fp) = ControlTopicTests.alert("Escalating")
+        try await producer.send(topic: ServiceFixture.scans, value: payload, partition: 0)
+        // The lifecycle timers look every 10 s in `klaxon run`: the escalation starts at one
+        // look after the notification and tier 1 goes at the next.
+        try await eventually("one escalated to tier 1", watching: one.process!, timeout: .seconds(90)) { firingReceivers(f).contains("tier1") }
+        try await eventually("tier 2 is next, in the changelog", watching: one.process!) {
+            try await changelogValue(f, key: LifecycleChangelogCodec.key(fp)).map(LifecycleChangelogCodec.decode)?.escalations.map(\.step) == [1]
+        }
+        try await one.process!.stop(signal: SIGKILL)
+
+        // A new instance with an empty state file takes every partition over, tier 2 included.
+        try two.start(f)
+        try await eventually("two ready", watching: two.process!) { (try? await HTTP.call("GET", two.base + "/readyz"))?.0 == 200 }
+        try await eventually("two escalated to tier 2", watching: two.process!, timeout: .seconds(90)) { firingReceivers(f).contains("tier2") }
+        // Without the lifecycle record two would not know the alert was notified (no escalation
+        // at all); without its escalations it would start over and send tier 1 again.
+        #expect(firingReceivers(f) == ["hook", "tier1", "tier2"], "\(firingReceivers(f))")
+        let history = try await two.get("/api/v1/alerts/\(fp)/history") as? [[String: Any]] ?? []
+        #expect(history.filter { $0["kind"] as? String == "escalated" }.count == 1, "two's own history holds the step it ran: \(history)")
+    }
+
+    /// The latest value of `key` in the state changelog (nil when there is none yet).
+    func changelogValue(_ f: ServiceFixture, key: Data) async throws -> Data? {
+        let reader = try KafkaTopicReader(
+            properties: ["bootstrap.servers": f.broker.bootstrapServers], topic: KafkaSettings().changelogTopic, logger: .init(label: "test"))
+        let ends = try await reader.assignAll()
+        var last: Data?
+        var seen: [Int32: Int64] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ends.contains(where: { (seen[$0.key] ?? 0) < $0.value }), ContinuousClock.now < deadline {
+            for r in try await reader.poll(maxRecords: 1_000, maxWait: .milliseconds(100)) {
+                seen[r.partition] = r.offset + 1
+                if r.key == key { last = r.value }
+            }
+        }
+        await reader.close()
+        return last
     }
 
     // MARK: A running instance takes a killed peer's partitions over

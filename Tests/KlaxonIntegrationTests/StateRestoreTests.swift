@@ -34,11 +34,12 @@ import Testing
         }
         let dir = NSTemporaryDirectory() + "klaxon-restore-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try AlertStore(database: StateDatabase(path: dir + "/s.db"))
+        let database = try StateDatabase(path: dir + "/s.db")
+        let store = try AlertStore(database: database)
         let txn = try KafkaTransactionalProducer(properties: ["bootstrap.servers": broker.bootstrapServers], transactionalID: "restore-test", logger: logger)
         let changelog = StateChangelog(
             topic: topic, partitioner: StatePartitioner(partitions: 1), producer: txn, store: store,
-            readerProperties: ["bootstrap.servers": broker.bootstrapServers], restoreTimeout: .seconds(60), logger: logger)
+            lifecycle: LifecycleChangelog(database: database), readerProperties: ["bootstrap.servers": broker.bootstrapServers], restoreTimeout: .seconds(60), logger: logger)
         #expect(changelog.problems.isEmpty)
 
         // The reader's watermark requests are refused (three times, some perhaps for another client), then answered.

@@ -19,6 +19,9 @@ final class StateChangelog: Sendable {
     let partitioner: StatePartitioner
     let producer: KafkaTransactionalProducer
     let store: AlertStore
+    /// The lifecycle fields (first notification, SLA breaches, escalations) that go beside
+    /// each alert's record.
+    let lifecycle: LifecycleChangelog
     /// librdkafka properties for the reader a restore opens (bootstrap, security).
     let readerProperties: [String: String]
     let logger: Logger
@@ -38,12 +41,13 @@ final class StateChangelog: Sendable {
 
     init(
         topic: String, partitioner: StatePartitioner, producer: KafkaTransactionalProducer, store: AlertStore,
-        readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
+        lifecycle: LifecycleChangelog, readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
     ) {
         self.topic = topic
         self.partitioner = partitioner
         self.producer = producer
         self.store = store
+        self.lifecycle = lifecycle
         self.readerProperties = readerProperties
         self.restoreTimeout = restoreTimeout
         self.logger = logger
@@ -77,6 +81,10 @@ final class StateChangelog: Sendable {
         }
         return out
     }
+
+    /// Whether lifecycle fields wait for the changelog (checked on idle polls; a failed read
+    /// waits for the next batch, whose hand-off reports the error).
+    var lifecycleWaiting: Bool { (try? lifecycle.waiting()) ?? false }
 
     /// The partitions of `assigned` restored for that assignment: the ones this instance owns.
     func owned(_ assigned: [Int32: UInt64]) -> Set<Int32> {
@@ -149,6 +157,8 @@ final class StateChangelog: Sendable {
         // its last record, so one that is not empty always shows one.
         var reached = ranges.mapValues { $0.start ?? ($0.end == 0 ? 0 : -1) }
         var pending: [AlertChangelogRecord] = []
+        // Applied after every alert record, so each finds its alert's row.
+        var lifecycles: [Fingerprint: LifecycleChangelogRecord] = [:]
         var (read, written, corrupt) = (0, 0, 0)
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
             guard clock.now - started < restoreTimeout else {
@@ -162,7 +172,12 @@ final class StateChangelog: Sendable {
                 read += 1
                 reached[r.partition] = max(reached[r.partition] ?? 0, r.offset + 1)
                 do {
-                    pending.append(try AlertChangelogCodec.decode(r.value))
+                    if r.value.first == LifecycleChangelogCodec.version {
+                        let l = try LifecycleChangelogCodec.decode(r.value)
+                        lifecycles[l.fingerprint] = l
+                    } else {
+                        pending.append(try AlertChangelogCodec.decode(r.value))
+                    }
                 } catch {
                     // A damaged record is not a state: the alert keeps what this store holds.
                     corrupt += 1
@@ -177,6 +192,9 @@ final class StateChangelog: Sendable {
             }
         }
         written += try await store.restoreOffPool(pending)
+        if !lifecycles.isEmpty {
+            try await lifecycle.restoreOffPool(Array(lifecycles.values))
+        }
         if corrupt > 0 { Counter(label: "klaxon_state_changelog_corrupt_total").increment(by: corrupt) }
         let reachedEnds = ends.merging(reached) { end, r in max(end, r) }
         positions.withLock { mine in for (p, end) in reachedEnds { mine[p] = end } }
@@ -193,8 +211,10 @@ final class StateChangelog: Sendable {
     func handOff(consuming batch: [KafkaRecord], from consumer: KafkaConsumer, assigned: [Int32: UInt64]) async throws -> KafkaHandOffOutcome {
         let owned = owned(assigned)
         let (records, durable) = store.takeChangelog()
+        // After the alerts' records, so a new owner reading the partition meets the alert first.
+        let (fields, marks) = try lifecycle.take()
         var outputs: [KafkaOutgoing] = []
-        outputs.reserveCapacity(records.count)
+        outputs.reserveCapacity(records.count + fields.count)
         var foreign = 0
         for r in records {
             let p = partitioner.partition(of: r.fingerprint)
@@ -205,8 +225,19 @@ final class StateChangelog: Sendable {
             outputs.append(KafkaOutgoing(
                 topic: topic, message: KafkaMessage(key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r), partition: p)))
         }
+        for r in fields {
+            let p = partitioner.partition(of: r.fingerprint)
+            guard owned.contains(p) else {
+                foreign += 1
+                continue
+            }
+            outputs.append(KafkaOutgoing(
+                topic: topic,
+                message: KafkaMessage(key: LifecycleChangelogCodec.key(r.fingerprint), value: LifecycleChangelogCodec.encode(r), partition: p)))
+        }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)
+            try lifecycle.written(marks)
             return .committed(delivered: [])
         }
         if foreign > 0 {
@@ -220,6 +251,7 @@ final class StateChangelog: Sendable {
                 for d in delivered where d.topic == topic { mine[d.partition] = max(mine[d.partition] ?? 0, d.offset + 1) }
             }
             try store.changelogWritten(durable)
+            try lifecycle.written(marks)
         case .aborted:
             store.requeueChangelog(records, durable: durable)
         }

@@ -92,7 +92,7 @@ final class StateService: Service {
                 // Idle: a partition given to this instance is restored now, and changes no input
                 // carries (acknowledgements, timeouts) reach the changelog.
                 let epochs = assignedEpochs()
-                if !epochs.isEmpty, changelog.needsRestore(epochs) || store.changelogWaiting {
+                if !epochs.isEmpty, changelog.needsRestore(epochs) || store.changelogWaiting || changelog.lifecycleWaiting {
                     return Decoded(state: StateBatch(givenUp: []), now: Date())
                 }
                 continue
