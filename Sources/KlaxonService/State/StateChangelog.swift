@@ -216,25 +216,16 @@ final class StateChangelog: Sendable {
         var outputs: [KafkaOutgoing] = []
         outputs.reserveCapacity(records.count + fields.count)
         var foreign = 0
-        for r in records {
-            let p = partitioner.partition(of: r.fingerprint)
+        func add(_ fp: Fingerprint, key: Data, value: @autoclosure () -> Data) {
+            let p = partitioner.partition(of: fp)
             guard owned.contains(p) else {
                 foreign += 1
-                continue
+                return
             }
-            outputs.append(KafkaOutgoing(
-                topic: topic, message: KafkaMessage(key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r), partition: p)))
+            outputs.append(KafkaOutgoing(topic: topic, message: KafkaMessage(key: key, value: value(), partition: p)))
         }
-        for r in fields {
-            let p = partitioner.partition(of: r.fingerprint)
-            guard owned.contains(p) else {
-                foreign += 1
-                continue
-            }
-            outputs.append(KafkaOutgoing(
-                topic: topic,
-                message: KafkaMessage(key: LifecycleChangelogCodec.key(r.fingerprint), value: LifecycleChangelogCodec.encode(r), partition: p)))
-        }
+        for r in records { add(r.fingerprint, key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r)) }
+        for r in fields { add(r.fingerprint, key: LifecycleChangelogCodec.key(r.fingerprint), value: LifecycleChangelogCodec.encode(r)) }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
