@@ -1,8 +1,22 @@
 import Foundation
 import KlaxonKafka
+import KlaxonStore
 import Logging
 
 extension EmbeddedBroker {
+    /// A broker made, and `setup` run on it, off the cooperative pool: creating a topic waits
+    /// for the mock cluster's thread, and with a whole test run starting fixtures at once those
+    /// waits held the pool's two threads while in-process HTTP servers waited for them.
+    public static func started(
+        topics: [String] = [], partitions: Int32 = 1, setup: @escaping @Sendable (EmbeddedBroker) throws -> Void = { _ in }
+    ) async throws -> EmbeddedBroker {
+        try await OffPool("klaxon.test.broker").run {
+            let broker = try EmbeddedBroker(topics: topics, partitions: partitions)
+            try setup(broker)
+            return broker
+        }
+    }
+
     /// A producer on this broker (idempotent, acks=all: `KafkaProducer`'s defaults). The caller
     /// must `await close()` it; `withProducer` does that.
     public func producer(logger: Logger = Logger(label: "test")) throws -> KafkaProducer {

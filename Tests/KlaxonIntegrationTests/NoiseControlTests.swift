@@ -137,6 +137,12 @@ import Testing
         #expect(marked == 0, "\(markErr)")
         try await producer.send(topic: ServiceFixture.scans, value: try nightly())
         try await eventually("the re-scan is handled", watching: service) { try f.store().timesSeen(topic: ServiceFixture.scans).count == 2 }
+        // Counted once the batch's effects are durable, a moment after the ledger shows it.
+        try await eventually("the re-scan's suppressions are counted", watching: service) {
+            let m = (try? await HTTP.text(base + "/metrics")) ?? ""
+            return m.contains(#"klaxon_alerts_suppressed_total{reason="ignored"} 2"#)
+                && m.contains(#"klaxon_alerts_suppressed_total{reason="false_positive"} 1"#)
+        }
         let metrics = try await HTTP.text(base + "/metrics")
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="ignored"} 2"#))
         #expect(metrics.contains(#"klaxon_alerts_suppressed_total{reason="false_positive"} 1"#))

@@ -35,9 +35,10 @@ final class ServiceFixture: @unchecked Sendable {
     init(partitions: Int32 = 1) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        broker = try EmbeddedBroker(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions)
-        try broker.createTopic(Self.control, partitions: 1)
-        try broker.createStateTopics()
+        broker = try await EmbeddedBroker.started(topics: [Self.scans, Self.runtime, Self.deadLetters, Self.ingest], partitions: partitions) {
+            try $0.createTopic(Self.control, partitions: 1)
+            try $0.createStateTopics()
+        }
         try await recorder.start()
         // Stopped (awaited) when the test ends, whatever it threw.
         if !Teardown.register({ [recorder] in await recorder.stop() }) {
