@@ -56,16 +56,21 @@ public final class EscalationStore: Sendable {
             ])
     }
 
-    /// The escalations of `fps`, by alert (for the changelog).
-    static func rows(_ db: Database, of fps: [Fingerprint]) throws -> [Fingerprint: [EscalationState]] {
+    /// The escalations of the first `limit` alerts marked in `lifecycle_pending` (by
+    /// fingerprint, as `LifecycleChangelog.take` reads the marks), by alert: one query however
+    /// many a flush marked.
+    static func rows(_ db: Database, ofMarked limit: Int) throws -> [Fingerprint: [EscalationState]] {
         var out: [Fingerprint: [EscalationState]] = [:]
-        let statement = try db.cachedStatement(sql: "SELECT policy, instance_start, step, due_at FROM escalation WHERE fingerprint = ? ORDER BY policy")
-        for fp in fps {
-            for row in try Row.fetchAll(statement, arguments: [fp.description]) {
-                out[fp, default: []].append(EscalationState(
-                    fingerprint: fp, policy: row[0], instanceStart: Date(timeIntervalSince1970: row[1]), step: row[2],
-                    dueAt: Date(timeIntervalSince1970: row[3])))
-            }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT e.fingerprint, e.policy, e.instance_start, e.step, e.due_at
+            FROM (SELECT fp FROM lifecycle_pending ORDER BY fp LIMIT ?) p JOIN escalation e ON e.fingerprint = p.fp
+            ORDER BY e.fingerprint, e.policy
+            """, arguments: [limit])
+        while let row = try rows.next() {
+            guard let fp = Fingerprint(hex: row[0]) else { continue }
+            out[fp, default: []].append(EscalationState(
+                fingerprint: fp, policy: row[1], instanceStart: Date(timeIntervalSince1970: row[2]), step: row[3],
+                dueAt: Date(timeIntervalSince1970: row[4])))
         }
         return out
     }

@@ -120,9 +120,10 @@ public final class LifecycleChangelog: Sendable {
             var records: [LifecycleChangelogRecord] = []
             let rows = try Row.fetchAll(db, sql: """
                 SELECT p.fp, p.seq, a.first_seen_at, a.notified_at, a.sla_breached
-                FROM lifecycle_pending p LEFT JOIN alert a ON a.fingerprint = p.fp LIMIT ?
+                FROM (SELECT fp, seq FROM lifecycle_pending ORDER BY fp LIMIT ?) p LEFT JOIN alert a ON a.fingerprint = p.fp
                 """, arguments: [limit])
-            let escalations = try EscalationStore.rows(db, of: rows.compactMap { Fingerprint(hex: $0[0]) })
+            // The same marks: one read transaction, the same order and limit.
+            let escalations = try EscalationStore.rows(db, ofMarked: limit)
             for row in rows {
                 guard let fp = Fingerprint(hex: row[0]) else { continue }
                 marks[fp] = row[1]

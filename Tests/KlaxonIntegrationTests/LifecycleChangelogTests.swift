@@ -98,6 +98,26 @@ import Testing
         #expect(try lifecycle.take().records.first?.escalations == [])
     }
 
+    @Test func takesOfPartOfTheMarksCarryTheirAlertsEscalationsOnly() throws {
+        let (store, db) = try fresh()
+        try store.apply(BatchWrite(reports: (0..<3).map { AlertReport(alert: alert($0), owner: "s/0", receivedAt: t0) }))
+        let escalations = EscalationStore(database: db)
+        for i in 0..<3 {
+            try escalations.save(EscalationState(
+                fingerprint: alert(i).fingerprint, policy: "p\(i)", instanceStart: t0, step: i, dueAt: t0.addingTimeInterval(60)))
+        }
+        let lifecycle = LifecycleChangelog(database: db)
+        var seen: [Fingerprint: [String]] = [:]
+        for _ in 0..<5 {
+            let (records, marks) = try lifecycle.take(limit: 1)
+            guard !marks.isEmpty else { break }
+            #expect(records.count == 1 && Set(marks.keys) == Set(records.map(\.fingerprint)))
+            for r in records { seen[r.fingerprint] = r.escalations.map { "\($0.fingerprint) \($0.policy)" } }
+            try lifecycle.written(marks)
+        }
+        #expect(seen == Dictionary(uniqueKeysWithValues: (0..<3).map { (alert($0).fingerprint, ["\(alert($0).fingerprint) p\($0)"]) }))
+    }
+
     @Test func aLocalMarkWinsAndAnotherInstancesFieldsApplyToNothing() throws {
         let (store, db) = try fresh()
         try store.apply(BatchWrite(reports: [AlertReport(alert: alert(1), owner: "s/0", receivedAt: t0)]))
