@@ -23,37 +23,46 @@ public final class StateDatabase: Sendable {
             // pages the ingest path updates stay in memory without 6 × 64 MiB of page caches.
             try db.execute(sql: "PRAGMA cache_size = -8192")
         }
-        pool = try DatabasePool(path: path, configuration: config)
-        // The writer's own settings: its larger cache, and FULL again (the pool sets its writer
-        // to NORMAL after `prepareDatabase` when it turns WAL on; its commits are the ones to sync).
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            if synchronous == .full { try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // Opened and migrated under the open lock (`underOpenLock`).
+        pool = try Self.underOpenLock(path) {
+            let pool = try DatabasePool(path: path, configuration: config)
+            // The writer's own settings: its larger cache, and FULL again (the pool sets its
+            // writer to NORMAL after `prepareDatabase` when it turns WAL on; its commits are the
+            // ones to sync).
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                if synchronous == .full { try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
+            // Whoever held the lock before may have migrated already: the migrator skips what is done.
+            let migrator = Self.migrator
+            if try !pool.read({ try migrator.hasCompletedMigrations($0) }) { try migrator.migrate(pool) }
+            return pool
         }
         self.path = path
-        try Self.migrate(pool, path: path)
     }
 
-    /// Migrates under a lock on `<path>.migrate-lock` when a migration is due: two processes
-    /// opening a file that needs one (the service starting beside a CLI or a test that reads
-    /// the same file) both saw it pending and the second failed with "table already exists".
-    /// SQLite runs each migration in its own transaction but not the check before it. The lock
-    /// is a file of its own: an `flock` on a descriptor of the database would, once closed,
-    /// drop SQLite's own POSIX locks in this process.
-    private static func migrate(_ pool: DatabasePool, path: String) throws {
-        let migrator = Self.migrator
-        if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+    /// Runs `body` (open and migrate) holding an exclusive `flock` on `<path>.migrate-lock`, so
+    /// openers of one file — the service starting beside a CLI or a test that reads it — take
+    /// turns. Without it, two saw a migration pending and the second failed with "table already
+    /// exists" (SQLite runs each migration in its own transaction but not the check before
+    /// it); and on a loaded machine the others' `PRAGMA journal_mode = WAL` on a new file waited
+    /// out the 5 s busy timeout behind the first one's migrations ("database is locked"). The
+    /// lock is a file of its own: an `flock` on a descriptor of the database would, once
+    /// closed, drop SQLite's own POSIX locks in this process. Where the lock file cannot be
+    /// made (a read-only directory), an existing database is opened without it.
+    private static func underOpenLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
         let fd = open(path + ".migrate-lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw StateDatabaseError("cannot open \(path).migrate-lock to migrate \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            if FileManager.default.fileExists(atPath: path) { return try body() }
+            throw StateDatabaseError("cannot open \(path).migrate-lock to create \(path): \(reason)")
         }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else { throw StateDatabaseError("cannot lock \(path).migrate-lock: \(String(cString: strerror(errno)))") }
         }
         defer { flock(fd, LOCK_UN) }
-        // Whoever held the lock before may have migrated already: the migrator skips what is done.
-        try migrator.migrate(pool)
+        return try body()
     }
 
     static var migrator: DatabaseMigrator {
