@@ -111,7 +111,7 @@ public final class KlaxonApp: Sendable {
             integrations: sinks.integrations,
             escalationTiers: Dictionary(config.routing.escalationPolicies.map { ($0.name, $0.tiers.count) }, uniquingKeysWith: { a, _ in a }),
             falsePositiveRates: try falsePositives.rates())
-        let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives)
+        let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives, thresholds: store.thresholds)
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)
         let deadLetters = DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger)
@@ -120,7 +120,7 @@ public final class KlaxonApp: Sendable {
             maxRecordBytes: maxRecordBytes, deadLetters: deadLetters, settings: k, ready: ready, logger: logger)
         let changelog = StateChangelog(
             topic: k.changelogTopic, partitioner: partitioner, producer: changelogProducer, store: store,
-            lifecycle: LifecycleChangelog(database: database), readerProperties: common,
+            lifecycle: LifecycleChangelog(database: database), restoredThresholds: { noise.restoreThresholds($0) }, readerProperties: common,
             logger: logger)
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let state = StateService(

@@ -20,6 +20,8 @@ public final class AlertStore: Sendable {
     let writer = OffPool("klaxon.store.writer")
     /// Alert states changed and not yet taken for the changelog (`takeChangelog`).
     let changelog = Mutex(ChangelogQueue())
+    /// Threshold counts, written with the batch whose reports changed them.
+    public let thresholds: ThresholdStore
     /// Compaction runs inside the batch that takes the touch log past this many rows.
     public static let compactionThreshold = 200_000
 
@@ -27,6 +29,7 @@ public final class AlertStore: Sendable {
     /// the counters first, so the load is one pass over `alert` joined with `alert_counter`.
     public init(database: StateDatabase) throws {
         self.database = database
+        self.thresholds = ThresholdStore(database: database)
         try database.pool.write { try Self.compact($0) }
         let index = try database.pool.read { db in
             var index = HotIndex()
@@ -63,14 +66,18 @@ public final class AlertStore: Sendable {
     /// resolutions by complete scans. Notifications are not queued here: grouping decides them
     /// and records them with `recordFlush`. Applying the same batch again (redelivery after a
     /// crash) only counts the reports again.
-    /// - Parameter decide: the noise filter; the default admits whatever the lifecycle notifies.
+    /// - Parameters:
+    ///   - decide: the noise filter; the default admits whatever the lifecycle notifies.
+    ///   - thresholds: the threshold keys `decide` changed, asked once the batch is planned
+    ///     and written in its transaction (`ThresholdStore`).
     @discardableResult
     public func apply(
         _ batch: BatchWrite,
-        decide: NoiseDecider = { _, t, _, _ in t.notifies ? .notify(transition: t, threshold: nil) : .suppressed(.duplicate, .duplicate) }
+        decide: NoiseDecider = { _, t, _, _ in t.notifies ? .notify(transition: t, threshold: nil) : .suppressed(.duplicate, .duplicate) },
+        thresholds: ThresholdChanges? = nil
     ) throws -> BatchResult {
         try writeLock.withLock { _ in
-            let (result, samples) = try applyLocked(batch, decide: decide)
+            let (result, samples) = try applyLocked(batch, decide: decide, thresholds: thresholds)
             LifecycleMetrics.emit(samples)
             return result
         }
@@ -79,16 +86,31 @@ public final class AlertStore: Sendable {
     /// `apply` on the store's own writer thread: the caller suspends instead of holding one of
     /// the cooperative pool's threads (two on a 2-core host) for the transaction, so the HTTP
     /// API and `/metrics` keep answering while the ingest loop writes.
-    public func applyOffPool(_ batch: BatchWrite, decide: @escaping @Sendable (Alert, AlertTransition, Bool, Date) -> NoiseDecision) async throws -> BatchResult {
-        try await writer.run { try self.apply(batch, decide: decide) }
+    public func applyOffPool(
+        _ batch: BatchWrite, decide: @escaping @Sendable (Alert, AlertTransition, Bool, Date) -> NoiseDecision, thresholds: ThresholdChanges? = nil
+    ) async throws -> BatchResult {
+        try await writer.run { try self.apply(batch, decide: decide, thresholds: thresholds) }
     }
 
-    private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider) throws -> (BatchResult, [LifecycleSample]) {
+    private func applyLocked(_ batch: BatchWrite, decide: NoiseDecider, thresholds source: ThresholdChanges?) throws -> (BatchResult, [LifecycleSample]) {
         // Decide first, in memory, then write once: the transaction holds no decision.
         let plan = hot.withLock { BatchPlan.make(batch, index: &$0, decide: decide) }
+        let counted = source?.take() ?? []
         var samples: [LifecycleSample] = []
         var logged: [AlertChangelogRecord] = []
-        let changes = try pool.write { db in try write(plan, batch: batch, in: db, samples: &samples, changelog: &logged) }
+        let changes: [AlertState]
+        do {
+            changes = try pool.write { db in
+                let changes = try write(plan, batch: batch, in: db, samples: &samples, changelog: &logged)
+                try ThresholdStore.write(counted, in: db)
+                return changes
+            }
+        } catch {
+            // The counts moved on in memory; their keys are written with the next batch.
+            source?.giveBack(counted)
+            throw error
+        }
+        thresholds.queue(counted)
         hot.withLock { index in
             for (fp, entry) in plan.updated { index.set(fp, entry) }
         }

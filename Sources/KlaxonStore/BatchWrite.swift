@@ -114,3 +114,15 @@ public struct QueuedNotification: Sendable {
 /// Decides a report inside the batch transaction: the alert, its lifecycle transition, whether
 /// this firing instance was already admitted, and the report time.
 public typealias NoiseDecider = (Alert, AlertTransition, Bool, Date) -> NoiseDecision
+
+/// Where a batch's write asks which threshold keys its decisions changed (the noise gate's
+/// tracker), and gives them back when the write failed.
+public struct ThresholdChanges: Sendable {
+    public var take: @Sendable () -> [ThresholdKeySnapshot]
+    public var giveBack: @Sendable ([ThresholdKeySnapshot]) -> Void
+
+    public init(take: @escaping @Sendable () -> [ThresholdKeySnapshot], giveBack: @escaping @Sendable ([ThresholdKeySnapshot]) -> Void) {
+        self.take = take
+        self.giveBack = giveBack
+    }
+}

@@ -300,6 +300,11 @@ public final class StateDatabase: Sendable {
             // changelog last carried them (issue #14).
             try LifecycleChangelog.createTable(db)
         }
+        m.registerMigration("v20: threshold counts") { db in
+            // Each threshold key's counts, which lived in memory only and started over at
+            // every restart (issue #14).
+            try ThresholdStore.createTable(db)
+        }
         return m
     }
 }

@@ -156,6 +156,59 @@ import Testing
         #expect(history.filter { $0["kind"] as? String == "escalated" }.count == 1, "two's own history holds the step it ran: \(history)")
     }
 
+    // MARK: A threshold's count goes on where the old owner left it
+
+    @Test func aThresholdCountGoesOnOnTheInstanceThatTakesOverAfterAKill() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run(thresholdTakeover)
+    }
+
+    func thresholdTakeover(_ f: ServiceFixture) async throws {
+        try await ClusterLane.exclusive {
+            try f.writeConfig(routesExtra: """
+                thresholds:
+                  - name: thrice
+                    matchers: ['alertname="Counted"']
+                    count: 3
+                    window: 1h
+                """)
+            let producer = try f.producer()
+            let (one, two) = (try Instance("one", f), try Instance("two", f))
+            try one.start(f)
+            let outcome = await capture { try await thresholdTakeover(f, producer, one, two) }
+            try await one.stop()
+            try await two.stop()
+            try outcome.get()
+        }
+    }
+
+    func thresholdTakeover(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+        let (payload, fp) = ControlTopicTests.alert("Counted")
+        for n in 1...2 {
+            try await producer.send(topic: ServiceFixture.scans, value: payload, partition: Int32(n % 2))
+            try await eventually("one counted report \(n)", watching: one.process!) { try await listed(one, "Counted")?["occurrences"] as? Int == n }
+        }
+        let key = ThresholdChangelogCodec.key(ThresholdKeySnapshot(rule: "name:thrice|fingerprint", hash: fp.value, state: nil))
+        try await eventually("the count of 2 is in the changelog", watching: one.process!) {
+            try await changelogValue(f, key: key).map(ThresholdChangelogCodec.decode)?.state?.slots.map(\.count).reduce(0, +) == 2
+        }
+        try await one.settled()
+        #expect(notified(f, "Counted") == 0, "2 of 3 occurrences are held")
+        try await one.process!.stop(signal: SIGKILL)
+
+        // A new instance with an empty state file: the third occurrence is the third.
+        try two.start(f)
+        try await eventually("two ready", watching: two.process!) { (try? await HTTP.call("GET", two.base + "/readyz"))?.0 == 200 }
+        try await eventually("two restored Counted", watching: two.process!, timeout: .seconds(60)) { try await listed(two, "Counted") != nil }
+        try await producer.send(topic: ServiceFixture.scans, value: payload, partition: 0)
+        try await eventually("two counted the third report", watching: two.process!) { try await listed(two, "Counted")?["occurrences"] as? Int == 3 }
+        // Without the count in the changelog two would count 1 of 3 and hold it.
+        try await eventually("two notified Counted", watching: two.process!) { notified(f, "Counted") == 1 }
+        try await two.settled()
+        #expect(notified(f, "Counted") == 1)
+    }
+
     /// The latest value of `key` in the state changelog (nil when there is none yet).
     func changelogValue(_ f: ServiceFixture, key: Data) async throws -> Data? {
         let reader = try KafkaTopicReader(

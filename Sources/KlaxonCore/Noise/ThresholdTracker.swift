@@ -19,27 +19,45 @@ public struct ThresholdTracker: Sendable {
     public private(set) var rules: [ThresholdRule]
     /// Upper bound on tracked keys; past it, idle keys and then the least recently seen are dropped. Default 200,000.
     public var maxKeys: Int
-    private var keys: [Key: KeyState] = [:]
+    var keys: [Key: KeyState] = [:]
+    /// Each rule's `stateKey`, by index (snapshots name rules by it).
+    let ruleKeys: [String]
+    /// Keys stepped, pruned or dropped since the last `takeChanges` (their state goes to the store).
+    var changed: Set<Key> = []
 
     struct Key: Hashable, Codable {
         var rule: Int
         var hash: UInt64
     }
 
-    struct Slot: Hashable, Codable {
-        var start: Int64  // ms since 1970
-        var count: Int32
+    public struct Slot: Hashable, Codable, Sendable {
+        public var start: Int64  // ms since 1970
+        public var count: Int32
+
+        public init(start: Int64, count: Int32) {
+            self.start = start
+            self.count = count
+        }
     }
 
-    struct KeyState: Hashable, Codable {
-        var slots: [Slot] = []
-        var lastEvent: Int64 = .min
+    /// One key's counts and flags, as the store and the state changelog keep them.
+    public struct KeyState: Hashable, Codable, Sendable {
+        public var slots: [Slot] = []
+        public var lastEvent: Int64 = .min
         /// When the current burst notified, if it did.
-        var burstNotified: Int64?
+        public var burstNotified: Int64?
         /// The key's last notification (for `min_interval`).
-        var lastNotified: Int64?
+        public var lastNotified: Int64?
         /// A candidate occurrence was held and no notification has covered it yet.
-        var pending = false
+        public var pending = false
+
+        public init(slots: [Slot] = [], lastEvent: Int64 = .min, burstNotified: Int64? = nil, lastNotified: Int64? = nil, pending: Bool = false) {
+            self.slots = slots
+            self.lastEvent = lastEvent
+            self.burstNotified = burstNotified
+            self.lastNotified = lastNotified
+            self.pending = pending
+        }
 
         var total: Int { slots.reduce(0) { $0 + Int($1.count) } }
     }
@@ -47,6 +65,7 @@ public struct ThresholdTracker: Sendable {
     public init(rules: [ThresholdRule], maxKeys: Int = 200_000) {
         self.rules = rules
         self.maxKeys = max(1, maxKeys)
+        self.ruleKeys = rules.map(\.stateKey)
     }
 
     /// Number of keys currently tracked.
@@ -82,6 +101,7 @@ public struct ThresholdTracker: Sendable {
         let window = max(1, rule.window.milliseconds)
         let resolution = max(1, window / ThresholdTracker.slotsPerWindow)
         var s = keys.removeValue(forKey: key) ?? KeyState()
+        changed.insert(key)
         let now = max(rawNow, s.lastEvent)
         // A burst ends once the key has been quiet for a whole window.
         if s.lastEvent != .min, now - s.lastEvent >= window {
@@ -135,11 +155,13 @@ public struct ThresholdTracker: Sendable {
             let damping = s.lastNotified.map { t - $0 < rule.minInterval.milliseconds } ?? false
             if !s.pending && !damping {
                 keys[key] = nil
+                changed.insert(key)
             } else if !s.slots.isEmpty || s.burstNotified != nil {
                 var quiet = s
                 quiet.slots = []
                 quiet.burstNotified = nil
                 keys[key] = quiet
+                changed.insert(key)
             }
         }
     }
@@ -150,7 +172,10 @@ public struct ThresholdTracker: Sendable {
         guard keys.count > maxKeys else { return }
         let excess = keys.count - maxKeys + max(1, maxKeys / 10)
         let victims = keys.sorted { $0.value.lastEvent < $1.value.lastEvent }.prefix(excess).map(\.key)
-        for k in victims { keys[k] = nil }
+        for k in victims {
+            keys[k] = nil
+            changed.insert(k)
+        }
     }
 
     /// The tracker for new rules (after a reload): state carries over for rules with the same
@@ -164,6 +189,10 @@ public struct ThresholdTracker: Sendable {
         for (key, s) in keys {
             guard let j = map[key.rule] else { continue }
             next.keys[Key(rule: j, hash: key.hash)] = s
+        }
+        // Changes not taken yet stay changes; those of rules that went are dropped with them.
+        for key in changed {
+            if let j = map[key.rule] { next.changed.insert(Key(rule: j, hash: key.hash)) }
         }
         return next
     }

@@ -17,12 +17,27 @@ final class NoiseGate: Sendable {
     private let state: Mutex<State>
     private let falsePositives: FalsePositiveStore
 
-    /// Reads the false-positive marks into memory (so a failed read fails the start).
-    init(config: NoiseConfig, falsePositives: FalsePositiveStore) throws {
+    /// Reads the false-positive marks and the stored threshold counts into memory (so a failed
+    /// read fails the start).
+    init(config: NoiseConfig, falsePositives: FalsePositiveStore, thresholds stored: ThresholdStore? = nil) throws {
         try falsePositives.load()
         self.falsePositives = falsePositives
-        state = Mutex(State(
-            filter: NoiseFilter(config: config), thresholds: ThresholdTracker(rules: config.thresholds), lastPrune: .distantPast))
+        var tracker = ThresholdTracker(rules: config.thresholds)
+        if let stored { tracker.restore(try stored.load()) }
+        state = Mutex(State(filter: NoiseFilter(config: config), thresholds: tracker, lastPrune: .distantPast))
+    }
+
+    /// The threshold keys the decisions since the last take changed, for the batch's write.
+    var thresholdChanges: ThresholdChanges {
+        ThresholdChanges(
+            take: { [self] in state.withLock { $0.thresholds.takeChanges() } },
+            giveBack: { [self] taken in state.withLock { $0.thresholds.markChanged(taken) } })
+    }
+
+    /// Counts restored from the state changelog (a partition this instance was given).
+    func restoreThresholds(_ snapshots: [ThresholdKeySnapshot]) {
+        guard !snapshots.isEmpty else { return }
+        state.withLock { _ = $0.thresholds.restore(snapshots) }
     }
 
     func decide(_ alert: Alert, _ transition: AlertTransition, _ admitted: Bool, _ now: Date) -> NoiseDecision {

@@ -22,6 +22,8 @@ final class StateChangelog: Sendable {
     /// The lifecycle fields (first notification, SLA breaches, escalations) that go beside
     /// each alert's record.
     let lifecycle: LifecycleChangelog
+    /// Where threshold counts a restore wrote go next: the noise gate's tracker.
+    let restoredThresholds: @Sendable ([ThresholdKeySnapshot]) -> Void
     /// librdkafka properties for the reader a restore opens (bootstrap, security).
     let readerProperties: [String: String]
     let logger: Logger
@@ -41,8 +43,10 @@ final class StateChangelog: Sendable {
 
     init(
         topic: String, partitioner: StatePartitioner, producer: KafkaTransactionalProducer, store: AlertStore,
-        lifecycle: LifecycleChangelog, readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
+        lifecycle: LifecycleChangelog, restoredThresholds: @escaping @Sendable ([ThresholdKeySnapshot]) -> Void = { _ in },
+        readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
     ) {
+        self.restoredThresholds = restoredThresholds
         self.topic = topic
         self.partitioner = partitioner
         self.producer = producer
@@ -159,6 +163,7 @@ final class StateChangelog: Sendable {
         var pending: [AlertChangelogRecord] = []
         // Applied after every alert record, so each finds its alert's row.
         var lifecycles: [Fingerprint: LifecycleChangelogRecord] = [:]
+        var counts: [ThresholdKeySnapshot] = []
         var (read, written, corrupt) = (0, 0, 0)
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
             guard clock.now - started < restoreTimeout else {
@@ -175,6 +180,8 @@ final class StateChangelog: Sendable {
                     if r.value.first == LifecycleChangelogCodec.version {
                         let l = try LifecycleChangelogCodec.decode(r.value)
                         lifecycles[l.fingerprint] = l
+                    } else if r.value.first == ThresholdChangelogCodec.version {
+                        counts.append(try ThresholdChangelogCodec.decode(r.value))
                     } else {
                         pending.append(try AlertChangelogCodec.decode(r.value))
                     }
@@ -195,6 +202,9 @@ final class StateChangelog: Sendable {
         if !lifecycles.isEmpty {
             try await lifecycle.restoreOffPool(Array(lifecycles.values))
         }
+        if !counts.isEmpty {
+            restoredThresholds(try await store.thresholds.restoreOffPool(counts))
+        }
         if corrupt > 0 { Counter(label: "klaxon_state_changelog_corrupt_total").increment(by: corrupt) }
         let reachedEnds = ends.merging(reached) { end, r in max(end, r) }
         positions.withLock { mine in for (p, end) in reachedEnds { mine[p] = end } }
@@ -213,8 +223,9 @@ final class StateChangelog: Sendable {
         let (records, durable) = store.takeChangelog()
         // After the alerts' records, so a new owner reading the partition meets the alert first.
         let (fields, marks) = try lifecycle.take()
+        let counts = store.thresholds.take()
         var outputs: [KafkaOutgoing] = []
-        outputs.reserveCapacity(records.count + fields.count)
+        outputs.reserveCapacity(records.count + fields.count + counts.count)
         var foreign = 0
         func add(_ fp: Fingerprint, key: Data, value: @autoclosure () -> Data) {
             let p = partitioner.partition(of: fp)
@@ -226,6 +237,8 @@ final class StateChangelog: Sendable {
         }
         for r in records { add(r.fingerprint, key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r)) }
         for r in fields { add(r.fingerprint, key: LifecycleChangelogCodec.key(r.fingerprint), value: LifecycleChangelogCodec.encode(r)) }
+        // On the partition of the key's hash: a key counted per fingerprint goes with its alert.
+        for c in counts { add(Fingerprint(value: c.hash), key: ThresholdChangelogCodec.key(c), value: ThresholdChangelogCodec.encode(c)) }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
@@ -245,6 +258,7 @@ final class StateChangelog: Sendable {
             try lifecycle.written(marks)
         case .aborted:
             store.requeueChangelog(records, durable: durable)
+            store.thresholds.requeue(counts)
         }
         return outcome
     }

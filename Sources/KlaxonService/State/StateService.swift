@@ -92,7 +92,9 @@ final class StateService: Service {
                 // Idle: a partition given to this instance is restored now, and changes no input
                 // carries (acknowledgements, timeouts) reach the changelog.
                 let epochs = assignedEpochs()
-                if !epochs.isEmpty, changelog.needsRestore(epochs) || store.changelogWaiting || changelog.lifecycleWaiting {
+                if !epochs.isEmpty, changelog.needsRestore(epochs) || store.changelogWaiting || changelog.lifecycleWaiting
+                    || store.thresholds.waiting
+                {
                     return Decoded(state: StateBatch(givenUp: []), now: Date())
                 }
                 continue
@@ -221,10 +223,10 @@ extension StateService {
     /// their partitions (`StateBatch`). A batch without commands is one write, as before.
     /// Returns the writes' results merged; `commanded` gets the states the commands made.
     fileprivate func apply(_ segments: [StateBatch.Segment], into commanded: inout [AlertState]) async throws -> BatchResult {
-        var merged = try await store.applyOffPool(segments[0].write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+        var merged = try await store.applyOffPool(segments[0].write, decide: { [noise] in noise.decide($0, $1, $2, $3) }, thresholds: noise.thresholdChanges)
         for (i, segment) in segments.enumerated() {
             if i > 0, !segment.write.isEmpty {
-                let r = try await store.applyOffPool(segment.write, decide: { [noise] in noise.decide($0, $1, $2, $3) })
+                let r = try await store.applyOffPool(segment.write, decide: { [noise] in noise.decide($0, $1, $2, $3) }, thresholds: noise.thresholdChanges)
                 merged.transitions += r.transitions
                 merged.decisions += r.decisions
                 merged.changes += r.changes
