@@ -165,13 +165,7 @@ import Testing
 
     func thresholdTakeover(_ f: ServiceFixture) async throws {
         try await ClusterLane.exclusive {
-            try f.writeConfig(routesExtra: """
-                thresholds:
-                  - name: thrice
-                    matchers: ['alertname="Counted"']
-                    count: 3
-                    window: 1h
-                """)
+            try writeThresholdConfig(f)
             let producer = try f.producer()
             let (one, two) = (try Instance("one", f), try Instance("two", f))
             try one.start(f)
@@ -179,6 +173,48 @@ import Testing
             try await one.stop()
             try await two.stop()
             try outcome.get()
+        }
+    }
+
+    func writeThresholdConfig(_ f: ServiceFixture) throws {
+        try f.writeConfig(routesExtra: """
+            thresholds:
+              - name: thrice
+                matchers: ['alertname="Counted"']
+                count: 3
+                window: 1h
+            """)
+    }
+
+    /// The count comes back from the state file: a restart reads the changelog only past where
+    /// the file says it read, so a count the file did not keep would start over.
+    @Test func aThresholdCountSurvivesARestartOnTheSameFile() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try writeThresholdConfig(f)
+                let producer = try f.producer()
+                let one = try Instance("one", f)
+                try one.start(f)
+                let outcome = await capture {
+                    try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+                    let (payload, _) = ControlTopicTests.alert("Counted")
+                    for n in 1...2 {
+                        try await producer.send(topic: ServiceFixture.scans, value: payload, partition: Int32(n % 2))
+                        try await eventually("one counted report \(n)", watching: one.process!) { try await listed(one, "Counted")?["occurrences"] as? Int == n }
+                    }
+                    try await one.settled()
+                    try await one.stop()
+                    #expect(notified(f, "Counted") == 0, "2 of 3 occurrences are held")
+                    try one.start(f)
+                    try await eventually("one ready again", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+                    try await producer.send(topic: ServiceFixture.scans, value: payload, partition: 0)
+                    try await eventually("one notified Counted on the third report", watching: one.process!) { notified(f, "Counted") == 1 }
+                    #expect(try await listed(one, "Counted")?["occurrences"] as? Int == 3)
+                }
+                try await one.stop()
+                try outcome.get()
+            }
         }
     }
 
