@@ -56,6 +56,22 @@ public final class ThresholdStore: Sendable {
         }
     }
 
+    /// Deletes the stored keys of rules not in `rules` (their `stateKey`s): rules removed from
+    /// the config, whose counts the tracker dropped as a reload does.
+    /// - Returns: rows deleted.
+    @discardableResult
+    public func forgetRules(otherThan rules: Set<String>) throws -> Int {
+        try database.pool.write { db in
+            let stored = try String.fetchAll(db, sql: "SELECT DISTINCT rule FROM threshold_key")
+            var deleted = 0
+            for rule in stored where !rules.contains(rule) {
+                try db.execute(sql: "DELETE FROM threshold_key WHERE rule = ?", arguments: [rule])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
     /// Queues changes a committed transaction wrote, for the changelog.
     func queue(_ changes: [ThresholdKeySnapshot]) {
         guard !changes.isEmpty else { return }

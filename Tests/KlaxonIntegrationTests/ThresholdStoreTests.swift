@@ -67,6 +67,9 @@ import Testing
         #expect(r.decisions[0].notifies, "\(r.decisions)")
         let fresh = Gate(try rules(), stored: [])
         #expect(!fresh.decide(a, .duplicate, false, t0.addingTimeInterval(2)).notifies, "without the stored count it would be the first")
+        // A start whose config no longer has the rule drops its counts.
+        #expect(try store.thresholds.forgetRules(otherThan: ["name:other|fingerprint"]) == 1)
+        #expect(try store.thresholds.load().isEmpty)
     }
 
     @Test func recordsRoundTripAndDamagedOnesAreRefused() throws {

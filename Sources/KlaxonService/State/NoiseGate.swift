@@ -23,7 +23,10 @@ final class NoiseGate: Sendable {
         try falsePositives.load()
         self.falsePositives = falsePositives
         var tracker = ThresholdTracker(rules: config.thresholds)
-        if let stored { tracker.restore(try stored.load()) }
+        if let stored {
+            tracker.restore(try stored.load())
+            try stored.forgetRules(otherThan: Set(config.thresholds.map(\.stateKey)))
+        }
         state = Mutex(State(filter: NoiseFilter(config: config), thresholds: tracker, lastPrune: .distantPast))
     }
 
