@@ -45,13 +45,11 @@ import Testing
         try await producer.send(topic: ServiceFixture.scans, value: try Data(contentsOf: ServiceFixture.sample("trivy-shop-api.json")))
         let service = try f.startService(environment: ["KLAXON_API_TOKEN": "s3cret-token"])
         let url = "http://127.0.0.1:\(port)"
-        var dead: [OutboxEntry] = []
-        // Every entry of the flush settled: the list below is compared with `dead`.
-        try await eventually("the webhook's notifications are dead after one HTTP 400", watching: service) {
-            dead = try outbox(f).list(filter: .dead)
-            let pending = try outbox(f).list(filter: .pending)
-            return !dead.isEmpty && pending.isEmpty
-        }
+        // Every group flushed and every entry settled (a dead entry seen before the last
+        // group's flush made the list below one row longer than `dead`).
+        try await f.settled(url, records: 1)
+        let dead = try outbox(f).list(filter: .dead)
+        #expect(!dead.isEmpty, "the webhook's notifications are dead after one HTTP 400")
         #expect(dead.allSatisfy { $0.attempts == 1 && $0.receiver == "pager" }, "400 is not retried")
         let id = try #require(dead.first?.id)
 

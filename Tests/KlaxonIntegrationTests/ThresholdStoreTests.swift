@@ -23,6 +23,7 @@ import Testing
         let tracker: Mutex<ThresholdTracker>
         init(_ rules: [ThresholdRule], stored: [ThresholdKeySnapshot]) {
             var t = ThresholdTracker(rules: rules)
+            t.tracksChanges = true
             t.restore(stored)
             tracker = Mutex(t)
         }

@@ -22,8 +22,14 @@ public struct ThresholdTracker: Sendable {
     var keys: [Key: KeyState] = [:]
     /// Each rule's `stateKey`, by index (snapshots name rules by it).
     let ruleKeys: [String]
-    /// Keys stepped, pruned or dropped since the last `takeChanges` (their state goes to the store).
+    /// Keys stepped, pruned or dropped since the last `takeChanges` (their state goes to the
+    /// store), when `tracksChanges`; off for replays and the gate, which keep nothing.
     var changed: Set<Key> = []
+    public var tracksChanges = false
+
+    private mutating func noteChange(_ key: Key) {
+        if tracksChanges { changed.insert(key) }
+    }
 
     struct Key: Hashable, Codable {
         var rule: Int
@@ -101,7 +107,7 @@ public struct ThresholdTracker: Sendable {
         let window = max(1, rule.window.milliseconds)
         let resolution = max(1, window / ThresholdTracker.slotsPerWindow)
         var s = keys.removeValue(forKey: key) ?? KeyState()
-        changed.insert(key)
+        noteChange(key)
         let now = max(rawNow, s.lastEvent)
         // A burst ends once the key has been quiet for a whole window.
         if s.lastEvent != .min, now - s.lastEvent >= window {
@@ -155,13 +161,13 @@ public struct ThresholdTracker: Sendable {
             let damping = s.lastNotified.map { t - $0 < rule.minInterval.milliseconds } ?? false
             if !s.pending && !damping {
                 keys[key] = nil
-                changed.insert(key)
+                noteChange(key)
             } else if !s.slots.isEmpty || s.burstNotified != nil {
                 var quiet = s
                 quiet.slots = []
                 quiet.burstNotified = nil
                 keys[key] = quiet
-                changed.insert(key)
+                noteChange(key)
             }
         }
     }
@@ -174,7 +180,7 @@ public struct ThresholdTracker: Sendable {
         let victims = keys.sorted { $0.value.lastEvent < $1.value.lastEvent }.prefix(excess).map(\.key)
         for k in victims {
             keys[k] = nil
-            changed.insert(k)
+            noteChange(k)
         }
     }
 
@@ -182,6 +188,7 @@ public struct ThresholdTracker: Sendable {
     /// `identity` and the same key (fingerprint or group_by labels); everything else starts fresh.
     public func reconfigured(with newRules: [ThresholdRule]) -> ThresholdTracker {
         var next = ThresholdTracker(rules: newRules, maxKeys: maxKeys)
+        next.tracksChanges = tracksChanges
         var map: [Int: Int] = [:]
         for (i, r) in rules.enumerated() {
             if let j = newRules.firstIndex(where: { $0.identity == r.identity && $0.groupBy == r.groupBy }) { map[i] = j }

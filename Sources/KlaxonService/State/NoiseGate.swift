@@ -23,6 +23,7 @@ final class NoiseGate: Sendable {
         try falsePositives.load()
         self.falsePositives = falsePositives
         var tracker = ThresholdTracker(rules: config.thresholds)
+        tracker.tracksChanges = stored != nil
         if let stored {
             tracker.restore(try stored.load())
             try stored.forgetRules(otherThan: Set(config.thresholds.map(\.stateKey)))
