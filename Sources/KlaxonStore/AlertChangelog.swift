@@ -29,7 +29,7 @@ public struct AlertChangelogRecord: Sendable, Hashable {
 /// seen (Float64 LE), occurrences and regressions (LEB128), acknowledged and resolved times
 /// when flagged, owner and sources (strings), then the alert as `AlertCodec` stores it.
 public enum AlertChangelogCodec {
-    static let version: UInt8 = 1
+    public static let version: UInt8 = 1
 
     /// The record's key: the fingerprint in hex, as the store and the API name alerts.
     public static func key(_ fp: Fingerprint) -> Data { Data(fp.description.utf8) }

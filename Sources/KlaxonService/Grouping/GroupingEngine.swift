@@ -26,6 +26,10 @@ actor GroupingEngine {
     /// Labels of the firing grouped alerts that match some inhibition rule's source side: all
     /// the inhibitor needs. Groups keep no labels (#8), so these are kept here, and only these.
     private var inhibitionSources: [Fingerprint: [String: String]] = [:]
+    /// The same, as the state changelog shows every instance's alerts (`InhibitionSourceFeed`):
+    /// a source owned by another instance mutes targets grouped here. An alert grouping holds
+    /// is known first by `inhibitionSources`; a resolution it hears removes the entry here too.
+    private var changelogSources: [Fingerprint: [String: String]] = [:]
     /// About how many notified alerts one flush transaction carries (default 5,000).
     private let sliceAlerts: Int
 
@@ -69,8 +73,44 @@ actor GroupingEngine {
         scheduler.log = log
         inhibitorCache = nil
         inhibitionSources = [:]
+        // Kept where the new rules still take them as sources; others come with their next change.
+        changelogSources = changelogSources.filter { isInhibitionSource($0.value) }
         insert(active, now: now)
         recordGroupGauges()
+    }
+
+    /// Whether an alert with `labels` can inhibit under the routing in force: some rule's source
+    /// side matches it and some route's receiver takes it (what grouping itself holds).
+    private func isInhibitionSource(_ labels: [String: String]) -> Bool {
+        routing.inhibitRules.contains { $0.sourceMatchers.matches(labels) }
+    }
+
+    /// Whether the changelog's alerts are wanted: only while there are inhibit rules.
+    var wantsInhibitionSources: Bool { !routing.inhibitRules.isEmpty }
+
+    /// Takes the state changelog's alerts in: an admitted, unresolved alert that can inhibit
+    /// (a route takes it, some rule's source side matches it) is a source; any other record of
+    /// the alert ends it.
+    func takeChangelogSources(_ records: [AlertChangelogRecord]) {
+        guard !routing.inhibitRules.isEmpty else { return }
+        var changed = false
+        for r in records {
+            let alert = r.state.alert
+            var labels: [String: String]?
+            if r.admitted, r.state.status != .resolved, isInhibitionSource(alert.labels),
+                routing.tree.match(alert).contains(where: { routing.receiver(named: $0.receiver)?.accepts(alert.severity.level) ?? false })
+            {
+                labels = alert.labels
+            }
+            if changelogSources[r.fingerprint] != labels {
+                changelogSources[r.fingerprint] = labels
+                changed = true
+            }
+        }
+        if changed {
+            inhibitorCache = nil
+            Gauge(label: "klaxon_inhibition_changelog_sources").record(changelogSources.count)
+        }
     }
 
     /// The silences in force: the store's snapshot, rebuilt into a `Silencer` only when its
@@ -94,6 +134,11 @@ actor GroupingEngine {
     /// alerts that a silence or an inhibition mutes are counted; `on-resolve` silences of
     /// alerts that resolved end now.
     func add(_ changes: [AlertState], now: Date) {
+        // What grouping hears is newer than what the changelog reader has read so far.
+        for c in changes where c.status == .resolved && changelogSources.removeValue(forKey: c.alert.fingerprint) != nil {
+            inhibitorCache = nil
+            Gauge(label: "klaxon_inhibition_changelog_sources").record(changelogSources.count)
+        }
         endOnResolveSilences(changes.filter { $0.status == .resolved }, now: now)
         insert(changes, now: now)
         closeEscalations(changes.filter { $0.status == .resolved })
@@ -324,7 +369,7 @@ actor GroupingEngine {
             var inhibitedBy: [String] = []
             if let source = inhibitor?.inhibition(of: a.labels)?.sourceLabels {
                 if sources == nil {
-                    sources = Dictionary(inhibitionSources.map { ($0.value, $0.key) }, uniquingKeysWith: { x, _ in x })
+                    sources = Dictionary(allInhibitionSources.map { ($0.value, $0.key) }, uniquingKeysWith: { x, _ in x })
                 }
                 inhibitedBy = [(sources?[source] ?? Fingerprint(labels: source)).description]
             }
@@ -333,11 +378,17 @@ actor GroupingEngine {
         return out
     }
 
+    /// Grouping's own sources, and the changelog's for alerts grouping does not hold.
+    private var allInhibitionSources: [Fingerprint: [String: String]] {
+        guard !changelogSources.isEmpty else { return inhibitionSources }
+        return inhibitionSources.merging(changelogSources) { own, _ in own }
+    }
+
     /// The inhibitor over every firing alert Klaxon groups; nil when there are no rules.
     private func makeInhibitor() -> Inhibitor? {
         guard !routing.inhibitRules.isEmpty else { return nil }
         if let cached = inhibitorCache { return cached }
-        let built = Inhibitor(rules: routing.inhibitRules, firingAlerts: Array(inhibitionSources.values))
+        let built = Inhibitor(rules: routing.inhibitRules, firingAlerts: Array(allInhibitionSources.values))
         inhibitorCache = .some(built)
         return built
     }

@@ -22,6 +22,7 @@ enum MetricsPriming {
         falsePositiveRates: [String: (alerts: Int, falsePositives: Int)]
     ) {
         _ = Counter(label: "klaxon_ingest_handoffs_aborted_total")
+        Gauge(label: "klaxon_inhibition_changelog_sources").record(0)
         _ = Counter(label: "klaxon_state_split_messages_total")
         for name in ["handoffs_aborted", "restored_records", "changelog_corrupt", "changelog_unowned"] {
             _ = Counter(label: "klaxon_state_\(name)_total")

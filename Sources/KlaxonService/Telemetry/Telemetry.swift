@@ -34,6 +34,8 @@ public enum Telemetry {
             "Alert changes not written to the state changelog because another instance owns the alert's partition (made here while the partition moved away; acknowledgements and resolves through the API are sent to the owner instead).",
         "klaxon_state_owned_partitions":
             "Partitions of the alerts topic this instance owns: assigned to its state stage and restored from the changelog.",
+        "klaxon_inhibition_changelog_sources":
+            "Alerts that can inhibit, as this instance read them from the state changelog (every instance's alerts; a source owned elsewhere mutes targets grouped here).",
         "klaxon_state_commands_total":
             "Acknowledgements and resolves sent by another instance's API and applied by this owner, by action and outcome (applied; conflict: the alert was not in a state the action applies to; unknown: the alert is not held).",
         "klaxon_ingest_handoffs_aborted_total": "Ingest batches whose Kafka transaction to the alerts topic was aborted (the batch is read again).",

@@ -1,0 +1,56 @@
+import Foundation
+import KlaxonKafka
+import KlaxonStore
+import Logging
+import ServiceLifecycle
+
+/// Reads the state changelog whole (every partition, from the beginning, no consumer group)
+/// and hands grouping the alerts in it: an inhibition's source and its target can be owned
+/// by different instances, and grouping mutes only with the sources it knows. Grouping keeps
+/// the few that can inhibit (`GroupingEngine.takeChangelogSources`). Without inhibit rules the
+/// records are not decoded.
+struct InhibitionSourceFeed: Service {
+    let topic: String
+    /// librdkafka properties for the reader (bootstrap, security).
+    let readerProperties: [String: String]
+    let grouping: GroupingEngine
+    let logger: Logger
+
+    func run() async throws {
+        var warned = false
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await read()
+                return
+            } catch let error as KafkaError where !error.isFatal {
+                if !warned { logger.warning("cannot read \(topic) for inhibition sources yet (trying every 5 s): \(error)") }
+                warned = true
+            }
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) } } catch { return }
+        }
+    }
+
+    private func read() async throws {
+        let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
+        do {
+            // The state stage creates the topic; until then there is nothing to read.
+            while try await reader.assignAll(timeout: .seconds(5)).isEmpty {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let batch = try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(250))
+                guard !batch.isEmpty, await grouping.wantsInhibitionSources else { continue }
+                var records: [AlertChangelogRecord] = []
+                for r in batch where r.value.first == AlertChangelogCodec.version {
+                    // A damaged record is the state stage's to report (its restore counts it).
+                    if let record = try? AlertChangelogCodec.decode(r.value) { records.append(record) }
+                }
+                await grouping.takeChangelogSources(records)
+            }
+        } catch {
+            await reader.close()
+            throw error
+        }
+        await reader.close()
+    }
+}

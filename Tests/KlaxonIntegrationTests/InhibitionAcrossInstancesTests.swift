@@ -1,0 +1,72 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonTesting
+import Testing
+
+/// An inhibition's source and target owned by different instances (issue #14): every
+/// instance reads the state changelog whole for the alerts that can inhibit, so a critical
+/// alert owned by A mutes the target B groups, and stops muting it once it resolves.
+@Suite(.serialized, .stopsServers) struct InhibitionAcrossInstancesTests {
+    typealias Instance = ControlTopicTests.Instance
+    let control = ControlTopicTests()
+
+    @Test func aSourceOwnedByOneInstanceInhibitsATargetAnotherGroups() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try f.writeConfig(routesExtra: """
+                    inhibit_rules:
+                      - source_matchers: ['severity="critical"']
+                        target_matchers: ['severity="high"']
+                        equal: ['host']
+                    """)
+                let producer = try f.producer()
+                let instances = [try Instance("one", f), try Instance("two", f)]
+                for i in instances { try i.start(f) }
+                let outcome = await capture { try await run(f, producer, instances[0], instances[1]) }
+                for i in instances { try await i.stop() }
+                try outcome.get()
+            }
+        }
+    }
+
+    func sources(_ i: Instance) async throws -> Double? {
+        guard let (status, body) = try? await HTTP.call("GET", i.base + "/metrics"), status == 200 else { return nil }
+        return Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == "klaxon_inhibition_changelog_sources" }?.value
+    }
+
+    func run(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        for i in [one, two] {
+            try await eventually("\(i.name) ready", watching: i.process!) { (try? await HTTP.call("GET", i.base + "/readyz"))?.0 == 200 }
+        }
+        let owners = try await control.probeOwners(f, producer, [one, two], probe: "Probe")
+        let b = try #require(owners.values.first)
+        let a = b === one ? two : one
+        try #require(owners.values.contains { $0 === a }, "two owners: \(owners.mapValues(\.name))")
+        let sourceName = control.name("Source", ["host": "h1"], ownedBy: a, in: owners)
+        let targetName = control.name("Target", ["host": "h1", "severity": "high"], ownedBy: b, in: owners)
+        let source = ControlTopicTests.alert(sourceName, ["host": "h1"])
+        let target = ControlTopicTests.alert(targetName, ["host": "h1", "severity": "high"])
+
+        try await producer.send(topic: ServiceFixture.scans, value: source.payload, partition: 0)
+        try await eventually("A notified the source", watching: a.process!) { control.webhookNames(f).contains(sourceName) }
+        try await eventually("B read the source from the changelog", watching: b.process!) { try await sources(b) == 1 }
+
+        try await producer.send(topic: ServiceFixture.scans, value: target.payload, partition: 1)
+        try await eventually("B holds the target", watching: b.process!) { try await b.alertNames().contains(targetName) }
+        try await b.settled()
+        #expect(!control.webhookNames(f).contains(targetName), "A's critical alert on host h1 inhibits B's high one")
+        let (aNames, bNames) = (try await a.alertNames(), try await b.alertNames())
+        #expect(!aNames.contains(targetName) && !bNames.contains(sourceName), "each alert is held by its owner only")
+        let listed = (try await b.get("/api/v2/alerts")) as? [[String: Any]] ?? []
+        let status = listed.first { ($0["labels"] as? [String: String])?["alertname"] == targetName }?["status"] as? [String: Any]
+        #expect(status?["inhibitedBy"] as? [String] == [source.fingerprint.description], "\(String(describing: status))")
+
+        // The source resolves on A: B stops muting, and its next flush of the group sends the target.
+        let (resolved, body) = try await HTTP.call("POST", a.base + "/api/v1/alerts/\(source.fingerprint)/resolve", token: "tok", json: [:])
+        #expect(resolved == 200, "\(String(decoding: body, as: UTF8.self))")
+        try await eventually("B notified the target once the source resolved", watching: b.process!) { control.webhookNames(f).contains(targetName) }
+        #expect(try await sources(b) == 0)
+    }
+}
