@@ -73,8 +73,10 @@ actor GroupingEngine {
         scheduler.log = log
         inhibitorCache = nil
         inhibitionSources = [:]
-        // Kept where the new rules still take them as sources; others come with their next change.
+        // Kept where the new rules still take them as sources; the feed reads the changelog
+        // again for the alerts they take now.
         changelogSources = changelogSources.filter { isInhibitionSource($0.value) }
+        inhibitionGeneration += 1
         insert(active, now: now)
         recordGroupGauges()
     }
@@ -84,6 +86,9 @@ actor GroupingEngine {
     private func isInhibitionSource(_ labels: [String: String]) -> Bool {
         routing.inhibitRules.contains { $0.sourceMatchers.matches(labels) }
     }
+
+    /// Counts reloads: the feed reads the changelog again from its beginning when it moves.
+    private(set) var inhibitionGeneration = 0
 
     /// Whether the changelog's alerts are wanted: only while there are inhibit rules.
     var wantsInhibitionSources: Bool { !routing.inhibitRules.isEmpty }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// and hands grouping the alerts in it: an inhibition's source and its target can be owned
 /// by different instances, and grouping mutes only with the sources it knows. Grouping keeps
 /// the few that can inhibit (`GroupingEngine.takeChangelogSources`). Without inhibit rules the
-/// records are not decoded.
+/// records are not decoded; a reload starts the reading over under the new rules.
 struct InhibitionSourceFeed: Service {
     let topic: String
     /// librdkafka properties for the reader (bootstrap, security).
@@ -20,8 +20,9 @@ struct InhibitionSourceFeed: Service {
         var warned = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
+                // Returns at shutdown, or when a reload changed the rules: read again under them.
                 try await read()
-                return
+                continue
             } catch let error as KafkaError where !error.isFatal {
                 if !warned { logger.warning("cannot read \(topic) for inhibition sources yet (trying every 5 s): \(error)") }
                 warned = true
@@ -31,6 +32,7 @@ struct InhibitionSourceFeed: Service {
     }
 
     private func read() async throws {
+        let generation = await grouping.inhibitionGeneration
         let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
         do {
             // The state stage creates the topic; until then there is nothing to read.
@@ -39,6 +41,8 @@ struct InhibitionSourceFeed: Service {
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let batch = try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(250))
+                // New rules may take alerts read before as sources: read from the beginning again.
+                if await grouping.inhibitionGeneration != generation { break }
                 guard !batch.isEmpty, await grouping.wantsInhibitionSources else { continue }
                 var records: [AlertChangelogRecord] = []
                 for r in batch where r.value.first == AlertChangelogCodec.version {
