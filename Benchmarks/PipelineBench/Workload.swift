@@ -64,6 +64,11 @@ enum Workload {
         out += "receivers:\n  - name: all\n    file_configs: [{path: \(dir)/all.jsonl}]\n"
         for r in 0..<routes { out += "  - name: r\(r)\n    file_configs: [{path: \(dir)/r\(r).jsonl}]\n" }
         out += "environment_thresholds: {}\n"
+        // `PIPELINEBENCH_INHIBIT=1`: with an inhibit rule, so the inhibitor and the changelog's
+        // inhibition sources are in play (critical Falco events mute lower ones on their host).
+        if ProcessInfo.processInfo.environment["PIPELINEBENCH_INHIBIT"] == "1" {
+            out += "inhibit_rules:\n  - source_matchers: ['severity=\"critical\"']\n    target_matchers: ['severity=~\"low|info\"']\n    equal: ['host']\n"
+        }
         return out
     }
 

@@ -161,7 +161,8 @@ public final class KlaxonApp: Sendable {
             sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
         // Before the HTTP server, so it stops after it: a write in flight still sees its record applied.
         services.append(.init(service: control))
-        services.append(.init(service: InhibitionSourceFeed(topic: k.changelogTopic, readerProperties: common, grouping: grouping, logger: logger)))
+        services.append(.init(service: InhibitionSourceFeed(
+            topic: k.changelogTopic, readerProperties: common, grouping: grouping, owned: state.ownership.owned, logger: logger)))
         let address = HTTPAddress()
         if let listen = config.service.httpListen {
             let api = ApiDependencies(

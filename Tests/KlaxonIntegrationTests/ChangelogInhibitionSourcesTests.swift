@@ -68,6 +68,12 @@ import Testing
         resolved.resolvedAt = t0
         await engine.add([resolved], now: t0)
         #expect(await !inhibited(engine, target))
+
+        // A source grouping holds from when this instance owned it: the owner's record ends it.
+        await engine.add([AlertState(alert: source, status: .firing, firstSeenAt: t0, lastSeenAt: t0, occurrences: 1)], now: t0)
+        #expect(await inhibited(engine, target))
+        await engine.takeChangelogSources([record(source, status: .resolved)])
+        #expect(await !inhibited(engine, target))
     }
 
     @Test func aReloadKeepsSourcesTheNewRulesTakeAndAsksForAReadAgain() async throws {

@@ -93,9 +93,10 @@ actor GroupingEngine {
     /// Whether the changelog's alerts are wanted: only while there are inhibit rules.
     var wantsInhibitionSources: Bool { !routing.inhibitRules.isEmpty }
 
-    /// Takes the state changelog's alerts in: an admitted, unresolved alert that can inhibit
-    /// (a route takes it, some rule's source side matches it) is a source; any other record of
-    /// the alert ends it.
+    /// Takes in the state changelog's alerts of partitions other instances own: an admitted,
+    /// unresolved alert that can inhibit (a route takes it, some rule's source side matches it)
+    /// is a source; any other record of the alert ends it — also as a source among grouping's
+    /// own alerts, a copy kept from when this instance owned it (its owner's record is newer).
     func takeChangelogSources(_ records: [AlertChangelogRecord]) {
         guard !routing.inhibitRules.isEmpty else { return }
         var changed = false
@@ -111,6 +112,7 @@ actor GroupingEngine {
                 changelogSources[r.fingerprint] = labels
                 changed = true
             }
+            if labels == nil, inhibitionSources.removeValue(forKey: r.fingerprint) != nil { changed = true }
         }
         if changed {
             inhibitorCache = nil
