@@ -81,8 +81,7 @@ actor GroupingEngine {
         recordGroupGauges()
     }
 
-    /// Whether an alert with `labels` can inhibit under the routing in force: some rule's source
-    /// side matches it and some route's receiver takes it (what grouping itself holds).
+    /// Whether some inhibit rule's source side matches `labels` under the routing in force.
     private func isInhibitionSource(_ labels: [String: String]) -> Bool {
         routing.inhibitRules.contains { $0.sourceMatchers.matches(labels) }
     }
