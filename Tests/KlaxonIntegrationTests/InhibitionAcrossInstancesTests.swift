@@ -31,6 +31,54 @@ import Testing
         }
     }
 
+    /// Rules that arrive with a reload find the sources already in the changelog: the feed
+    /// reads it again (records were not decoded while there were no rules).
+    @Test func aReloadThatAddsTheRuleFindsASourceReadBefore() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try f.writeConfig()
+                let producer = try f.producer()
+                let instances = [try Instance("one", f), try Instance("two", f)]
+                for i in instances { try i.start(f) }
+                let outcome = await capture { try await reload(f, producer, instances[0], instances[1]) }
+                for i in instances { try await i.stop() }
+                try outcome.get()
+            }
+        }
+    }
+
+    func reload(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        for i in [one, two] {
+            try await eventually("\(i.name) ready", watching: i.process!) { (try? await HTTP.call("GET", i.base + "/readyz"))?.0 == 200 }
+        }
+        let owners = try await control.probeOwners(f, producer, [one, two], probe: "Probe")
+        let b = try #require(owners.values.first)
+        let a = b === one ? two : one
+        try #require(owners.values.contains { $0 === a }, "two owners: \(owners.mapValues(\.name))")
+        let sourceName = control.name("Source", ["host": "h1"], ownedBy: a, in: owners)
+        let targetName = control.name("Target", ["host": "h1", "severity": "high"], ownedBy: b, in: owners)
+        let source = ControlTopicTests.alert(sourceName, ["host": "h1"])
+        try await producer.send(topic: ServiceFixture.scans, value: source.payload, partition: 0)
+        try await eventually("A notified the source", watching: a.process!) { control.webhookNames(f).contains(sourceName) }
+        try await a.settled()
+        #expect(try await sources(b) == 0, "no rules: nothing taken")
+
+        try f.writeConfig(routesExtra: """
+            inhibit_rules:
+              - source_matchers: ['severity="critical"']
+                target_matchers: ['severity="high"']
+                equal: ['host']
+            """)
+        let (status, body) = try await HTTP.call("POST", a.base + "/-/reload", token: "tok", actor: "ana")
+        #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+        try await eventually("B read the source again under the new rule", watching: b.process!) { try await sources(b) == 1 }
+        try await producer.send(topic: ServiceFixture.scans, value: ControlTopicTests.alert(targetName, ["host": "h1", "severity": "high"]).payload, partition: 1)
+        try await eventually("B holds the target", watching: b.process!) { try await b.alertNames().contains(targetName) }
+        try await b.settled()
+        #expect(!control.webhookNames(f).contains(targetName), "the source read before the reload inhibits")
+    }
+
     func sources(_ i: Instance) async throws -> Double? {
         guard let (status, body) = try? await HTTP.call("GET", i.base + "/metrics"), status == 200 else { return nil }
         return Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == "klaxon_inhibition_changelog_sources" }?.value
