@@ -11,44 +11,37 @@ import Testing
     typealias Instance = ControlTopicTests.Instance
     let control = ControlTopicTests()
 
+    static let rule = """
+        inhibit_rules:
+          - source_matchers: ['severity="critical"']
+            target_matchers: ['severity="high"']
+            equal: ['host']
+        """
+
     @Test func aSourceOwnedByOneInstanceInhibitsATargetAnotherGroups() async throws {
+        try await twoInstances(routesExtra: Self.rule, run)
+    }
+
+    /// Two `klaxon run` on one fixture (one cluster scenario at a time), stopped whatever `body` threw.
+    func twoInstances(routesExtra: String, _ body: @escaping (ServiceFixture, KafkaProducer, Instance, Instance) async throws -> Void) async throws {
         let f = try await ServiceFixture(partitions: 2)
         try await f.run { f in
             try await ClusterLane.exclusive {
-                try f.writeConfig(routesExtra: """
-                    inhibit_rules:
-                      - source_matchers: ['severity="critical"']
-                        target_matchers: ['severity="high"']
-                        equal: ['host']
-                    """)
+                try f.writeConfig(routesExtra: routesExtra)
                 let producer = try f.producer()
                 let instances = [try Instance("one", f), try Instance("two", f)]
                 for i in instances { try i.start(f) }
-                let outcome = await capture { try await run(f, producer, instances[0], instances[1]) }
+                let outcome = await capture { try await body(f, producer, instances[0], instances[1]) }
                 for i in instances { try await i.stop() }
                 try outcome.get()
             }
         }
     }
 
-    /// Rules that arrive with a reload find the sources already in the changelog: the feed
-    /// reads it again (records were not decoded while there were no rules).
-    @Test func aReloadThatAddsTheRuleFindsASourceReadBefore() async throws {
-        let f = try await ServiceFixture(partitions: 2)
-        try await f.run { f in
-            try await ClusterLane.exclusive {
-                try f.writeConfig()
-                let producer = try f.producer()
-                let instances = [try Instance("one", f), try Instance("two", f)]
-                for i in instances { try i.start(f) }
-                let outcome = await capture { try await reload(f, producer, instances[0], instances[1]) }
-                for i in instances { try await i.stop() }
-                try outcome.get()
-            }
-        }
-    }
-
-    func reload(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+    /// Both ready; A owns the source's partition and B the target's (alerts on host h1).
+    func placed(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws
+        -> (a: Instance, b: Instance, source: (name: String, alert: (payload: Data, fingerprint: Fingerprint)), target: (name: String, alert: (payload: Data, fingerprint: Fingerprint)))
+    {
         for i in [one, two] {
             try await eventually("\(i.name) ready", watching: i.process!) { (try? await HTTP.call("GET", i.base + "/readyz"))?.0 == 200 }
         }
@@ -58,22 +51,28 @@ import Testing
         try #require(owners.values.contains { $0 === a }, "two owners: \(owners.mapValues(\.name))")
         let sourceName = control.name("Source", ["host": "h1"], ownedBy: a, in: owners)
         let targetName = control.name("Target", ["host": "h1", "severity": "high"], ownedBy: b, in: owners)
-        let source = ControlTopicTests.alert(sourceName, ["host": "h1"])
+        return (a, b, (sourceName, ControlTopicTests.alert(sourceName, ["host": "h1"])),
+                (targetName, ControlTopicTests.alert(targetName, ["host": "h1", "severity": "high"])))
+    }
+
+    /// Rules that arrive with a reload find the sources already in the changelog: the feed
+    /// reads it again (records were not decoded while there were no rules).
+    @Test func aReloadThatAddsTheRuleFindsASourceReadBefore() async throws {
+        try await twoInstances(routesExtra: "", reload)
+    }
+
+    func reload(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        let (a, b, (sourceName, source), (targetName, target)) = try await placed(f, producer, one, two)
         try await producer.send(topic: ServiceFixture.scans, value: source.payload, partition: 0)
         try await eventually("A notified the source", watching: a.process!) { control.webhookNames(f).contains(sourceName) }
         try await a.settled()
         #expect(try await sources(b) == 0, "no rules: nothing taken")
 
-        try f.writeConfig(routesExtra: """
-            inhibit_rules:
-              - source_matchers: ['severity="critical"']
-                target_matchers: ['severity="high"']
-                equal: ['host']
-            """)
+        try f.writeConfig(routesExtra: Self.rule)
         let (status, body) = try await HTTP.call("POST", a.base + "/-/reload", token: "tok", actor: "ana")
         #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
         try await eventually("B read the source again under the new rule", watching: b.process!) { try await sources(b) == 1 }
-        try await producer.send(topic: ServiceFixture.scans, value: ControlTopicTests.alert(targetName, ["host": "h1", "severity": "high"]).payload, partition: 1)
+        try await producer.send(topic: ServiceFixture.scans, value: target.payload, partition: 1)
         try await eventually("B holds the target", watching: b.process!) { try await b.alertNames().contains(targetName) }
         try await b.settled()
         #expect(!control.webhookNames(f).contains(targetName), "the source read before the reload inhibits")
@@ -85,17 +84,7 @@ import Testing
     }
 
     func run(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
-        for i in [one, two] {
-            try await eventually("\(i.name) ready", watching: i.process!) { (try? await HTTP.call("GET", i.base + "/readyz"))?.0 == 200 }
-        }
-        let owners = try await control.probeOwners(f, producer, [one, two], probe: "Probe")
-        let b = try #require(owners.values.first)
-        let a = b === one ? two : one
-        try #require(owners.values.contains { $0 === a }, "two owners: \(owners.mapValues(\.name))")
-        let sourceName = control.name("Source", ["host": "h1"], ownedBy: a, in: owners)
-        let targetName = control.name("Target", ["host": "h1", "severity": "high"], ownedBy: b, in: owners)
-        let source = ControlTopicTests.alert(sourceName, ["host": "h1"])
-        let target = ControlTopicTests.alert(targetName, ["host": "h1", "severity": "high"])
+        let (a, b, (sourceName, source), (targetName, target)) = try await placed(f, producer, one, two)
 
         try await producer.send(topic: ServiceFixture.scans, value: source.payload, partition: 0)
         try await eventually("A notified the source", watching: a.process!) { control.webhookNames(f).contains(sourceName) }

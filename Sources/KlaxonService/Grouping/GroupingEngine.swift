@@ -81,6 +81,11 @@ actor GroupingEngine {
         recordGroupGauges()
     }
 
+    /// The routes `alert` matches whose receiver's `min_severity` takes it: the groups it joins.
+    private func acceptingRoutes(_ alert: Alert) -> [Route] {
+        routing.tree.match(alert).filter { routing.receiver(named: $0.receiver)?.accepts(alert.severity.level) ?? false }
+    }
+
     /// Whether some inhibit rule's source side matches `labels` under the routing in force.
     private func isInhibitionSource(_ labels: [String: String]) -> Bool {
         routing.inhibitRules.contains { $0.sourceMatchers.matches(labels) }
@@ -102,9 +107,7 @@ actor GroupingEngine {
         for r in records {
             let alert = r.state.alert
             var labels: [String: String]?
-            if r.admitted, r.state.status != .resolved, isInhibitionSource(alert.labels),
-                routing.tree.match(alert).contains(where: { routing.receiver(named: $0.receiver)?.accepts(alert.severity.level) ?? false })
-            {
+            if r.admitted, r.state.status != .resolved, isInhibitionSource(alert.labels), !acceptingRoutes(alert).isEmpty {
                 labels = alert.labels
             }
             if changelogSources[r.fingerprint] != labels {
@@ -166,15 +169,13 @@ actor GroupingEngine {
     private func insert(_ changes: [AlertState], now: Date) {
         for state in changes {
             let alert = state.alert
-            let routes = routing.tree.match(alert).filter { route in
-                routing.receiver(named: route.receiver)?.accepts(alert.severity.level) ?? false
-            }
+            let routes = acceptingRoutes(alert)
             guard !routes.isEmpty else { continue }
             let grouped = GroupedAlert(
                 fingerprint: alert.fingerprint, startsAt: state.firstSeenAt,
                 resolvedAt: state.status == .resolved ? state.resolvedAt : nil)
             scheduler.insert(grouped, labels: alert.labels, routes: routes, at: now)
-            let isSource = grouped.resolvedAt == nil && routing.inhibitRules.contains { $0.sourceMatchers.matches(alert.labels) }
+            let isSource = grouped.resolvedAt == nil && isInhibitionSource(alert.labels)
             inhibitionSources[alert.fingerprint] = isSource ? alert.labels : nil
             inhibitorCache = nil
         }
