@@ -120,7 +120,8 @@ public final class KlaxonApp: Sendable {
             maxRecordBytes: maxRecordBytes, deadLetters: deadLetters, settings: k, ready: ready, logger: logger)
         let changelog = StateChangelog(
             topic: k.changelogTopic, partitioner: partitioner, producer: changelogProducer, store: store,
-            lifecycle: LifecycleChangelog(database: database), restoredThresholds: { noise.restoreThresholds($0) }, readerProperties: common,
+            lifecycle: LifecycleChangelog(database: database), restoredThresholds: { noise.restoreThresholds($0) },
+            outbox: outbox, restoredDeliveries: { dispatcher.nudge() }, readerProperties: common,
             logger: logger)
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let state = StateService(

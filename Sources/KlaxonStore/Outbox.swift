@@ -31,7 +31,7 @@ public struct OutboxEntry: Sendable, Identifiable {
 /// in batches.
 public final class Outbox: Sendable {
     private let database: StateDatabase
-    private var pool: DatabasePool { database.pool }
+    var pool: DatabasePool { database.pool }
     /// Pending entries and group heads in memory (`withIndex`); nil until first used.
     private let index = Mutex<OutboxPendingIndex?>(nil)
 

@@ -305,6 +305,11 @@ public final class StateDatabase: Sendable {
             // every restart (issue #14).
             try ThresholdStore.createTable(db)
         }
+        m.registerMigration("v21: the outbox's changelog") { db in
+            // Rows decided and not sent go to the state changelog, so they survive the file
+            // (issue #14); rows pending now are carried at the first hand-off.
+            try Outbox.createChangelogTables(db)
+        }
         return m
     }
 }

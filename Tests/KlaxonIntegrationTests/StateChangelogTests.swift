@@ -247,20 +247,87 @@ import Testing
 
     /// The latest value of `key` in the state changelog (nil when there is none yet).
     func changelogValue(_ f: ServiceFixture, key: Data) async throws -> Data? {
+        try await changelogValues(f) { $0 == key }[key]
+    }
+
+    /// The latest value of each key `wanted` takes in the state changelog.
+    func changelogValues(_ f: ServiceFixture, _ wanted: (Data) -> Bool) async throws -> [Data: Data] {
         let reader = try KafkaTopicReader(
             properties: ["bootstrap.servers": f.broker.bootstrapServers], topic: KafkaSettings().changelogTopic, logger: .init(label: "test"))
         let ends = try await reader.assignAll()
-        var last: Data?
+        var last: [Data: Data] = [:]
         var seen: [Int32: Int64] = [:]
         let deadline = ContinuousClock.now + .seconds(20)
         while ends.contains(where: { (seen[$0.key] ?? 0) < $0.value }), ContinuousClock.now < deadline {
             for r in try await reader.poll(maxRecords: 1_000, maxWait: .milliseconds(100)) {
                 seen[r.partition] = r.offset + 1
-                if r.key == key { last = r.value }
+                if let key = r.key, wanted(key) { last[key] = r.value }
             }
         }
         await reader.close()
         return last
+    }
+
+    // MARK: A notification decided and not sent is sent by the instance that takes over
+
+    /// The killed instance's state file is gone with it (a container recreated without its
+    /// volume): what it decided and could not send yet comes back from the changelog alone.
+    @Test func aNotificationNotSentYetIsSentByTheInstanceThatTakesOverAfterAKill() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try f.writeConfig()
+                let producer = try f.producer()
+                let (one, two) = (try Instance("one", f), try Instance("two", f))
+                try one.start(f)
+                let outcome = await capture { try await unsentTakeover(f, producer, one, two) }
+                try await one.stop()
+                try await two.stop()
+                try outcome.get()
+            }
+        }
+    }
+
+    func unsentTakeover(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+        // The receiver answers 503: one's notification waits in its outbox, retried with backoff.
+        f.recorder.setMode(.status(503))
+        let (payload, fp) = ControlTopicTests.alert("Unsent")
+        try await producer.send(topic: ServiceFixture.scans, value: payload, partition: 0)
+        let outbox = Outbox(database: try StateDatabase(path: one.state))
+        var row: OutboxEntry?
+        try await eventually("one queued the webhook notification and tried it", watching: one.process!) {
+            row = try outbox.entries().first { $0.receiver == "pager" && $0.attempts > 0 }
+            return row != nil
+        }
+        let key = try #require(row).idempotencyKey
+        var carried: OutboxChangelogRecord?
+        try await eventually("the unsent notification is in the changelog", watching: one.process!) {
+            carried = try await changelogValue(f, key: OutboxChangelogCodec.key(key)).map(OutboxChangelogCodec.decode)
+            return carried != nil
+        }
+        #expect(carried?.outcome == .pending)
+        #expect(carried?.fingerprint == fp)
+        try await one.process!.stop(signal: SIGKILL)
+        #expect(f.webhookAlerts().isEmpty, "nothing reached the receiver yet")
+
+        // A new instance with an empty state file; the receiver answers again.
+        f.recorder.setMode(.ok)
+        try two.start(f)
+        try await eventually("two ready", watching: two.process!) { (try? await HTTP.call("GET", two.base + "/readyz"))?.0 == 200 }
+        // Without the row in the changelog two restores the alert but never notifies it.
+        try await eventually("two sent what one decided", watching: two.process!, timeout: .seconds(60)) { notified(f, "Unsent") == 1 }
+        try await two.settled()
+        #expect(notified(f, "Unsent") == 1)
+        let sent = try #require(f.recorder.received.first)
+        #expect(sent.headers["idempotency-key"] == carried?.queued?.notification.idempotencyKey, "under the key one chose")
+        let body = try #require(try JSONSerialization.jsonObject(with: sent.body) as? [String: Any])
+        let alert = (body["alerts"] as? [[String: Any]])?.first
+        #expect((alert?["labels"] as? [String: String])?["alertname"] == "Unsent", "the content came along")
+        // Its outcome goes back to the changelog, so a later owner does not send it again.
+        try await eventually("the outcome is in the changelog", watching: two.process!) {
+            try await changelogValue(f, key: OutboxChangelogCodec.key(key)).map(OutboxChangelogCodec.decode)?.outcome == .delivered
+        }
     }
 
     // MARK: A running instance takes a killed peer's partitions over

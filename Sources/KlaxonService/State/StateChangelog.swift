@@ -24,6 +24,10 @@ final class StateChangelog: Sendable {
     let lifecycle: LifecycleChangelog
     /// Where threshold counts a restore wrote go next: the noise gate's tracker.
     let restoredThresholds: @Sendable ([ThresholdKeySnapshot]) -> Void
+    /// Notifications decided and not sent yet, which go beside their first alert's record.
+    let outbox: Outbox
+    /// Called when a restore queued another instance's unsent notifications (wakes delivery).
+    let restoredDeliveries: @Sendable () -> Void
     /// librdkafka properties for the reader a restore opens (bootstrap, security).
     let readerProperties: [String: String]
     let logger: Logger
@@ -44,8 +48,11 @@ final class StateChangelog: Sendable {
     init(
         topic: String, partitioner: StatePartitioner, producer: KafkaTransactionalProducer, store: AlertStore,
         lifecycle: LifecycleChangelog, restoredThresholds: @escaping @Sendable ([ThresholdKeySnapshot]) -> Void = { _ in },
+        outbox: Outbox, restoredDeliveries: @escaping @Sendable () -> Void = {},
         readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
     ) {
+        self.outbox = outbox
+        self.restoredDeliveries = restoredDeliveries
         self.restoredThresholds = restoredThresholds
         self.topic = topic
         self.partitioner = partitioner
@@ -89,6 +96,9 @@ final class StateChangelog: Sendable {
     /// Whether lifecycle fields wait for the changelog (checked on idle polls; a failed read
     /// waits for the next batch, whose hand-off reports the error).
     var lifecycleWaiting: Bool { (try? lifecycle.waiting()) ?? false }
+
+    /// Whether unsent notifications (or outcomes of ones carried) wait for the changelog.
+    var outboxWaiting: Bool { (try? outbox.changelogWaiting()) ?? false }
 
     /// The partitions of `assigned` restored for that assignment: the ones this instance owns.
     func owned(_ assigned: [Int32: UInt64]) -> Set<Int32> {
@@ -164,6 +174,7 @@ final class StateChangelog: Sendable {
         // Applied after every alert record, so each finds its alert's row.
         var lifecycles: [Fingerprint: LifecycleChangelogRecord] = [:]
         var counts: [ThresholdKeySnapshot] = []
+        var deliveries: [OutboxChangelogRecord] = []
         var (read, written, corrupt) = (0, 0, 0)
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
             guard clock.now - started < restoreTimeout else {
@@ -182,6 +193,8 @@ final class StateChangelog: Sendable {
                         lifecycles[l.fingerprint] = l
                     } else if r.value.first == ThresholdChangelogCodec.version {
                         counts.append(try ThresholdChangelogCodec.decode(r.value))
+                    } else if r.value.first == OutboxChangelogCodec.version {
+                        deliveries.append(try OutboxChangelogCodec.decode(r.value))
                     } else {
                         pending.append(try AlertChangelogCodec.decode(r.value))
                     }
@@ -205,6 +218,14 @@ final class StateChangelog: Sendable {
         if !counts.isEmpty {
             restoredThresholds(try await store.thresholds.restoreOffPool(counts))
         }
+        if !deliveries.isEmpty {
+            let queued = try await outbox.restoreOffPool(deliveries, at: Date())
+            if queued > 0 {
+                Counter(label: "klaxon_state_restored_deliveries_total").increment(by: queued)
+                logger.notice("queued notifications another instance decided and had not sent", metadata: ["count": "\(queued)"])
+                restoredDeliveries()
+            }
+        }
         if corrupt > 0 { Counter(label: "klaxon_state_changelog_corrupt_total").increment(by: corrupt) }
         let reachedEnds = ends.merging(reached) { end, r in max(end, r) }
         positions.withLock { mine in for (p, end) in reachedEnds { mine[p] = end } }
@@ -224,6 +245,7 @@ final class StateChangelog: Sendable {
         // After the alerts' records, so a new owner reading the partition meets the alert first.
         let (fields, marks) = try lifecycle.take()
         let counts = store.thresholds.take()
+        let deliveries = try outbox.takeChangelog()
         var outputs: [KafkaOutgoing] = []
         outputs.reserveCapacity(records.count + fields.count + counts.count)
         var foreign = 0
@@ -239,9 +261,12 @@ final class StateChangelog: Sendable {
         for r in fields { add(r.fingerprint, key: LifecycleChangelogCodec.key(r.fingerprint), value: LifecycleChangelogCodec.encode(r)) }
         // On the partition of the key's hash: a key counted per fingerprint goes with its alert.
         for c in counts { add(Fingerprint(value: c.hash), key: ThresholdChangelogCodec.key(c), value: ThresholdChangelogCodec.encode(c)) }
+        // With the row's first alert: its owner is the instance that takes the row over.
+        for r in deliveries.records { add(r.fingerprint, key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r)) }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
+            try outbox.changelogWritten(deliveries)
             return .committed(delivered: [])
         }
         if foreign > 0 {
@@ -256,6 +281,7 @@ final class StateChangelog: Sendable {
             }
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
+            try outbox.changelogWritten(deliveries)
         case .aborted:
             store.requeueChangelog(records, durable: durable)
             store.thresholds.requeue(counts)

@@ -29,9 +29,11 @@ public enum Telemetry {
             "Input messages the state stage applied in two batches because the rest of their records did not arrive within kafka.batch.report_wait.",
         "klaxon_state_handoffs_aborted_total": "State batches whose Kafka transaction to the state changelog was aborted (the batch is read again).",
         "klaxon_state_restored_records_total": "State changelog records read to restore partitions this instance was given.",
+        "klaxon_state_restored_deliveries_total":
+            "Notifications another instance decided and had not sent, queued here by a restore of their partition.",
         "klaxon_state_changelog_corrupt_total": "State changelog records a restore skipped because they could not be read.",
         "klaxon_state_changelog_unowned_total":
-            "Alert changes not written to the state changelog because another instance owns the alert's partition (made here while the partition moved away; acknowledgements and resolves through the API are sent to the owner instead).",
+            "State changelog records not written because another instance owns their partition: alert changes made here while the partition moved away (acknowledgements and resolves through the API are sent to the owner instead), group_by threshold keys whose hash falls on another instance's partition, and unsent notifications whose first alert it owns.",
         "klaxon_state_owned_partitions":
             "Partitions of the alerts topic this instance owns: assigned to its state stage and restored from the changelog.",
         "klaxon_inhibition_changelog_sources":
