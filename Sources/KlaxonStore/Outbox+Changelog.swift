@@ -43,11 +43,20 @@ extension Outbox {
     /// Whether rows wait for the changelog (checked on the state stage's idle polls).
     public func changelogWaiting() throws -> Bool {
         try pool.read { db in
-            try Bool.fetchOne(db, sql: """
+            let from = try changelogPosition(db)
+            return try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM outbox_changelog_mark)
-                    OR EXISTS (SELECT 1 FROM outbox WHERE id > (SELECT id FROM outbox_changelog_position) AND status = 'pending' AND announced != 1)
-                """) ?? false
+                    OR EXISTS (SELECT 1 FROM outbox WHERE id > ? AND status = 'pending' AND announced != 1)
+                """, arguments: [from]) ?? false
         }
+    }
+
+    /// The watermark: kept in memory and written only with a hand-off that writes anyway, so
+    /// a batch whose rows were all sent already costs no write. A restart that lost the newer
+    /// value looks at those rows again; the ones sent since are left alone as before.
+    private func changelogPosition(_ db: Database) throws -> Int64 {
+        if let p = announcedUpTo.withLock({ $0 }) { return p }
+        return try Int64.fetchOne(db, sql: "SELECT id FROM outbox_changelog_position") ?? 0
     }
 
     /// The rows to carry now: pending rows past the watermark, and marked rows whose status
@@ -56,7 +65,7 @@ extension Outbox {
     public func takeChangelog(limit: Int = 2_000) throws -> ChangelogTake {
         try pool.read { db in
             var take = ChangelogTake()
-            let from = try Int64.fetchOne(db, sql: "SELECT id FROM outbox_changelog_position") ?? 0
+            let from = try changelogPosition(db)
             let fresh = try Row.fetchAll(
                 db, sql: "SELECT * FROM outbox WHERE id > ? AND status = 'pending' AND announced != 1 ORDER BY id LIMIT ?",
                 arguments: [from, limit])
@@ -96,7 +105,8 @@ extension Outbox {
     /// watermark moved. A row sent between the take and now is marked again, so its outcome
     /// goes with the next hand-off.
     public func changelogWritten(_ take: ChangelogTake) throws {
-        guard !take.announced.isEmpty || !take.finished.isEmpty || !take.marks.isEmpty || take.position != nil else { return }
+        if let position = take.position { announcedUpTo.withLock { $0 = max($0 ?? 0, position) } }
+        guard !take.announced.isEmpty || !take.finished.isEmpty || !take.marks.isEmpty else { return }
         try pool.write { db in
             let announce = try db.cachedStatement(sql: "UPDATE outbox SET announced = 1 WHERE id = ?")
             let settledMeanwhile = try db.cachedStatement(sql: """

@@ -34,6 +34,8 @@ public final class Outbox: Sendable {
     var pool: DatabasePool { database.pool }
     /// Pending entries and group heads in memory (`withIndex`); nil until first used.
     private let index = Mutex<OutboxPendingIndex?>(nil)
+    /// Every row up to this id was looked at for the changelog (`Outbox+Changelog`).
+    let announcedUpTo = Mutex<Int64?>(nil)
 
     public init(database: StateDatabase) { self.database = database }
 
