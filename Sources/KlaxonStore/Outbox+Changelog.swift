@@ -30,10 +30,19 @@ extension Outbox {
 
     /// What one hand-off carries, and what `changelogWritten` records once it committed.
     public struct ChangelogTake: Sendable {
-        public var records: [OutboxChangelogRecord] = []
+        /// Each record with its row's id.
+        var items: [(record: OutboxChangelogRecord, id: Int64)] = []
+        public var records: [OutboxChangelogRecord] { items.map(\.record) }
         /// Rows carried as pending, and rows whose outcome was carried.
-        var announced: [Int64] = []
-        var finished: [Int64] = []
+        var announced: [Int64] { items.filter { $0.record.outcome == .pending }.map(\.id) }
+        var finished: [Int64] { items.filter { $0.record.outcome != .pending }.map(\.id) }
+        /// The same take with only the records `produced` keeps: the rest (rows whose first
+        /// alert another instance owns) stay as they are, and the marks are answered anyway.
+        public func keeping(_ produced: (OutboxChangelogRecord) -> Bool) -> ChangelogTake {
+            var out = self
+            out.items = items.filter { produced($0.record) }
+            return out
+        }
         /// The marks answered, with the `seq` seen (a mark made again since stays).
         var marks: [Int64: Int64] = [:]
         /// Every row up to this id has been looked at.
@@ -85,17 +94,15 @@ extension Outbox {
                         pendingRows.append(row)
                     }
                 } else if announced == 1, let fp = Fingerprint(hex: mark[5]) {
-                    take.records.append(OutboxChangelogRecord(key: mark[4], fingerprint: fp, outcome: status == "delivered" ? .delivered : .dead))
-                    take.finished.append(id)
+                    take.items.append((OutboxChangelogRecord(key: mark[4], fingerprint: fp, outcome: status == "delivered" ? .delivered : .dead), id))
                 }
             }
             // Content copied from the alert rows: the instance that reads it may hold none of them.
             for (row, entry) in zip(pendingRows, try Self.entries(pendingRows, in: db)) {
                 guard let fp = Fingerprint(hex: row["fingerprint"]) else { continue }
-                take.records.append(OutboxChangelogRecord(
+                take.items.append((OutboxChangelogRecord(
                     key: entry.idempotencyKey, fingerprint: fp, outcome: .pending,
-                    queued: QueuedNotification(notification: entry.notification, integration: entry.integration, key: entry.idempotencyKey)))
-                take.announced.append(entry.id)
+                    queued: QueuedNotification(notification: entry.notification, integration: entry.integration, key: entry.idempotencyKey)), entry.id))
             }
             return take
         }

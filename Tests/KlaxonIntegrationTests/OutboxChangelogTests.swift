@@ -105,6 +105,18 @@ import Testing
         #expect(carried(try o.takeChangelog()) == ["pager/k1/webhook[0] delivered"])
     }
 
+    /// A row whose first alert another instance owns is not produced (`StateChangelog` keeps
+    /// only owned partitions' records): it must not count as carried, or its outcome would be.
+    @Test func aRowTheHandOffLeftOutIsNotCarried() throws {
+        let o = try fresh()
+        try o.enqueue([queued(1), queued(2)], at: t0)
+        let take = try o.takeChangelog().keeping { $0.key != "pager/k2/webhook[0]" }
+        #expect(carried(take) == ["pager/k1/webhook[0] pending"])
+        try o.changelogWritten(take)
+        for row in try rows(o).values { try o.markDelivered(row.id, at: t0) }
+        #expect(carried(try o.takeChangelog()) == ["pager/k1/webhook[0] delivered"])
+    }
+
     @Test func anotherStoreSendsWhatWasNotSentUnderTheSameKey() throws {
         let source = try fresh("outbox-source")
         try source.enqueue([queued(1), queued(2)], at: t0)

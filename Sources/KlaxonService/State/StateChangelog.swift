@@ -245,24 +245,26 @@ final class StateChangelog: Sendable {
         // After the alerts' records, so a new owner reading the partition meets the alert first.
         let (fields, marks) = try lifecycle.take()
         let counts = store.thresholds.take()
-        let deliveries = try outbox.takeChangelog()
+        let taken = try outbox.takeChangelog()
         var outputs: [KafkaOutgoing] = []
         outputs.reserveCapacity(records.count + fields.count + counts.count)
         var foreign = 0
-        func add(_ fp: Fingerprint, key: Data, value: @autoclosure () -> Data) {
+        @discardableResult
+        func add(_ fp: Fingerprint, key: Data, value: @autoclosure () -> Data) -> Bool {
             let p = partitioner.partition(of: fp)
             guard owned.contains(p) else {
                 foreign += 1
-                return
+                return false
             }
             outputs.append(KafkaOutgoing(topic: topic, message: KafkaMessage(key: key, value: value(), partition: p)))
+            return true
         }
         for r in records { add(r.fingerprint, key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r)) }
         for r in fields { add(r.fingerprint, key: LifecycleChangelogCodec.key(r.fingerprint), value: LifecycleChangelogCodec.encode(r)) }
         // On the partition of the key's hash: a key counted per fingerprint goes with its alert.
         for c in counts { add(Fingerprint(value: c.hash), key: ThresholdChangelogCodec.key(c), value: ThresholdChangelogCodec.encode(c)) }
         // With the row's first alert: its owner is the instance that takes the row over.
-        for r in deliveries.records { add(r.fingerprint, key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r)) }
+        let deliveries = taken.keeping { r in add(r.fingerprint, key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r)) }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
