@@ -61,8 +61,15 @@ enum Workload {
 
                 """
         }
-        out += "receivers:\n  - name: all\n    file_configs: [{path: \(dir)/all.jsonl}]\n"
-        for r in 0..<routes { out += "  - name: r\(r)\n    file_configs: [{path: \(dir)/r\(r).jsonl}]\n" }
+        // `PIPELINEBENCH_DOWN_RECEIVERS=1`: every receiver a webhook nobody answers, so every
+        // notification stays pending and goes to the state changelog (the outbox's worst case).
+        if ProcessInfo.processInfo.environment["PIPELINEBENCH_DOWN_RECEIVERS"] == "1" {
+            out += "receivers:\n  - name: all\n    webhook_configs: [{url: 'http://127.0.0.1:9/down'}]\n"
+            for r in 0..<routes { out += "  - name: r\(r)\n    webhook_configs: [{url: 'http://127.0.0.1:9/down'}]\n" }
+        } else {
+            out += "receivers:\n  - name: all\n    file_configs: [{path: \(dir)/all.jsonl}]\n"
+            for r in 0..<routes { out += "  - name: r\(r)\n    file_configs: [{path: \(dir)/r\(r).jsonl}]\n" }
+        }
         out += "environment_thresholds: {}\n"
         // `PIPELINEBENCH_INHIBIT=1`: with an inhibit rule, so the inhibitor and the changelog's
         // inhibition sources are in play (critical Falco events mute lower ones on their host).
