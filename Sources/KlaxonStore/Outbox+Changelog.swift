@@ -49,14 +49,20 @@ extension Outbox {
         var position: Int64?
     }
 
-    /// Whether rows wait for the changelog (checked on the state stage's idle polls).
+    /// Whether rows wait for the changelog (checked on the state stage's idle polls). When
+    /// none does, the watermark moves to the last row, so the next look starts there (after a
+    /// restart it may start far back, and an idle instance looks every poll).
     public func changelogWaiting() throws -> Bool {
         try pool.read { db in
             let from = try changelogPosition(db)
-            return try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM outbox_changelog_mark)
-                    OR EXISTS (SELECT 1 FROM outbox WHERE id > ? AND status = 'pending' AND announced != 1)
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox_changelog_mark)") ?? false { return true }
+            let fresh = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE id > ? AND status = 'pending' AND announced != 1)
                 """, arguments: [from]) ?? false
+            if !fresh, let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM outbox") {
+                announcedUpTo.withLock { $0 = max($0 ?? 0, last) }
+            }
+            return fresh
         }
     }
 

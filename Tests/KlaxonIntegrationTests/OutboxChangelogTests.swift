@@ -95,6 +95,20 @@ import Testing
         #expect(try !o.changelogWaiting())
     }
 
+    /// An idle look that finds nothing to carry moves the watermark, so the next look (every
+    /// idle poll) does not scan the rows behind it again; rows queued later are still found.
+    @Test func anIdleLookMovesTheWatermarkPastRowsSentAlready() throws {
+        let o = try fresh()
+        try o.enqueue([queued(1), queued(2)], at: t0)
+        for row in try rows(o).values { try o.markDelivered(row.id, at: t0) }
+        #expect(o.announcedUpTo.withLock { $0 } == nil)
+        #expect(try !o.changelogWaiting())
+        #expect(o.announcedUpTo.withLock { $0 } == (try rows(o).values.map(\.id).max()))
+        try o.enqueue([queued(3)], at: t0)
+        #expect(try o.changelogWaiting())
+        #expect(carried(try o.takeChangelog()) == ["pager/k3/webhook[0] pending"])
+    }
+
     @Test func aRowSentBetweenTheTakeAndTheCommitHasItsOutcomeCarriedNext() throws {
         let o = try fresh()
         try o.enqueue([queued(1)], at: t0)
