@@ -115,14 +115,20 @@ import Testing
                       - receivers: [tier2]
                         delay: 15s
                 """.write(to: f.routesFile, atomically: true, encoding: .utf8)
-            let producer = try f.producer()
-            let (one, two) = (try Instance("one", f), try Instance("two", f))
-            try one.start(f)
-            let outcome = await capture { try await escalationTakeover(f, producer, one, two) }
-            try await one.stop()
-            try await two.stop()
-            try outcome.get()
+            try await oneThenTwo(f, escalationTakeover)
         }
+    }
+
+    /// Instance one started, two made (the body starts it once one is killed); both stopped
+    /// and awaited whatever the body threw.
+    func oneThenTwo(_ f: ServiceFixture, _ body: (ServiceFixture, KafkaProducer, Instance, Instance) async throws -> Void) async throws {
+        let producer = try f.producer()
+        let (one, two) = (try Instance("one", f), try Instance("two", f))
+        try one.start(f)
+        let outcome = await capture { try await body(f, producer, one, two) }
+        try await one.stop()
+        try await two.stop()
+        try outcome.get()
     }
 
     /// The receivers of the webhook's firing requests, in order.
@@ -166,13 +172,7 @@ import Testing
     func thresholdTakeover(_ f: ServiceFixture) async throws {
         try await ClusterLane.exclusive {
             try writeThresholdConfig(f)
-            let producer = try f.producer()
-            let (one, two) = (try Instance("one", f), try Instance("two", f))
-            try one.start(f)
-            let outcome = await capture { try await thresholdTakeover(f, producer, one, two) }
-            try await one.stop()
-            try await two.stop()
-            try outcome.get()
+            try await oneThenTwo(f, thresholdTakeover)
         }
     }
 
@@ -277,13 +277,7 @@ import Testing
         try await f.run { f in
             try await ClusterLane.exclusive {
                 try f.writeConfig()
-                let producer = try f.producer()
-                let (one, two) = (try Instance("one", f), try Instance("two", f))
-                try one.start(f)
-                let outcome = await capture { try await unsentTakeover(f, producer, one, two) }
-                try await one.stop()
-                try await two.stop()
-                try outcome.get()
+                try await oneThenTwo(f, unsentTakeover)
             }
         }
     }
