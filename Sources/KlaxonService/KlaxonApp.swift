@@ -121,7 +121,9 @@ public final class KlaxonApp: Sendable {
         let changelog = StateChangelog(
             topic: k.changelogTopic, partitioner: partitioner, producer: changelogProducer, store: store,
             lifecycle: LifecycleChangelog(database: database), restoredThresholds: { noise.restoreThresholds($0) },
-            outbox: outbox, restoredDeliveries: { dispatcher.nudge() }, readerProperties: common,
+            outbox: outbox, restoredDeliveries: { dispatcher.nudge() },
+            notificationLog: NotificationLogChangelog(database: database), restoredLog: { await grouping.takeRestoredLog($0) },
+            readerProperties: common,
             logger: logger)
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let state = StateService(

@@ -23,7 +23,7 @@ extension AlertStore {
             }
             let nflog = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nflog (log_key, entry, at) VALUES (?, ?, ?)")
             for (key, entry) in log {
-                try nflog.execute(arguments: [key, LogEntryCodec.encode(entry), entry.at.timeIntervalSince1970])
+                try nflog.execute(arguments: [LogEntryCodec.storedKey(key), LogEntryCodec.encode(entry), entry.at.timeIntervalSince1970])
             }
             return added
         }

@@ -248,7 +248,8 @@ public final class AlertStore: Sendable {
         try pool.read { db in
             var result: [String: GroupScheduler.LogEntry] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT log_key, entry FROM nflog") {
-                result[row["log_key"]] = try LogEntryCodec.decode(row["entry"])
+                guard let key = LogEntryCodec.key(row[0]) else { continue }
+                result[key] = try LogEntryCodec.decode(row["entry"])
             }
             return result
         }

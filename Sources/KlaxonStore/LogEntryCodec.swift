@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KlaxonCore
 
 /// The stored form of a notification-log entry: the notified fingerprints as raw 64-bit hashes
@@ -8,6 +9,20 @@ import KlaxonCore
 /// resolved count, resolved hashes; counts UInt32 and hashes UInt64, little endian. Entries
 /// written by earlier versions hold JSON (first byte `{`) and still decode.
 enum LogEntryCodec {
+    /// A log key as stored: a blob of its UTF-8, because the key holds a NUL between group key
+    /// and receiver (`GroupNotification.logKey`) and a bound string ends at the first NUL.
+    /// Rows written before as text lost the receiver; they match no group and age out.
+    static func storedKey(_ key: String) -> Data { Data(key.utf8) }
+
+    /// A stored key read back (a blob, or text from rows written before).
+    static func key(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .blob(let data): String(decoding: data, as: UTF8.self)
+        case .string(let s): s
+        default: nil
+        }
+    }
+
     static func encode(_ entry: GroupScheduler.LogEntry) -> Data {
         var out = [UInt8]()
         out.reserveCapacity(1 + 8 + 8 + 8 * (entry.firing.count + entry.resolved.count))

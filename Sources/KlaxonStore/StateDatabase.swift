@@ -310,6 +310,11 @@ public final class StateDatabase: Sendable {
             // (issue #14); rows pending now are carried at the first hand-off.
             try Outbox.createChangelogTables(db)
         }
+        m.registerMigration("v22: the notification log's changelog") { db in
+            // What each group last notified goes to the state changelog, so a new owner of an
+            // alert knows it was notified and sends its resolution (issue #14).
+            try NotificationLogChangelog.createTable(db)
+        }
         return m
     }
 }

@@ -324,6 +324,48 @@ import Testing
         }
     }
 
+    // MARK: A resolution is sent by the instance that takes over
+
+    /// The new owner knows from the notification log's shares in the changelog that the alert
+    /// was notified firing, so its resolution is sent; without them the group it builds has
+    /// nothing notified to resolve and sends nothing.
+    @Test func aResolutionIsSentByTheInstanceThatTakesOverAfterAKill() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try f.writeConfig()
+                try await oneThenTwo(f, resolutionTakeover)
+            }
+        }
+    }
+
+    /// Webhook alerts of `name` with `status`.
+    func notified(_ f: ServiceFixture, _ name: String, status: String) -> Int {
+        f.webhookAlerts().filter { ($0["labels"] as? [String: String])?["alertname"] == name && $0["status"] as? String == status }.count
+    }
+
+    func resolutionTakeover(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+        let (payload, fp) = ControlTopicTests.alert("Moved")
+        try await producer.send(topic: ServiceFixture.scans, value: payload, partition: 0)
+        try await eventually("one notified Moved", watching: one.process!) { notified(f, "Moved") == 1 }
+        try await eventually("the notification log's share is in the changelog", watching: one.process!) {
+            let shares = try await changelogValues(f) { $0.starts(with: Data("nflog/".utf8)) }.values.map(NotificationLogChangelogCodec.decode)
+            return shares.contains { $0.entry.firing.contains(fp) }
+        }
+        try await one.process!.stop(signal: SIGKILL)
+
+        try two.start(f)
+        try await eventually("two ready", watching: two.process!) { (try? await HTTP.call("GET", two.base + "/readyz"))?.0 == 200 }
+        try await eventually("two restored Moved", watching: two.process!, timeout: .seconds(60)) { try await listed(two, "Moved") != nil }
+        let (status, body) = try await HTTP.call("POST", two.base + "/api/v1/alerts/\(fp)/resolve", token: "tok", json: ["comment": "fixed"])
+        #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+        try await eventually("two sent the resolution", watching: two.process!) { notified(f, "Moved", status: "resolved") == 1 }
+        try await two.settled()
+        #expect(notified(f, "Moved") == 1, "notified firing once, by one")
+        #expect(notified(f, "Moved", status: "resolved") == 1)
+    }
+
     // MARK: A running instance takes a killed peer's partitions over
 
     @Test func aRunningInstanceTakesOverAKilledPeersPartitionsWithTheirState() async throws {

@@ -39,7 +39,7 @@ import Testing
         let txn = try KafkaTransactionalProducer(properties: ["bootstrap.servers": broker.bootstrapServers], transactionalID: "restore-test", logger: logger)
         let changelog = StateChangelog(
             topic: topic, partitioner: StatePartitioner(partitions: 1), producer: txn, store: store,
-            lifecycle: LifecycleChangelog(database: database), outbox: Outbox(database: database), readerProperties: ["bootstrap.servers": broker.bootstrapServers], restoreTimeout: .seconds(60), logger: logger)
+            lifecycle: LifecycleChangelog(database: database), outbox: Outbox(database: database), notificationLog: NotificationLogChangelog(database: database), readerProperties: ["bootstrap.servers": broker.bootstrapServers], restoreTimeout: .seconds(60), logger: logger)
         #expect(changelog.problems.isEmpty)
 
         // The reader's watermark requests are refused (three times, some perhaps for another client), then answered.

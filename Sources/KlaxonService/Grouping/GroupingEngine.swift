@@ -61,6 +61,15 @@ actor GroupingEngine {
         logger.info("grouping restored", metadata: ["alerts": "\(active.count)", "log": "\(scheduler.log.count)"])
     }
 
+    /// Takes what a restore read of another instance's notification log (merged with this
+    /// store's): an alert it notified firing gets its resolution sent from here, and a group
+    /// it notified is not notified again for the same alerts. Written by the restore already.
+    func takeRestoredLog(_ entries: [String: GroupScheduler.LogEntry]) {
+        for (key, entry) in entries {
+            scheduler.log[key] = scheduler.log[key].map { NotificationLogRecord.merge($0, entry) } ?? entry
+        }
+    }
+
     /// Switches to a new routing config: groups are rebuilt from the alerts in the store (as
     /// Alertmanager rebuilds its dispatcher), the notification log is kept.
     /// The store is read first: if that fails, the old routing and groups stay as they were.

@@ -28,6 +28,10 @@ final class StateChangelog: Sendable {
     let outbox: Outbox
     /// Called when a restore queued another instance's unsent notifications (wakes delivery).
     let restoredDeliveries: @Sendable () -> Void
+    /// What groups last notified, split by the partitions of their alerts.
+    let notificationLog: NotificationLogChangelog
+    /// Where the merged entries a restore wrote go next: grouping's notification log.
+    let restoredLog: @Sendable ([String: GroupScheduler.LogEntry]) async -> Void
     /// librdkafka properties for the reader a restore opens (bootstrap, security).
     let readerProperties: [String: String]
     let logger: Logger
@@ -49,8 +53,11 @@ final class StateChangelog: Sendable {
         topic: String, partitioner: StatePartitioner, producer: KafkaTransactionalProducer, store: AlertStore,
         lifecycle: LifecycleChangelog, restoredThresholds: @escaping @Sendable ([ThresholdKeySnapshot]) -> Void = { _ in },
         outbox: Outbox, restoredDeliveries: @escaping @Sendable () -> Void = {},
+        notificationLog: NotificationLogChangelog, restoredLog: @escaping @Sendable ([String: GroupScheduler.LogEntry]) async -> Void = { _ in },
         readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
     ) {
+        self.notificationLog = notificationLog
+        self.restoredLog = restoredLog
         self.outbox = outbox
         self.restoredDeliveries = restoredDeliveries
         self.restoredThresholds = restoredThresholds
@@ -99,6 +106,9 @@ final class StateChangelog: Sendable {
 
     /// Whether unsent notifications (or outcomes of ones carried) wait for the changelog.
     var outboxWaiting: Bool { (try? outbox.changelogWaiting()) ?? false }
+
+    /// Whether notification-log entries wait for the changelog.
+    var logWaiting: Bool { (try? notificationLog.waiting()) ?? false }
 
     /// The partitions of `assigned` restored for that assignment: the ones this instance owns.
     func owned(_ assigned: [Int32: UInt64]) -> Set<Int32> {
@@ -175,6 +185,7 @@ final class StateChangelog: Sendable {
         var lifecycles: [Fingerprint: LifecycleChangelogRecord] = [:]
         var counts: [ThresholdKeySnapshot] = []
         var deliveries: [OutboxChangelogRecord] = []
+        var logShares: [NotificationLogRecord] = []
         var (read, written, corrupt) = (0, 0, 0)
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
             guard clock.now - started < restoreTimeout else {
@@ -195,6 +206,8 @@ final class StateChangelog: Sendable {
                         counts.append(try ThresholdChangelogCodec.decode(r.value))
                     } else if r.value.first == OutboxChangelogCodec.version {
                         deliveries.append(try OutboxChangelogCodec.decode(r.value))
+                    } else if r.value.first == NotificationLogChangelogCodec.version {
+                        logShares.append(try NotificationLogChangelogCodec.decode(r.value))
                     } else {
                         pending.append(try AlertChangelogCodec.decode(r.value))
                     }
@@ -217,6 +230,9 @@ final class StateChangelog: Sendable {
         }
         if !counts.isEmpty {
             restoredThresholds(try await store.thresholds.restoreOffPool(counts))
+        }
+        if !logShares.isEmpty {
+            await restoredLog(try await notificationLog.restoreOffPool(logShares))
         }
         if !deliveries.isEmpty {
             let queued = try await outbox.restoreOffPool(deliveries, at: Date())
@@ -246,6 +262,7 @@ final class StateChangelog: Sendable {
         let (fields, marks) = try lifecycle.take()
         let counts = store.thresholds.take()
         let taken = try outbox.takeChangelog()
+        let (logEntries, logMarks) = try notificationLog.take()
         var outputs: [KafkaOutgoing] = []
         outputs.reserveCapacity(records.count + fields.count + counts.count)
         var foreign = 0
@@ -265,10 +282,18 @@ final class StateChangelog: Sendable {
         for c in counts { add(Fingerprint(value: c.hash), key: ThresholdChangelogCodec.key(c), value: ThresholdChangelogCodec.encode(c)) }
         // With the row's first alert: its owner is the instance that takes the row over.
         let deliveries = taken.keeping { r in add(r.fingerprint, key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r)) }
+        // Each partition's share of an entry goes with that partition's alerts.
+        for e in logEntries {
+            for (p, share) in NotificationLogRecord.split(e.logKey, e.entry, partition: partitioner.partition(of:)) where owned.contains(p) {
+                outputs.append(KafkaOutgoing(topic: topic, message: KafkaMessage(
+                    key: NotificationLogChangelogCodec.key(e.logKey), value: NotificationLogChangelogCodec.encode(share), partition: p)))
+            }
+        }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
             try outbox.changelogWritten(deliveries)
+            try notificationLog.written(logMarks)
             return .committed(delivered: [])
         }
         if foreign > 0 {
@@ -284,6 +309,7 @@ final class StateChangelog: Sendable {
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
             try outbox.changelogWritten(deliveries)
+            try notificationLog.written(logMarks)
         case .aborted:
             store.requeueChangelog(records, durable: durable)
             store.thresholds.requeue(counts)

@@ -93,7 +93,7 @@ final class StateService: Service {
                 // carries (acknowledgements, timeouts) reach the changelog.
                 let epochs = assignedEpochs()
                 if !epochs.isEmpty, changelog.needsRestore(epochs) || store.changelogWaiting || changelog.lifecycleWaiting
-                    || store.thresholds.waiting || changelog.outboxWaiting
+                    || store.thresholds.waiting || changelog.outboxWaiting || changelog.logWaiting
                 {
                     return Decoded(state: StateBatch(givenUp: []), now: Date())
                 }
