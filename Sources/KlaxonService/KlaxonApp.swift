@@ -123,7 +123,7 @@ public final class KlaxonApp: Sendable {
             lifecycle: LifecycleChangelog(database: database), restoredThresholds: { noise.restoreThresholds($0) },
             outbox: outbox, restoredDeliveries: { dispatcher.nudge() },
             notificationLog: NotificationLogChangelog(database: database), restoredLog: { await grouping.takeRestoredLog($0) },
-            readerProperties: common,
+            readerProperties: common, maxRecordBytes: maxRecordBytes,
             logger: logger)
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let state = StateService(

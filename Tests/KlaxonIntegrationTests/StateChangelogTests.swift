@@ -366,6 +366,62 @@ import Testing
         #expect(notified(f, "Moved", status: "resolved") == 1)
     }
 
+    // MARK: A record too large for the producer stays local and stops nothing
+
+    /// A notification of a big group, carried with its alerts' content while its receiver is
+    /// down, can exceed the producer's `message.max.bytes`; produced, it would fail every
+    /// hand-off after it (the batch's alert records and offsets with it).
+    @Test func aNotificationTooLargeForTheChangelogStaysLocalAndTheHandOffsGoOn() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try f.writeConfig()
+                let config = try String(contentsOf: f.configFile, encoding: .utf8)
+                try config.replacingOccurrences(of: "heartbeat.interval.ms: \"500\"", with: "heartbeat.interval.ms: \"500\"\n    message.max.bytes: \"131072\"")
+                    .write(to: f.configFile, atomically: true, encoding: .utf8)
+                try """
+                    route:
+                      receiver: pager
+                      group_by: [alertname]
+                      group_wait: 0s
+                      group_interval: 1s
+                    receivers:
+                      - name: pager
+                        webhook_configs: [{url: \(f.recorder.url)}]
+                    """.write(to: f.routesFile, atomically: true, encoding: .utf8)
+                f.recorder.setMode(.status(503))
+                let producer = try f.producer()
+                let one = try Instance("one", f)
+                try one.start(f)
+                let outcome = await capture {
+                    try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+                    // 400 alerts of one group, each with a 200-character annotation: the group's
+                    // notification is over 100 KB, the cap 64 KiB (131072 less 64 KiB of headroom).
+                    let alerts: [[String: Any]] = (0..<400).map { i in
+                        ["status": "firing", "labels": ["alertname": "Big", "id": "\(i)", "severity": "critical"],
+                         "annotations": ["summary": String(repeating: "x", count: 200)], "startsAt": Date().formatted(.iso8601)]
+                    }
+                    let big = try JSONSerialization.data(withJSONObject: ["version": "4", "status": "firing", "receiver": "r", "alerts": alerts])
+                    try await producer.send(topic: ServiceFixture.scans, value: big, partition: 0)
+                    try await eventually("the big notification was tried", watching: one.process!) {
+                        try Outbox(database: try StateDatabase(path: one.state)).entries().contains { $0.attempts > 0 }
+                    }
+                    try await eventually("counted as too large", watching: one.process!) {
+                        try await RollingRestartTests().metric(one, "klaxon_state_changelog_too_large_total") ?? 0 >= 1
+                    }
+                    // Hand-offs go on: a later alert's state reaches the changelog.
+                    let (small, fp) = ControlTopicTests.alert("Small")
+                    try await producer.send(topic: ServiceFixture.scans, value: small, partition: 1)
+                    try await eventually("a later alert reaches the changelog", watching: one.process!) {
+                        try await changelogRecord(f, of: fp) != nil
+                    }
+                }
+                try await one.stop()
+                try outcome.get()
+            }
+        }
+    }
+
     // MARK: A running instance takes a killed peer's partitions over
 
     @Test func aRunningInstanceTakesOverAKilledPeersPartitionsWithTheirState() async throws {

@@ -34,6 +34,8 @@ final class StateChangelog: Sendable {
     let restoredLog: @Sendable ([String: GroupScheduler.LogEntry]) async -> Void
     /// librdkafka properties for the reader a restore opens (bootstrap, security).
     let readerProperties: [String: String]
+    /// The largest record the producer takes: a bigger one would fail every hand-off.
+    let maxRecordBytes: Int
     let logger: Logger
     /// Longest a restore may take before the state stage stops with an error.
     let restoreTimeout: Duration
@@ -54,8 +56,10 @@ final class StateChangelog: Sendable {
         lifecycle: LifecycleChangelog, restoredThresholds: @escaping @Sendable ([ThresholdKeySnapshot]) -> Void = { _ in },
         outbox: Outbox, restoredDeliveries: @escaping @Sendable () -> Void = {},
         notificationLog: NotificationLogChangelog, restoredLog: @escaping @Sendable ([String: GroupScheduler.LogEntry]) async -> Void = { _ in },
-        readerProperties: [String: String], restoreTimeout: Duration = .seconds(300), logger: Logger
+        readerProperties: [String: String], maxRecordBytes: Int = 1_000_000 - (1 << 16), restoreTimeout: Duration = .seconds(300),
+        logger: Logger
     ) {
+        self.maxRecordBytes = maxRecordBytes
         self.notificationLog = notificationLog
         self.restoredLog = restoredLog
         self.outbox = outbox
@@ -185,7 +189,8 @@ final class StateChangelog: Sendable {
         var lifecycles: [Fingerprint: LifecycleChangelogRecord] = [:]
         var counts: [ThresholdKeySnapshot] = []
         var deliveries: [OutboxChangelogRecord] = []
-        var logShares: [NotificationLogRecord] = []
+        // Each partition's last share of a key: its earlier versions are history.
+        var logShares: [String: NotificationLogRecord] = [:]
         var (read, written, corrupt) = (0, 0, 0)
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
             guard clock.now - started < restoreTimeout else {
@@ -207,7 +212,8 @@ final class StateChangelog: Sendable {
                     } else if r.value.first == OutboxChangelogCodec.version {
                         deliveries.append(try OutboxChangelogCodec.decode(r.value))
                     } else if r.value.first == NotificationLogChangelogCodec.version {
-                        logShares.append(try NotificationLogChangelogCodec.decode(r.value))
+                        let share = try NotificationLogChangelogCodec.decode(r.value)
+                        logShares["\(r.partition)/\(share.logKey)"] = share
                     } else {
                         pending.append(try AlertChangelogCodec.decode(r.value))
                     }
@@ -232,7 +238,7 @@ final class StateChangelog: Sendable {
             restoredThresholds(try await store.thresholds.restoreOffPool(counts))
         }
         if !logShares.isEmpty {
-            await restoredLog(try await notificationLog.restoreOffPool(logShares))
+            await restoredLog(try await notificationLog.restoreOffPool(Array(logShares.values)))
         }
         if !deliveries.isEmpty {
             let queued = try await outbox.restoreOffPool(deliveries, at: Date())
@@ -268,12 +274,25 @@ final class StateChangelog: Sendable {
         var foreign = 0
         @discardableResult
         func add(_ fp: Fingerprint, key: Data, value: @autoclosure () -> Data) -> Bool {
-            let p = partitioner.partition(of: fp)
+            add(partitioner.partition(of: fp), key: key, value: value())
+        }
+        @discardableResult
+        func add(_ p: Int32, key: Data, value: @autoclosure () -> Data) -> Bool {
             guard owned.contains(p) else {
                 foreign += 1
                 return false
             }
-            outputs.append(KafkaOutgoing(topic: topic, message: KafkaMessage(key: key, value: value(), partition: p)))
+            let bytes = value()
+            // A notification of a huge group, or its log share, stays local (as before the
+            // changelog carried them) rather than failing every hand-off after it.
+            guard bytes.count + key.count <= maxRecordBytes else {
+                Counter(label: "klaxon_state_changelog_too_large_total").increment()
+                logger.warning("a state changelog record is larger than the producer takes; it stays local", metadata: [
+                    "key": "\(String(decoding: key.prefix(200), as: UTF8.self))", "bytes": "\(bytes.count)", "max": "\(maxRecordBytes)",
+                ])
+                return false
+            }
+            outputs.append(KafkaOutgoing(topic: topic, message: KafkaMessage(key: key, value: bytes, partition: p)))
             return true
         }
         for r in records { add(r.fingerprint, key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r)) }
@@ -284,9 +303,8 @@ final class StateChangelog: Sendable {
         let deliveries = taken.keeping { r in add(r.fingerprint, key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r)) }
         // Each partition's share of an entry goes with that partition's alerts.
         for e in logEntries {
-            for (p, share) in NotificationLogRecord.split(e.logKey, e.entry, partition: partitioner.partition(of:)) where owned.contains(p) {
-                outputs.append(KafkaOutgoing(topic: topic, message: KafkaMessage(
-                    key: NotificationLogChangelogCodec.key(e.logKey), value: NotificationLogChangelogCodec.encode(share), partition: p)))
+            for (p, share) in NotificationLogRecord.split(e.logKey, e.entry, partition: partitioner.partition(of:)) {
+                add(p, key: NotificationLogChangelogCodec.key(e.logKey), value: NotificationLogChangelogCodec.encode(share))
             }
         }
         if outputs.isEmpty && batch.isEmpty {

@@ -32,6 +32,8 @@ public enum Telemetry {
         "klaxon_state_restored_deliveries_total":
             "Notifications another instance decided and had not sent, queued here by a restore of their partition.",
         "klaxon_state_changelog_corrupt_total": "State changelog records a restore skipped because they could not be read.",
+        "klaxon_state_changelog_too_large_total":
+            "State changelog records not written because they exceed the producer's message.max.bytes (a notification of a huge group, or its notification-log share): they stay in this instance's file.",
         "klaxon_state_changelog_unowned_total":
             "State changelog records not written because another instance owns their partition: alert changes made here while the partition moved away (acknowledgements and resolves through the API are sent to the owner instead), group_by threshold keys whose hash falls on another instance's partition, and unsent notifications whose first alert it owns.",
         "klaxon_state_owned_partitions":
