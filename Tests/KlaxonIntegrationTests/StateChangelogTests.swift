@@ -273,11 +273,16 @@ import Testing
     /// The killed instance's state file is gone with it (a container recreated without its
     /// volume): what it decided and could not send yet comes back from the changelog alone.
     @Test func aNotificationNotSentYetIsSentByTheInstanceThatTakesOverAfterAKill() async throws {
+        try await takeoverWithTheDefaultConfig(unsentTakeover)
+    }
+
+    /// `oneThenTwo` on a two-partition fixture with the default config, on the cluster lane.
+    func takeoverWithTheDefaultConfig(_ body: (ServiceFixture, KafkaProducer, Instance, Instance) async throws -> Void) async throws {
         let f = try await ServiceFixture(partitions: 2)
         try await f.run { f in
             try await ClusterLane.exclusive {
                 try f.writeConfig()
-                try await oneThenTwo(f, unsentTakeover)
+                try await oneThenTwo(f, body)
             }
         }
     }
@@ -330,13 +335,7 @@ import Testing
     /// was notified firing, so its resolution is sent; without them the group it builds has
     /// nothing notified to resolve and sends nothing.
     @Test func aResolutionIsSentByTheInstanceThatTakesOverAfterAKill() async throws {
-        let f = try await ServiceFixture(partitions: 2)
-        try await f.run { f in
-            try await ClusterLane.exclusive {
-                try f.writeConfig()
-                try await oneThenTwo(f, resolutionTakeover)
-            }
-        }
+        try await takeoverWithTheDefaultConfig(resolutionTakeover)
     }
 
     /// Webhook alerts of `name` with `status`.
