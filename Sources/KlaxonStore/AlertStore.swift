@@ -248,8 +248,7 @@ public final class AlertStore: Sendable {
         try pool.read { db in
             var result: [String: GroupScheduler.LogEntry] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT log_key, entry FROM nflog") {
-                guard let key = LogEntryCodec.key(row[0]) else { continue }
-                result[key] = try LogEntryCodec.decode(row["entry"])
+                result[LogEntryCodec.key(row[0])] = try LogEntryCodec.decode(row["entry"])
             }
             return result
         }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import KlaxonCore
 
 /// The stored form of a notification-log entry: the notified fingerprints as raw 64-bit hashes
@@ -11,17 +10,11 @@ import KlaxonCore
 enum LogEntryCodec {
     /// A log key as stored: a blob of its UTF-8, because the key holds a NUL between group key
     /// and receiver (`GroupNotification.logKey`) and a bound string ends at the first NUL.
-    /// Rows written before as text lost the receiver; they match no group and age out.
+    /// (Rows written before as text lost the receiver and matched no group; v22 deletes them.)
     static func storedKey(_ key: String) -> Data { Data(key.utf8) }
 
-    /// A stored key read back (a blob, or text from rows written before).
-    static func key(_ value: DatabaseValue) -> String? {
-        switch value.storage {
-        case .blob(let data): String(decoding: data, as: UTF8.self)
-        case .string(let s): s
-        default: nil
-        }
-    }
+    /// A stored key read back.
+    static func key(_ stored: Data) -> String { String(decoding: stored, as: UTF8.self) }
 
     static func encode(_ entry: GroupScheduler.LogEntry) -> Data {
         var out = [UInt8]()

@@ -89,7 +89,8 @@ public final class NotificationLogChangelog: Sendable {
 
     static func createTable(_ db: Database) throws {
         try db.execute(sql: """
-            CREATE TABLE nflog_pending (log_key TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+            DELETE FROM nflog WHERE typeof(log_key) = 'text';
+            CREATE TABLE nflog_pending (log_key BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TRIGGER nflog_changelog AFTER INSERT ON nflog
             BEGIN
                 INSERT OR REPLACE INTO nflog_pending (log_key, seq)
@@ -113,7 +114,7 @@ public final class NotificationLogChangelog: Sendable {
                 LEFT JOIN nflog n ON n.log_key = p.log_key
                 """, arguments: [limit])
             {
-                guard let key = LogEntryCodec.key(row[0]) else { continue }
+                let key = LogEntryCodec.key(row[0])
                 marks[key] = row[1]
                 guard let data = row[2] as Data?, let entry = try? LogEntryCodec.decode(data) else { continue }
                 records.append(NotificationLogRecord(logKey: key, entry: entry))

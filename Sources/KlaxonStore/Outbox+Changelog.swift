@@ -85,8 +85,8 @@ extension Outbox {
                 db, sql: "SELECT * FROM outbox WHERE id > ? AND status = 'pending' AND announced != 1 ORDER BY id LIMIT ?",
                 arguments: [from, limit])
             take.position = fresh.count == limit ? fresh.last?["id"] : try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM outbox")
-            var pendingRows = fresh
             let seen = Set(fresh.map { $0["id"] as Int64 })
+            var requeued: [Int64] = []
             for mark in try Row.fetchAll(db, sql: """
                 SELECT m.id, m.seq, o.status, o.announced, o.idempotency_key, o.fingerprint
                 FROM outbox_changelog_mark m LEFT JOIN outbox o ON o.id = m.id ORDER BY m.id LIMIT ?
@@ -96,12 +96,16 @@ extension Outbox {
                 take.marks[id] = mark[1]
                 guard let status = mark[2] as String?, let announced = mark[3] as Int? else { continue }
                 if status == "pending" {
-                    if announced != 1, !seen.contains(id), let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]) {
-                        pendingRows.append(row)
-                    }
+                    if announced != 1, !seen.contains(id) { requeued.append(id) }
                 } else if announced == 1, let fp = Fingerprint(hex: mark[5]) {
                     take.items.append((OutboxChangelogRecord(key: mark[4], fingerprint: fp, outcome: status == "delivered" ? .delivered : .dead), id))
                 }
+            }
+            var pendingRows = fresh
+            if !requeued.isEmpty {
+                pendingRows += try Row.fetchAll(
+                    db.statement(inList: "SELECT * FROM outbox WHERE id IN (\(databaseQuestionMarks(count: requeued.count))) ORDER BY id", count: requeued.count),
+                    arguments: StatementArguments(requeued))
             }
             // Content copied from the alert rows: the instance that reads it may hold none of them.
             for (row, entry) in zip(pendingRows, try Self.entries(pendingRows, in: db)) {

@@ -312,7 +312,8 @@ public final class StateDatabase: Sendable {
         }
         m.registerMigration("v22: the notification log's changelog") { db in
             // What each group last notified goes to the state changelog, so a new owner of an
-            // alert knows it was notified and sends its resolution (issue #14).
+            // alert knows it was notified and sends its resolution (issue #14). Keys written as
+            // text had lost their receiver at the NUL before it and matched no group: deleted.
             try NotificationLogChangelog.createTable(db)
         }
         return m
