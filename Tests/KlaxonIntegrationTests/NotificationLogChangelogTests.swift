@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KlaxonCore
 @testable import KlaxonStore
 import Testing
@@ -63,5 +64,35 @@ import Testing
         #expect(merged["g1\u{0}pager"] == entry(firing: [0, 1, 4, 5], at: 3))
         #expect(merged["g2\u{0}pager"] == entry(firing: [3], resolved: [2], at: 4))
         #expect(try store.notificationLog() == merged, "the merged entries are what the store keeps")
+    }
+
+    /// A file from before v22: a key bound as text had lost the receiver after its NUL, so the
+    /// row matched no group. The upgrade deletes such rows; entries flushed after it keep their
+    /// whole key and are marked for the changelog.
+    @Test func theUpgradeDeletesCutKeysAndKeepsWholeOnes() throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-nflog-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("s.db").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try StateDatabase.migrator.migrate(pool, upTo: "v21: the outbox's changelog")
+            // As v21's store wrote it: the key bound as a Swift string.
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO nflog (log_key, entry, at) VALUES (?, ?, ?)",
+                    arguments: ["g1\u{0}pager", LogEntryCodec.encode(entry(firing: [0])), t0.timeIntervalSince1970])
+            }
+            let cut = try pool.read { db in try Row.fetchOne(db, sql: "SELECT typeof(log_key), length(log_key) FROM nflog") }
+            #expect(cut?[0] == "text" && cut?[1] == 2, "the receiver was lost at the NUL")
+        }
+        let db = try StateDatabase(path: path)
+        let store = try AlertStore(database: db)
+        let log = NotificationLogChangelog(database: db)
+        #expect(try store.notificationLog().isEmpty)
+        #expect(try !log.waiting(), "nothing carried over to mark")
+        try store.recordFlush([], log: ["g1\u{0}pager": entry(firing: [1])], at: t0)
+        #expect(try store.notificationLog() == ["g1\u{0}pager": entry(firing: [1])])
+        #expect(try log.take().records == [NotificationLogRecord(logKey: "g1\u{0}pager", entry: entry(firing: [1]))])
     }
 }
