@@ -255,11 +255,14 @@ public final class AlertStore: Sendable {
     }
 
     /// Alerts grouping must know after a restart: everything firing or acknowledged, and what
-    /// resolved since `resolvedSince` (its resolved notification may still be due).
-    public func activeStates(resolvedSince: Date) throws -> [AlertState] {
+    /// resolved since `resolvedSince` (its resolved notification may still be due); of those,
+    /// the fingerprints `included` takes (a partition taken over).
+    public func activeStates(resolvedSince: Date, where included: (Fingerprint) -> Bool = { _ in true }) throws -> [AlertState] {
         let since = resolvedSince.timeIntervalSince1970
         let fps = hot.withLock { index in
-            index.entries.compactMap { fp, e in e.admitted && (e.status != .resolved || (e.resolvedAt ?? 0) >= since) ? fp : nil }
+            index.entries.compactMap { fp, e in
+                e.admitted && (e.status != .resolved || (e.resolvedAt ?? 0) >= since) && included(fp) ? fp : nil
+            }
         }
         return try states(of: fps)
     }

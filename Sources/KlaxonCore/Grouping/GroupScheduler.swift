@@ -201,6 +201,26 @@ public struct GroupScheduler: Sendable {
         }
     }
 
+    /// Takes alerts out of every group without notifying anything: another instance's grouping
+    /// has them now (their partition moved). A group left empty goes; the log stays, so a group
+    /// given back does not notify again what it sent.
+    /// - Returns: how many alerts left some group.
+    @discardableResult
+    public mutating func remove(where leaves: (Fingerprint) -> Bool) -> Int {
+        var removed = 0
+        for id in Array(groups.keys) where groups[id]!.alerts.keys.contains(where: leaves) {
+            let before = groups[id]!.alerts.count
+            groups[id]!.alerts = groups[id]!.alerts.filter { !leaves($0.key) }
+            removed += before - groups[id]!.alerts.count
+            guard groups[id]!.alerts.isEmpty else { continue }
+            if !groups[id]!.hasFlushed { unflushedCount -= 1 }
+            changedGroups.remove(id)
+            // Its heap entry is stale now and is dropped when it comes up.
+            groups[id] = nil
+        }
+        return removed
+    }
+
     /// The alerts of every group due by `now`: those `advance(to: now)` will ask `isMuted`
     /// about, so the shell can read their labels in one go. O(due groups · log groups).
     public mutating func dueAlerts(at now: Date) -> Set<Fingerprint> {

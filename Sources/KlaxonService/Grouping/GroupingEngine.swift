@@ -32,6 +32,12 @@ actor GroupingEngine {
     private var changelogSources: [Fingerprint: [String: String]] = [:]
     /// About how many notified alerts one flush transaction carries (default 5,000).
     private let sliceAlerts: Int
+    /// The `klaxon.alerts` partitions whose alerts grouping holds, once the state stage said
+    /// which it owns (`own`); nil until then — every alert of the store, as on one instance.
+    private var owned: (partitions: Set<Int32>, partitioner: StatePartitioner)?
+    /// Klaxon's own alerts (`ScanOverdue`): each instance raises them from what it saw, so they
+    /// stay with the instance that grouped them whatever partition their fingerprint names.
+    private var unpartitioned: Set<Fingerprint> = []
 
     init(
         routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
@@ -70,11 +76,44 @@ actor GroupingEngine {
         }
     }
 
+    /// Whether grouping holds this alert: its partition is owned here (or ownership is not
+    /// known yet), or it is Klaxon's own. A partition that moved away leaves its alerts in the
+    /// store (one file), and a reload must not take them back.
+    private func holds(_ state: AlertState) -> Bool {
+        guard let owned else { return true }
+        return owned.partitions.contains(owned.partitioner.partition(of: state.alert.fingerprint)) || state.alert.source == "klaxon"
+    }
+
+    /// The state stage's word on which `klaxon.alerts` partitions this instance owns, after a
+    /// restore: alerts of partitions no longer owned leave their groups without a notification
+    /// (the new owner groups them, with the notification log it restored), and `adopting` —
+    /// alerts of partitions just taken over, as the restore wrote them — join theirs, so the
+    /// new owner repeats them and a group's next notification lists them. Nothing is sent for
+    /// an adopted alert the log shows notified already.
+    func own(_ partitions: Set<Int32>, partitioner: StatePartitioner, adopting: [AlertState], now: Date) {
+        owned = (partitions, partitioner)
+        let released = scheduler.remove { fp in
+            !unpartitioned.contains(fp) && !partitions.contains(partitioner.partition(of: fp))
+        }
+        let since = now.addingTimeInterval(-86_400)
+        let joining = adopting.filter { s in holds(s) && (s.status != .resolved || (s.resolvedAt ?? .distantPast) >= since) }
+        insert(joining, now: now)
+        closeEscalations(joining.filter { $0.status == .resolved })
+        if released > 0 || !joining.isEmpty {
+            logger.info("grouping follows the partitions owned", metadata: [
+                "partitions": "\(partitions.sorted().map(String.init).joined(separator: ","))", "released": "\(released)",
+                "adopted": "\(joining.count)",
+            ])
+            recordGroupGauges()
+            doorbell.ring()
+        }
+    }
+
     /// Switches to a new routing config: groups are rebuilt from the alerts in the store (as
     /// Alertmanager rebuilds its dispatcher), the notification log is kept.
     /// The store is read first: if that fails, the old routing and groups stay as they were.
     func reload(routing: RoutingConfig, integrations: [String: [Integration]], now: Date) throws {
-        let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
+        let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)).filter(holds)
         let log = scheduler.log
         self.routing = routing
         self.integrations = integrations
@@ -180,6 +219,7 @@ actor GroupingEngine {
             let alert = state.alert
             let routes = acceptingRoutes(alert)
             guard !routes.isEmpty else { continue }
+            if alert.source == "klaxon" { unpartitioned.insert(alert.fingerprint) }
             let grouped = GroupedAlert(
                 fingerprint: alert.fingerprint, startsAt: state.firstSeenAt,
                 resolvedAt: state.status == .resolved ? state.resolvedAt : nil)

@@ -129,18 +129,21 @@ final class StateChangelog: Sendable {
     /// the end as of now, and writes each alert's last state into the store. A Kafka error
     /// (a broker that does not answer) is retried with backoff; after `restoreTimeout` the
     /// error is thrown and the state stage stops.
-    func restore(_ assigned: [Int32: UInt64]) async throws {
+    /// - Returns: the partitions restored and the alerts read that grouping takes (admitted).
+    @discardableResult
+    func restore(_ assigned: [Int32: UInt64]) async throws -> Restored {
         let stale = restored.withLock { r in
             r = r.filter { assigned[$0.key] != nil }
             return assigned.filter { r[$0.key] != $0.value }
         }
-        guard !stale.isEmpty else { return }
+        guard !stale.isEmpty else { return Restored() }
         let started = ContinuousClock.now
         restoring.withLock { $0 = (stale.keys.sorted(), 0, nil) }
         defer { restoring.withLock { $0 = nil } }
         let stored = try store.changelogPositions(topic: topic)
         var backoff = Duration.milliseconds(500)
         var (read, written) = (0, 0)
+        var admitted: Set<Fingerprint> = []
         while true {
             // Each attempt reads from the same starts: a state applied twice comes out the same.
             let starts: [Int32: Int64?] = positions.withLock { mine in
@@ -150,7 +153,7 @@ final class StateChangelog: Sendable {
             do {
                 let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
                 do {
-                    (read, written) = try await replay(reader, starts: starts, stale: stale, started: started)
+                    (read, written, admitted) = try await replay(reader, starts: starts, stale: stale, started: started)
                 } catch {
                     await reader.close()
                     throw error
@@ -170,13 +173,21 @@ final class StateChangelog: Sendable {
             "partitions": "\(stale.keys.sorted().map(String.init).joined(separator: ","))", "records": "\(read)", "alerts": "\(written)",
             "took": "\(started.duration(to: ContinuousClock.now))",
         ])
+        return Restored(partitions: Set(stale.keys), alerts: admitted)
+    }
+
+    /// What a restore read: its partitions, and the alerts whose last record is admitted (in
+    /// some group), which grouping takes in (`GroupingEngine.own`).
+    struct Restored: Sendable {
+        var partitions: Set<Int32> = []
+        var alerts: Set<Fingerprint> = []
     }
 
     /// Reads the partitions from `starts` to their ends into the store; returns the records
-    /// read and the alerts written. Records its positions once everything is in.
+    /// read, the alerts written and the admitted ones. Records its positions once everything is in.
     private func replay(
         _ reader: KafkaTopicReader, starts: [Int32: Int64?], stale: [Int32: UInt64], started: ContinuousClock.Instant
-    ) async throws -> (read: Int, written: Int) {
+    ) async throws -> (read: Int, written: Int, admitted: Set<Fingerprint>) {
         let clock = ContinuousClock()
         let ranges = try await reader.assign(from: starts)
         let ends = ranges.mapValues(\.end)
@@ -192,6 +203,8 @@ final class StateChangelog: Sendable {
         // Each partition's last share of a key: its earlier versions are history.
         var logShares: [String: NotificationLogRecord] = [:]
         var (read, written, corrupt) = (0, 0, 0)
+        // Each alert's last record decides whether grouping takes it.
+        var admitted: [Fingerprint: Bool] = [:]
         while !ends.allSatisfy({ p, end in (reached[p] ?? 0) >= end }) {
             guard clock.now - started < restoreTimeout else {
                 throw StateChangelogError(
@@ -215,7 +228,9 @@ final class StateChangelog: Sendable {
                         let share = try NotificationLogChangelogCodec.decode(r.value)
                         logShares["\(r.partition)/\(share.logKey)"] = share
                     } else {
-                        pending.append(try AlertChangelogCodec.decode(r.value))
+                        let record = try AlertChangelogCodec.decode(r.value)
+                        admitted[record.fingerprint] = record.admitted
+                        pending.append(record)
                     }
                 } catch {
                     // A damaged record is not a state: the alert keeps what this store holds.
@@ -252,7 +267,7 @@ final class StateChangelog: Sendable {
         let reachedEnds = ends.merging(reached) { end, r in max(end, r) }
         positions.withLock { mine in for (p, end) in reachedEnds { mine[p] = end } }
         try store.saveChangelogPositions(topic: topic, reachedEnds)
-        return (read, written)
+        return (read, written, Set(admitted.filter(\.value).keys))
     }
 
     /// One state batch's hand-off: the store's queued changes of owned partitions go to the

@@ -92,7 +92,7 @@ final class StateService: Service {
                 // Idle: a partition given to this instance is restored now, and changes no input
                 // carries (acknowledgements, timeouts) reach the changelog.
                 let epochs = assignedEpochs()
-                if !epochs.isEmpty, changelog.needsRestore(epochs) || store.changelogWaiting || changelog.lifecycleWaiting
+                if !epochs.isEmpty, changelog.needsRestore(epochs) || groupingLags(epochs) || store.changelogWaiting || changelog.lifecycleWaiting
                     || store.thresholds.waiting || changelog.outboxWaiting || changelog.logWaiting
                 {
                     return Decoded(state: StateBatch(givenUp: []), now: Date())
@@ -163,6 +163,35 @@ final class StateService: Service {
         return out
     }
 
+    /// The partitions grouping was last told this instance owns; nil before the first restore
+    /// (grouping holds every alert of the store since start).
+    private let groupingOwns = Mutex<Set<Int32>?>(nil)
+
+    /// Whether grouping holds alerts of partitions other than those owned now (one left).
+    private func groupingLags(_ epochs: [Int32: UInt64]) -> Bool {
+        groupingOwns.withLock { $0 } != changelog.owned(epochs)
+    }
+
+    /// Tells grouping which partitions this instance owns once `epochs` are restored: their
+    /// alerts are grouped here, and only theirs. A partition newly owned brings every alert
+    /// the store holds of it (copies from an earlier ownership, brought up to date by the
+    /// restore); one owned still brings the alerts its restore read (another instance may
+    /// have owned it between two assignments). Not while nothing is assigned: between two
+    /// assignments of a rebalance this instance has not lost its partitions yet.
+    private func follow(_ epochs: [Int32: UInt64], restored: StateChangelog.Restored, now: Date) async throws {
+        guard !epochs.isEmpty else { return }
+        let owned = changelog.owned(epochs)
+        let before = groupingOwns.withLock { $0 }
+        guard owned != before || !restored.alerts.isEmpty else { return }
+        let newly = before.map { owned.subtracting($0) } ?? []
+        let partitioner = self.partitioner
+        let adopting = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)) { fp in
+            restored.alerts.contains(fp) || newly.contains(partitioner.partition(of: fp))
+        }
+        await grouping.own(owned, partitioner: partitioner, adopting: adopting, now: now)
+        groupingOwns.withLock { $0 = owned }
+    }
+
     /// Partitions newly given restored → dead letters acknowledged by the broker → state in one
     /// SQLite transaction → its changelog and the offsets in one Kafka transaction (then the
     /// plain commit the embedded broker needs) → changes handed to grouping.
@@ -171,7 +200,7 @@ final class StateService: Service {
         let batch = state.records
         // One view of the assignment for the restore and the hand-off (see `handOff`).
         let epochs = assignedEpochs()
-        try await changelog.restore(epochs)
+        try await follow(epochs, restored: try await changelog.restore(epochs), now: now)
         var result: BatchResult?
         var commanded: [AlertState] = []
         if !batch.isEmpty {

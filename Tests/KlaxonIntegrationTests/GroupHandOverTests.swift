@@ -1,0 +1,144 @@
+import Foundation
+import KlaxonCore
+import KlaxonKafka
+import KlaxonTesting
+import Testing
+
+/// Grouping follows partition ownership (issue #14): when a `klaxon.alerts` partition moves,
+/// its alerts leave the old owner's groups without a notification and join the new owner's,
+/// which goes on repeating them from the notification log it restored.
+@Suite(.serialized, .stopsServers) struct GroupHandOverTests {
+    typealias Instance = ControlTopicTests.Instance
+
+    /// Short enough to see several repeats; each alert is its own group.
+    static let repeatSeconds = 6
+
+    @Test func groupsFollowTheirAlertsToTheInstanceThatOwnsThem() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try f.writeConfig()
+                try """
+                    route:
+                      receiver: pager
+                      group_by: ['...']
+                      group_wait: 0s
+                      group_interval: 1s
+                      repeat_interval: \(Self.repeatSeconds)s
+                    receivers:
+                      - name: pager
+                        webhook_configs: [{url: \(f.recorder.url)}]
+                    """.write(to: f.routesFile, atomically: true, encoding: .utf8)
+                let producer = try f.producer()
+                let (one, two) = (try Instance("one", f), try Instance("two", f))
+                try one.start(f)
+                let outcome = await capture { try await handOver(f, producer, one, two) }
+                try await one.stop()
+                try await two.stop()
+                try outcome.get()
+            }
+        }
+    }
+
+    /// One alert on each `klaxon.alerts` partition, so each instance owns some.
+    static func onePerPartition() -> [(name: String, payload: Data)] {
+        var out: [Int32: (String, Data)] = [:]
+        var k = 0
+        while out.count < ControlTopicTests.partitioner.partitions {
+            let (payload, fp) = ControlTopicTests.alert("Moving\(k)")
+            let p = ControlTopicTests.partitioner.partition(of: fp)
+            if out[p] == nil { out[p] = ("Moving\(k)", payload) }
+            k += 1
+        }
+        return out.values.map { (name: $0.0, payload: $0.1) }
+    }
+
+    /// A webhook request as this test reads it: its alert and, for a repeat, the flush time
+    /// the idempotency key carries (`…/repeat-<unix seconds>`).
+    struct Sent {
+        var alert: String
+        var repeatedAt: Int?
+        var key: String
+    }
+
+    func sent(_ f: ServiceFixture) -> [Sent] {
+        f.recorder.received.compactMap { r in
+            let body = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any]
+            guard body?["status"] as? String == "firing",
+                let name = ((body?["alerts"] as? [[String: Any]])?.first?["labels"] as? [String: String])?["alertname"]
+            else { return nil }
+            let key = r.headers["idempotency-key"] ?? ""
+            let repeated = key.range(of: "/repeat-").flatMap { Int(key[$0.upperBound...]) }
+            return Sent(alert: name, repeatedAt: repeated, key: key)
+        }
+    }
+
+    func metric(_ i: Instance, _ name: String) async -> Double? {
+        guard let (status, body) = try? await HTTP.call("GET", i.base + "/metrics"), status == 200 else { return nil }
+        return Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == name }?.value
+    }
+
+    func handOver(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        let alerts = Self.onePerPartition()
+        let names = Set(alerts.map(\.name))
+        try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+        for (k, a) in alerts.enumerated() { try await producer.send(topic: ServiceFixture.scans, value: a.payload, partition: Int32(k % 2)) }
+        try await eventually("one notified every alert", watching: one.process!) {
+            Set(sent(f).map(\.alert)) == names
+        }
+        try await eventually("one groups every alert", watching: one.process!) {
+            await metric(one, "klaxon_aggregation_groups") == Double(alerts.count)
+        }
+
+        // Two joins: the partitions split, and so do the groups.
+        try two.start(f)
+        try await eventually("each instance owns half the partitions", watching: two.process!, timeout: .seconds(60)) {
+            let owned = [await metric(one, "klaxon_state_owned_partitions"), await metric(two, "klaxon_state_owned_partitions")]
+            return owned == [6, 6]
+        }
+        var moved: Set<String> = []
+        try await eventually("the groups follow their alerts", watching: two.process!) {
+            // Two's state file holds only what it restored: the alerts of its partitions.
+            moved = try await two.alertNames().intersection(names)
+            let groups = [await metric(one, "klaxon_aggregation_groups"), await metric(two, "klaxon_aggregation_groups")]
+            return !moved.isEmpty && groups == [Double(alerts.count - moved.count), Double(moved.count)]
+        }
+        #expect(moved.count == 6)
+
+        // Each alert is repeated by one instance only: two senders would repeat it twice within
+        // one repeat interval. Counted from now on, past the hand-over.
+        let since = Int(Date().timeIntervalSince1970) + 1
+        func repeats(from: Int) -> [String: [Int]] {
+            Dictionary(grouping: sent(f).compactMap { s in s.repeatedAt.flatMap { $0 >= from ? (s.alert, $0) : nil } }, by: \.0)
+                .mapValues { $0.map(\.1).sorted() }
+        }
+        try await eventually("every alert repeated twice after the hand-over", watching: two.process!, timeout: .seconds(60)) {
+            let r = repeats(from: since)
+            return names.allSatisfy { (r[$0]?.count ?? 0) >= 2 }
+        }
+        let steady = repeats(from: since)
+        for (name, times) in steady {
+            let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+            // One scheduler repeats every 7 s here (the first flush after 6 s, on 1 s ticks); the
+            // key's whole seconds can make that 6.
+            #expect(gaps.allSatisfy { $0 >= Self.repeatSeconds }, "\(name) repeated by both instances: \(times)")
+        }
+
+        // One is killed: two takes its partitions over and repeats its alerts too.
+        try await one.process!.stop(signal: SIGKILL)
+        try await eventually("two owns every partition", watching: two.process!, timeout: .seconds(60)) {
+            await metric(two, "klaxon_state_owned_partitions") == 12
+        }
+        let afterKill = Int(Date().timeIntervalSince1970) + 1
+        try await eventually("two repeats every alert, the killed instance's too", watching: two.process!, timeout: .seconds(30)) {
+            let r = repeats(from: afterKill)
+            return names.allSatisfy { r[$0] != nil }
+        }
+        #expect(await metric(two, "klaxon_aggregation_groups") == Double(alerts.count))
+        // Nothing was notified as new after the first notifications: the log went along.
+        let first = Dictionary(grouping: sent(f).filter { $0.repeatedAt == nil }, by: \.alert)
+        for name in names {
+            #expect(first[name]?.count == 1, "\(name) notified as new \(first[name]?.count ?? 0) times: \(first[name]?.map(\.key) ?? [])")
+        }
+    }
+}
