@@ -226,6 +226,8 @@ public final class KlaxonApp: Sendable {
     /// Restores grouping from the state database, then runs until shutdown (a signal or
     /// `shutdown()`), then flushes the producer.
     public func run() async throws {
+        // The probe's closure holds the stages that hold `ready`: a cycle, broken once they stop.
+        defer { ready.clearProbe() }
         try await producer.use(closeTimeout: .seconds(5)) { _ in
             try await grouping.restore(now: Date())
             await reloader.markLoaded()

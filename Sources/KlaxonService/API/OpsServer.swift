@@ -109,6 +109,10 @@ public final class ReadyFlag: Sendable {
     /// Adds checks run on every `/readyz`; each returns the reasons it is not ready (none: ready).
     func setProbe(_ check: @escaping @Sendable () async -> [String]) { probe.withLock { $0 = check } }
 
+    /// Drops the checks: they hold the Kafka clients, and a stage that holds this flag would
+    /// keep them (and their librdkafka threads) alive past the app, and past an embedded broker.
+    func clearProbe() { probe.withLock { $0 = nil } }
+
     /// Why the service is not ready, in words for `/readyz`; empty when it is.
     public func problems() async -> [String] {
         guard isReady else { return ["the consumer loop is not running"] }
