@@ -13,7 +13,19 @@ import Testing
     /// Short enough to see several repeats; each alert is its own group.
     static let repeatSeconds = 6
 
+    /// A second instance joins and the groups split; the first is killed and the second, on
+    /// an empty file, takes its partitions and their groups over from the changelog.
     @Test func groupsFollowTheirAlertsToTheInstanceThatOwnsThem() async throws {
+        try await handOver(killingTheFirst: true)
+    }
+
+    /// The instance that joined is killed and the first one gets its partitions back: it holds
+    /// their alerts from before (the restore reads only what changed since), and groups them again.
+    @Test func partitionsGivenBackAreGroupedAgain() async throws {
+        try await handOver(killingTheFirst: false)
+    }
+
+    func handOver(killingTheFirst: Bool) async throws {
         let f = try await ServiceFixture(partitions: 2)
         try await f.run { f in
             try await ClusterLane.exclusive {
@@ -32,7 +44,7 @@ import Testing
                 let producer = try f.producer()
                 let (one, two) = (try Instance("one", f), try Instance("two", f))
                 try one.start(f)
-                let outcome = await capture { try await handOver(f, producer, one, two) }
+                let outcome = await capture { try await handOver(f, producer, one, two, killingTheFirst: killingTheFirst) }
                 try await one.stop()
                 try await two.stop()
                 try outcome.get()
@@ -78,7 +90,7 @@ import Testing
         return Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == name }?.value
     }
 
-    func handOver(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+    func handOver(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance, killingTheFirst: Bool) async throws {
         let alerts = Self.onePerPartition()
         let names = Set(alerts.map(\.name))
         try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
@@ -124,17 +136,20 @@ import Testing
             #expect(gaps.allSatisfy { $0 >= Self.repeatSeconds }, "\(name) repeated by both instances: \(times)")
         }
 
-        // One is killed: two takes its partitions over and repeats its alerts too.
-        try await one.process!.stop(signal: SIGKILL)
-        try await eventually("two owns every partition", watching: two.process!, timeout: .seconds(60)) {
-            await metric(two, "klaxon_state_owned_partitions") == 12
+        // One instance is killed: the other takes its partitions over and repeats its alerts too.
+        // Two restores one's from the changelog into an empty file; one finds two's in its file
+        // (the changelog has nothing newer of them) and must group them again all the same.
+        let (victim, survivor) = killingTheFirst ? (one, two) : (two, one)
+        try await victim.process!.stop(signal: SIGKILL)
+        try await eventually("\(survivor.name) owns every partition", watching: survivor.process!, timeout: .seconds(60)) {
+            await metric(survivor, "klaxon_state_owned_partitions") == 12
         }
         let afterKill = Int(Date().timeIntervalSince1970) + 1
-        try await eventually("two repeats every alert, the killed instance's too", watching: two.process!, timeout: .seconds(30)) {
+        try await eventually("\(survivor.name) repeats every alert, the killed instance's too", watching: survivor.process!, timeout: .seconds(30)) {
             let r = repeats(from: afterKill)
             return names.allSatisfy { r[$0] != nil }
         }
-        #expect(await metric(two, "klaxon_aggregation_groups") == Double(alerts.count))
+        #expect(await metric(survivor, "klaxon_aggregation_groups") == Double(alerts.count))
         // Nothing was notified as new after the first notifications: the log went along.
         let first = Dictionary(grouping: sent(f).filter { $0.repeatedAt == nil }, by: \.alert)
         for name in names {
