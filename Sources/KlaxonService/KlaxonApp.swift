@@ -111,7 +111,7 @@ public final class KlaxonApp: Sendable {
             integrations: sinks.integrations,
             escalationTiers: Dictionary(config.routing.escalationPolicies.map { ($0.name, $0.tiers.count) }, uniquingKeysWith: { a, _ in a }),
             falsePositiveRates: try falsePositives.rates())
-        let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives, thresholds: store.thresholds)
+        let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives, thresholds: store.thresholds, partitioner: partitioner)
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)
         let deadLetters = DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger)
@@ -164,8 +164,8 @@ public final class KlaxonApp: Sendable {
             sweeper: sweeper, clock: ContinuousClock(), now: lifecycleNow, interval: lifecycleInterval, logger: logger)))
         // Before the HTTP server, so it stops after it: a write in flight still sees its record applied.
         services.append(.init(service: control))
-        services.append(.init(service: InhibitionSourceFeed(
-            topic: k.changelogTopic, readerProperties: common, grouping: grouping, owned: state.ownership.owned, logger: logger)))
+        services.append(.init(service: ChangelogFeed(
+            topic: k.changelogTopic, readerProperties: common, grouping: grouping, noise: noise, owned: state.ownership.owned, logger: logger)))
         let address = HTTPAddress()
         if let listen = config.service.httpListen {
             let api = ApiDependencies(

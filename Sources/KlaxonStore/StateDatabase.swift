@@ -316,6 +316,11 @@ public final class StateDatabase: Sendable {
             // text had lost their receiver at the NUL before it and matched no group: deleted.
             try NotificationLogChangelog.createTable(db)
         }
+        m.registerMigration("v23: threshold shares") { db in
+            // A key counted by `group_by` spans partitions, so instances count shares of it and
+            // read each other's from the changelog (issue #14): one row per share.
+            try ThresholdStore.addShares(db)
+        }
         return m
     }
 }

@@ -16,6 +16,9 @@ public final class ThresholdStore: Sendable {
     struct Name: Hashable {
         var rule: String
         var hash: UInt64
+        var share: Int32
+
+        init(_ s: ThresholdKeySnapshot) { (rule, hash, share) = (s.rule, s.hash, s.share) }
     }
 
     public init(database: StateDatabase) { self.database = database }
@@ -27,30 +30,54 @@ public final class ThresholdStore: Sendable {
             """)
     }
 
+    /// v23: a key's state per share (the partition whose alerts it counts), so one instance
+    /// can hold several shares of a key. Rows from before get share -1 until `load` names it.
+    static func addShares(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE threshold_share (
+                rule TEXT NOT NULL, hash INTEGER NOT NULL, share INTEGER NOT NULL, state BLOB NOT NULL,
+                PRIMARY KEY (rule, hash, share)) WITHOUT ROWID;
+            INSERT INTO threshold_share (rule, hash, share, state) SELECT rule, hash, -1, state FROM threshold_key;
+            DROP TABLE threshold_key;
+            ALTER TABLE threshold_share RENAME TO threshold_key;
+            """)
+    }
+
     /// Writes changed keys inside the caller's transaction; a dropped key's row goes.
     static func write(_ changes: [ThresholdKeySnapshot], in db: Database) throws {
         guard !changes.isEmpty else { return }
-        let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO threshold_key (rule, hash, state) VALUES (?, ?, ?)")
-        let delete = try db.cachedStatement(sql: "DELETE FROM threshold_key WHERE rule = ? AND hash = ?")
+        let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO threshold_key (rule, hash, share, state) VALUES (?, ?, ?, ?)")
+        let delete = try db.cachedStatement(sql: "DELETE FROM threshold_key WHERE rule = ? AND hash = ? AND share = ?")
         for c in changes {
             let hash = Int64(bitPattern: c.hash)
             if let state = c.state {
-                try upsert.execute(arguments: [c.rule, hash, ThresholdStateCodec.encode(state)])
+                try upsert.execute(arguments: [c.rule, hash, c.share, ThresholdStateCodec.encode(state)])
             } else {
-                try delete.execute(arguments: [c.rule, hash])
+                try delete.execute(arguments: [c.rule, hash, c.share])
             }
         }
     }
 
-    /// Every stored key (read at start).
-    public func load() throws -> [ThresholdKeySnapshot] {
-        try database.pool.read { db in
+    /// Every stored key (read at start). A row from before shares were kept (v23) counted
+    /// every occurrence this instance saw; it becomes the share its record went to then, the
+    /// partition of its hash (`legacyShare`), and is stored under it.
+    public func load(legacyShare: (UInt64) -> Int32 = { _ in 0 }) throws -> [ThresholdKeySnapshot] {
+        try database.pool.write { db in
             var out: [ThresholdKeySnapshot] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT rule, hash, state FROM threshold_key")
+            var legacy: [ThresholdKeySnapshot] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT rule, hash, share, state FROM threshold_key")
             while let row = try rows.next() {
                 // A damaged row is a key that starts over, not a failed start.
-                guard let state = try? ThresholdStateCodec.decode(row[2]) else { continue }
-                out.append(ThresholdKeySnapshot(rule: row[0], hash: UInt64(bitPattern: row[1]), state: state))
+                guard let state = try? ThresholdStateCodec.decode(row[3]) else { continue }
+                let hash = UInt64(bitPattern: row[1])
+                let share: Int32 = row[2]
+                let snapshot = ThresholdKeySnapshot(rule: row[0], hash: hash, share: share < 0 ? legacyShare(hash) : share, state: state)
+                out.append(snapshot)
+                if share < 0 { legacy.append(snapshot) }
+            }
+            if !legacy.isEmpty {
+                try db.execute(sql: "DELETE FROM threshold_key WHERE share < 0")
+                try Self.write(legacy, in: db)
             }
             return out
         }
@@ -75,7 +102,7 @@ public final class ThresholdStore: Sendable {
     /// Queues changes a committed transaction wrote, for the changelog.
     func queue(_ changes: [ThresholdKeySnapshot]) {
         guard !changes.isEmpty else { return }
-        unproduced.withLock { q in for c in changes { q[Name(rule: c.rule, hash: c.hash)] = c } }
+        unproduced.withLock { q in for c in changes { q[Name(c)] = c } }
     }
 
     /// Whether changes wait for the changelog.
@@ -92,7 +119,7 @@ public final class ThresholdStore: Sendable {
     /// Puts taken changes back (their transaction aborted), behind any newer change of the same key.
     public func requeue(_ taken: [ThresholdKeySnapshot]) {
         unproduced.withLock { q in
-            for c in taken where q[Name(rule: c.rule, hash: c.hash)] == nil { q[Name(rule: c.rule, hash: c.hash)] = c }
+            for c in taken where q[Name(c)] == nil { q[Name(c)] = c }
         }
     }
 
@@ -107,7 +134,7 @@ public final class ThresholdStore: Sendable {
     /// this store not produced yet (it is newer). Returns the snapshots written, for the tracker.
     public func restore(_ snapshots: [ThresholdKeySnapshot]) throws -> [ThresholdKeySnapshot] {
         var last: [Name: ThresholdKeySnapshot] = [:]
-        for s in snapshots { last[Name(rule: s.rule, hash: s.hash)] = s }
+        for s in snapshots { last[Name(s)] = s }
         let kept = unproduced.withLock { q in Set(last.keys.filter { q[$0] != nil }) }
         for name in kept { last[name] = nil }
         let taken = Array(last.values)
@@ -178,7 +205,8 @@ public enum ThresholdStateCodec {
 /// A threshold key's record on the state changelog (`0x12`, beside alert records `0x01` and
 /// lifecycle records `0x11`): rule (string), hash (UInt64 LE), 1 when a state follows (0: the
 /// key was dropped), the state. Keyed `threshold/<rule's FNV-1a>/<hash>` on the partition of
-/// the hash — for keys counted per fingerprint, the alert's own partition.
+/// its share (for keys counted per fingerprint, the alert's own partition); the record does
+/// not name the share, the partition it is read from does.
 public enum ThresholdChangelogCodec {
     public static let version: UInt8 = 0x12
 

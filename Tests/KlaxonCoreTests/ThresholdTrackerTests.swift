@@ -72,6 +72,49 @@ import Testing
         #expect(perHost.keyCount == 3)
     }
 
+    /// Several instances (issue #14): a key counted by `group_by` spans fingerprints, so its
+    /// occurrences fall on partitions several instances own. Each keeps its share per partition;
+    /// the shares another instance restores from the changelog count with its own.
+    @Test func sharesOfAKeyOnOtherPartitionsAndInstancesCountTogether() throws {
+        let partitioner = StatePartitioner(partitions: 12)
+        let rules = [try rule(count: 3, window: 60, groupBy: ["host"])]
+        // Containers of one host whose alerts fall on three different partitions.
+        var seen: [Int32: Alert] = [:]
+        var c = 0
+        while seen.count < 3 {
+            let a = F.falco(host: "h", container: "c\(c)")
+            seen[partitioner.partition(of: a.fingerprint)] = seen[partitioner.partition(of: a.fingerprint)] ?? a
+            c += 1
+        }
+        let (a1, a2, a3) = (Array(seen.values)[0], Array(seen.values)[1], Array(seen.values)[2])
+
+        var one = ThresholdTracker(rules: rules)
+        one.partitioner = partitioner
+        one.tracksChanges = true
+        #expect(one.record(a1, at: at(0)) == .held(count: 1, needed: 3))
+        #expect(one.record(a2, at: at(1)) == .held(count: 2, needed: 3), "two shares of this instance count together")
+        let oneShares = one.takeChanges()
+        #expect(Set(oneShares.map(\.share)) == [partitioner.partition(of: a1.fingerprint), partitioner.partition(of: a2.fingerprint)])
+
+        var two = ThresholdTracker(rules: rules)
+        two.partitioner = partitioner
+        two.tracksChanges = true
+        #expect(two.record(a3, at: at(2)) == .held(count: 1, needed: 3), "alone, the other instance's occurrences are not seen")
+        var twoWithShares = ThresholdTracker(rules: rules)
+        twoWithShares.partitioner = partitioner
+        twoWithShares.tracksChanges = true
+        #expect(twoWithShares.restore(oneShares) == 2)
+        #expect(twoWithShares.record(a3, at: at(2)) == .notify(count: 3))
+        let twoShares = twoWithShares.takeChanges()
+        #expect(twoShares.map(\.share) == [partitioner.partition(of: a3.fingerprint)], "only its own share is its to write")
+
+        // Back on the first instance: the burst the other share notified holds its own.
+        #expect(one.restore(twoShares) == 1)
+        #expect(one.record(a1, at: at(3)) == .alreadyNotified(count: 4, at: at(2)))
+        // Past the window, the other share's occurrences no longer count.
+        #expect(one.record(a2, at: at(64)) == .held(count: 1, needed: 3))
+    }
+
     @Test func firstMatchingRuleWinsAndUnmatchedAlertsAreUntracked() throws {
         var tracker = ThresholdTracker(rules: [
             try rule(#"rule="Terminal shell in container""#, count: 2, window: 60),

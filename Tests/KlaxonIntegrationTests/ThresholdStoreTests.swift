@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KlaxonCore
 @testable import KlaxonStore
 import Synchronization
@@ -117,5 +118,34 @@ import Testing
         // Once produced, the changelog's record wins again.
         _ = store.thresholds.take()
         #expect(try store.thresholds.restore(theirs).count == 3)
+    }
+
+    /// A file from before shares (v22): its one row per key counted everything this instance
+    /// saw. v23 keeps it; the first load names its share (the partition its record went to)
+    /// and stores it under that share, so a later load reads it as it is.
+    @Test func aCountFromBeforeSharesBecomesTheShareOfItsHashsPartition() throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-shares-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("s.db").path
+        let state = ThresholdTracker.KeyState(slots: [.init(start: 1_000, count: 2)], lastEvent: 1_000, pending: true)
+        do {
+            let pool = try DatabasePool(path: path)
+            try StateDatabase.migrator.migrate(pool, upTo: "v22: the notification log's changelog")
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO threshold_key (rule, hash, state) VALUES (?, ?, ?)",
+                    arguments: ["name:shells|fingerprint", Int64(bitPattern: 0xFFFF_0000_0000_0007), ThresholdStateCodec.encode(state)])
+            }
+        }
+        let store = ThresholdStore(database: try StateDatabase(path: path))
+        let loaded = try store.load { hash in Int32(hash % 12) }
+        #expect(loaded == [ThresholdKeySnapshot(rule: "name:shells|fingerprint", hash: 0xFFFF_0000_0000_0007, share: 7, state: state)])
+        #expect(try store.load { _ in 99 } == loaded, "stored under its share: the second load has nothing to name")
+        // Shares of one key are rows of their own.
+        try StateDatabase(path: path).pool.write { db in
+            try ThresholdStore.write([ThresholdKeySnapshot(rule: "name:shells|fingerprint", hash: 0xFFFF_0000_0000_0007, share: 3, state: state)], in: db)
+        }
+        #expect(Set(try store.load().map(\.share)) == [3, 7])
     }
 }

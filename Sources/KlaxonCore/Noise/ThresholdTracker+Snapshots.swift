@@ -8,11 +8,15 @@ public struct ThresholdKeySnapshot: Sendable, Hashable {
     public var rule: String
     /// The fingerprint's value, or the hash of the `group_by` values.
     public var hash: UInt64
+    /// The `klaxon.alerts` partition whose alerts this share counts (0 without partitioning);
+    /// its changelog record goes there.
+    public var share: Int32
     public var state: ThresholdTracker.KeyState?
 
-    public init(rule: String, hash: UInt64, state: ThresholdTracker.KeyState?) {
+    public init(rule: String, hash: UInt64, share: Int32 = 0, state: ThresholdTracker.KeyState?) {
         self.rule = rule
         self.hash = hash
+        self.share = share
         self.state = state
     }
 }
@@ -31,14 +35,14 @@ extension ThresholdTracker {
         defer { changed.removeAll(keepingCapacity: true) }
         return changed.compactMap { key in
             guard key.rule < ruleKeys.count else { return nil }
-            return ThresholdKeySnapshot(rule: ruleKeys[key.rule], hash: key.hash, state: keys[key])
+            return ThresholdKeySnapshot(rule: ruleKeys[key.rule], hash: key.hash, share: key.share, state: keys[key])
         }
     }
 
     /// Marks the keys of `snapshots` changed again (their write failed; the next take carries them).
     public mutating func markChanged(_ snapshots: [ThresholdKeySnapshot]) {
         for s in snapshots {
-            if let ri = ruleKeys.firstIndex(of: s.rule) { changed.insert(Key(rule: ri, hash: s.hash)) }
+            if let ri = ruleKeys.firstIndex(of: s.rule) { changed.insert(Key(rule: ri, hash: s.hash, share: s.share)) }
         }
     }
 
@@ -52,7 +56,7 @@ extension ThresholdTracker {
         var applied = 0
         for s in snapshots {
             guard let ri = index[s.rule] else { continue }
-            let key = Key(rule: ri, hash: s.hash)
+            let key = Key(rule: ri, hash: s.hash, share: s.share)
             guard !changed.contains(key) else { continue }
             keys[key] = s.state
             applied += 1

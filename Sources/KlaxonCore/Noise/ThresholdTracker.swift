@@ -12,6 +12,12 @@ import Foundation
 ///
 /// The window is half-open: an occurrence exactly `window` ago no longer counts. Times that go
 /// backwards are treated as the latest time seen for the key.
+///
+/// Several instances (issue #14): a key's state is kept per *share*, the `klaxon.alerts`
+/// partition of the alerts counted in it (`partitioner`; 0 without one), so each share moves
+/// with its partition. A decision counts every share of the key held — this instance's and,
+/// restored from the changelog, other instances' — and takes the latest burst and
+/// notification of any of them. With one share per key (one instance) nothing changes.
 public struct ThresholdTracker: Sendable {
     /// Time slots per window (the count's resolution is `window / slotsPerWindow`).
     public static let slotsPerWindow: Int64 = 64
@@ -20,6 +26,8 @@ public struct ThresholdTracker: Sendable {
     /// Upper bound on tracked keys; past it, idle keys and then the least recently seen are dropped. Default 200,000.
     public var maxKeys: Int
     var keys: [Key: KeyState] = [:]
+    /// Names each occurrence's share by its alert's partition; nil: every share is 0.
+    public var partitioner: StatePartitioner?
     /// Each rule's `stateKey`, by index (snapshots name rules by it).
     let ruleKeys: [String]
     /// Keys stepped, pruned or dropped since the last `takeChanges` (their state goes to the
@@ -34,6 +42,7 @@ public struct ThresholdTracker: Sendable {
     struct Key: Hashable, Codable {
         var rule: Int
         var hash: UInt64
+        var share: Int32 = 0
     }
 
     public struct Slot: Hashable, Codable, Sendable {
@@ -97,7 +106,8 @@ public struct ThresholdTracker: Sendable {
     public mutating func evaluate(_ alert: Alert, at now: Date, wantsNotification: Bool) -> ThresholdOutcome? {
         guard let ri = ruleIndex(for: alert) else { return nil }
         let rule = rules[ri]
-        let key = Key(rule: ri, hash: ThresholdTracker.keyHash(alert, groupBy: rule.groupBy))
+        let key = Key(
+            rule: ri, hash: ThresholdTracker.keyHash(alert, groupBy: rule.groupBy), share: partitioner?.partition(of: alert.fingerprint) ?? 0)
         let decision = step(key, rule: rule, now: ThresholdTracker.ms(now), wantsNotification: wantsNotification)
         if keys.count > maxKeys { evict(at: now) }
         return ThresholdOutcome(ruleIndex: ri, rule: rule, decision: decision)
@@ -106,6 +116,7 @@ public struct ThresholdTracker: Sendable {
     private mutating func step(_ key: Key, rule: ThresholdRule, now rawNow: Int64, wantsNotification: Bool) -> ThresholdDecision {
         let window = max(1, rule.window.milliseconds)
         let resolution = max(1, window / ThresholdTracker.slotsPerWindow)
+        // Taken out while it changes, so its slots are not copied.
         var s = keys.removeValue(forKey: key) ?? KeyState()
         noteChange(key)
         let now = max(rawNow, s.lastEvent)
@@ -126,18 +137,29 @@ public struct ThresholdTracker: Sendable {
             s.slots.append(Slot(start: now, count: 1))
         }
         s.lastEvent = now
-        let count = s.total
+        var count = s.total
+        var (burst, notified) = (s.burstNotified, s.lastNotified)
+        // The key's other shares: their occurrences in the window, and a burst still going on.
+        // Only a `group_by` key spans partitions; a fingerprint's key has one share.
+        if rule.groupBy != nil, let partitioner {
+            for p in 0..<partitioner.partitions where p != key.share {
+                guard let o = keys[Key(rule: key.rule, hash: key.hash, share: p)] else { continue }
+                for slot in o.slots where slot.start > cutoff { count += Int(slot.count) }
+                if let b = o.burstNotified, now - o.lastEvent < window { burst = max(burst ?? b, b) }
+                if let l = o.lastNotified { notified = max(notified ?? l, l) }
+            }
+        }
         let decision: ThresholdDecision
         if !(wantsNotification || s.pending) {
             decision = .counted(count: count)
-        } else if let at = s.burstNotified, !(rule.minInterval > .zero && now - at >= rule.minInterval.milliseconds) {
+        } else if let at = burst, !(rule.minInterval > .zero && now - at >= rule.minInterval.milliseconds) {
             // Once per burst; with min_interval, a burst that lasts renotifies held occurrences that often.
             s.pending = true
             decision = .alreadyNotified(count: count, at: ThresholdTracker.date(at))
         } else if count < rule.count {
             s.pending = true
             decision = .held(count: count, needed: rule.count)
-        } else if let last = s.lastNotified, now - last < rule.minInterval.milliseconds {
+        } else if let last = notified, now - last < rule.minInterval.milliseconds {
             s.pending = true
             decision = .damped(count: count, until: ThresholdTracker.date(last + rule.minInterval.milliseconds))
         } else {
@@ -189,17 +211,18 @@ public struct ThresholdTracker: Sendable {
     public func reconfigured(with newRules: [ThresholdRule]) -> ThresholdTracker {
         var next = ThresholdTracker(rules: newRules, maxKeys: maxKeys)
         next.tracksChanges = tracksChanges
+        next.partitioner = partitioner
         var map: [Int: Int] = [:]
         for (i, r) in rules.enumerated() {
             if let j = newRules.firstIndex(where: { $0.identity == r.identity && $0.groupBy == r.groupBy }) { map[i] = j }
         }
         for (key, s) in keys {
             guard let j = map[key.rule] else { continue }
-            next.keys[Key(rule: j, hash: key.hash)] = s
+            next.keys[Key(rule: j, hash: key.hash, share: key.share)] = s
         }
         // Changes not taken yet stay changes; those of rules that went are dropped with them.
         for key in changed {
-            if let j = map[key.rule] { next.changed.insert(Key(rule: j, hash: key.hash)) }
+            if let j = map[key.rule] { next.changed.insert(Key(rule: j, hash: key.hash, share: key.share)) }
         }
         return next
     }
@@ -230,6 +253,7 @@ extension ThresholdTracker: Codable {
     private struct Entry: Codable {
         var rule: Int
         var hash: UInt64
+        var share: Int32?
         var state: KeyState
     }
 
@@ -238,7 +262,7 @@ extension ThresholdTracker: Codable {
         self.init(rules: try c.decode([ThresholdRule].self, forKey: .rules),
                   maxKeys: try c.decodeIfPresent(Int.self, forKey: .maxKeys) ?? 200_000)
         for e in try c.decode([Entry].self, forKey: .keys) where e.rule >= 0 && e.rule < rules.count {
-            keys[Key(rule: e.rule, hash: e.hash)] = e.state
+            keys[Key(rule: e.rule, hash: e.hash, share: e.share ?? 0)] = e.state
         }
     }
 
@@ -246,8 +270,8 @@ extension ThresholdTracker: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(rules, forKey: .rules)
         try c.encode(maxKeys, forKey: .maxKeys)
-        let entries = keys.map { Entry(rule: $0.key.rule, hash: $0.key.hash, state: $0.value) }
-            .sorted { ($0.rule, $0.hash) < ($1.rule, $1.hash) }
+        let entries = keys.map { Entry(rule: $0.key.rule, hash: $0.key.hash, share: $0.key.share == 0 ? nil : $0.key.share, state: $0.value) }
+            .sorted { ($0.rule, $0.hash, $0.share ?? 0) < ($1.rule, $1.hash, $1.share ?? 0) }
         try c.encode(entries, forKey: .keys)
     }
 }

@@ -26,7 +26,7 @@ actor GroupingEngine {
     /// Labels of the firing grouped alerts that match some inhibition rule's source side: all
     /// the inhibitor needs. Groups keep no labels (#8), so these are kept here, and only these.
     private var inhibitionSources: [Fingerprint: [String: String]] = [:]
-    /// The same, as the state changelog shows every instance's alerts (`InhibitionSourceFeed`):
+    /// The same, as the state changelog shows every instance's alerts (`ChangelogFeed`):
     /// a source owned by another instance mutes targets grouped here. An alert grouping holds
     /// is known first by `inhibitionSources`; a resolution it hears removes the entry here too.
     private var changelogSources: [Fingerprint: [String: String]] = [:]

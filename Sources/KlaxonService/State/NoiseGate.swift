@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonStore
+import Metrics
 import Synchronization
 
 /// The noise filter as the ingest loop uses it, while a batch is planned (before it is
@@ -19,13 +20,19 @@ final class NoiseGate: Sendable {
 
     /// Reads the false-positive marks and the stored threshold counts into memory (so a failed
     /// read fails the start).
-    init(config: NoiseConfig, falsePositives: FalsePositiveStore, thresholds stored: ThresholdStore? = nil) throws {
+    /// - Parameter partitioner: names the share of a threshold key each occurrence counts in
+    ///   (its alert's `klaxon.alerts` partition); nil: one share.
+    init(
+        config: NoiseConfig, falsePositives: FalsePositiveStore, thresholds stored: ThresholdStore? = nil,
+        partitioner: StatePartitioner? = nil
+    ) throws {
         try falsePositives.load()
         self.falsePositives = falsePositives
         var tracker = ThresholdTracker(rules: config.thresholds)
         tracker.tracksChanges = stored != nil
+        tracker.partitioner = partitioner
         if let stored {
-            tracker.restore(try stored.load())
+            tracker.restore(try stored.load { hash in partitioner?.partition(of: Fingerprint(value: hash)) ?? 0 })
             try stored.forgetRules(otherThan: Set(config.thresholds.map(\.stateKey)))
         }
         state = Mutex(State(filter: NoiseFilter(config: config), thresholds: tracker, lastPrune: .distantPast))
@@ -42,6 +49,19 @@ final class NoiseGate: Sendable {
     func restoreThresholds(_ snapshots: [ThresholdKeySnapshot]) {
         guard !snapshots.isEmpty else { return }
         state.withLock { _ = $0.thresholds.restore(snapshots) }
+    }
+
+    /// Whether other instances' shares of threshold keys matter: only a rule with `group_by`
+    /// counts alerts of several partitions under one key.
+    var wantsRemoteShares: Bool { state.withLock { s in s.thresholds.rules.contains { $0.groupBy != nil } } }
+
+    /// Shares of threshold keys other instances count (their partitions' records in the state
+    /// changelog): held beside this instance's own, each replacing the last one read, so a
+    /// decision counts them together. Never written here: they are their owner's to keep.
+    func takeRemoteShares(_ snapshots: [ThresholdKeySnapshot]) {
+        guard !snapshots.isEmpty else { return }
+        let applied = state.withLock { $0.thresholds.restore(snapshots) }
+        Counter(label: "klaxon_threshold_remote_shares_total").increment(by: applied)
     }
 
     func decide(_ alert: Alert, _ transition: AlertTransition, _ admitted: Bool, _ now: Date) -> NoiseDecision {

@@ -221,7 +221,10 @@ final class StateChangelog: Sendable {
                         let l = try LifecycleChangelogCodec.decode(r.value)
                         lifecycles[l.fingerprint] = l
                     } else if r.value.first == ThresholdChangelogCodec.version {
-                        counts.append(try ThresholdChangelogCodec.decode(r.value))
+                        // The partition names the share.
+                        var share = try ThresholdChangelogCodec.decode(r.value)
+                        share.share = r.partition
+                        counts.append(share)
                     } else if r.value.first == OutboxChangelogCodec.version {
                         deliveries.append(try OutboxChangelogCodec.decode(r.value))
                     } else if r.value.first == NotificationLogChangelogCodec.version {
@@ -312,8 +315,9 @@ final class StateChangelog: Sendable {
         }
         for r in records { add(r.fingerprint, key: AlertChangelogCodec.key(r.fingerprint), value: AlertChangelogCodec.encode(r)) }
         for r in fields { add(r.fingerprint, key: LifecycleChangelogCodec.key(r.fingerprint), value: LifecycleChangelogCodec.encode(r)) }
-        // On the partition of the key's hash: a key counted per fingerprint goes with its alert.
-        for c in counts { add(Fingerprint(value: c.hash), key: ThresholdChangelogCodec.key(c), value: ThresholdChangelogCodec.encode(c)) }
+        // On its share's partition: a key counted per fingerprint goes with its alert, one
+        // counted by `group_by` has a share on each partition whose alerts it counts.
+        for c in counts { add(c.share, key: ThresholdChangelogCodec.key(c), value: ThresholdChangelogCodec.encode(c)) }
         // With the row's first alert: its owner is the instance that takes the row over.
         let deliveries = taken.keeping { r in add(r.fingerprint, key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r)) }
         // Each partition's share of an entry goes with that partition's alerts.

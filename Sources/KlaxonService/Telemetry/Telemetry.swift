@@ -35,9 +35,11 @@ public enum Telemetry {
         "klaxon_state_changelog_too_large_total":
             "State changelog records not written because they exceed the producer's message.max.bytes (a notification of a huge group, or its notification-log share): they stay in this instance's file.",
         "klaxon_state_changelog_unowned_total":
-            "State changelog records not written because another instance owns their partition: alert changes made here while the partition moved away (acknowledgements and resolves through the API are sent to the owner instead), group_by threshold keys whose hash falls on another instance's partition, and unsent notifications whose first alert it owns.",
+            "State changelog records not written because another instance owns their partition: alert changes made here while the partition moved away (acknowledgements and resolves through the API are sent to the owner instead), threshold counts of partitions another instance owns now, and unsent notifications whose first alert it owns.",
         "klaxon_state_owned_partitions":
             "Partitions of the alerts topic this instance owns: assigned to its state stage and restored from the changelog.",
+        "klaxon_threshold_remote_shares_total":
+            "Shares of threshold keys counted by group_by that other instances own, read from the state changelog: a decision here counts them with this instance's own.",
         "klaxon_inhibition_changelog_sources":
             "Alerts that can inhibit, as this instance read them from the state changelog (every instance's alerts; a source owned elsewhere mutes targets grouped here).",
         "klaxon_state_commands_total":

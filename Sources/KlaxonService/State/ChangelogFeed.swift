@@ -1,20 +1,26 @@
 import Foundation
+import KlaxonCore
 import KlaxonKafka
 import KlaxonStore
 import Logging
 import ServiceLifecycle
 
 /// Reads the state changelog whole (every partition, from the beginning, no consumer group)
-/// and hands grouping the alerts in it: an inhibition's source and its target can be owned
-/// by different instances, and grouping mutes only with the sources it knows. Grouping keeps
-/// the few that can inhibit (`GroupingEngine.takeChangelogSources`). Records of partitions this
-/// instance owns, and all records while there are no inhibit rules, are not decoded; a reload
-/// starts the reading over under the new rules.
-struct InhibitionSourceFeed: Service {
+/// for what other instances own and this one needs:
+/// - grouping gets the alerts: an inhibition's source and its target can be owned by different
+///   instances, and grouping mutes only with the sources it knows. It keeps the few that can
+///   inhibit (`GroupingEngine.takeChangelogSources`);
+/// - the noise gate gets the threshold counts: a key counted by `group_by` spans partitions,
+///   and each instance decides with every share of it (`NoiseGate.takeRemoteShares`).
+/// Records of partitions this instance owns are not decoded, nor are alerts while there are
+/// no inhibit rules, nor counts while no threshold has `group_by`; a reload starts the
+/// reading over under the new rules.
+struct ChangelogFeed: Service {
     let topic: String
     /// librdkafka properties for the reader (bootstrap, security).
     let readerProperties: [String: String]
     let grouping: GroupingEngine
+    let noise: NoiseGate
     /// The partitions this instance owns now: their alerts' changes reach grouping directly, so
     /// their records are not decoded (one instance decodes nothing).
     let owned: @Sendable () -> Set<Int32>
@@ -50,14 +56,23 @@ struct InhibitionSourceFeed: Service {
                 let batch = try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(250))
                 // New rules may take alerts read before as sources: read from the beginning again.
                 if await grouping.inhibitionGeneration != generation { break }
-                guard !batch.isEmpty, await grouping.wantsInhibitionSources else { continue }
+                guard !batch.isEmpty else { continue }
+                let (sources, shares) = (await grouping.wantsInhibitionSources, noise.wantsRemoteShares)
+                guard sources || shares else { continue }
                 var records: [AlertChangelogRecord] = []
+                var counts: [ThresholdKeySnapshot] = []
                 let mine = owned()
-                for r in batch where r.value.first == AlertChangelogCodec.version && !mine.contains(r.partition) {
-                    // A damaged record is the state stage's to report (its restore counts it).
-                    if let record = try? AlertChangelogCodec.decode(r.value) { records.append(record) }
+                // A damaged record is the state stage's to report (its restore counts it).
+                for r in batch where !mine.contains(r.partition) {
+                    if sources, r.value.first == AlertChangelogCodec.version, let record = try? AlertChangelogCodec.decode(r.value) {
+                        records.append(record)
+                    } else if shares, r.value.first == ThresholdChangelogCodec.version, var share = try? ThresholdChangelogCodec.decode(r.value) {
+                        share.share = r.partition
+                        counts.append(share)
+                    }
                 }
-                await grouping.takeChangelogSources(records)
+                if sources { await grouping.takeChangelogSources(records) }
+                noise.takeRemoteShares(counts)
             }
         } catch {
             await reader.close()
