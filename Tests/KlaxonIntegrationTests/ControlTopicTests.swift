@@ -56,6 +56,23 @@ import Testing
             }
         }
 
+        /// Two `klaxon run` on a fresh two-partition fixture whose routes add `routesExtra` (one
+        /// cluster scenario at a time), stopped whatever `body` threw.
+        static func two(routesExtra: String, _ body: @escaping (ServiceFixture, KafkaProducer, Instance, Instance) async throws -> Void) async throws {
+            let f = try await ServiceFixture(partitions: 2)
+            try await f.run { f in
+                try await ClusterLane.exclusive {
+                    try f.writeConfig(routesExtra: routesExtra)
+                    let producer = try f.producer()
+                    let instances = [try Instance("one", f), try Instance("two", f)]
+                    for i in instances { try i.start(f) }
+                    let outcome = await capture { try await body(f, producer, instances[0], instances[1]) }
+                    for i in instances { try await i.stop() }
+                    try outcome.get()
+                }
+            }
+        }
+
         func get(_ path: String) async throws -> Any? {
             let (status, body) = try await HTTP.call("GET", base + path)
             guard status == 200 else { return nil }

@@ -22,20 +22,8 @@ import Testing
         try await twoInstances(routesExtra: Self.rule, run)
     }
 
-    /// Two `klaxon run` on one fixture (one cluster scenario at a time), stopped whatever `body` threw.
     func twoInstances(routesExtra: String, _ body: @escaping (ServiceFixture, KafkaProducer, Instance, Instance) async throws -> Void) async throws {
-        let f = try await ServiceFixture(partitions: 2)
-        try await f.run { f in
-            try await ClusterLane.exclusive {
-                try f.writeConfig(routesExtra: routesExtra)
-                let producer = try f.producer()
-                let instances = [try Instance("one", f), try Instance("two", f)]
-                for i in instances { try i.start(f) }
-                let outcome = await capture { try await body(f, producer, instances[0], instances[1]) }
-                for i in instances { try await i.stop() }
-                try outcome.get()
-            }
-        }
+        try await Instance.two(routesExtra: routesExtra, body)
     }
 
     /// Both ready; A owns the source's partition and B the target's (alerts on host h1).

@@ -70,23 +70,16 @@ import Testing
     /// row matched no group. The upgrade deletes such rows; entries flushed after it keep their
     /// whole key and are marked for the changelog.
     @Test func theUpgradeDeletesCutKeysAndKeepsWholeOnes() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-nflog-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("s.db").path
-        do {
-            let pool = try DatabasePool(path: path)
-            try StateDatabase.migrator.migrate(pool, upTo: "v21: the outbox's changelog")
-            // As v21's store wrote it: the key bound as a Swift string.
-            try pool.write { db in
-                try db.execute(
-                    sql: "INSERT INTO nflog (log_key, entry, at) VALUES (?, ?, ?)",
-                    arguments: ["g1\u{0}pager", LogEntryCodec.encode(entry(firing: [0])), t0.timeIntervalSince1970])
-            }
-            let cut = try pool.read { db in try Row.fetchOne(db, sql: "SELECT typeof(log_key), length(log_key) FROM nflog") }
+        // As v21's store wrote it: the key bound as a Swift string.
+        let file = try OlderStateFile(upTo: "v21: the outbox's changelog") { db in
+            try db.execute(
+                sql: "INSERT INTO nflog (log_key, entry, at) VALUES (?, ?, ?)",
+                arguments: ["g1\u{0}pager", LogEntryCodec.encode(entry(firing: [0])), t0.timeIntervalSince1970])
+            let cut = try Row.fetchOne(db, sql: "SELECT typeof(log_key), length(log_key) FROM nflog")
             #expect(cut?[0] == "text" && cut?[1] == 2, "the receiver was lost at the NUL")
         }
-        let db = try StateDatabase(path: path)
+        defer { file.remove() }
+        let db = try StateDatabase(path: file.path)
         let store = try AlertStore(database: db)
         let log = NotificationLogChangelog(database: db)
         #expect(try store.notificationLog().isEmpty)

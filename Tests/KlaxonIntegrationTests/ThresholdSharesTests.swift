@@ -11,25 +11,14 @@ import Testing
     typealias Instance = ControlTopicTests.Instance
 
     @Test func aCountSpreadOverTwoInstancesNotifiesWhereItIsReached() async throws {
-        let f = try await ServiceFixture(partitions: 2)
-        try await f.run { f in
-            try await ClusterLane.exclusive {
-                try f.writeConfig(routesExtra: """
-                    thresholds:
-                      - name: spread
-                        matchers: ['alertname="Spread"']
-                        count: 3
-                        window: 1h
-                        group_by: [alertname]
-                    """)
-                let producer = try f.producer()
-                let instances = [try Instance("one", f), try Instance("two", f)]
-                for i in instances { try i.start(f) }
-                let outcome = await capture { try await spread(f, producer, instances[0], instances[1]) }
-                for i in instances { try await i.stop() }
-                try outcome.get()
-            }
-        }
+        try await Instance.two(routesExtra: """
+            thresholds:
+              - name: spread
+                matchers: ['alertname="Spread"']
+                count: 3
+                window: 1h
+                group_by: [alertname]
+            """, spread)
     }
 
     func metric(_ i: Instance, _ name: String) async -> Double? {

@@ -124,20 +124,14 @@ import Testing
     /// saw. v23 keeps it; the first load names its share (the partition its record went to)
     /// and stores it under that share, so a later load reads it as it is.
     @Test func aCountFromBeforeSharesBecomesTheShareOfItsHashsPartition() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("klaxon-shares-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("s.db").path
         let state = ThresholdTracker.KeyState(slots: [.init(start: 1_000, count: 2)], lastEvent: 1_000, pending: true)
-        do {
-            let pool = try DatabasePool(path: path)
-            try StateDatabase.migrator.migrate(pool, upTo: "v22: the notification log's changelog")
-            try pool.write { db in
-                try db.execute(
-                    sql: "INSERT INTO threshold_key (rule, hash, state) VALUES (?, ?, ?)",
-                    arguments: ["name:shells|fingerprint", Int64(bitPattern: 0xFFFF_0000_0000_0007), ThresholdStateCodec.encode(state)])
-            }
+        let file = try OlderStateFile(upTo: "v22: the notification log's changelog") { db in
+            try db.execute(
+                sql: "INSERT INTO threshold_key (rule, hash, state) VALUES (?, ?, ?)",
+                arguments: ["name:shells|fingerprint", Int64(bitPattern: 0xFFFF_0000_0000_0007), ThresholdStateCodec.encode(state)])
         }
+        defer { file.remove() }
+        let path = file.path
         let store = ThresholdStore(database: try StateDatabase(path: path))
         let loaded = try store.load { hash in Int32(hash % 12) }
         #expect(loaded == [ThresholdKeySnapshot(rule: "name:shells|fingerprint", hash: 0xFFFF_0000_0000_0007, share: 7, state: state)])
