@@ -20,7 +20,7 @@ run: deps build
 # suite's blocking and CPU-bound tests queued on the two-thread cooperative pool for minutes,
 # and in-process HTTP servers answered too late for the tests timing them.
 TEST_WIDTH ?= 8
-CLUSTER_TESTS = AlertCommandTests|GroupHandOverTests|ThresholdSharesTests|InhibitionAcrossInstancesTests|ConfigReloadTopicTests|ControlTopicTests|StateChangelogTests|InstanceCountTests|RollingRestartTests|ChaosRunTests
+CLUSTER_TESTS = AlertCommandTests|CarriedDeliveryTests|GroupHandOverTests|ThresholdSharesTests|InhibitionAcrossInstancesTests|ConfigReloadTopicTests|ControlTopicTests|StateChangelogTests|InstanceCountTests|RollingRestartTests|ChaosRunTests
 test: deps
 	$(SWIFT) build --build-tests
 	@rm -f .build/test-results*.xml

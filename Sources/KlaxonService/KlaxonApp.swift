@@ -165,7 +165,8 @@ public final class KlaxonApp: Sendable {
         // Before the HTTP server, so it stops after it: a write in flight still sees its record applied.
         services.append(.init(service: control))
         services.append(.init(service: ChangelogFeed(
-            topic: k.changelogTopic, readerProperties: common, grouping: grouping, noise: noise, owned: state.ownership.owned, logger: logger)))
+            topic: k.changelogTopic, readerProperties: common, grouping: grouping, noise: noise, outbox: outbox, owned: state.ownership.owned,
+            logger: logger)))
         let address = HTTPAddress()
         if let listen = config.service.httpListen {
             let api = ApiDependencies(
@@ -229,6 +230,10 @@ public final class KlaxonApp: Sendable {
         // The probe's closure holds the stages that hold `ready`: a cycle, broken once they stop.
         defer { ready.clearProbe() }
         try await producer.use(closeTimeout: .seconds(5)) { _ in
+            // Until the state stage knows its partitions (`Outbox.follow`): one that moved while
+            // this process was down has a new owner, which may have sent them.
+            let held = try outbox.holdCarried(until: Date().addingTimeInterval(StateService.ownerGrace))
+            if held > 0 { logger.info("notifications carried to the changelog wait for this instance's partitions", metadata: ["count": "\(held)"]) }
             try await grouping.restore(now: Date())
             await reloader.markLoaded()
             try await group.run()

@@ -36,6 +36,8 @@ public final class Outbox: Sendable {
     private let index = Mutex<OutboxPendingIndex?>(nil)
     /// Every row up to this id was looked at for the changelog (`Outbox+Changelog`).
     let announcedUpTo = Mutex<Int64?>(nil)
+    /// Carried rows held back for their partition's owner (`Outbox+Ownership`).
+    let heldForOwner = Mutex<Set<Int64>>([])
 
     public init(database: StateDatabase) { self.database = database }
 
@@ -206,14 +208,14 @@ public final class Outbox: Sendable {
         try Row.fetchAll(db, sql: sql, arguments: arguments).map(pendingRow)
     }
 
-    private static func pendingRow(_ row: Row) -> OutboxPendingIndex.Row {
+    static func pendingRow(_ row: Row) -> OutboxPendingIndex.Row {
         OutboxPendingIndex.Row(
             id: row["id"], lane: OutboxLane(receiver: row["receiver"], integration: row["integration"]),
             groupKey: row["group_key"], nextAttemptAt: row["next_attempt_at"])
     }
 
     /// Applies committed changes to the index, if it is loaded (a later load reads them).
-    private func updateIndex(_ change: (inout OutboxPendingIndex) -> Void) {
+    func updateIndex(_ change: (inout OutboxPendingIndex) -> Void) {
         index.withLock { index in if index != nil { change(&index!) } }
     }
 
@@ -250,6 +252,10 @@ public final class Outbox: Sendable {
                 try attempt.execute(arguments: [o.id, o.at.timeIntervalSince1970, o.result.name, o.error, o.latency])
             }
             try Self.enqueue(fallbacks, at: now, in: db)
+        }
+        // A held row sent here after all (its grace ran out) is no longer waited for.
+        heldForOwner.withLock { held in
+            if !held.isEmpty { for o in outcomes where o.result == .delivered || o.result == .dead { held.remove(o.id) } }
         }
         updateIndex { index in
             for o in outcomes {

@@ -161,4 +161,41 @@ import Testing
         try target.markDelivered(restored.id, at: later)
         #expect(carried(try target.takeChangelog()) == ["pager/k1/webhook[0] delivered"])
     }
+
+    /// A carried row waits for its partition's owner, which restored it and sends it under the
+    /// same key: its outcome makes the copy here delivered. Held back, never dropped: with no
+    /// outcome in time it is due here. A row never carried is not held.
+    @Test func aCarriedRowWaitsForItsPartitionsOwnerAndIsSentHereIfNoOutcomeComes() throws {
+        let o = try fresh()
+        try o.enqueue([queued(1), queued(2), queued(3)], at: t0)
+        // Rows 1 and 3 are carried; row 2 was queued after the hand-off.
+        try o.changelogWritten(try o.takeChangelog().keeping { $0.key != "pager/k2/webhook[0]" })
+        let (fp1, fp3) = (queued(1).notification.alerts[0].fingerprint, queued(3).notification.alerts[0].fingerprint)
+        func due(_ s: TimeInterval) throws -> [String] {
+            try o.dueHeads(receiver: "pager", integration: "webhook[0]", now: t0.addingTimeInterval(s), limit: 10).map(\.idempotencyKey).sorted()
+        }
+        let (k1, k2, k3) = ("pager/k1/webhook[0]", "pager/k2/webhook[0]", "pager/k3/webhook[0]")
+
+        // A start holds carried rows until the partitions are known, for the grace at most.
+        #expect(try o.holdCarried(until: t0.addingTimeInterval(60)) == 2)
+        #expect(o.holdsForOwners)
+        #expect(try due(1) == [k2])
+        // Row 1's partition is owned here: due at once. Row 3's is not: it stays held.
+        #expect(try o.follow(owns: { $0 == fp1 }, at: t0.addingTimeInterval(1), grace: 60) == (0, 1))
+        #expect(try due(1) == [k1, k2])
+        // Row 3's owner delivered it: delivered here too, never sent from here.
+        #expect(try o.takeOwnerOutcomes([OutboxChangelogRecord(key: k3, fingerprint: fp3, outcome: .delivered)], at: t0.addingTimeInterval(2)) == 1)
+        #expect(try rows(o)[k3]?.status == .delivered)
+        #expect(!o.holdsForOwners)
+        #expect(try o.takeChangelog().records.map(\.key) == [k3], "its outcome is carried too (the hand-off keeps only owned partitions')")
+
+        // Row 1's partition moves away in a rebalance: it waits for the new owner's outcome,
+        // and with none after the grace it is due here again, under its key.
+        #expect(try o.follow(owns: { _ in false }, at: t0.addingTimeInterval(10), grace: 60) == (1, 0))
+        #expect(try due(11) == [k2])
+        #expect(try due(71) == [k1, k2])
+        // Sent here after all: no longer waited for.
+        try o.record([DeliveryRecord(id: try rows(o)[k1]!.id, at: t0.addingTimeInterval(71), result: .delivered)], at: t0.addingTimeInterval(71))
+        #expect(!o.holdsForOwners)
+    }
 }

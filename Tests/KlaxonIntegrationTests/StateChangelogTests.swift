@@ -263,6 +263,9 @@ import Testing
                 seen[r.partition] = r.offset + 1
                 if let key = r.key, wanted(key) { last[key] = r.value }
             }
+            // Past transaction markers, which no record shows (a partition ending in one was
+            // read until the deadline).
+            for (p, position) in reader.positions(of: Array(ends.keys)) { seen[p] = max(seen[p] ?? 0, position) }
         }
         await reader.close()
         return last
@@ -326,6 +329,29 @@ import Testing
         // Its outcome goes back to the changelog, so a later owner does not send it again.
         try await eventually("the outcome is in the changelog", watching: two.process!) {
             try await changelogValue(f, key: OutboxChangelogCodec.key(key)).map(OutboxChangelogCodec.decode)?.outcome == .delivered
+        }
+    }
+
+    /// The killed instance comes back on its file, where the notification is still pending:
+    /// the new owner sent it already, so it must not be sent again. Whichever instance owns its
+    /// partition after the rebalance, the first learns the outcome from the changelog: by
+    /// restoring the partition, or from the reader every instance runs over it.
+    @Test func anInstanceBackOnItsFileDoesNotSendAgainWhatTheNewOwnerSent() async throws {
+        try await takeoverWithTheDefaultConfig { f, producer, one, two in
+            try await unsentTakeover(f, producer, one, two)
+            let key = try #require(f.recorder.received.first?.headers["idempotency-key"])
+            try one.start(f)
+            try await eventually("one ready again", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+            let outbox = Outbox(database: try StateDatabase(path: one.state))
+            var status: OutboxEntry.Status?
+            try await eventually("one's copy is known delivered", watching: one.process!) {
+                status = try outbox.entries().first { $0.notification.idempotencyKey == key && $0.receiver == "pager" }?.status
+                return status == .delivered
+            }
+            try await one.settled()
+            try await two.settled()
+            let sent = f.recorder.received.filter { $0.headers["idempotency-key"] == key }
+            #expect(sent.count == 1, "sent by two only (one's copy: \(status.map { "\($0)" } ?? "?"))")
         }
     }
 

@@ -11,7 +11,9 @@ import ServiceLifecycle
 ///   instances, and grouping mutes only with the sources it knows. It keeps the few that can
 ///   inhibit (`GroupingEngine.takeChangelogSources`);
 /// - the noise gate gets the threshold counts: a key counted by `group_by` spans partitions,
-///   and each instance decides with every share of it (`NoiseGate.takeRemoteShares`).
+///   and each instance decides with every share of it (`NoiseGate.takeRemoteShares`);
+/// - the outbox gets the outcomes of notifications it holds for another partition's owner
+///   (`Outbox.takeOwnerOutcomes`), while it holds some.
 /// Records of partitions this instance owns are not decoded, nor are alerts while there are
 /// no inhibit rules, nor counts while no threshold has `group_by`; a reload starts the
 /// reading over under the new rules.
@@ -21,6 +23,7 @@ struct ChangelogFeed: Service {
     let readerProperties: [String: String]
     let grouping: GroupingEngine
     let noise: NoiseGate
+    let outbox: Outbox
     /// The partitions this instance owns now: their alerts' changes reach grouping directly, so
     /// their records are not decoded (one instance decodes nothing).
     let owned: @Sendable () -> Set<Int32>
@@ -57,10 +60,11 @@ struct ChangelogFeed: Service {
                 // New rules may take alerts read before as sources: read from the beginning again.
                 if await grouping.inhibitionGeneration != generation { break }
                 guard !batch.isEmpty else { continue }
-                let (sources, shares) = (await grouping.wantsInhibitionSources, noise.wantsRemoteShares)
-                guard sources || shares else { continue }
+                let (sources, shares, outcomes) = (await grouping.wantsInhibitionSources, noise.wantsRemoteShares, outbox.holdsForOwners)
+                guard sources || shares || outcomes else { continue }
                 var records: [AlertChangelogRecord] = []
                 var counts: [ThresholdKeySnapshot] = []
+                var delivered: [OutboxChangelogRecord] = []
                 let mine = owned()
                 // A damaged record is the state stage's to report (its restore counts it).
                 for r in batch where !mine.contains(r.partition) {
@@ -69,10 +73,19 @@ struct ChangelogFeed: Service {
                     } else if shares, r.value.first == ThresholdChangelogCodec.version, var share = try? ThresholdChangelogCodec.decode(r.value) {
                         share.share = r.partition
                         counts.append(share)
+                    } else if outcomes, r.value.first == OutboxChangelogCodec.version, let outcome = try? OutboxChangelogCodec.decode(r.value),
+                        outcome.outcome == .delivered
+                    {
+                        delivered.append(outcome)
                     }
                 }
                 if sources { await grouping.takeChangelogSources(records) }
                 noise.takeRemoteShares(counts)
+                if !delivered.isEmpty {
+                    do { try outbox.takeOwnerOutcomes(delivered, at: Date()) } catch {
+                        logger.warning("cannot record outcomes another instance reported; its held copies are sent after their wait: \(error)")
+                    }
+                }
             }
         } catch {
             await reader.close()

@@ -163,6 +163,10 @@ final class StateService: Service {
         return out
     }
 
+    /// How long a carried notification of a partition another instance owns waits for that
+    /// owner's outcome before it is sent here anyway (under the same key).
+    static let ownerGrace: TimeInterval = 60
+
     /// The partitions grouping was last told this instance owns; nil before the first restore
     /// (grouping holds every alert of the store since start).
     private let groupingOwns = Mutex<Set<Int32>?>(nil)
@@ -172,8 +176,9 @@ final class StateService: Service {
         groupingOwns.withLock { $0 } != changelog.owned(epochs)
     }
 
-    /// Tells grouping which partitions this instance owns once `epochs` are restored: their
-    /// alerts are grouped here, and only theirs. A partition newly owned brings every alert
+    /// Tells grouping and the outbox which partitions this instance owns once `epochs` are
+    /// restored: their alerts are grouped here, and only theirs; notifications carried to the
+    /// changelog are sent by the owner of their first alert (`Outbox.follow`). A partition newly owned brings every alert
     /// the store holds of it (copies from an earlier ownership, brought up to date by the
     /// restore); one owned still brings the alerts its restore read (another instance may
     /// have owned it between two assignments). Not while nothing is assigned: between two
@@ -189,6 +194,15 @@ final class StateService: Service {
             restored.alerts.contains(fp) || newly.contains(partitioner.partition(of: fp))
         }
         await grouping.own(owned, partitioner: partitioner, adopting: adopting, now: now)
+        // Carried notifications go with their partition too: its owner sends them, and this
+        // copy waits for the owner's outcome (sent here after all if none comes in time).
+        let rows = try changelog.outbox.follow(owns: { owned.contains(partitioner.partition(of: $0)) }, at: now, grace: Self.ownerGrace)
+        if rows.held > 0 || rows.released > 0 {
+            logger.info("notifications carried to the changelog follow their partitions", metadata: [
+                "waiting for their owner": "\(rows.held)", "due here": "\(rows.released)",
+            ])
+        }
+        if rows.released > 0 { nudgeDelivery() }
         groupingOwns.withLock { $0 = owned }
     }
 
