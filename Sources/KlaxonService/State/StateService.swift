@@ -178,11 +178,12 @@ final class StateService: Service {
 
     /// Tells grouping and the outbox which partitions this instance owns once `epochs` are
     /// restored: their alerts are grouped here, and only theirs; notifications carried to the
-    /// changelog are sent by the owner of their first alert (`Outbox.follow`). A partition newly owned brings every alert
-    /// the store holds of it (copies from an earlier ownership, brought up to date by the
-    /// restore); one owned still brings the alerts its restore read (another instance may
-    /// have owned it between two assignments). Not while nothing is assigned: between two
-    /// assignments of a rebalance this instance has not lost its partitions yet.
+    /// changelog are sent by the owner of their first alert (`Outbox.follow`). A partition
+    /// newly owned brings every alert the store holds of it (copies from an earlier ownership,
+    /// brought up to date by the restore); one owned still brings the alerts its restore read
+    /// (another instance may have owned it between two assignments). Not while nothing is
+    /// assigned: between two assignments of a rebalance this instance has not lost its
+    /// partitions yet.
     private func follow(_ epochs: [Int32: UInt64], restored: StateChangelog.Restored, now: Date) async throws {
         guard !epochs.isEmpty else { return }
         let owned = changelog.owned(epochs)
