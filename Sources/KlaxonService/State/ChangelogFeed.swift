@@ -29,8 +29,9 @@ struct ChangelogFeed: Service {
     let owned: @Sendable () -> Set<Int32>
     let logger: Logger
 
-    /// Never throws: the feed is grouping's helper, not a reason to stop the service. A broker
-    /// that cannot be read is retried every 5 s (logged once); each attempt reads from the beginning.
+    /// Never throws: the feed helps grouping, the noise gate and the outbox, and is no reason
+    /// to stop the service. A broker that cannot be read is retried every 5 s (logged once);
+    /// each attempt reads from the beginning.
     func run() async throws {
         var warned = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -40,7 +41,10 @@ struct ChangelogFeed: Service {
                 continue
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled || error is CancellationError { return }
-                if !warned { logger.warning("cannot read \(topic) for inhibition sources (trying every 5 s): \(error)") }
+                if !warned {
+                    logger.warning(
+                        "cannot read \(topic) for other instances' inhibition sources, threshold counts and delivery outcomes (trying every 5 s): \(error)")
+                }
                 warned = true
             }
             do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) } } catch { return }
