@@ -225,6 +225,13 @@ public enum ThresholdChangelogCodec {
         return Data(out)
     }
 
+    /// Reads a record as its partition's share (the record does not name it).
+    public static func decode(_ data: Data, partition: Int32) throws -> ThresholdKeySnapshot {
+        var share = try decode(data)
+        share.share = partition
+        return share
+    }
+
     /// Reads a record; a truncated or unknown one throws (never traps).
     public static func decode(_ data: Data) throws -> ThresholdKeySnapshot {
         do {

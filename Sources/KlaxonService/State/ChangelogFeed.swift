@@ -74,8 +74,9 @@ struct ChangelogFeed: Service {
                 for r in batch where !mine.contains(r.partition) {
                     if sources, r.value.first == AlertChangelogCodec.version, let record = try? AlertChangelogCodec.decode(r.value) {
                         records.append(record)
-                    } else if shares, r.value.first == ThresholdChangelogCodec.version, var share = try? ThresholdChangelogCodec.decode(r.value) {
-                        share.share = r.partition
+                    } else if shares, r.value.first == ThresholdChangelogCodec.version,
+                        let share = try? ThresholdChangelogCodec.decode(r.value, partition: r.partition)
+                    {
                         counts.append(share)
                     } else if outcomes, r.value.first == OutboxChangelogCodec.version, let outcome = try? OutboxChangelogCodec.decode(r.value),
                         outcome.outcome == .delivered

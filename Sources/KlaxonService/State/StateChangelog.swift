@@ -221,10 +221,7 @@ final class StateChangelog: Sendable {
                         let l = try LifecycleChangelogCodec.decode(r.value)
                         lifecycles[l.fingerprint] = l
                     } else if r.value.first == ThresholdChangelogCodec.version {
-                        // The partition names the share.
-                        var share = try ThresholdChangelogCodec.decode(r.value)
-                        share.share = r.partition
-                        counts.append(share)
+                        counts.append(try ThresholdChangelogCodec.decode(r.value, partition: r.partition))
                     } else if r.value.first == OutboxChangelogCodec.version {
                         deliveries.append(try OutboxChangelogCodec.decode(r.value))
                     } else if r.value.first == NotificationLogChangelogCodec.version {
