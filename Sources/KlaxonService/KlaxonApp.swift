@@ -113,7 +113,13 @@ public final class KlaxonApp: Sendable {
             falsePositiveRates: try falsePositives.rates())
         let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives, thresholds: store.thresholds, partitioner: partitioner)
         let grouping = GroupingEngine(
-            routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger)
+            routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger,
+            awaitsOwnership: true,
+            tellOwners: { [producer, topic = k.alertsTopic] commands in
+                _ = try await producer.sendAll(topic: topic, commands.map { c in
+                    KafkaMessage(key: Data(c.fingerprint.description.utf8), value: c.encoded(), partition: partitioner.partition(of: c.fingerprint))
+                })
+            })
         let deadLetters = DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger)
         let ingest = IngestService(
             consumer: consumer, producer: handOffProducer, processor: processor, partitioner: partitioner,

@@ -13,12 +13,16 @@ public struct AlertChangelogRecord: Sendable, Hashable {
     public var sources: String
     /// It passed the noise filter (its resolution must reach grouping).
     public var admitted: Bool
+    /// Who acknowledged it, on the record of the acknowledgement only: the instances that
+    /// notify its groups send the follow-ups in that name.
+    public var acknowledgedBy: String?
 
-    public init(state: AlertState, owner: String, sources: String, admitted: Bool) {
+    public init(state: AlertState, owner: String, sources: String, admitted: Bool, acknowledgedBy: String? = nil) {
         self.state = state
         self.owner = owner
         self.sources = sources
         self.admitted = admitted
+        self.acknowledgedBy = acknowledgedBy
     }
 
     public var fingerprint: Fingerprint { state.alert.fingerprint }
@@ -27,7 +31,8 @@ public struct AlertChangelogRecord: Sendable, Hashable {
 /// Binary form of an `AlertChangelogRecord` (version 1): `0x01`, status (1 byte: index in
 /// `AlertState.Status.allCases`), flags (1: acknowledged, resolved, admitted), first and last
 /// seen (Float64 LE), occurrences and regressions (LEB128), acknowledged and resolved times
-/// when flagged, owner and sources (strings), then the alert as `AlertCodec` stores it.
+/// when flagged, owner and sources (strings), who acknowledged (a string, when flag 8), then
+/// the alert as `AlertCodec` stores it.
 public enum AlertChangelogCodec {
     public static let version: UInt8 = 1
 
@@ -44,6 +49,7 @@ public enum AlertChangelogCodec {
         if s.acknowledgedAt != nil { flags |= 1 }
         if s.resolvedAt != nil { flags |= 2 }
         if r.admitted { flags |= 4 }
+        if r.acknowledgedBy != nil { flags |= 8 }
         out.append(flags)
         for t in [s.firstSeenAt, s.lastSeenAt] + [s.acknowledgedAt, s.resolvedAt].compactMap({ $0 }) {
             withUnsafeBytes(of: t.timeIntervalSince1970.bitPattern.littleEndian) { out.append(contentsOf: $0) }
@@ -52,6 +58,7 @@ public enum AlertChangelogCodec {
         AlertCodec.putLength(max(0, s.regressions), &out)
         AlertCodec.putString(r.owner, &out)
         AlertCodec.putString(r.sources, &out)
+        if let by = r.acknowledgedBy { AlertCodec.putString(by, &out) }
         out.append(contentsOf: AlertCodec.encode(s.alert))
         return Data(out)
     }
@@ -72,13 +79,14 @@ public enum AlertChangelogCodec {
                 let regressions = Int(try r.varint() & 0xFFFF_FFFF)
                 let owner = try r.string()
                 let sources = try r.string()
+                let by = flags & 8 != 0 ? try r.string() : nil
                 let blob = Data(UnsafeRawBufferPointer(rebasing: raw[r.at...]))
                 let alert: Alert
                 do { alert = try AlertCodec.decode(blob) } catch { throw AlertCodec.CodecError("alert: \(error)") }
                 let state = AlertState(
                     alert: alert, status: AlertState.Status.allCases[statusIndex], firstSeenAt: first, lastSeenAt: last,
                     occurrences: occurrences, regressions: regressions, acknowledgedAt: acknowledged, resolvedAt: resolved)
-                return AlertChangelogRecord(state: state, owner: owner, sources: sources, admitted: flags & 4 != 0)
+                return AlertChangelogRecord(state: state, owner: owner, sources: sources, admitted: flags & 4 != 0, acknowledgedBy: by)
             }
         } catch let error as AlertCodec.CodecError {
             throw ChangelogError(error.detail)

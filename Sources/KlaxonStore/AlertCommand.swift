@@ -9,18 +9,29 @@ import KlaxonCore
 /// a command starts with `{`), small and rare, so `kcat` shows it as it is.
 public struct AlertCommand: Sendable, Hashable, Codable {
     public enum Action: String, Sendable, Codable {
-        case acknowledge, resolve
+        /// `notified`: the instance that owns the alert's group notified it firing (issue #14,
+        /// step 4); its owner records the first notification (time to notify, MTTA's start,
+        /// the SLA clock and escalation). `actor` names the receiver, `target` the integration.
+        case acknowledge, resolve, notified
 
-        /// The lifecycle change; nil when the alert is not in a state it applies to.
+        /// The lifecycle change; nil when the alert is not in a state it applies to (always for
+        /// `notified`, which changes no status).
         public func apply(_ state: AlertState, at: Date) -> AlertState? {
             switch self {
             case .acknowledge: AlertLifecycle.acknowledge(state, at: at)
             case .resolve: AlertLifecycle.resolve(state, at: at)
+            case .notified: nil
             }
         }
 
-        /// The audit and history name (`alert.ack`, `alert.resolve`).
-        public var auditName: String { self == .acknowledge ? "alert.ack" : "alert.resolve" }
+        /// The audit and history name (`alert.ack`, `alert.resolve`, `alert.notified`).
+        public var auditName: String {
+            switch self {
+            case .acknowledge: "alert.ack"
+            case .resolve: "alert.resolve"
+            case .notified: "alert.notified"
+            }
+        }
     }
 
     /// Names the command in logs on both instances.
@@ -32,13 +43,20 @@ public struct AlertCommand: Sendable, Hashable, Codable {
     /// When it was asked: the acknowledgement or resolve time, so MTTA and MTTR do not depend
     /// on how long the command took to reach the owner.
     public var issuedAt: Date
+    /// `notified`: the receiver and integration notified (`receiver/integration`); `id` is
+    /// then the notification's key.
+    public var target: String?
 
-    public init(id: String = UUID().uuidString.lowercased(), action: Action, fingerprint: Fingerprint, actor: String, issuedAt: Date) {
+    public init(
+        id: String = UUID().uuidString.lowercased(), action: Action, fingerprint: Fingerprint, actor: String, issuedAt: Date,
+        target: String? = nil
+    ) {
         self.id = id
         self.action = action
         self.fingerprint = fingerprint
         self.actor = actor
         self.issuedAt = issuedAt
+        self.target = target
     }
 
     /// Whether a `klaxon.alerts` record holds a command rather than a report's share.
@@ -65,7 +83,7 @@ public struct AlertCommand: Sendable, Hashable, Codable {
         guard let fp = Fingerprint(hex: wire.fingerprint) else {
             throw CommandError("klaxon.alerts command names no fingerprint (\(wire.fingerprint.prefix(32)))")
         }
-        return AlertCommand(id: wire.id, action: wire.action, fingerprint: fp, actor: wire.actor, issuedAt: wire.issuedAt)
+        return AlertCommand(id: wire.id, action: wire.action, fingerprint: fp, actor: wire.actor, issuedAt: wire.issuedAt, target: wire.target)
     }
 
     /// The JSON form: `command` is the version, so a reader tells a command from a report and
@@ -77,9 +95,11 @@ public struct AlertCommand: Sendable, Hashable, Codable {
         var fingerprint: String
         var actor: String
         var issuedAt: Date
+        var target: String?
 
         init(_ c: AlertCommand) {
             (command, id, action, fingerprint, actor, issuedAt) = (1, c.id, c.action, c.fingerprint.description, c.actor, c.issuedAt)
+            target = c.target
         }
     }
 

@@ -122,6 +122,29 @@ extension AlertHistory {
         }
     }
 
+    /// Another instance notified the alert firing (its group lives there): the first such
+    /// notification of the alert's current instance is its `notified_at`, as if sent from here
+    /// — marked for the changelog, a `notified` event, a time-to-notify sample. A notification
+    /// from before the instance started (a reopen overtook the command) or after the first is
+    /// left out.
+    /// - Returns: whether it was the first.
+    static func notifiedElsewhere(
+        _ db: Database, _ fp: Fingerprint, receiver: String, target: String, ref: String, at: Date, samples: inout [LifecycleSample]
+    ) throws -> Bool {
+        try db.execute(
+            sql: """
+                UPDATE alert SET notified_at = ? WHERE fingerprint = ? AND ? >= first_seen_at
+                  AND (notified_at IS NULL OR notified_at < first_seen_at)
+                """, arguments: [at.timeIntervalSince1970, fp.description, at.timeIntervalSince1970])
+        guard db.changesCount > 0 else { return false }
+        try LifecycleChangelog.markPending(fp, in: db)
+        if let alert = try content(db, fp), let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? at, to: at) {
+            samples.append(s)
+        }
+        try append(db, fp, AlertEvent(at: at, kind: .notified, actor: receiver, reason: "firing → \(target)", ref: ref))
+        return true
+    }
+
     private static func content(_ db: Database, _ fp: Fingerprint) throws -> Alert? {
         try Data.fetchOne(db, sql: "SELECT alert_json FROM alert WHERE fingerprint = ?", arguments: [fp.description]).map(AlertCodec.decode)
     }

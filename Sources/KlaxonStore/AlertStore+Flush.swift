@@ -30,4 +30,16 @@ extension AlertStore {
         LifecycleMetrics.emit(samples)
         return added
     }
+
+    /// The owner's side of a `notified` command (`AlertHistory.notifiedElsewhere`).
+    /// - Returns: whether it was the alert instance's first notification.
+    @discardableResult
+    public func recordNotifiedElsewhere(_ fp: Fingerprint, receiver: String, target: String, ref: String, at: Date) throws -> Bool {
+        var samples: [LifecycleSample] = []
+        let first = try database.pool.write { db in
+            try AlertHistory.notifiedElsewhere(db, fp, receiver: receiver, target: target, ref: ref, at: at, samples: &samples)
+        }
+        LifecycleMetrics.emit(samples)
+        return first
+    }
 }

@@ -48,6 +48,23 @@ extension AlertStore {
         return added
     }
 
+    /// Queues the acknowledgement follow-ups of an alert another instance owns, for the groups
+    /// this instance notified (its group owner: issue #14, step 4); escalation steps are the
+    /// alert owner's. Keys fixed per alert instance, so hearing it again adds nothing.
+    /// - Returns: rows added.
+    @discardableResult
+    public func queueAcknowledgementFollowUps(_ state: AlertState, by actor: String, routing: FollowUpRouting, at now: Date = Date()) throws -> Int {
+        guard state.status == .acknowledged else { return 0 }
+        var samples: [LifecycleSample] = []
+        let added = try database.pool.write { db in
+            try Self.queueFollowUps(db, state, status: .acknowledged, by: actor, routing: routing, at: now, samples: &samples) {
+                !$0.hasPrefix("escalation:")
+            }
+        }
+        LifecycleMetrics.emit(samples)
+        return added
+    }
+
     /// Queues, in the caller's transaction, one follow-up (`FollowUpNotice`) per integration
     /// and group that was notified of `state`'s alert firing, each also a `notified` history
     /// event. `groups` narrows the groups (by key).

@@ -203,7 +203,9 @@ public final class AlertStore: Sendable {
             guard let state = written else { return nil }
             hot.withLock { $0.set(fingerprint, HotEntry(state, sources: entry.sources, admitted: entry.admitted, scope: entry.scope)) }
             changelog.withLock {
-                $0.add(AlertChangelogRecord(state: state, owner: pendingOwner, sources: entry.sources.list, admitted: entry.admitted), durable: true)
+                $0.add(AlertChangelogRecord(
+                    state: state, owner: pendingOwner, sources: entry.sources.list, admitted: entry.admitted,
+                    acknowledgedBy: state.status == .acknowledged && entry.status != .acknowledged ? actor : nil), durable: true)
             }
             return state
         }

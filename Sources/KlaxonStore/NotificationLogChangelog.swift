@@ -2,10 +2,11 @@ import Foundation
 import GRDB
 import KlaxonCore
 
-/// One partition's share of a notification-log entry, as the state changelog carries it: what
-/// a group last notified to a receiver, restricted to the alerts of that partition, so the
-/// instance that takes the partition over knows which of them were notified firing (and sends
-/// their resolution) instead of knowing nothing.
+/// A notification-log entry as the state changelog carries it, on its group's partition: what
+/// a group last notified to a receiver, so the instance that takes the partition over knows
+/// which of the group's alerts were notified firing (and sends their resolution) instead of
+/// knowing nothing. (Before groups followed their key's partition, an entry was split into a
+/// share per partition of its alerts; such shares still merge.)
 public struct NotificationLogRecord: Sendable, Hashable {
     public var logKey: String
     public var entry: GroupScheduler.LogEntry
@@ -13,15 +14,6 @@ public struct NotificationLogRecord: Sendable, Hashable {
     public init(logKey: String, entry: GroupScheduler.LogEntry) {
         self.logKey = logKey
         self.entry = entry
-    }
-
-    /// `entry` split by the partition of each fingerprint, one record per partition.
-    public static func split(_ logKey: String, _ entry: GroupScheduler.LogEntry, partition: (Fingerprint) -> Int32) -> [Int32: NotificationLogRecord] {
-        var out: [Int32: NotificationLogRecord] = [:]
-        let empty = GroupScheduler.LogEntry(firing: [], resolved: [], at: entry.at)
-        for fp in entry.firing { out[partition(fp), default: NotificationLogRecord(logKey: logKey, entry: empty)].entry.firing.insert(fp) }
-        for fp in entry.resolved { out[partition(fp), default: NotificationLogRecord(logKey: logKey, entry: empty)].entry.resolved.insert(fp) }
-        return out
     }
 
     /// Two shares of one group's entry (two partitions, or a local entry and a restored one):
@@ -35,8 +27,8 @@ public struct NotificationLogRecord: Sendable, Hashable {
 }
 
 /// `NotificationLogRecord` on the wire: first byte `0x14`, the log key, then the entry in its
-/// stored form (`LogEntryCodec`). Keyed `nflog/<log key>`: one group's shares on several
-/// partitions share the key, which compaction keeps apart (it works per partition).
+/// stored form (`LogEntryCodec`). Keyed `nflog/<log key>`; compaction keeps each key's last
+/// entry per partition.
 public enum NotificationLogChangelogCodec {
     public static let version: UInt8 = 0x14
 
@@ -78,8 +70,8 @@ public enum NotificationLogChangelogCodec {
 }
 
 /// The notification log's way to the changelog. A trigger on `nflog` marks every entry a
-/// flush writes (`nflog_pending`); the state stage takes the marked entries, produces each
-/// partition's share with its next hand-off and clears the marks it produced — a mark made
+/// flush writes (`nflog_pending`); the state stage takes the marked entries, produces each on
+/// its group's partition with its next hand-off and clears the marks it produced — a mark made
 /// again meanwhile (its `seq` moved) stays for the next one. A restore merges the shares it
 /// reads into `nflog` and hands the merged entries to grouping.
 public final class NotificationLogChangelog: Sendable {

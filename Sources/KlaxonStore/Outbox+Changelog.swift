@@ -88,7 +88,7 @@ extension Outbox {
             let seen = Set(fresh.map { $0["id"] as Int64 })
             var requeued: [Int64] = []
             for mark in try Row.fetchAll(db, sql: """
-                SELECT m.id, m.seq, o.status, o.announced, o.idempotency_key, o.fingerprint
+                SELECT m.id, m.seq, o.status, o.announced, o.idempotency_key, o.fingerprint, o.group_key
                 FROM outbox_changelog_mark m LEFT JOIN outbox o ON o.id = m.id ORDER BY m.id LIMIT ?
                 """, arguments: [limit])
             {
@@ -98,7 +98,8 @@ extension Outbox {
                 if status == "pending" {
                     if announced != 1, !seen.contains(id) { requeued.append(id) }
                 } else if announced == 1, let fp = Fingerprint(hex: mark[5]) {
-                    take.items.append((OutboxChangelogRecord(key: mark[4], fingerprint: fp, outcome: status == "delivered" ? .delivered : .dead), id))
+                    take.items.append((OutboxChangelogRecord(
+                        key: mark[4], fingerprint: fp, outcome: status == "delivered" ? .delivered : .dead, groupKey: mark[6]), id))
                 }
             }
             var pendingRows = fresh

@@ -34,23 +34,24 @@ extension Outbox {
         return ids.count
     }
 
-    /// After a restore: carried pending rows whose first alert's partition `owns` refuses wait
-    /// for that partition's owner until `now + grace`; held rows whose partition is owned here
-    /// are due at once (a restore just ran: a row the other instance delivered is delivered).
+    /// After a restore: carried pending rows whose partition (`OutboxChangelogRecord.partition`)
+    /// `owns` refuses wait for that partition's owner until `now + grace`; held rows whose
+    /// partition is owned here are due at once (a restore just ran: a row the other instance
+    /// delivered is delivered).
     /// - Returns: rows held now, and rows released.
     @discardableResult
-    public func follow(owns: (Fingerprint) -> Bool, at now: Date, grace: TimeInterval) throws -> (held: Int, released: Int) {
+    public func follow(owns: (Int32) -> Bool, partitioner: StatePartitioner, at now: Date, grace: TimeInterval) throws -> (held: Int, released: Int) {
         let held = heldForOwner.withLock { $0 }
         let until = now.addingTimeInterval(grace).timeIntervalSince1970
         let (hold, release) = try pool.write { db in
             var hold: [(id: Int64, next: Double)] = []
             var release: [Int64] = []
             for row in try Row.fetchAll(
-                db, sql: "SELECT id, fingerprint, next_attempt_at FROM outbox WHERE status = 'pending' AND announced = 1")
+                db, sql: "SELECT id, fingerprint, group_key, next_attempt_at FROM outbox WHERE status = 'pending' AND announced = 1")
             {
                 guard let fp = Fingerprint(hex: row["fingerprint"]) else { continue }
                 let id: Int64 = row["id"]
-                if owns(fp) {
+                if owns(OutboxChangelogRecord.partition(groupKey: row["group_key"], fingerprint: fp, partitioner)) {
                     if held.contains(id) { release.append(id) }
                 } else if !held.contains(id) {
                     hold.append((id, max(row["next_attempt_at"] as Double, until)))

@@ -14,12 +14,29 @@ public struct OutboxChangelogRecord: Sendable, Equatable {
     public var outcome: Outcome
     /// The row as queued (content copied, not referred to); nil once it has an outcome.
     public var queued: QueuedNotification?
+    /// The row's group key where the outbox read it (not on the wire: it only says where the
+    /// record goes).
+    public var groupKey: String?
 
-    public init(key: String, fingerprint: Fingerprint, outcome: Outcome, queued: QueuedNotification? = nil) {
+    public init(key: String, fingerprint: Fingerprint, outcome: Outcome, queued: QueuedNotification? = nil, groupKey: String? = nil) {
         self.key = key
         self.fingerprint = fingerprint
         self.outcome = outcome
         self.queued = outcome == .pending ? queued : nil
+        self.groupKey = groupKey ?? queued?.notification.groupKey
+    }
+
+    /// The partition whose owner sends a row: its routing group's, since the group's owner
+    /// queued it (issue #14, step 4); an escalation step's (`escalation:POLICY:FP`), its
+    /// alert's, since the alert's owner queues those.
+    public static func partition(groupKey: String?, fingerprint: Fingerprint, _ partitioner: StatePartitioner) -> Int32 {
+        guard let groupKey, !groupKey.hasPrefix("escalation:") else { return partitioner.partition(of: fingerprint) }
+        return partitioner.partition(ofGroup: GroupKey(groupKey))
+    }
+
+    /// Where this record goes (`partition(groupKey:fingerprint:_:)`).
+    public func partition(_ partitioner: StatePartitioner) -> Int32 {
+        Self.partition(groupKey: groupKey, fingerprint: fingerprint, partitioner)
     }
 
     public static func == (a: Self, b: Self) -> Bool {

@@ -203,6 +203,9 @@ import Testing
                 let states = try stores.flatMap { try $0().states() }
                 return states.count == 4 && states.allSatisfy { $0.occurrences == 2 }
             }
+            // A group can be the other instance's (its key's partition), which reads the alert
+            // from the changelog: wait for the notifications, then for both to settle.
+            try await eventually("every alert notified") { Set(f.fileAlerts().compactMap { $0["fingerprint"] as? String }).count == 4 }
             try await one.settled()
             try await two.settled()
             let held = try stores.map { Set(try $0().states().map(\.alert.fingerprint)) }

@@ -79,12 +79,12 @@ import Testing
     @Test func aReloadKeepsSourcesTheNewRulesTakeAndAsksForAReadAgain() async throws {
         let engine = try engine("")
         let (source, target) = (alert("Source", .critical), alert("Target", .high))
-        #expect(await !engine.wantsInhibitionSources)
+        #expect(await !engine.wantsChangelogAlerts)
         await engine.takeChangelogSources([record(source)])
         let before = await engine.inhibitionGeneration
         try await engine.reload(routing: try routing(Self.rules), integrations: ["r": [Integration(name: "webhook-0", sendResolved: true)]], now: t0)
         #expect(await engine.inhibitionGeneration == before + 1, "the feed reads the changelog again")
-        #expect(await engine.wantsInhibitionSources)
+        #expect(await engine.wantsChangelogAlerts)
         #expect(await !inhibited(engine, target), "without rules nothing was kept")
         await engine.takeChangelogSources([record(source)])
         #expect(await inhibited(engine, target))

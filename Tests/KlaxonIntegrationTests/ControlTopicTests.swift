@@ -45,9 +45,9 @@ import Testing
         /// Starts one instance per name on the fixture's config, runs `body`, then stops them
         /// all, whatever `body` threw (a failure is rethrown after the stops). One such scenario
         /// runs at a time in the whole test run (`ClusterLane`).
-        static func running(_ names: [String], _ f: ServiceFixture, _ body: ([Instance]) async throws -> Void) async throws {
+        static func running(_ names: [String], _ f: ServiceFixture, routes: String? = nil, _ body: ([Instance]) async throws -> Void) async throws {
             try await ClusterLane.exclusive {
-                try f.writeConfig()
+                try f.writeConfig(routes: routes)
                 let instances = try names.map { try Instance($0, f) }
                 for i in instances { try i.start(f) }
                 let outcome = await capture { try await body(instances) }

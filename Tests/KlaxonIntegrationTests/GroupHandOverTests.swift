@@ -4,9 +4,10 @@ import KlaxonKafka
 import KlaxonTesting
 import Testing
 
-/// Grouping follows partition ownership (issue #14): when a `klaxon.alerts` partition moves,
-/// its alerts leave the old owner's groups without a notification and join the new owner's,
-/// which goes on repeating them from the notification log it restored.
+/// Grouping follows partition ownership (issue #14): a group lives on the `klaxon.alerts`
+/// partition of its key; when that partition moves, the group leaves the old owner without a
+/// notification and the new owner builds it again — from the alerts it owns and those the state
+/// changelog shows — and goes on repeating it from the notification log it restored.
 @Suite(.serialized, .stopsServers) struct GroupHandOverTests {
     typealias Instance = ControlTopicTests.Instance
 
@@ -71,6 +72,7 @@ import Testing
         var alert: String
         var repeatedAt: Int?
         var key: String
+        var groupKey: String
     }
 
     func sent(_ f: ServiceFixture) -> [Sent] {
@@ -81,7 +83,7 @@ import Testing
             else { return nil }
             let key = r.headers["idempotency-key"] ?? ""
             let repeated = key.range(of: "/repeat-").flatMap { Int(key[$0.upperBound...]) }
-            return Sent(alert: name, repeatedAt: repeated, key: key)
+            return Sent(alert: name, repeatedAt: repeated, key: key, groupKey: body?["groupKey"] as? String ?? "")
         }
     }
 
@@ -109,13 +111,23 @@ import Testing
             return owned == [6, 6]
         }
         var moved: Set<String> = []
-        try await eventually("the groups follow their alerts", watching: two.process!) {
-            // Two's state file holds only what it restored: the alerts of its partitions.
+        let partitioner = ControlTopicTests.partitioner
+        let groupKeys = Dictionary(sent(f).map { ($0.alert, $0.groupKey) }, uniquingKeysWith: { a, _ in a })
+        var twoGroups = 0
+        try await eventually("the groups follow their keys' partitions", watching: two.process!) {
+            // Two's state file holds only what it restored: the alerts of its partitions, one each.
             moved = try await two.alertNames().intersection(names)
+            let twoOwns = Set(moved.map { partitioner.partition(of: ControlTopicTests.alert($0).fingerprint) })
+            twoGroups = names.filter { twoOwns.contains(partitioner.partition(ofGroup: GroupKey(groupKeys[$0] ?? ""))) }.count
             let groups = [await metric(one, "klaxon_aggregation_groups"), await metric(two, "klaxon_aggregation_groups")]
-            return !moved.isEmpty && groups == [Double(alerts.count - moved.count), Double(moved.count)]
+            return moved.count == 6 && groups == [Double(alerts.count - twoGroups), Double(twoGroups)]
         }
-        #expect(moved.count == 6)
+        // Some alerts are owned by one instance and grouped by the other (else this shows
+        // nothing a group keyed by its alert's partition would not).
+        let crossing = names.filter { n in
+            partitioner.partition(of: ControlTopicTests.alert(n).fingerprint) != partitioner.partition(ofGroup: GroupKey(groupKeys[n] ?? ""))
+        }
+        #expect(!crossing.isEmpty && twoGroups > 0 && twoGroups < alerts.count, "\(twoGroups) of \(alerts.count) groups on two; \(crossing.count) cross")
 
         // Each alert is repeated by one instance only: two senders would repeat it twice within
         // one repeat interval. Counted from now on, past the hand-over.

@@ -5,8 +5,8 @@ import KlaxonCore
 import Testing
 
 /// The notification log's changelog at the store (issue #14): each entry a flush writes is
-/// marked, split by the partitions of its alerts, and merged back on the instance that
-/// restores those partitions — so it knows which of their alerts were notified firing.
+/// marked, carried whole on its group's partition, and merged back on the instance that
+/// restores that partition — so it knows which of the group's alerts were notified firing.
 @Suite struct NotificationLogChangelogTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000.5)
     let fps = (1...6).map { Fingerprint(value: UInt64($0)) }
@@ -29,13 +29,9 @@ import Testing
         #expect(Set(versions).count == versions.count)
     }
 
-    @Test func anEntryIsSplitByPartitionAndMergedBack() {
+    @Test func entriesOfOneGroupMerge() {
         let e = entry(firing: [0, 1, 2], resolved: [3], at: 5)
-        let shares = NotificationLogRecord.split("k", e, partition: { Int32($0.value % 2) })
-        #expect(shares.count == 2)
-        #expect(shares[1]?.entry == entry(firing: [0, 2], at: 5))
-        #expect(shares[0]?.entry == entry(firing: [1], resolved: [3], at: 5))
-        #expect(NotificationLogRecord.merge(shares[0]!.entry, shares[1]!.entry) == e)
+        #expect(NotificationLogRecord.merge(entry(firing: [0, 2], at: 5), entry(firing: [1], resolved: [3], at: 5)) == e)
         // Where both name an alert, the later entry says what it is.
         #expect(NotificationLogRecord.merge(entry(firing: [0, 4], at: 1), entry(firing: [5], resolved: [0], at: 9))
             == entry(firing: [4, 5], resolved: [0], at: 9))

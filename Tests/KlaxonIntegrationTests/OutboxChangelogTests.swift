@@ -181,7 +181,11 @@ import Testing
         #expect(o.holdsForOwners)
         #expect(try due(1) == [k2])
         // Row 1's partition is owned here: due at once. Row 3's is not: it stays held.
-        #expect(try o.follow(owns: { $0 == fp1 }, at: t0.addingTimeInterval(1), grace: 60) == (0, 1))
+        // A row goes with its group's partition (issue #14, step 4), not its alert's.
+        let partitioner = StatePartitioner(partitions: 64)
+        let p1 = partitioner.partition(ofGroup: GroupKey(queued(1).notification.groupKey))
+        #expect(p1 != partitioner.partition(ofGroup: GroupKey(queued(3).notification.groupKey)), "the test needs two partitions")
+        #expect(try o.follow(owns: { $0 == p1 }, partitioner: partitioner, at: t0.addingTimeInterval(1), grace: 60) == (0, 1))
         #expect(try due(1) == [k1, k2])
         // Row 3's owner delivered it: delivered here too, never sent from here.
         #expect(try o.takeOwnerOutcomes([OutboxChangelogRecord(key: k3, fingerprint: fp3, outcome: .delivered)], at: t0.addingTimeInterval(2)) == 1)
@@ -191,7 +195,7 @@ import Testing
 
         // Row 1's partition moves away in a rebalance: it waits for the new owner's outcome,
         // and with none after the grace it is due here again, under its key.
-        #expect(try o.follow(owns: { _ in false }, at: t0.addingTimeInterval(10), grace: 60) == (1, 0))
+        #expect(try o.follow(owns: { _ in false }, partitioner: partitioner, at: t0.addingTimeInterval(10), grace: 60) == (1, 0))
         #expect(try due(11) == [k2])
         #expect(try due(71) == [k1, k2])
         // Sent here after all: no longer waited for.

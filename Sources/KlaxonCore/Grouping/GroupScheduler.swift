@@ -207,10 +207,17 @@ public struct GroupScheduler: Sendable {
     /// - Returns: how many alerts left some group.
     @discardableResult
     public mutating func remove(where leaves: (Fingerprint) -> Bool) -> Int {
+        remove { _, fp in leaves(fp) }
+    }
+
+    /// `remove(where:)` asking per group key too: the groups whose key's partition moved give
+    /// up their alerts (issue #14, step 4).
+    @discardableResult
+    public mutating func remove(where leaves: (GroupKey, Fingerprint) -> Bool) -> Int {
         var removed = 0
-        for id in Array(groups.keys) where groups[id]!.alerts.keys.contains(where: leaves) {
+        for id in Array(groups.keys) where groups[id]!.alerts.keys.contains(where: { leaves(id.key, $0) }) {
             let before = groups[id]!.alerts.count
-            groups[id]!.alerts = groups[id]!.alerts.filter { !leaves($0.key) }
+            groups[id]!.alerts = groups[id]!.alerts.filter { !leaves(id.key, $0.key) }
             removed += before - groups[id]!.alerts.count
             guard groups[id]!.alerts.isEmpty else { continue }
             if !groups[id]!.hasFlushed { unflushedCount -= 1 }

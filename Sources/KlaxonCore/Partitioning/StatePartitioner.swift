@@ -23,6 +23,24 @@ public struct StatePartitioner: Sendable, Hashable {
         Int32(truncatingIfNeeded: fingerprint.value % UInt64(partitions))
     }
 
+    /// Where a routing group lives (issue #14, step 4): the owner of this partition groups,
+    /// notifies and logs it, whichever partitions its alerts fall on, so a group that spans
+    /// instances is one notification. FNV-1a over the key as Alertmanager prints it, the same on
+    /// every instance and version.
+    public func partition(ofGroup key: GroupKey) -> Int32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key.value.utf8 {
+            hash ^= UInt64(b)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return Int32(truncatingIfNeeded: hash % UInt64(partitions))
+    }
+
+    /// The partition of the group a notification-log key (`GroupNotification.logKey`) names.
+    public func partition(ofLogKey logKey: String) -> Int32 {
+        partition(ofGroup: GroupKey(String(logKey.prefix { $0 != "\u{0}" })))
+    }
+
     /// Where a message with nothing to decide sends its ledger entry: its input partition's
     /// remainder, so one input partition's bare records share one owner.
     public func partition(ofInput inputPartition: Int32) -> Int32 {

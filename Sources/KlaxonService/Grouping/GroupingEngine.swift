@@ -32,17 +32,41 @@ actor GroupingEngine {
     private var changelogSources: [Fingerprint: [String: String]] = [:]
     /// About how many notified alerts one flush transaction carries (default 5,000).
     private let sliceAlerts: Int
-    /// The `klaxon.alerts` partitions whose alerts grouping holds, once the state stage said
-    /// which it owns (`own`); nil until then — every alert of the store, as on one instance.
+    /// The `klaxon.alerts` partitions this instance owns, once the state stage said (`own`);
+    /// nil until then — every group, as on one instance. A partition's number names both the
+    /// alerts whose state this instance keeps and the groups it notifies: a group lives on
+    /// the partition of its key (`StatePartitioner.partition(ofGroup:)`), whatever partitions
+    /// its alerts are on, so a group whose alerts two instances own is one notification.
     private var owned: (partitions: Set<Int32>, partitioner: StatePartitioner)?
     /// Klaxon's own alerts (`ScanOverdue`): each instance raises them from what it saw, so they
-    /// stay with the instance that grouped them whatever partition their fingerprint names.
+    /// stay with the instance that grouped them whatever partition their fingerprint or group names.
     private var unpartitioned: Set<Fingerprint> = []
+    /// The alerts of partitions other instances own, as the state changelog last showed them
+    /// (`takeChangelogAlerts`): their groups may be this instance's, and a flush needs their
+    /// content, which this store does not keep up to date.
+    private var remote: [Fingerprint: AlertState] = [:]
+    /// Whether the first flush waits for the state stage's word on ownership and for the
+    /// changelog reader to have read the partitions other instances own (`klaxon run`): a
+    /// group flushed before holds only this instance's alerts. Direct users flush at once.
+    private let awaitsOwnership: Bool
+    /// The changelog partitions the reader has read to their end as of its start.
+    private var feedReached: Set<Int32> = []
+    /// When a flush was first due while waiting; after `ownershipWait` it flushes anyway.
+    private var waitingSince: Date?
+    private var flushesAllowed = false
+    static let ownershipWait: TimeInterval = 30
+    /// Tells the owners of other instances' alerts that a flush here notified them first
+    /// (`AlertCommand.Action.notified`, on their `klaxon.alerts` partitions): their time to
+    /// notify, SLA clock and escalation start from it. Nil: nothing to tell (one instance).
+    private let tellOwners: (@Sendable ([AlertCommand]) async throws -> Void)?
 
     init(
         routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
-        noise: NoiseGate, logger: Logger, sliceAlerts: Int = 5_000
+        noise: NoiseGate, logger: Logger, sliceAlerts: Int = 5_000, awaitsOwnership: Bool = false,
+        tellOwners: (@Sendable ([AlertCommand]) async throws -> Void)? = nil
     ) {
+        self.awaitsOwnership = awaitsOwnership
+        self.tellOwners = tellOwners
         self.sliceAlerts = sliceAlerts
         self.noise = noise
         self.scheduler = GroupScheduler(config: routing)
@@ -76,30 +100,46 @@ actor GroupingEngine {
         }
     }
 
-    /// Whether grouping holds this alert: its partition is owned here (or ownership is not
-    /// known yet), or it is Klaxon's own. A partition that moved away leaves its alerts in the
-    /// store (one file), and a reload must not take them back.
+    /// Whether this store keeps the alert's state up to date: its partition is owned here (or
+    /// ownership is not known yet), or it is Klaxon's own. A partition that moved away leaves
+    /// its alerts in the store (one file), stale; the changelog shows them as they are.
     private func holds(_ state: AlertState) -> Bool {
         guard let owned else { return true }
         return owned.partitions.contains(owned.partitioner.partition(of: state.alert.fingerprint)) || state.alert.source == "klaxon"
     }
 
+    /// Whether the group with this key is notified from here: its partition is owned (or
+    /// ownership is not known yet).
+    private func ownsGroup(_ key: GroupKey) -> Bool {
+        guard let owned, owned.partitions.count < owned.partitioner.partitions else { return true }
+        return owned.partitions.contains(owned.partitioner.partition(ofGroup: key))
+    }
+
     /// The state stage's word on which `klaxon.alerts` partitions this instance owns, after a
-    /// restore: alerts of partitions no longer owned leave their groups without a notification
-    /// (the new owner groups them, with the notification log it restored), and `adopting` —
-    /// alerts of partitions just taken over, as the restore wrote them — join theirs, so the
-    /// new owner repeats them and a group's next notification lists them. Nothing is sent for
-    /// an adopted alert the log shows notified already.
-    func own(_ partitions: Set<Int32>, partitioner: StatePartitioner, adopting: [AlertState], now: Date) {
+    /// restore. Groups whose key's partition is no longer owned go without a notification (the
+    /// new owner groups them, with the notification log it restored). The alerts of groups
+    /// newly owned join them: this store's alerts of owned partitions (`adopting` brings
+    /// those the restore wrote) and the changelog's alerts of the others, so the new owner
+    /// repeats them and a group's next notification lists them. Nothing is sent for an
+    /// adopted alert the log shows notified already.
+    func own(_ partitions: Set<Int32>, partitioner: StatePartitioner, adopting: [AlertState], now: Date) throws {
+        let before = owned?.partitions
         owned = (partitions, partitioner)
-        let released = scheduler.remove { fp in
-            !unpartitioned.contains(fp) && !partitions.contains(partitioner.partition(of: fp))
+        let released = scheduler.remove { key, fp in !unpartitioned.contains(fp) && !ownsGroup(key) }
+        // The store has these now; what the reader showed of them is older.
+        remote = remote.filter { !partitions.contains(partitioner.partition(of: $0.key)) }
+        var joining = adopting
+        if before == nil || !partitions.subtracting(before ?? []).isEmpty {
+            joining = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)) { fp in
+                partitions.contains(partitioner.partition(of: fp))
+            } + Array(remote.values)
         }
         let since = now.addingTimeInterval(-86_400)
-        let joining = adopting.filter { s in holds(s) && (s.status != .resolved || (s.resolvedAt ?? .distantPast) >= since) }
-        insert(joining, now: now)
-        closeEscalations(joining.filter { $0.status == .resolved })
-        if released > 0 || !joining.isEmpty {
+        joining = joining.filter { s in s.status != .resolved || (s.resolvedAt ?? .distantPast) >= since }
+        insert(joining.filter(holds), now: now)
+        insert(joining.filter { !holds($0) }, now: now, sources: false)
+        closeEscalations(adopting.filter { holds($0) && $0.status == .resolved })
+        if released > 0 || !joining.isEmpty || before != partitions {
             logger.info("grouping follows the partitions owned", metadata: [
                 "partitions": "\(partitions.sorted().map(String.init).joined(separator: ","))", "released": "\(released)",
                 "adopted": "\(joining.count)",
@@ -109,11 +149,97 @@ actor GroupingEngine {
         }
     }
 
+    /// Takes in the state changelog's alerts of partitions other instances own: an admitted
+    /// alert whose grouping times changed (new, resolved, reopened) joins the groups of its
+    /// routes this instance owns, as the owner's own changes would; its content is kept for
+    /// flushes. Before ownership is known they are kept only (`own` adds them).
+    func takeChangelogAlerts(_ records: [AlertChangelogRecord], now: Date) {
+        takeChangelogSources(records)
+        var last: [Fingerprint: AlertChangelogRecord] = [:]
+        var ackedBy: [Fingerprint: String] = [:]
+        for r in records {
+            last[r.fingerprint] = r
+            if let by = r.acknowledgedBy { ackedBy[r.fingerprint] = by }
+        }
+        var changed: [AlertState] = []
+        var acknowledged: [(AlertState, String)] = []
+        let since = now.addingTimeInterval(-86_400)
+        for (fp, r) in last {
+            if let owned, owned.partitions.contains(owned.partitioner.partition(of: fp)) { continue }
+            guard r.admitted, !acceptingRoutes(r.state.alert).isEmpty else {
+                remote[fp] = nil
+                continue
+            }
+            let previous = remote.updateValue(r.state, forKey: fp)
+            guard owned != nil, r.state.status != .resolved || (r.state.resolvedAt ?? .distantPast) >= since else { continue }
+            if r.state.status == .acknowledged, previous?.status != .acknowledged {
+                acknowledged.append((r.state, ackedBy[fp] ?? ""))
+            }
+            if let p = previous, p.firstSeenAt == r.state.firstSeenAt, (p.status == .resolved) == (r.state.status == .resolved),
+                p.resolvedAt == r.state.resolvedAt
+            {
+                continue
+            }
+            changed.append(r.state)
+        }
+        queueAcknowledgements(acknowledged, now: now)
+        guard !changed.isEmpty else { return }
+        insert(changed, now: now, sources: false)
+        recordGroupGauges()
+        doorbell.ring()
+    }
+
+    /// Follow-ups queued outside a flush since the last one (the flush loop wakes delivery).
+    private var queuedOutside = 0
+
+    /// The acknowledgement follow-ups of other instances' alerts, for the groups notified from
+    /// here: the alert's owner holds no row of them to follow up.
+    private func queueAcknowledgements(_ acknowledged: [(AlertState, String)], now: Date) {
+        guard !acknowledged.isEmpty else { return }
+        let routing = FollowUpRouting(integrations)
+        for (state, by) in acknowledged {
+            do {
+                queuedOutside += try store.queueAcknowledgementFollowUps(state, by: by, routing: routing, at: now)
+            } catch {
+                logger.error("cannot queue the acknowledgement of \(state.alert.fingerprint) for the groups notified here: \(error)")
+            }
+        }
+        if queuedOutside > 0 { doorbell.ring() }
+    }
+
+    /// The changelog reader's progress: partitions read to their end as of its start.
+    func feedReached(_ partitions: Set<Int32>) { feedReached.formUnion(partitions) }
+
+    /// Whether flushes may run: at once for direct users; for `klaxon run` once the state stage
+    /// said what it owns and the reader has read every partition it does not own (or after
+    /// `ownershipWait`, with a warning: a reader that cannot read is no reason to send nothing).
+    private func mayFlush(now: Date) -> Bool {
+        if flushesAllowed || !awaitsOwnership { return true }
+        if let owned {
+            let others = Set(0..<owned.partitioner.partitions).subtracting(owned.partitions)
+            if others.isSubset(of: feedReached) {
+                flushesAllowed = true
+                return true
+            }
+        }
+        let since = waitingSince ?? now
+        waitingSince = since
+        guard now.timeIntervalSince(since) >= Self.ownershipWait else { return false }
+        logger.warning("grouping flushes without knowing every other instance's alerts yet", metadata: [
+            "owned": "\(owned.map { $0.partitions.sorted().map(String.init).joined(separator: ",") } ?? "not known")",
+            "read to the end": "\(feedReached.sorted().map(String.init).joined(separator: ","))",
+        ])
+        flushesAllowed = true
+        return true
+    }
+
     /// Switches to a new routing config: groups are rebuilt from the alerts in the store (as
     /// Alertmanager rebuilds its dispatcher), the notification log is kept.
     /// The store is read first: if that fails, the old routing and groups stay as they were.
     func reload(routing: RoutingConfig, integrations: [String: [Integration]], now: Date) throws {
         let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)).filter(holds)
+        let since = now.addingTimeInterval(-86_400)
+        let others = remote.values.filter { $0.status != .resolved || ($0.resolvedAt ?? .distantPast) >= since }
         let log = scheduler.log
         self.routing = routing
         self.integrations = integrations
@@ -126,6 +252,7 @@ actor GroupingEngine {
         changelogSources = changelogSources.filter { isInhibitionSource($0.value) }
         inhibitionGeneration += 1
         insert(active, now: now)
+        insert(others, now: now, sources: false)
         recordGroupGauges()
     }
 
@@ -142,8 +269,13 @@ actor GroupingEngine {
     /// Counts reloads: the feed reads the changelog again from its beginning when it moves.
     private(set) var inhibitionGeneration = 0
 
-    /// Whether the changelog's alerts are wanted: only while there are inhibit rules.
-    var wantsInhibitionSources: Bool { !routing.inhibitRules.isEmpty }
+    /// Whether the changelog's alerts are wanted: while there are inhibit rules, and while
+    /// other instances may own some partition (not known yet, or not all owned here).
+    var wantsChangelogAlerts: Bool {
+        guard routing.inhibitRules.isEmpty else { return true }
+        guard let owned else { return awaitsOwnership }
+        return owned.partitions.count < owned.partitioner.partitions
+    }
 
     /// Takes in the state changelog's alerts of partitions other instances own: an admitted,
     /// unresolved alert that can inhibit (a route takes it, some rule's source side matches it)
@@ -214,16 +346,24 @@ actor GroupingEngine {
         Gauge(label: "klaxon_aggregation_groups_changed").record(scheduler.changedGroupCount)
     }
 
-    private func insert(_ changes: [AlertState], now: Date) {
+    /// Adds alerts to the groups of their routes that this instance owns. `sources`: whether
+    /// they count among grouping's own inhibition sources (alerts this store keeps; the
+    /// changelog's are `changelogSources`).
+    private func insert(_ changes: [AlertState], now: Date, sources: Bool = true) {
         for state in changes {
             let alert = state.alert
-            let routes = acceptingRoutes(alert)
+            var routes = acceptingRoutes(alert)
             guard !routes.isEmpty else { continue }
-            if alert.source == "klaxon" { unpartitioned.insert(alert.fingerprint) }
+            if alert.source == "klaxon" {
+                unpartitioned.insert(alert.fingerprint)
+            } else if owned != nil {
+                routes = routes.filter { ownsGroup(GroupKey(route: $0, labels: alert.labels)) }
+            }
             let grouped = GroupedAlert(
                 fingerprint: alert.fingerprint, startsAt: state.firstSeenAt,
                 resolvedAt: state.status == .resolved ? state.resolvedAt : nil)
-            scheduler.insert(grouped, labels: alert.labels, routes: routes, at: now)
+            if !routes.isEmpty { scheduler.insert(grouped, labels: alert.labels, routes: routes, at: now) }
+            guard sources else { continue }
             let isSource = grouped.resolvedAt == nil && isInhibitionSource(alert.labels)
             inhibitionSources[alert.fingerprint] = isSource ? alert.labels : nil
             inhibitorCache = nil
@@ -236,8 +376,8 @@ actor GroupingEngine {
     /// A flush's notifications are decided and their write is under way.
     private var writing = false
 
-    /// When the earliest group is due.
-    var nextFlushAt: Date? { scheduler.nextFlushAt }
+    /// When the earliest group is due (nil while flushes wait for ownership: the loop ticks).
+    var nextFlushAt: Date? { flushesAllowed || !awaitsOwnership ? scheduler.nextFlushAt : nil }
 
     /// Rung when alerts are added, so the flush loop looks at new deadlines at once.
     nonisolated let doorbell = Doorbell()
@@ -251,7 +391,9 @@ actor GroupingEngine {
     /// next flush.
     /// - Returns: outbox rows added.
     func flush(now: Date) async throws -> Int {
-        guard let next = scheduler.nextFlushAt, next <= now else { return 0 }
+        let outside = queuedOutside
+        queuedOutside = 0
+        guard let next = scheduler.nextFlushAt, next <= now, mayFlush(now: now) else { return outside }
         let silencer = currentSilencer()
         let inhibitor = makeInhibitor()
         let noise = self.noise
@@ -259,8 +401,10 @@ actor GroupingEngine {
         // groups' alerts are read from the store first, and their content serves the payloads.
         // (A silence expired at the earliest due deadline mutes none of these flushes.)
         let mayMute = inhibitor != nil || silencer.silences.contains { $0.state(at: next) != .expired }
-        let states: [Fingerprint: AlertState]
-        if mayMute { states = try await dueContents(at: now) } else { states = [:] }
+        // Alerts of other instances' partitions: the changelog's content, not this store's.
+        let remoteStates = remote.isEmpty ? [:] : remoteContents(scheduler.dueAlerts(at: now))
+        var states: [Fingerprint: AlertState]
+        if mayMute { states = try await dueContents(at: now, known: remoteStates) } else { states = remoteStates }
         let notifications = scheduler.advance(to: now) { alert, t in
             if noise.isFalsePositive(alert.fingerprint) { return true }
             guard let labels = states[alert.fingerprint]?.alert.labels else { return false }
@@ -271,21 +415,78 @@ actor GroupingEngine {
         let (store, integrations) = (self.store, self.integrations)
         writing = true
         defer { writing = false }
-        for slice in Self.slices(notifications, log: changedLog, sliceAlerts: sliceAlerts) {
-            added += try await io.run {
-                try Self.write(slice.notifications, log: slice.log, states: states, integrations: integrations, store: store, at: now)
+        // Alerts due after an insert during the reads above come with their own content.
+        if !remote.isEmpty {
+            for n in notifications {
+                for a in n.firing + n.resolved where states[a.fingerprint] == nil { states[a.fingerprint] = remoteState(a.fingerprint) }
             }
         }
+        let remoteFingerprints = Set(states.keys.filter { remoteState($0) != nil })
+        let contents = states
+        for slice in Self.slices(notifications, log: changedLog, sliceAlerts: sliceAlerts) {
+            added += try await io.run {
+                try Self.write(
+                    slice.notifications, log: slice.log, states: contents, remote: remoteFingerprints, integrations: integrations, store: store,
+                    at: now)
+            }
+        }
+        if !remoteFingerprints.isEmpty { await noticeOwners(notifications, remote: remoteFingerprints, at: now) }
         // After the outbox write: a scrape that sees 0 changed groups finds their rows queued.
         recordGroupGauges()
-        return added
+        return added + outside
+    }
+
+    /// Sends each owner of an alert this flush notified newly (firing) a `notified` command
+    /// naming the first integration's row, once per alert. Best effort once the rows are
+    /// queued: a failure is counted and logged (the notification itself is not at stake).
+    private func noticeOwners(_ notifications: [GroupNotification], remote: Set<Fingerprint>, at now: Date) async {
+        guard let tellOwners else { return }
+        var commands: [AlertCommand] = []
+        var told: Set<Fingerprint> = []
+        for n in notifications {
+            guard let integration = integrations[n.receiver]?.first else { continue }
+            let key = Self.rowKey(n) + "/\(integration.name)"
+            for a in n.firing where remote.contains(a.fingerprint) && n.newAlerts.contains(a.fingerprint) && told.insert(a.fingerprint).inserted {
+                commands.append(AlertCommand(
+                    id: key, action: .notified, fingerprint: a.fingerprint, actor: n.receiver, issuedAt: now,
+                    target: "\(n.receiver)/\(integration.name)"))
+            }
+        }
+        guard !commands.isEmpty else { return }
+        do {
+            try await tellOwners(commands)
+        } catch {
+            Counter(label: "klaxon_grouping_owner_notices_failed_total").increment(by: commands.count)
+            logger.warning("cannot tell other instances which of their alerts were notified; their escalation does not start from it: \(error)")
+        }
+    }
+
+    /// A notification's outbox key without its integration.
+    private static func rowKey(_ n: GroupNotification) -> String {
+        var key = "\(n.receiver)/\(n.idempotencyKey)"
+        if n.reason == .repeated { key += "/repeat-\(Int(n.at.timeIntervalSince1970))" }
+        return key
+    }
+
+    /// The changelog's state of an alert of a partition another instance owns; nil for one
+    /// this store keeps up to date.
+    private func remoteState(_ fp: Fingerprint) -> AlertState? {
+        guard let owned, !owned.partitions.contains(owned.partitioner.partition(of: fp)) else { return nil }
+        return remote[fp]
+    }
+
+    private func remoteContents(_ fps: Set<Fingerprint>) -> [Fingerprint: AlertState] {
+        var out: [Fingerprint: AlertState] = [:]
+        for fp in fps { if let s = remoteState(fp) { out[fp] = s } }
+        return out
     }
 
     /// The content of the alerts of the groups due at `now`, for muting, read on `io`: alerts
     /// added to due groups while a read ran are read next, until every due alert was asked for.
-    private func dueContents(at now: Date) async throws -> [Fingerprint: AlertState] {
-        var states: [Fingerprint: AlertState] = [:]
-        var asked: Set<Fingerprint> = []
+    /// `known`: what the changelog showed of other instances' alerts.
+    private func dueContents(at now: Date, known: [Fingerprint: AlertState]) async throws -> [Fingerprint: AlertState] {
+        var states = known
+        var asked = Set(known.keys)
         let store = self.store
         while true {
             let missing = scheduler.dueAlerts(at: now).subtracting(asked)
@@ -343,7 +544,7 @@ actor GroupingEngine {
     /// them with the slice's log entries.
     private static func write(
         _ slice: ArraySlice<GroupNotification>, log: [String: GroupScheduler.LogEntry], states: [Fingerprint: AlertState],
-        integrations: [String: [Integration]], store: AlertStore, at now: Date
+        remote: Set<Fingerprint>, integrations: [String: [Integration]], store: AlertStore, at now: Date
     ) throws -> Int {
         var missing: Set<Fingerprint> = []
         for n in slice {
@@ -353,19 +554,21 @@ actor GroupingEngine {
         let read = missing.isEmpty ? [:] : try store.contents(of: Array(missing))
         let content = read.isEmpty ? states : states.merging(read) { a, _ in a }
         var queued: [QueuedNotification] = []
-        for n in slice { queued += queue(n, states: content, integrations: integrations) }
+        for n in slice { queued += queue(n, states: content, remote: remote, integrations: integrations) }
         guard !queued.isEmpty || !log.isEmpty else { return 0 }
         return try store.recordFlush(queued, log: log, contents: content.mapValues(\.alert), at: now)
     }
 
-    private static func queue(_ n: GroupNotification, states: [Fingerprint: AlertState], integrations: [String: [Integration]]) -> [QueuedNotification] {
+    private static func queue(
+        _ n: GroupNotification, states: [Fingerprint: AlertState], remote: Set<Fingerprint>, integrations: [String: [Integration]]
+    ) -> [QueuedNotification] {
         let firing = n.firing.map { notified($0, status: .firing, state: states[$0.fingerprint]) }
         let resolved = n.resolved.map { notified($0, status: .resolved, state: states[$0.fingerprint]) }
-        var key = "\(n.receiver)/\(n.idempotencyKey)"
-        if n.reason == .repeated { key += "/repeat-\(Int(n.at.timeIntervalSince1970))" }
+        let key = rowKey(n)
         // Labels and annotations came from the alerts' rows: the outbox rows refer to them
-        // instead of copying them (an alert missing from the store keeps its own, empty, copy).
-        let stored = n.firing.allSatisfy { states[$0.fingerprint] != nil } && n.resolved.allSatisfy { states[$0.fingerprint] != nil }
+        // instead of copying them (an alert missing from the store keeps its own, empty, copy;
+        // one of another instance's partitions, the changelog's, copied).
+        let stored = (n.firing + n.resolved).allSatisfy { states[$0.fingerprint] != nil && !remote.contains($0.fingerprint) }
         var result: [QueuedNotification] = []
         for integration in integrations[n.receiver] ?? [] {
             let alerts = integration.sendResolved ? firing + resolved : firing

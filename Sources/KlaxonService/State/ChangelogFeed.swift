@@ -7,16 +7,19 @@ import ServiceLifecycle
 
 /// Reads the state changelog whole (every partition, from the beginning, no consumer group)
 /// for what other instances own and this one needs:
-/// - grouping gets the alerts: an inhibition's source and its target can be owned by different
-///   instances, and grouping mutes only with the sources it knows. It keeps the few that can
-///   inhibit (`GroupingEngine.takeChangelogSources`);
+/// - grouping gets the alerts (`GroupingEngine.takeChangelogAlerts`): a group lives on the
+///   partition of its key, so its alerts can be owned by other instances, and an inhibition's
+///   source and its target can be owned by different instances (grouping mutes only with the
+///   sources it knows). Grouping's first flush waits until every partition has been read to
+///   its end as of the reader's start (`feedReached`);
 /// - the noise gate gets the threshold counts: a key counted by `group_by` spans partitions,
 ///   and each instance decides with every share of it (`NoiseGate.takeRemoteShares`);
 /// - the outbox gets the outcomes of notifications it holds for another partition's owner
 ///   (`Outbox.takeOwnerOutcomes`), while it holds some.
-/// Records of partitions this instance owns are not decoded, nor are alerts while there are
-/// no inhibit rules, nor counts while no threshold has `group_by`; a reload starts the
-/// reading over under the new rules.
+/// Records of partitions this instance owns are not decoded (one instance decodes nothing once
+/// it knows it owns every partition), nor are alerts while this instance owns every partition
+/// and there are no inhibit rules, nor counts while no threshold has `group_by`; a reload
+/// starts the reading over under the new rules.
 struct ChangelogFeed: Service {
     let topic: String
     /// librdkafka properties for the reader (bootstrap, security).
@@ -56,15 +59,30 @@ struct ChangelogFeed: Service {
         let reader = try KafkaTopicReader(properties: readerProperties, topic: topic, logger: logger)
         do {
             // The state stage creates the topic; until then there is nothing to read.
-            while try await reader.assignAll(timeout: .seconds(5)).isEmpty {
+            var ends: [Int32: Int64] = [:]
+            while true {
+                ends = try await reader.assignAll(timeout: .seconds(5))
+                if !ends.isEmpty { break }
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
+            var toReach = ends.filter { $0.value > 0 }
+            await grouping.feedReached(Set(ends.keys).subtracting(toReach.keys))
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let batch = try await reader.poll(maxRecords: 5_000, maxWait: .milliseconds(250))
                 // New rules may take alerts read before as sources: read from the beginning again.
                 if await grouping.inhibitionGeneration != generation { break }
+                if !toReach.isEmpty {
+                    // Past transaction markers too, which no record shows.
+                    let at = reader.positions(of: Array(toReach.keys)).merging(
+                        Dictionary(batch.map { ($0.partition, $0.offset + 1) }, uniquingKeysWith: max)) { max($0, $1) }
+                    let reached = Set(toReach.filter { (at[$0.key] ?? 0) >= $0.value }.keys)
+                    if !reached.isEmpty {
+                        toReach = toReach.filter { !reached.contains($0.key) }
+                        await grouping.feedReached(reached)
+                    }
+                }
                 guard !batch.isEmpty else { continue }
-                let (sources, shares, outcomes) = (await grouping.wantsInhibitionSources, noise.wantsRemoteShares, outbox.holdsForOwners)
+                let (sources, shares, outcomes) = (await grouping.wantsChangelogAlerts, noise.wantsRemoteShares, outbox.holdsForOwners)
                 guard sources || shares || outcomes else { continue }
                 var records: [AlertChangelogRecord] = []
                 var counts: [ThresholdKeySnapshot] = []
@@ -84,7 +102,7 @@ struct ChangelogFeed: Service {
                         delivered.append(outcome)
                     }
                 }
-                if sources { await grouping.takeChangelogSources(records) }
+                if sources { await grouping.takeChangelogAlerts(records, now: Date()) }
                 noise.takeRemoteShares(counts)
                 if !delivered.isEmpty {
                     do { try outbox.takeOwnerOutcomes(delivered, at: Date()) } catch {

@@ -28,7 +28,7 @@ final class StateChangelog: Sendable {
     let outbox: Outbox
     /// Called when a restore queued another instance's unsent notifications (wakes delivery).
     let restoredDeliveries: @Sendable () -> Void
-    /// What groups last notified, split by the partitions of their alerts.
+    /// What groups last notified, each entry on its group's partition.
     let notificationLog: NotificationLogChangelog
     /// Where the merged entries a restore wrote go next: grouping's notification log.
     let restoredLog: @Sendable ([String: GroupScheduler.LogEntry]) async -> Void
@@ -315,13 +315,13 @@ final class StateChangelog: Sendable {
         // On its share's partition: a key counted per fingerprint goes with its alert, one
         // counted by `group_by` has a share on each partition whose alerts it counts.
         for c in counts { add(c.share, key: ThresholdChangelogCodec.key(c), value: ThresholdChangelogCodec.encode(c)) }
-        // With the row's first alert: its owner is the instance that takes the row over.
-        let deliveries = taken.keeping { r in add(r.fingerprint, key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r)) }
-        // Each partition's share of an entry goes with that partition's alerts.
+        // With the row's group (an escalation step's: its alert): its owner takes the row over.
+        let deliveries = taken.keeping { r in
+            add(r.partition(partitioner), key: OutboxChangelogCodec.key(r.key), value: OutboxChangelogCodec.encode(r))
+        }
+        // Whole, with its group: the group's owner notifies it, whatever partitions its alerts are on.
         for e in logEntries {
-            for (p, share) in NotificationLogRecord.split(e.logKey, e.entry, partition: partitioner.partition(of:)) {
-                add(p, key: NotificationLogChangelogCodec.key(e.logKey), value: NotificationLogChangelogCodec.encode(share))
-            }
+            add(partitioner.partition(ofLogKey: e.logKey), key: NotificationLogChangelogCodec.key(e.logKey), value: NotificationLogChangelogCodec.encode(e))
         }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)

@@ -194,10 +194,10 @@ final class StateService: Service {
         let adopting = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)) { fp in
             restored.alerts.contains(fp) || newly.contains(partitioner.partition(of: fp))
         }
-        await grouping.own(owned, partitioner: partitioner, adopting: adopting, now: now)
+        try await grouping.own(owned, partitioner: partitioner, adopting: adopting, now: now)
         // Carried notifications go with their partition too: its owner sends them, and this
         // copy waits for the owner's outcome (sent here after all if none comes in time).
-        let rows = try changelog.outbox.follow(owns: { owned.contains(partitioner.partition(of: $0)) }, at: now, grace: Self.ownerGrace)
+        let rows = try changelog.outbox.follow(owns: owned.contains, partitioner: partitioner, at: now, grace: Self.ownerGrace)
         if rows.held > 0 || rows.released > 0 {
             logger.info("notifications carried to the changelog follow their partitions", metadata: [
                 "waiting for their owner": "\(rows.held)", "due here": "\(rows.released)",
@@ -286,6 +286,13 @@ extension StateService {
     /// one made here: an acknowledgement queues its follow-up notifications in the same
     /// transaction. Nil when the alert is not held or not in a state the command applies to.
     private func apply(_ command: AlertCommand) throws -> AlertState? {
+        if command.action == .notified {
+            let first = try store.recordNotifiedElsewhere(
+                command.fingerprint, receiver: command.actor, target: command.target ?? command.actor, ref: command.id, at: command.issuedAt)
+            Counter(label: "klaxon_state_commands_total", dimensions: [("action", "notified"), ("outcome", first ? "applied" : "unchanged")])
+                .increment()
+            return nil
+        }
         let routing = command.action == .acknowledge ? followUps() : nil
         let next = try store.update(command.fingerprint, by: command.actor, followUps: routing) {
             command.action.apply($0, at: command.issuedAt)

@@ -58,9 +58,10 @@ final class ServiceFixture: @unchecked Sendable {
     /// Writes klaxon.yml and routes.yml: everything to the file sink, critical/high also to
     /// the recorder's webhook.
     /// - Parameter environmentThresholds: the routes' `environment_thresholds:` (nil: Klaxon's defaults).
+    /// - Parameter routes: a whole routes file instead of the default one.
     func writeConfig(
         maxMessageBytes: Int = 16 << 20, httpListen: String? = nil, routesExtra: String = "", environmentThresholds: String? = "{}",
-        reportWait: String = "5s"
+        reportWait: String = "5s", routes: String? = nil
     ) throws {
         try """
             kafka:
@@ -108,6 +109,7 @@ final class ServiceFixture: @unchecked Sendable {
                   - url: \(recorder.url)
             \(routesExtra)
             """.write(to: routesFile, atomically: true, encoding: .utf8)
+        if let routes { try routes.write(to: routesFile, atomically: true, encoding: .utf8) }
     }
 
     func startService(environment: [String: String] = [:]) throws -> ChildProcess {
