@@ -37,7 +37,9 @@ import Testing
             AlertState(alert: alert(3), status: .resolved, firstSeenAt: t, lastSeenAt: t, occurrences: 7, resolvedAt: t.addingTimeInterval(9)),
         ]
         for (i, s) in states.enumerated() {
-            let r = AlertChangelogRecord(state: s, owner: "scans/\(i)", sources: i == 1 ? "inspector2,trivy" : "trivy", admitted: i != 2)
+            let r = AlertChangelogRecord(
+                state: s, owner: "scans/\(i)", sources: i == 1 ? "inspector2,trivy" : "trivy", admitted: i != 2,
+                acknowledgedBy: i == 1 ? "ana" : nil)
             let data = AlertChangelogCodec.encode(r)
             #expect(try AlertChangelogCodec.decode(data) == r)
             // Every truncation is refused with a reason, never a trap.
@@ -113,7 +115,9 @@ import Testing
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         try store.apply(BatchWrite(reports: (1...2).map { AlertReport(alert: alert($0), owner: "s/0", receivedAt: t0) }))
         _ = store.takeChangelog()
-        _ = try store.update(alert(1).fingerprint) { AlertLifecycle.acknowledge($0, at: t0.addingTimeInterval(5)) }
+        _ = try store.update(alert(1).fingerprint, by: "ana") { AlertLifecycle.acknowledge($0, at: t0.addingTimeInterval(5)) }
+        // The record of the acknowledgement names who made it (the groups' owners follow it up in that name).
+        #expect(store.takeChangelog().records.map(\.acknowledgedBy) == ["ana"])
         // The process dies before the state stage produced it: a new one opens the file.
         let reopened = try AlertStore(database: StateDatabase(path: path))
         let again = reopened.takeChangelog()
@@ -124,6 +128,26 @@ import Testing
         // Produced: the mark goes, and the next open queues nothing.
         try reopened.changelogWritten(again.durable)
         #expect(!(try AlertStore(database: StateDatabase(path: path))).changelogWaiting)
+    }
+
+    /// Step 4 of #14: the instance that owns an alert's group notified it; the alert's owner
+    /// records the first such notification as its own would be (`notified_at`, the lifecycle
+    /// record's mark, a history event), and only the first of the alert's instance.
+    @Test func aFirstNotificationSentByTheGroupsOwnerIsRecordedByTheAlertsOwner() throws {
+        let (store, path) = try freshStore()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.apply(BatchWrite(reports: [AlertReport(alert: alert(1), owner: "s/0", receivedAt: t0)]))
+        let fp = alert(1).fingerprint
+        let lifecycle = LifecycleChangelog(database: try StateDatabase(path: path))
+        _ = try lifecycle.take()
+        #expect(try !store.recordNotifiedElsewhere(fp, receiver: "pager", target: "pager/webhook[0]", ref: "k0", at: t0.addingTimeInterval(-1)),
+                "a notification from before this instance started")
+        #expect(try store.recordNotifiedElsewhere(fp, receiver: "pager", target: "pager/webhook[0]", ref: "k1", at: t0.addingTimeInterval(3)))
+        #expect(try !store.recordNotifiedElsewhere(fp, receiver: "pager", target: "pager/webhook[0]", ref: "k2", at: t0.addingTimeInterval(9)))
+        #expect(try !store.recordNotifiedElsewhere(Fingerprint(value: 7), receiver: "pager", target: "pager/webhook[0]", ref: "k3", at: t0))
+        #expect(try lifecycle.take().records.map(\.notifiedAt) == [t0.addingTimeInterval(3)])
+        let events = try AlertHistory(database: try StateDatabase(path: path)).events(of: fp, current: nil).filter { $0.kind == .notified }
+        #expect(events.map(\.ref) == ["k1"])
     }
 
     @Test func changesPutBackAfterAnAbortKeepTheirOrderBehindNewerOnes() throws {

@@ -42,8 +42,10 @@ import Testing
     /// first notification lists all of its alerts and its resolutions come in one later flush:
     /// one instance and three must send the same notifications, a group's alerts together.
     @Test func threeInstancesSendWhatOneSendsForGroupsThatSpanPartitions() async throws {
-        let (one, toldOne) = try await runSpanning(instances: 1)
-        let (three, toldThree) = try await runSpanning(instances: 3)
+        let (one, toldOne, requestsOne) = try await runSpanning(instances: 1)
+        let (three, toldThree, requestsThree) = try await runSpanning(instances: 3)
+        // No crash here, so nothing is sent twice, not even under one key.
+        #expect(requestsOne == one.count && requestsThree == three.count, "requests: \(requestsOne), \(requestsThree)")
         // A group owner tells the owners of its alerts they were notified (their time to notify
         // and escalation start from it); one instance owns both and tells nobody.
         #expect(toldOne == 0)
@@ -60,8 +62,9 @@ import Testing
                 "only with one: \(onlyOne.count) \(onlyOne.prefix(3)); only with three: \(onlyThree.count) \(onlyThree.prefix(3))")
     }
 
-    /// The notifications sent, and how many `notified` commands the owners applied.
-    func runSpanning(instances: Int) async throws -> (Set<Sent>, Double) {
+    /// The notifications sent, how many `notified` commands the owners applied, and how many
+    /// requests the webhook got.
+    func runSpanning(instances: Int) async throws -> (Set<Sent>, Double, Int) {
         let f = try await ServiceFixture(partitions: 6)
         let routes = """
             route:
@@ -77,6 +80,7 @@ import Testing
             """
         var sent: Set<Sent> = []
         var told = 0.0
+        var requests = 0
         try await f.run { f in
             let producer = try f.producer()
             func send(_ values: [(Data, Int32)]) async throws {
@@ -98,11 +102,12 @@ import Testing
                 }
                 for i in all { try await i.settled() }
                 sent = Set(log.read())
+                requests = log.read().count
                 // Every alert's first notification is recorded on some instance's file: its
                 // owner's, told by the group's owner where that is another instance.
                 var notified: Set<String> = []
                 for i in all {
-                    notified.formUnion(try DatabaseQueue(path: i.state).read { try String.fetchAll($0, sql: "SELECT fingerprint FROM alert WHERE notified_at IS NOT NULL") })
+                    notified.formUnion(try await DatabaseQueue(path: i.state).read { try String.fetchAll($0, sql: "SELECT fingerprint FROM alert WHERE notified_at IS NOT NULL") })
                     let (_, body) = try await HTTP.call("GET", i.base + "/metrics")
                     told += Prometheus.samples(String(decoding: body, as: UTF8.self)).first {
                         $0.name == "klaxon_state_commands_total" && $0.labels.contains(#"action="notified""#) && $0.labels.contains(#"outcome="applied""#)
@@ -112,7 +117,7 @@ import Testing
                 #expect(firing.subtracting(notified).isEmpty, "alerts whose first notification no owner recorded: \(firing.subtracting(notified).count)")
             }
         }
-        return (sent, told)
+        return (sent, told, requests)
     }
 
     /// Runs `instances` instances on a fresh broker over the same input; the notifications sent.

@@ -35,6 +35,11 @@ import Testing
     @Test func aCommandReadsBackAsWrittenAndIsToldApartFromAReport() throws {
         let c = AlertCommand(action: .resolve, fingerprint: Fingerprint(value: 0xdead_beef), actor: "ana", issuedAt: Self.t0)
         #expect(try AlertCommand.decode(c.encoded()) == c)
+        // A group owner's word that it notified the alert (step 4 of #14) names where and under what key.
+        let n = AlertCommand(
+            id: "pager/k/webhook[0]", action: .notified, fingerprint: c.fingerprint, actor: "pager", issuedAt: Self.t0, target: "pager/webhook[0]")
+        #expect(try AlertCommand.decode(n.encoded()) == n)
+        #expect(!String(decoding: c.encoded(), as: UTF8.self).contains("target"), "a command without a target reads as before")
         #expect(AlertCommand.isCommand(c.encoded()))
         #expect(!AlertCommand.isCommand(Self.report(Self.alert(on: 1, "A"), partition: 1, offset: 0).value))
         #expect(throws: (any Error).self) { try AlertCommand.decode(Data("{\"command\":2}".utf8)) }

@@ -356,7 +356,7 @@ actor GroupingEngine {
             guard !routes.isEmpty else { continue }
             if alert.source == "klaxon" {
                 unpartitioned.insert(alert.fingerprint)
-            } else if owned != nil {
+            } else if let owned, owned.partitions.count < owned.partitioner.partitions {
                 routes = routes.filter { ownsGroup(GroupKey(route: $0, labels: alert.labels)) }
             }
             let grouped = GroupedAlert(
@@ -421,7 +421,7 @@ actor GroupingEngine {
                 for a in n.firing + n.resolved where states[a.fingerprint] == nil { states[a.fingerprint] = remoteState(a.fingerprint) }
             }
         }
-        let remoteFingerprints = Set(states.keys.filter { remoteState($0) != nil })
+        let remoteFingerprints = remote.isEmpty ? [] : Set(states.keys.filter { remoteState($0) != nil })
         let contents = states
         for slice in Self.slices(notifications, log: changedLog, sliceAlerts: sliceAlerts) {
             added += try await io.run {
