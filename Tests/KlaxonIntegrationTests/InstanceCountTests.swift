@@ -114,7 +114,8 @@ import Testing
                     }?.value ?? 0
                 }
                 let firing = Set(sent.flatMap(\.firing))
-                #expect(firing.subtracting(notified).isEmpty, "alerts whose first notification no owner recorded: \(firing.subtracting(notified).count)")
+                let unrecorded = firing.subtracting(notified)
+                #expect(unrecorded.isEmpty, "alerts whose first notification no owner recorded: \(unrecorded.count), \(unrecorded.prefix(3))")
             }
         }
         return (sent, told, requests)
