@@ -170,7 +170,7 @@ import Testing
         try o.enqueue([queued(1), queued(2), queued(3)], at: t0)
         // Rows 1 and 3 are carried; row 2 was queued after the hand-off.
         try o.changelogWritten(try o.takeChangelog().keeping { $0.key != "pager/k2/webhook[0]" })
-        let (fp1, fp3) = (queued(1).notification.alerts[0].fingerprint, queued(3).notification.alerts[0].fingerprint)
+        let fp3 = queued(3).notification.alerts[0].fingerprint
         func due(_ s: TimeInterval) throws -> [String] {
             try o.dueHeads(receiver: "pager", integration: "webhook[0]", now: t0.addingTimeInterval(s), limit: 10).map(\.idempotencyKey).sorted()
         }

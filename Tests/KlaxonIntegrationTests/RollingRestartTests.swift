@@ -8,9 +8,10 @@ import Testing
 /// Issue #14's rolling restart and `kill -9`, with today's topology (docs/scaling.md): `klaxon
 /// run` processes in one group are restarted while alerts keep arriving. Every alert is
 /// notified, and an alert notified more than once carries one idempotency key. Each alert is a
-/// group of its own (`group_by: ['...']`): groups that span instances wait for the notify stage
-/// (step 4), and so does a killed instance's undelivered work without its state file — here it
-/// comes back on the same file, as under a process supervisor.
+/// group of its own (`group_by: ['...']`), which lives on its key's partition, so most alerts
+/// are grouped by an instance that does not own them and every rebalance moves groups and
+/// alerts apart (`InstanceCountTests` covers groups of many alerts). The killed instance comes
+/// back on the same file, as under a process supervisor.
 @Suite(.serialized, .stopsServers) struct RollingRestartTests {
     typealias Instance = ControlTopicTests.Instance
 

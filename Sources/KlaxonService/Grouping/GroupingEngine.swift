@@ -130,9 +130,8 @@ actor GroupingEngine {
         remote = remote.filter { !partitions.contains(partitioner.partition(of: $0.key)) }
         var joining = adopting
         if before == nil || !partitions.subtracting(before ?? []).isEmpty {
-            joining = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)) { fp in
-                partitions.contains(partitioner.partition(of: fp))
-            } + Array(remote.values)
+            let known = try knownAlerts(now: now)
+            joining = known.held + known.others
         }
         let since = now.addingTimeInterval(-86_400)
         joining = joining.filter { s in s.status != .resolved || (s.resolvedAt ?? .distantPast) >= since }
@@ -149,10 +148,32 @@ actor GroupingEngine {
         }
     }
 
-    /// Takes in the state changelog's alerts of partitions other instances own: an admitted
-    /// alert whose grouping times changed (new, resolved, reopened) joins the groups of its
-    /// routes this instance owns, as the owner's own changes would; its content is kept for
-    /// flushes. Before ownership is known they are kept only (`own` adds them).
+    /// Every alert a group here may hold, active or resolved within a day: this store's of the
+    /// partitions owned (`held`), and the others' (`others`) — as the changelog showed them,
+    /// else as this store last had them. The feed skips the records of partitions while this
+    /// instance owns them, so an alert of a partition it gave away is in the store only until
+    /// its new owner changes it; leaving the store out lost such alerts from groups taken over
+    /// afterwards (found by `RollingRestartTests`).
+    private func knownAlerts(now: Date) throws -> (held: [AlertState], others: [AlertState]) {
+        let since = now.addingTimeInterval(-86_400)
+        var held: [AlertState] = []
+        var others: [Fingerprint: AlertState] = [:]
+        for (fp, s) in remote where !holds(s) && (s.status != .resolved || (s.resolvedAt ?? .distantPast) >= since) { others[fp] = s }
+        for s in try store.activeStates(resolvedSince: since) {
+            if holds(s) {
+                held.append(s)
+            } else if others[s.alert.fingerprint] == nil {
+                others[s.alert.fingerprint] = s
+            }
+        }
+        return (held, Array(others.values))
+    }
+
+    /// Takes in the state changelog's alerts of partitions other instances own (the feed
+    /// leaves out those the state stage owns, whose changes reach grouping directly): an
+    /// admitted alert whose grouping times changed (new, resolved, reopened) joins the groups
+    /// of its routes this instance owns, as the owner's own changes would; its content is kept
+    /// for flushes. Before ownership is known they are kept only (`own` adds them).
     func takeChangelogAlerts(_ records: [AlertChangelogRecord], now: Date) {
         takeChangelogSources(records)
         var last: [Fingerprint: AlertChangelogRecord] = [:]
@@ -165,7 +186,6 @@ actor GroupingEngine {
         var acknowledged: [(AlertState, String)] = []
         let since = now.addingTimeInterval(-86_400)
         for (fp, r) in last {
-            if let owned, owned.partitions.contains(owned.partitioner.partition(of: fp)) { continue }
             guard r.admitted, !acceptingRoutes(r.state.alert).isEmpty else {
                 remote[fp] = nil
                 continue
@@ -237,9 +257,7 @@ actor GroupingEngine {
     /// Alertmanager rebuilds its dispatcher), the notification log is kept.
     /// The store is read first: if that fails, the old routing and groups stay as they were.
     func reload(routing: RoutingConfig, integrations: [String: [Integration]], now: Date) throws {
-        let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)).filter(holds)
-        let since = now.addingTimeInterval(-86_400)
-        let others = remote.values.filter { $0.status != .resolved || ($0.resolvedAt ?? .distantPast) >= since }
+        let (active, others) = try knownAlerts(now: now)
         let log = scheduler.log
         self.routing = routing
         self.integrations = integrations
@@ -269,13 +287,12 @@ actor GroupingEngine {
     /// Counts reloads: the feed reads the changelog again from its beginning when it moves.
     private(set) var inhibitionGeneration = 0
 
-    /// Whether the changelog's alerts are wanted: while there are inhibit rules, and while
-    /// other instances may own some partition (not known yet, or not all owned here).
-    var wantsChangelogAlerts: Bool {
-        guard routing.inhibitRules.isEmpty else { return true }
-        guard let owned else { return awaitsOwnership }
-        return owned.partitions.count < owned.partitioner.partitions
-    }
+    /// Whether the changelog's alerts are wanted: while there are inhibit rules, and always
+    /// under `klaxon run`, whose groups may hold other instances' alerts. The feed decodes
+    /// only records of partitions the state stage does not own, so one instance that owns
+    /// them all decodes nothing; asking grouping's own view instead lost records written in
+    /// a rebalance before grouping heard of it (found by `RollingRestartTests`).
+    var wantsChangelogAlerts: Bool { !routing.inhibitRules.isEmpty || awaitsOwnership }
 
     /// Takes in the state changelog's alerts of partitions other instances own: an admitted,
     /// unresolved alert that can inhibit (a route takes it, some rule's source side matches it)
@@ -469,11 +486,12 @@ actor GroupingEngine {
     }
 
     /// The changelog's state of an alert of a partition another instance owns; nil for one
-    /// this store keeps up to date.
-    private func remoteState(_ fp: Fingerprint) -> AlertState? {
-        guard let owned, !owned.partitions.contains(owned.partitioner.partition(of: fp)) else { return nil }
-        return remote[fp]
-    }
+    /// this store keeps up to date. The feed hands over only partitions the state stage does
+    /// not own, and `own` drops those it takes, so an entry is never older than this store's
+    /// copy — asking grouping's own view of ownership instead, which lags a rebalance, read
+    /// the content of an alert the store never had (found by `RollingRestartTests`: sent
+    /// without labels).
+    private func remoteState(_ fp: Fingerprint) -> AlertState? { remote[fp] }
 
     private func remoteContents(_ fps: Set<Fingerprint>) -> [Fingerprint: AlertState] {
         var out: [Fingerprint: AlertState] = [:]
