@@ -16,10 +16,9 @@ import ServiceLifecycle
 ///   and each instance decides with every share of it (`NoiseGate.takeRemoteShares`);
 /// - the outbox gets the outcomes of notifications it holds for another partition's owner
 ///   (`Outbox.takeOwnerOutcomes`), while it holds some.
-/// Records of partitions this instance owns are not decoded (one instance decodes nothing once
-/// it knows it owns every partition), nor are alerts while this instance owns every partition
-/// and there are no inhibit rules, nor counts while no threshold has `group_by`; a reload
-/// starts the reading over under the new rules.
+/// Records of partitions the state stage owns are not decoded (one instance decodes nothing once
+/// it owns every partition), nor are alerts outside `klaxon run` without inhibit rules, nor
+/// counts while no threshold has `group_by`; a reload starts the reading over under the new rules.
 struct ChangelogFeed: Service {
     let topic: String
     /// librdkafka properties for the reader (bootstrap, security).
