@@ -46,10 +46,12 @@ public struct AlertCommand: Sendable, Hashable, Codable {
     /// `notified`: the receiver and integration notified (`receiver/integration`); `id` is
     /// then the notification's key.
     public var target: String?
+    /// `notified`: the start of the alert instance notified (as its group saw it).
+    public var instanceStart: Date?
 
     public init(
         id: String = UUID().uuidString.lowercased(), action: Action, fingerprint: Fingerprint, actor: String, issuedAt: Date,
-        target: String? = nil
+        target: String? = nil, instanceStart: Date? = nil
     ) {
         self.id = id
         self.action = action
@@ -57,6 +59,7 @@ public struct AlertCommand: Sendable, Hashable, Codable {
         self.actor = actor
         self.issuedAt = issuedAt
         self.target = target
+        self.instanceStart = instanceStart
     }
 
     /// Whether a `klaxon.alerts` record holds a command rather than a report's share.
@@ -83,7 +86,8 @@ public struct AlertCommand: Sendable, Hashable, Codable {
         guard let fp = Fingerprint(hex: wire.fingerprint) else {
             throw CommandError("klaxon.alerts command names no fingerprint (\(wire.fingerprint.prefix(32)))")
         }
-        return AlertCommand(id: wire.id, action: wire.action, fingerprint: fp, actor: wire.actor, issuedAt: wire.issuedAt, target: wire.target)
+        return AlertCommand(id: wire.id, action: wire.action, fingerprint: fp, actor: wire.actor, issuedAt: wire.issuedAt, target: wire.target,
+            instanceStart: wire.instanceStart)
     }
 
     /// The JSON form: `command` is the version, so a reader tells a command from a report and
@@ -96,10 +100,12 @@ public struct AlertCommand: Sendable, Hashable, Codable {
         var actor: String
         var issuedAt: Date
         var target: String?
+        var instanceStart: Date?
 
         init(_ c: AlertCommand) {
             (command, id, action, fingerprint, actor, issuedAt) = (1, c.id, c.action, c.fingerprint.description, c.actor, c.issuedAt)
             target = c.target
+            instanceStart = c.instanceStart
         }
     }
 

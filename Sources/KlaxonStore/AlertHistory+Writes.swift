@@ -124,24 +124,28 @@ extension AlertHistory {
 
     /// Another instance notified the alert firing (its group lives there): the first such
     /// notification of the alert's current instance is its `notified_at`, as if sent from here
-    /// — marked for the changelog, a `notified` event, a time-to-notify sample. A notification
-    /// from before the instance started (a reopen overtook the command) or after the first is
-    /// left out.
+    /// — marked for the changelog, a `notified` event, a time-to-notify sample. The instance
+    /// is named by its start (`instanceStart`, as the group saw it; the command carries
+    /// milliseconds), not by comparing clocks: the two hosts' clocks may differ, so the time
+    /// is taken no earlier than the instance's start. A notification of an earlier instance
+    /// (a reopen overtook the command), or after the first, is left out.
     /// - Returns: whether it was the first.
     static func notifiedElsewhere(
-        _ db: Database, _ fp: Fingerprint, receiver: String, target: String, ref: String, at: Date, samples: inout [LifecycleSample]
+        _ db: Database, _ fp: Fingerprint, instanceStart: Date, receiver: String, target: String, ref: String, at: Date,
+        samples: inout [LifecycleSample]
     ) throws -> Bool {
         try db.execute(
             sql: """
-                UPDATE alert SET notified_at = ? WHERE fingerprint = ? AND ? >= first_seen_at
+                UPDATE alert SET notified_at = MAX(?, first_seen_at) WHERE fingerprint = ? AND ABS(first_seen_at - ?) < 0.002
                   AND (notified_at IS NULL OR notified_at < first_seen_at)
-                """, arguments: [at.timeIntervalSince1970, fp.description, at.timeIntervalSince1970])
+                """, arguments: [at.timeIntervalSince1970, fp.description, instanceStart.timeIntervalSince1970])
         guard db.changesCount > 0 else { return false }
         try LifecycleChangelog.markPending(fp, in: db)
-        if let alert = try content(db, fp), let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? at, to: at) {
+        let notifiedAt = max(at, instanceStart)
+        if let alert = try content(db, fp), let s = LifecycleSample.of(.notify, alert, from: alert.occurredAt ?? instanceStart, to: notifiedAt) {
             samples.append(s)
         }
-        try append(db, fp, AlertEvent(at: at, kind: .notified, actor: receiver, reason: "firing → \(target)", ref: ref))
+        try append(db, fp, AlertEvent(at: notifiedAt, kind: .notified, actor: receiver, reason: "firing → \(target)", ref: ref))
         return true
     }
 

@@ -34,10 +34,13 @@ extension AlertStore {
     /// The owner's side of a `notified` command (`AlertHistory.notifiedElsewhere`).
     /// - Returns: whether it was the alert instance's first notification.
     @discardableResult
-    public func recordNotifiedElsewhere(_ fp: Fingerprint, receiver: String, target: String, ref: String, at: Date) throws -> Bool {
+    public func recordNotifiedElsewhere(
+        _ fp: Fingerprint, instanceStart: Date, receiver: String, target: String, ref: String, at: Date
+    ) throws -> Bool {
         var samples: [LifecycleSample] = []
         let first = try database.pool.write { db in
-            try AlertHistory.notifiedElsewhere(db, fp, receiver: receiver, target: target, ref: ref, at: at, samples: &samples)
+            try AlertHistory.notifiedElsewhere(
+                db, fp, instanceStart: instanceStart, receiver: receiver, target: target, ref: ref, at: at, samples: &samples)
         }
         LifecycleMetrics.emit(samples)
         return first

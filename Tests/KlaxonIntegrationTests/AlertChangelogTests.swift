@@ -140,12 +140,16 @@ import Testing
         let fp = alert(1).fingerprint
         let lifecycle = LifecycleChangelog(database: try StateDatabase(path: path))
         _ = try lifecycle.take()
-        #expect(try !store.recordNotifiedElsewhere(fp, receiver: "pager", target: "pager/webhook[0]", ref: "k0", at: t0.addingTimeInterval(-1)),
-                "a notification from before this instance started")
-        #expect(try store.recordNotifiedElsewhere(fp, receiver: "pager", target: "pager/webhook[0]", ref: "k1", at: t0.addingTimeInterval(3)))
-        #expect(try !store.recordNotifiedElsewhere(fp, receiver: "pager", target: "pager/webhook[0]", ref: "k2", at: t0.addingTimeInterval(9)))
-        #expect(try !store.recordNotifiedElsewhere(Fingerprint(value: 7), receiver: "pager", target: "pager/webhook[0]", ref: "k3", at: t0))
-        #expect(try lifecycle.take().records.map(\.notifiedAt) == [t0.addingTimeInterval(3)])
+        func notified(_ f: Fingerprint = fp, start: Date = t0, ref: String, at: Date) throws -> Bool {
+            try store.recordNotifiedElsewhere(f, instanceStart: start, receiver: "pager", target: "pager/webhook[0]", ref: ref, at: at)
+        }
+        #expect(try !notified(start: t0.addingTimeInterval(-60), ref: "k0", at: t0.addingTimeInterval(1)),
+                "a notification of an earlier instance of the alert")
+        // The group owner's clock is half a second behind: the time is no earlier than the start.
+        #expect(try notified(start: t0.addingTimeInterval(0.0004), ref: "k1", at: t0.addingTimeInterval(-0.5)))
+        #expect(try !notified(ref: "k2", at: t0.addingTimeInterval(9)), "only the first")
+        #expect(try !notified(Fingerprint(value: 7), ref: "k3", at: t0), "an alert not held")
+        #expect(try lifecycle.take().records.map(\.notifiedAt) == [t0])
         let events = try AlertHistory(database: try StateDatabase(path: path)).events(of: fp, current: nil).filter { $0.kind == .notified }
         #expect(events.map(\.ref) == ["k1"])
     }

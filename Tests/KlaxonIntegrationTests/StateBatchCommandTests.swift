@@ -37,7 +37,8 @@ import Testing
         #expect(try AlertCommand.decode(c.encoded()) == c)
         // A group owner's word that it notified the alert (step 4 of #14) names where and under what key.
         let n = AlertCommand(
-            id: "pager/k/webhook[0]", action: .notified, fingerprint: c.fingerprint, actor: "pager", issuedAt: Self.t0, target: "pager/webhook[0]")
+            id: "pager/k/webhook[0]", action: .notified, fingerprint: c.fingerprint, actor: "pager", issuedAt: Self.t0, target: "pager/webhook[0]",
+            instanceStart: Self.t0.addingTimeInterval(-5))
         #expect(try AlertCommand.decode(n.encoded()) == n)
         #expect(!String(decoding: c.encoded(), as: UTF8.self).contains("target"), "a command without a target reads as before")
         #expect(AlertCommand.isCommand(c.encoded()))

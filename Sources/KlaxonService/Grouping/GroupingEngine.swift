@@ -466,7 +466,7 @@ actor GroupingEngine {
             for a in n.firing where remote.contains(a.fingerprint) && n.newAlerts.contains(a.fingerprint) && told.insert(a.fingerprint).inserted {
                 commands.append(AlertCommand(
                     id: key, action: .notified, fingerprint: a.fingerprint, actor: n.receiver, issuedAt: now,
-                    target: "\(n.receiver)/\(integration.name)"))
+                    target: "\(n.receiver)/\(integration.name)", instanceStart: a.startsAt))
             }
         }
         guard !commands.isEmpty else { return }

@@ -288,7 +288,8 @@ extension StateService {
     private func apply(_ command: AlertCommand) throws -> AlertState? {
         if command.action == .notified {
             let first = try store.recordNotifiedElsewhere(
-                command.fingerprint, receiver: command.actor, target: command.target ?? command.actor, ref: command.id, at: command.issuedAt)
+                command.fingerprint, instanceStart: command.instanceStart ?? command.issuedAt, receiver: command.actor,
+                target: command.target ?? command.actor, ref: command.id, at: command.issuedAt)
             Counter(label: "klaxon_state_commands_total", dimensions: [("action", "notified"), ("outcome", first ? "applied" : "unchanged")])
                 .increment()
             return nil
