@@ -83,8 +83,9 @@ actor GroupingEngine {
         scheduler.log = try store.notificationLog()
         let snapshot = try silences.snapshot()
         (silencer, silencerVersion) = (Silencer(silences: snapshot.silences), snapshot.version)
-        let active = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400))
+        let active = try store.activeStates(resolvedSince: Self.recentSince(now))
         insert(active, now: now)
+        restoredFromStore = true
         recordGroupGauges()
         // Resolutions whose escalation follow-ups a crash may have cut off (keys make it a no-op otherwise).
         closeEscalations(active.filter { $0.status == .resolved })
@@ -99,6 +100,20 @@ actor GroupingEngine {
             scheduler.log[key] = scheduler.log[key].map { NotificationLogRecord.merge($0, entry) } ?? entry
         }
     }
+
+    /// How long a resolved alert stays in its groups: its resolved notification may still be due.
+    static let resolvedKept: TimeInterval = 86_400
+
+    static func recentSince(_ now: Date) -> Date { now.addingTimeInterval(-resolvedKept) }
+
+    /// Active, or resolved within `resolvedKept`: an alert groups hold.
+    static func isRecent(_ state: AlertState, now: Date) -> Bool {
+        state.status != .resolved || (state.resolvedAt ?? .distantPast) >= recentSince(now)
+    }
+
+    /// Set by `restore`: the store's alerts are in their groups, so the first `own` adds only
+    /// the reader's.
+    private var restoredFromStore = false
 
     /// Whether this store keeps the alert's state up to date: its partition is owned here (or
     /// ownership is not known yet), or it is Klaxon's own. A partition that moved away leaves
@@ -128,13 +143,14 @@ actor GroupingEngine {
         let released = scheduler.remove { key, fp in !unpartitioned.contains(fp) && !ownsGroup(key) }
         // The store has these now; what the reader showed of them is older.
         remote = remote.filter { !partitions.contains(partitioner.partition(of: $0.key)) }
-        var joining = adopting
-        if before == nil || !partitions.subtracting(before ?? []).isEmpty {
+        var joining = adopting  // read with `recentSince` by the state stage
+        if before == nil, restoredFromStore {
+            // The restore put every store alert in its groups already; only the reader's are new.
+            joining += remote.values.filter { !holds($0) && Self.isRecent($0, now: now) }
+        } else if before == nil || !partitions.subtracting(before ?? []).isEmpty {
             let known = try knownAlerts(now: now)
             joining = known.held + known.others
         }
-        let since = now.addingTimeInterval(-86_400)
-        joining = joining.filter { s in s.status != .resolved || (s.resolvedAt ?? .distantPast) >= since }
         insert(joining.filter(holds), now: now)
         insert(joining.filter { !holds($0) }, now: now, sources: false)
         closeEscalations(adopting.filter { holds($0) && $0.status == .resolved })
@@ -155,11 +171,10 @@ actor GroupingEngine {
     /// its new owner changes it; leaving the store out lost such alerts from groups taken over
     /// afterwards (found by `RollingRestartTests`).
     private func knownAlerts(now: Date) throws -> (held: [AlertState], others: [AlertState]) {
-        let since = now.addingTimeInterval(-86_400)
         var held: [AlertState] = []
         var others: [Fingerprint: AlertState] = [:]
-        for (fp, s) in remote where !holds(s) && (s.status != .resolved || (s.resolvedAt ?? .distantPast) >= since) { others[fp] = s }
-        for s in try store.activeStates(resolvedSince: since) {
+        for (fp, s) in remote where !holds(s) && Self.isRecent(s, now: now) { others[fp] = s }
+        for s in try store.activeStates(resolvedSince: Self.recentSince(now)) {
             if holds(s) {
                 held.append(s)
             } else if others[s.alert.fingerprint] == nil {
@@ -184,14 +199,13 @@ actor GroupingEngine {
         }
         var changed: [AlertState] = []
         var acknowledged: [(AlertState, String)] = []
-        let since = now.addingTimeInterval(-86_400)
         for (fp, r) in last {
             guard r.admitted, !acceptingRoutes(r.state.alert).isEmpty else {
                 remote[fp] = nil
                 continue
             }
             let previous = remote.updateValue(r.state, forKey: fp)
-            guard owned != nil, r.state.status != .resolved || (r.state.resolvedAt ?? .distantPast) >= since else { continue }
+            guard owned != nil, Self.isRecent(r.state, now: now) else { continue }
             if r.state.status == .acknowledged, previous?.status != .acknowledged {
                 acknowledged.append((r.state, ackedBy[fp] ?? ""))
             }

@@ -191,7 +191,7 @@ final class StateService: Service {
         guard owned != before || !restored.alerts.isEmpty else { return }
         let newly = before.map { owned.subtracting($0) } ?? []
         let partitioner = self.partitioner
-        let adopting = try store.activeStates(resolvedSince: now.addingTimeInterval(-86_400)) { fp in
+        let adopting = try store.activeStates(resolvedSince: GroupingEngine.recentSince(now)) { fp in
             restored.alerts.contains(fp) || newly.contains(partitioner.partition(of: fp))
         }
         try await grouping.own(owned, partitioner: partitioner, adopting: adopting, now: now)
