@@ -114,12 +114,7 @@ public final class KlaxonApp: Sendable {
         let noise = try NoiseGate(config: config.noise, falsePositives: falsePositives, thresholds: store.thresholds, partitioner: partitioner)
         let grouping = GroupingEngine(
             routing: config.routing, integrations: sinks.integrations, store: store, silences: silences, noise: noise, logger: logger,
-            awaitsOwnership: true,
-            tellOwners: { [producer, topic = k.alertsTopic] commands in
-                _ = try await producer.sendAll(topic: topic, commands.map { c in
-                    KafkaMessage(key: Data(c.fingerprint.description.utf8), value: c.encoded(), partition: partitioner.partition(of: c.fingerprint))
-                })
-            })
+            awaitsOwnership: true)
         let deadLetters = DeadLetterPublisher(producer: producer, topic: k.deadLetterTopic, logger: logger)
         let ingest = IngestService(
             consumer: consumer, producer: handOffProducer, processor: processor, partitioner: partitioner,
@@ -130,7 +125,7 @@ public final class KlaxonApp: Sendable {
             outbox: outbox, restoredDeliveries: { dispatcher.nudge() },
             notificationLog: NotificationLogChangelog(database: database), restoredLog: { await grouping.takeRestoredLog($0) },
             readerProperties: common, maxRecordBytes: maxRecordBytes,
-            logger: logger)
+            ownerNotices: (OwnerNotices(database: database), k.alertsTopic), logger: logger)
         let active = ActiveConfig(config: config, integrations: sinks.integrations)
         let state = StateService(
             consumer: stateConsumer, partitioner: partitioner, store: store, changelog: changelog, deadLetters: deadLetters,

@@ -11,7 +11,8 @@ extension AlertStore {
     /// - Returns: how many outbox rows were added (replayed keys add none).
     @discardableResult
     public func recordFlush(
-        _ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], contents: [Fingerprint: Alert] = [:], at now: Date
+        _ queued: [QueuedNotification], log: [String: GroupScheduler.LogEntry], contents: [Fingerprint: Alert] = [:],
+        notices: [AlertCommand] = [], at now: Date
     ) throws -> Int {
         var samples: [LifecycleSample] = []
         let added = try database.pool.write { db in
@@ -25,6 +26,7 @@ extension AlertStore {
             for (key, entry) in log {
                 try nflog.execute(arguments: [LogEntryCodec.storedKey(key), LogEntryCodec.encode(entry), entry.at.timeIntervalSince1970])
             }
+            try OwnerNotices.queue(notices, in: db)
             return added
         }
         LifecycleMetrics.emit(samples)

@@ -321,6 +321,11 @@ public final class StateDatabase: Sendable {
             // read each other's from the changelog (issue #14): one row per share.
             try ThresholdStore.addShares(db)
         }
+        m.registerMigration("v24: notices owed to the owners of alerts") { db in
+            // A flush's `notified` commands for other instances' alerts wait here for the next
+            // hand-off, rather than being sent after the flush and lost in a crash (issue #14).
+            try OwnerNotices.createTable(db)
+        }
         return m
     }
 }

@@ -55,18 +55,12 @@ actor GroupingEngine {
     private var waitingSince: Date?
     private var flushesAllowed = false
     static let ownershipWait: TimeInterval = 30
-    /// Tells the owners of other instances' alerts that a flush here notified them first
-    /// (`AlertCommand.Action.notified`, on their `klaxon.alerts` partitions): their time to
-    /// notify, SLA clock and escalation start from it. Nil: nothing to tell (one instance).
-    private let tellOwners: (@Sendable ([AlertCommand]) async throws -> Void)?
 
     init(
         routing: RoutingConfig, integrations: [String: [Integration]], store: AlertStore, silences: SilenceStore,
-        noise: NoiseGate, logger: Logger, sliceAlerts: Int = 5_000, awaitsOwnership: Bool = false,
-        tellOwners: (@Sendable ([AlertCommand]) async throws -> Void)? = nil
+        noise: NoiseGate, logger: Logger, sliceAlerts: Int = 5_000, awaitsOwnership: Bool = false
     ) {
         self.awaitsOwnership = awaitsOwnership
-        self.tellOwners = tellOwners
         self.sliceAlerts = sliceAlerts
         self.noise = noise
         self.scheduler = GroupScheduler(config: routing)
@@ -454,26 +448,29 @@ actor GroupingEngine {
         }
         let remoteFingerprints = remote.isEmpty ? [] : Set(states.keys.filter { remoteState($0) != nil })
         let contents = states
+        var told: Set<Fingerprint> = []
         for slice in Self.slices(notifications, log: changedLog, sliceAlerts: sliceAlerts) {
+            let notices = Self.ownerNotices(slice.notifications, remote: remoteFingerprints, integrations: integrations, told: &told, at: now)
             added += try await io.run {
                 try Self.write(
-                    slice.notifications, log: slice.log, states: contents, remote: remoteFingerprints, integrations: integrations, store: store,
-                    at: now)
+                    slice.notifications, log: slice.log, states: contents, remote: remoteFingerprints, notices: notices,
+                    integrations: integrations, store: store, at: now)
             }
         }
-        if !remoteFingerprints.isEmpty { await noticeOwners(notifications, remote: remoteFingerprints, at: now) }
         // After the outbox write: a scrape that sees 0 changed groups finds their rows queued.
         recordGroupGauges()
         return added + outside
     }
 
-    /// Sends each owner of an alert this flush notified newly (firing) a `notified` command
-    /// naming the first integration's row, once per alert. Best effort once the rows are
-    /// queued: a failure is counted and logged (the notification itself is not at stake).
-    private func noticeOwners(_ notifications: [GroupNotification], remote: Set<Fingerprint>, at now: Date) async {
-        guard let tellOwners else { return }
+    /// A `notified` command for the owner of each alert of another instance's partition that
+    /// these notifications notify newly (firing), naming the first integration's row, once per
+    /// alert (`told`). Queued with the rows; the state stage's hand-off produces them.
+    private static func ownerNotices(
+        _ notifications: ArraySlice<GroupNotification>, remote: Set<Fingerprint>, integrations: [String: [Integration]],
+        told: inout Set<Fingerprint>, at now: Date
+    ) -> [AlertCommand] {
+        guard !remote.isEmpty else { return [] }
         var commands: [AlertCommand] = []
-        var told: Set<Fingerprint> = []
         for n in notifications {
             guard let integration = integrations[n.receiver]?.first else { continue }
             let key = Self.rowKey(n) + "/\(integration.name)"
@@ -483,13 +480,7 @@ actor GroupingEngine {
                     target: "\(n.receiver)/\(integration.name)", instanceStart: a.startsAt))
             }
         }
-        guard !commands.isEmpty else { return }
-        do {
-            try await tellOwners(commands)
-        } catch {
-            Counter(label: "klaxon_grouping_owner_notices_failed_total").increment(by: commands.count)
-            logger.warning("cannot tell other instances which of their alerts were notified; their escalation does not start from it: \(error)")
-        }
+        return commands
     }
 
     /// A notification's outbox key without its integration.
@@ -576,7 +567,7 @@ actor GroupingEngine {
     /// them with the slice's log entries.
     private static func write(
         _ slice: ArraySlice<GroupNotification>, log: [String: GroupScheduler.LogEntry], states: [Fingerprint: AlertState],
-        remote: Set<Fingerprint>, integrations: [String: [Integration]], store: AlertStore, at now: Date
+        remote: Set<Fingerprint>, notices: [AlertCommand], integrations: [String: [Integration]], store: AlertStore, at now: Date
     ) throws -> Int {
         var missing: Set<Fingerprint> = []
         for n in slice {
@@ -588,7 +579,7 @@ actor GroupingEngine {
         var queued: [QueuedNotification] = []
         for n in slice { queued += queue(n, states: content, remote: remote, integrations: integrations) }
         guard !queued.isEmpty || !log.isEmpty else { return 0 }
-        return try store.recordFlush(queued, log: log, contents: content.mapValues(\.alert), at: now)
+        return try store.recordFlush(queued, log: log, contents: content.mapValues(\.alert), notices: notices, at: now)
     }
 
     private static func queue(

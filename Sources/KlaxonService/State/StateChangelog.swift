@@ -57,8 +57,9 @@ final class StateChangelog: Sendable {
         outbox: Outbox, restoredDeliveries: @escaping @Sendable () -> Void = {},
         notificationLog: NotificationLogChangelog, restoredLog: @escaping @Sendable ([String: GroupScheduler.LogEntry]) async -> Void = { _ in },
         readerProperties: [String: String], maxRecordBytes: Int = 1_000_000 - (1 << 16), restoreTimeout: Duration = .seconds(300),
-        logger: Logger
+        ownerNotices: (queue: OwnerNotices, topic: String)? = nil, logger: Logger
     ) {
+        self.ownerNotices = ownerNotices
         self.maxRecordBytes = maxRecordBytes
         self.notificationLog = notificationLog
         self.restoredLog = restoredLog
@@ -113,6 +114,13 @@ final class StateChangelog: Sendable {
 
     /// Whether notification-log entries wait for the changelog.
     var logWaiting: Bool { (try? notificationLog.waiting()) ?? false }
+
+    /// Flushes' `notified` commands for other instances' alerts, and the topic they go to
+    /// (`klaxon.alerts`, the alert's partition): produced in the hand-off's transaction.
+    private let ownerNotices: (queue: OwnerNotices, topic: String)?
+
+    /// Whether `notified` commands wait for a hand-off.
+    var noticesWaiting: Bool { (try? ownerNotices?.queue.waiting()) ?? false }
 
     /// The partitions of `assigned` restored for that assignment: the ones this instance owns.
     func owned(_ assigned: [Int32: UInt64]) -> Set<Int32> {
@@ -284,6 +292,7 @@ final class StateChangelog: Sendable {
         let counts = store.thresholds.take()
         let taken = try outbox.takeChangelog()
         let (logEntries, logMarks) = try notificationLog.take()
+        let notices = try ownerNotices?.queue.take() ?? []
         var outputs: [KafkaOutgoing] = []
         outputs.reserveCapacity(records.count + fields.count + counts.count)
         var foreign = 0
@@ -323,6 +332,13 @@ final class StateChangelog: Sendable {
         for e in logEntries {
             add(partitioner.partition(ofLogKey: e.logKey), key: NotificationLogChangelogCodec.key(e.logKey), value: NotificationLogChangelogCodec.encode(e))
         }
+        // To the alert's owner, whoever it is (this instance too, after a rebalance).
+        if let topic = ownerNotices?.topic {
+            for n in notices {
+                outputs.append(KafkaOutgoing(topic: topic, message: KafkaMessage(
+                    key: Data(n.fingerprint.description.utf8), value: n.command, partition: partitioner.partition(of: n.fingerprint))))
+            }
+        }
         if outputs.isEmpty && batch.isEmpty {
             try store.changelogWritten(durable)
             try lifecycle.written(marks)
@@ -344,6 +360,8 @@ final class StateChangelog: Sendable {
             try lifecycle.written(marks)
             try outbox.changelogWritten(deliveries)
             try notificationLog.written(logMarks)
+            try ownerNotices?.queue.written(notices.map(\.id))
+            if !notices.isEmpty { Counter(label: "klaxon_state_owner_notices_produced_total").increment(by: notices.count) }
         case .aborted:
             store.requeueChangelog(records, durable: durable)
             store.thresholds.requeue(counts)

@@ -93,7 +93,7 @@ final class StateService: Service {
                 // carries (acknowledgements, timeouts) reach the changelog.
                 let epochs = assignedEpochs()
                 if !epochs.isEmpty, changelog.needsRestore(epochs) || groupingLags(epochs) || store.changelogWaiting || changelog.lifecycleWaiting
-                    || store.thresholds.waiting || changelog.outboxWaiting || changelog.logWaiting
+                    || store.thresholds.waiting || changelog.outboxWaiting || changelog.logWaiting || changelog.noticesWaiting
                 {
                     return Decoded(state: StateBatch(givenUp: []), now: Date())
                 }

@@ -36,7 +36,7 @@ enum MetricsPriming {
         for outcome in ["applied", "unchanged"] {
             _ = Counter(label: "klaxon_state_commands_total", dimensions: [("action", "notified"), ("outcome", outcome)])
         }
-        _ = Counter(label: "klaxon_grouping_owner_notices_failed_total")
+        _ = Counter(label: "klaxon_state_owner_notices_produced_total")
         for topic in topics {
             _ = Counter(label: "klaxon_messages_consumed_total", dimensions: [("topic", topic)])
             for kind in ["decode", "size"] {

@@ -44,8 +44,8 @@ public enum Telemetry {
             "Alerts that can inhibit, as this instance read them from the state changelog (every instance's alerts; a source owned elsewhere mutes targets grouped here).",
         "klaxon_state_commands_total":
             "Commands another instance sent to this alert owner, by action and outcome: acknowledgements and resolves from its API (applied; conflict: the alert was not in a state the action applies to; unknown: the alert is not held), and first notifications of alerts whose group it notifies (notified: applied, or unchanged when not the first).",
-        "klaxon_grouping_owner_notices_failed_total":
-            "First notifications of alerts owned by another instance that this group owner could not tell that owner (its time to notify and escalation do not start from them).",
+        "klaxon_state_owner_notices_produced_total":
+            "First notifications of alerts owned by another instance that this group owner produced to that owner (a notified command, in the state hand-off's transaction).",
         "klaxon_ingest_handoffs_aborted_total": "Ingest batches whose Kafka transaction to the alerts topic was aborted (the batch is read again).",
         "klaxon_alerts_decoded_total": "Alerts decoded from consumed messages, by source.",
         "klaxon_deadletters_total": "Messages sent to the dead-letter topic, by origin topic and kind (decode, size).",
