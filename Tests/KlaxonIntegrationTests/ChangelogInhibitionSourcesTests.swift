@@ -7,7 +7,7 @@ import Testing
 
 /// Which of the state changelog's alerts grouping takes as inhibition sources
 /// (`GroupingEngine.takeChangelogSources`), and how they end: the two-instance proof is
-/// `InhibitionAcrossInstancesTests`.
+/// `InhibitionAcrossInstancesTests`. Also how long it keeps other instances' alerts.
 @Suite struct ChangelogInhibitionSourcesTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     static let rules = """
@@ -90,5 +90,23 @@ import Testing
         #expect(await inhibited(engine, target))
         try await engine.reload(routing: try routing(""), integrations: ["r": [Integration(name: "webhook-0", sendResolved: true)]], now: t0)
         #expect(await !inhibited(engine, target))
+    }
+
+    /// Other instances' alerts kept for the groups notified here (`remote`) let go of those
+    /// resolved more than a day ago: one read that old is not kept, and a kept one goes at the
+    /// first flush an hour after the last prune.
+    @Test func otherInstancesAlertsResolvedLongAgoAreNotKept() async throws {
+        let engine = try engine("")
+        let day: TimeInterval = 86_400
+        await engine.takeChangelogAlerts([record(alert("Firing", .high)), record(alert("Resolved", .high), status: .resolved)], now: t0)
+        #expect(await engine.remoteCount == 2)
+        await engine.takeChangelogAlerts([record(alert("Old", .high), status: .resolved)], now: t0.addingTimeInterval(day + 1))
+        #expect(await engine.remoteCount == 2, "a record of an alert resolved over a day ago is not kept")
+        _ = try await engine.flush(now: t0.addingTimeInterval(day - 1))
+        #expect(await engine.remoteCount == 2, "resolved within the day: kept")
+        _ = try await engine.flush(now: t0.addingTimeInterval(day + 1))
+        #expect(await engine.remoteCount == 2, "within the hour since the last prune")
+        _ = try await engine.flush(now: t0.addingTimeInterval(day + 3601))
+        #expect(await engine.remoteCount == 1, "the alert resolved over a day ago is let go, the firing one stays")
     }
 }

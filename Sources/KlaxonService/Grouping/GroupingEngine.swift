@@ -45,6 +45,11 @@ actor GroupingEngine {
     /// (`takeChangelogAlerts`): their groups may be this instance's, and a flush needs their
     /// content, which this store does not keep up to date.
     private var remote: [Fingerprint: AlertState] = [:]
+    /// How many alerts `remote` keeps (memory the other instances' alerts cost here).
+    var remoteCount: Int { remote.count }
+    private func recordRemoteGauge() { Gauge(label: "klaxon_grouping_remote_alerts").record(remote.count) }
+    /// When `remote` last let go of alerts resolved longer than `resolvedKept` ago.
+    private var remotePrunedAt = Date.distantPast
     /// Whether the first flush waits for the state stage's word on ownership and for the
     /// changelog reader to have read the partitions other instances own (`klaxon run`): a
     /// group flushed before holds only this instance's alerts. Direct users flush at once.
@@ -137,6 +142,7 @@ actor GroupingEngine {
         let released = scheduler.remove { key, fp in !unpartitioned.contains(fp) && !ownsGroup(key) }
         // The store has these now; what the reader showed of them is older.
         remote = remote.filter { !partitions.contains(partitioner.partition(of: $0.key)) }
+        recordRemoteGauge()
         var joining = adopting  // read with `recentSince` by the state stage
         if before == nil, restoredFromStore {
             // The restore put every store alert in its groups already; only the reader's are new.
@@ -198,8 +204,12 @@ actor GroupingEngine {
                 remote[fp] = nil
                 continue
             }
+            guard Self.isRecent(r.state, now: now) else {
+                remote[fp] = nil
+                continue
+            }
             let previous = remote.updateValue(r.state, forKey: fp)
-            guard owned != nil, Self.isRecent(r.state, now: now) else { continue }
+            guard owned != nil else { continue }
             if r.state.status == .acknowledged, previous?.status != .acknowledged {
                 acknowledged.append((r.state, ackedBy[fp] ?? ""))
             }
@@ -211,6 +221,7 @@ actor GroupingEngine {
             changed.append(r.state)
         }
         queueAcknowledgements(acknowledged, now: now)
+        recordRemoteGauge()
         guard !changed.isEmpty else { return }
         insert(changed, now: now, sources: false)
         recordGroupGauges()
@@ -416,6 +427,7 @@ actor GroupingEngine {
     /// next flush.
     /// - Returns: outbox rows added.
     func flush(now: Date) async throws -> Int {
+        pruneRemote(now: now)
         let outside = queuedOutside
         queuedOutside = 0
         guard let next = scheduler.nextFlushAt, next <= now, mayFlush(now: now) else { return outside }
@@ -481,6 +493,15 @@ actor GroupingEngine {
             }
         }
         return commands
+    }
+
+    /// Lets go, hourly, of other instances' alerts resolved longer than `resolvedKept` ago:
+    /// no group holds them any more, as none would after a restore.
+    private func pruneRemote(now: Date) {
+        guard now.timeIntervalSince(remotePrunedAt) >= 3600 else { return }
+        remotePrunedAt = now
+        remote = remote.filter { Self.isRecent($0.value, now: now) }
+        recordRemoteGauge()
     }
 
     /// A notification's outbox key without its integration.

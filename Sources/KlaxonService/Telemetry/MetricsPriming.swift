@@ -23,6 +23,7 @@ enum MetricsPriming {
     ) {
         _ = Counter(label: "klaxon_ingest_handoffs_aborted_total")
         Gauge(label: "klaxon_inhibition_changelog_sources").record(0)
+        Gauge(label: "klaxon_grouping_remote_alerts").record(0)
         _ = Counter(label: "klaxon_state_split_messages_total")
         _ = Counter(label: "klaxon_threshold_remote_shares_total")
         for name in ["handoffs_aborted", "restored_records", "restored_deliveries", "changelog_corrupt", "changelog_unowned", "changelog_too_large"] {

@@ -40,6 +40,8 @@ public enum Telemetry {
             "Partitions of the alerts topic this instance owns: assigned to its state stage and restored from the changelog.",
         "klaxon_threshold_remote_shares_total":
             "Shares of threshold keys counted by group_by that other instances own, read from the state changelog: a decision here counts them with this instance's own.",
+        "klaxon_grouping_remote_alerts":
+            "Alerts of partitions other instances own that grouping keeps from the state changelog for the groups it notifies (active, or resolved within a day).",
         "klaxon_inhibition_changelog_sources":
             "Alerts that can inhibit, as this instance read them from the state changelog (every instance's alerts; a source owned elsewhere mutes targets grouped here).",
         "klaxon_state_commands_total":
