@@ -195,7 +195,8 @@ public final class KlaxonApp: Sendable {
             let telemetry = LifecycleTelemetry(
                 census: AlertCensus(database: database), consumers: [consumer, stateConsumer],
                 sources: Array(Set(inputTopics.map(\.format).filter { $0 != .auto }.map(\.rawValue))).sorted(),
-                ownedPartitions: { [ownership = state.ownership] in ownership.owned().count })
+                ownedPartitions: { [ownership = state.ownership] in ownership.owned().count },
+                held: { [ownership = state.ownership] in ownership.heldNow() })
             services.append(.init(service: try OpsServer.make(
                 listen: listen, idleTimeout: config.service.httpIdleTimeout, ready: ready, outbox: outbox, api: api,
                 refresh: { await telemetry.refresh() }, bound: address, logger: logger)))

@@ -279,6 +279,13 @@ public final class AlertStore: Sendable {
         try states(of: hot.withLock { $0.recent(limit: limit) })
     }
 
+    /// `states(limit:)` of the alerts `held` keeps (this instance's partitions) and Klaxon's own,
+    /// which each instance raises for itself.
+    public func states(limit: Int = 10_000, held: (Fingerprint) -> Bool) throws -> [AlertState] {
+        let klaxon = SourceSet("klaxon").bits
+        return try states(of: hot.withLock { $0.recent(limit: limit) { fp, e in e.sources.bits & klaxon != 0 || held(fp) } })
+    }
+
     /// The current states of these fingerprints, by fingerprint (unknown ones left out).
     public func contents(of fps: [Fingerprint]) throws -> [Fingerprint: AlertState] {
         Dictionary(try states(of: fps).map { ($0.alert.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })

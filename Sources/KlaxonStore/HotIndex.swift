@@ -179,8 +179,8 @@ struct HotIndex: Sendable {
     }
 
     /// Fingerprints whose entry passes `include`, the `limit` most recently seen first.
-    func recent(limit: Int, where include: (HotEntry) -> Bool = { _ in true }) -> [Fingerprint] {
-        let picked = entries.filter { include($0.1) }
+    func recent(limit: Int, where include: (Fingerprint, HotEntry) -> Bool = { _, _ in true }) -> [Fingerprint] {
+        let picked = entries.filter { include($0.0, $0.1) }
         return picked.sorted { ($0.1.lastSeenAt, $0.0) > ($1.1.lastSeenAt, $1.0) }.prefix(limit).map { $0.0 }
     }
 }

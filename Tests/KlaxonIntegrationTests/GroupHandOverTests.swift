@@ -87,6 +87,13 @@ import Testing
         }
     }
 
+    /// The firing alerts the instance counts (`klaxon_alerts`, summed over severity and source).
+    func firing(_ i: Instance) async -> Double? {
+        guard let (status, body) = try? await HTTP.call("GET", i.base + "/metrics"), status == 200 else { return nil }
+        return Prometheus.samples(String(decoding: body, as: UTF8.self))
+            .filter { $0.name == "klaxon_alerts" && $0.labels.contains("status=\"firing\"") }.map(\.value).reduce(0, +)
+    }
+
     func metric(_ i: Instance, _ name: String) async -> Double? {
         guard let (status, body) = try? await HTTP.call("GET", i.base + "/metrics"), status == 200 else { return nil }
         return Prometheus.samples(String(decoding: body, as: UTF8.self)).first { $0.name == name }?.value
@@ -128,6 +135,16 @@ import Testing
             partitioner.partition(of: ControlTopicTests.alert(n).fingerprint) != partitioner.partition(ofGroup: GroupKey(groupKeys[n] ?? ""))
         }
         #expect(!crossing.isEmpty && twoGroups > 0 && twoGroups < alerts.count, "\(twoGroups) of \(alerts.count) groups on two; \(crossing.count) cross")
+
+        // Each lists and counts the alerts it owns: one's file still holds two's, stale, and
+        // leaves them to two (the cluster's sum of `klaxon_alerts` counts each alert once).
+        var listed: Set<String> = []
+        try await eventually("one lists only the alerts it kept", watching: one.process!) {
+            listed = try await one.alertNames().intersection(names)
+            return listed == names.subtracting(moved)
+        }
+        let counted = [await firing(one), await firing(two)]
+        #expect(counted == [Double(alerts.count - moved.count), Double(moved.count)], "one and two count \(counted); two owns \(moved.count)")
 
         // Each alert is repeated by one instance only: two senders would repeat it twice within
         // one repeat interval. Counted from now on, past the hand-over.

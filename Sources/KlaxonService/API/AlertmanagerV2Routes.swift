@@ -101,7 +101,7 @@ enum AlertmanagerV2Routes {
 
     /// Every unresolved alert (Alertmanager lists no resolved ones), with receivers and status.
     static func views(_ deps: ApiDependencies, routing: RoutingConfig, now: Date) async throws -> [View] {
-        let states = try deps.store.states().filter { $0.status != .resolved }
+        let states = try deps.heldStates().filter { $0.status != .resolved }
         let muting = await deps.grouping.alertmanagerStatus(states.map(\.alert), now: now)
         return states.map { s in
             let routes = routing.tree.match(s.alert).filter { routing.receiver(named: $0.receiver)?.accepts(s.alert.severity.level) ?? false }

@@ -18,7 +18,7 @@ enum ApiActions {
             let valid = AlertState.Status.allCases.map(\.rawValue).joined(separator: ", ")
             throw ApiFailure(.badRequest, "status must be one of \(valid), got \"\(status)\"")
         }
-        let states = try deps.store.states().filter { status == nil || $0.status.rawValue == status }
+        let states = try deps.heldStates().filter { status == nil || $0.status.rawValue == status }
         let muted = await deps.grouping.muting(states.filter { $0.status != .resolved }.map(\.alert), now: now)
         return states.map { s in
             Listed(state: s, silencedBy: muted[s.alert.fingerprint]?.silencedBy ?? [], inhibited: muted[s.alert.fingerprint]?.inhibited ?? false)

@@ -36,6 +36,15 @@ struct ApiDependencies: Sendable {
     var commands: AlertCommandForwarder? = nil
 }
 
+extension ApiDependencies {
+    /// The alerts this instance lists: all it keeps, less the stale copies of partitions it
+    /// gave away (their owner lists them).
+    func heldStates() throws -> [AlertState] {
+        guard let held = commands?.ownership.heldNow() else { return try store.states() }
+        return try store.states(held: held)
+    }
+}
+
 /// `/api/v1/silences`, `/api/v1/alerts`, `/-/reload`. Reads are open; every call that changes
 /// state needs `Authorization: Bearer <token>`.
 enum ApiRoutes {

@@ -14,6 +14,15 @@ struct PartitionOwnership: Sendable {
         return { [partitioner] fp in owned.contains(partitioner.partition(of: fp)) }
     }
 
+    /// The alerts this store keeps up to date when ownership is split (a partition given away
+    /// stays in the file, stale; its new owner lists and counts it). Nil while this instance
+    /// owns every partition or none is known yet: the whole file is its own.
+    func heldNow() -> (@Sendable (Fingerprint) -> Bool)? {
+        let owned = owned()
+        guard !owned.isEmpty, owned.count < Int(partitioner.partitions) else { return nil }
+        return { [partitioner] fp in owned.contains(partitioner.partition(of: fp)) }
+    }
+
     /// Ownership where there is no partitioning to ask: every alert held is owned.
     static let everything: @Sendable (Fingerprint) -> Bool = { _ in true }
 }

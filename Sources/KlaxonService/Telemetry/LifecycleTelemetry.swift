@@ -26,10 +26,17 @@ final class LifecycleTelemetry: Sendable {
     private let process = ProcessMetrics()
     /// How many `klaxon.alerts` partitions this instance owns (assigned and restored).
     private let ownedPartitions: @Sendable () -> Int
+    /// Which alerts the census counts (`PartitionOwnership.heldNow`): not the stale copies of
+    /// partitions given away, which their owner counts.
+    private let held: @Sendable () -> (@Sendable (Fingerprint) -> Bool)?
 
     /// - Parameter sources: sources whose histograms and gauges exist from start (the
     ///   configured topics' formats; `auto` topics add none until a first alert).
-    init(census: AlertCensus, consumers: [KafkaConsumer], sources: [String], ownedPartitions: @escaping @Sendable () -> Int = { 0 }) {
+    init(
+        census: AlertCensus, consumers: [KafkaConsumer], sources: [String], ownedPartitions: @escaping @Sendable () -> Int = { 0 },
+        held: @escaping @Sendable () -> (@Sendable (Fingerprint) -> Bool)? = { nil }
+    ) {
+        self.held = held
         self.census = census
         self.consumers = consumers
         self.ownedPartitions = ownedPartitions
@@ -66,7 +73,7 @@ final class LifecycleTelemetry: Sendable {
     }
 
     private func read() {
-        if let counts = try? census.counts() {
+        if let counts = try? census.counts(held: held()) {
             let keys = alertKeys.withLock { keys in
                 keys.formUnion(counts.keys)
                 return keys
