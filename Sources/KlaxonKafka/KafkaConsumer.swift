@@ -83,6 +83,10 @@ public final class KafkaConsumer: Sendable {
     /// have been another member's in between: state kept for it must be brought up to date.
     public var assignmentEpochs: [TopicPartition: UInt64] { context.assignmentEpochs }
 
+    /// Whether the group's last assignment gave this consumer no partition at all (it has more
+    /// members than partitions), as opposed to a rebalance under way.
+    public var assignedNothing: Bool { context.assignedNothing }
+
     /// Waits up to `maxWait` for a first message, then takes whatever else is ready, up to
     /// `maxRecords`. Returns an empty batch when nothing arrived. Partition EOF and transient
     /// broker errors are logged, not thrown; a fatal client error is thrown.

@@ -31,17 +31,7 @@ import Testing
         try await f.run { f in
             try await ClusterLane.exclusive {
                 try f.writeConfig()
-                try """
-                    route:
-                      receiver: pager
-                      group_by: ['...']
-                      group_wait: 0s
-                      group_interval: 1s
-                      repeat_interval: \(Self.repeatSeconds)s
-                    receivers:
-                      - name: pager
-                        webhook_configs: [{url: \(f.recorder.url)}]
-                    """.write(to: f.routesFile, atomically: true, encoding: .utf8)
+                try Self.writeRoutes(f)
                 let producer = try f.producer()
                 let (one, two) = (try Instance("one", f), try Instance("two", f))
                 try one.start(f)
@@ -51,6 +41,96 @@ import Testing
                 try outcome.get()
             }
         }
+    }
+
+    /// More instances than `klaxon.alerts` partitions (one, here): the group gives a member
+    /// none. An instance back on its file, whose groups the partition's new owner notifies now,
+    /// lets go of them rather than notifying them too; the owner repeats each alert once.
+    @Test func anInstanceGivenNoPartitionLetsGoOfItsGroups() async throws {
+        let f = try await ServiceFixture(partitions: 2)
+        try await f.run { f in
+            try await ClusterLane.exclusive {
+                try f.writeConfig()
+                try Self.writeRoutes(f)
+                // One partition each, on topics of their own (the fixture's have twelve).
+                let (alerts, changelog) = ("klaxon.alerts.one", "klaxon.changelog.one")
+                try f.broker.createTopic(alerts, partitions: 1)
+                try f.broker.createTopic(changelog, partitions: 1)
+                // A sticky assignor, so a member that joins is given nothing while the other holds the partition.
+                let (one, two) = (try Instance("one", f), try Instance("two", f))
+                for i in [one, two] {
+                    let text = try String(contentsOf: i.config, encoding: .utf8)
+                        .replacingOccurrences(of: "  batch:\n", with: "  alerts_topic: \(alerts)\n  changelog_topic: \(changelog)\n  alerts_partitions: 1\n  batch:\n")
+                        .replacingOccurrences(of: "  properties:\n", with: "  properties:\n    partition.assignment.strategy: cooperative-sticky\n")
+                    try text.write(to: i.config, atomically: true, encoding: .utf8)
+                }
+                let producer = try f.producer()
+                try one.start(f)
+                let outcome = await capture { try await givenNothing(f, producer, one, two) }
+                try await one.stop()
+                try await two.stop()
+                try outcome.get()
+            }
+        }
+    }
+
+    func givenNothing(_ f: ServiceFixture, _ producer: KafkaProducer, _ one: Instance, _ two: Instance) async throws {
+        let names = Set((0..<3).map { "Lonely\($0)" })
+        try await eventually("one ready", watching: one.process!) { (try? await HTTP.call("GET", one.base + "/readyz"))?.0 == 200 }
+        for (k, name) in names.sorted().enumerated() {
+            try await producer.send(topic: ServiceFixture.scans, value: ControlTopicTests.alert(name).payload, partition: Int32(k % 2))
+        }
+        try await eventually("one notified and groups every alert", watching: one.process!) {
+            let groups = await metric(one, "klaxon_aggregation_groups")
+            return Set(sent(f).map(\.alert)) == names && groups == Double(names.count)
+        }
+
+        // Two joins and is given nothing; one leaves and two takes the partition and its
+        // groups over; one comes back on its file, which holds the groups, and is given nothing.
+        try two.start(f)
+        try await eventually("one keeps the partition, two is given none", watching: two.process!, timeout: .seconds(60)) {
+            let owned = [await metric(one, "klaxon_state_owned_partitions"), await metric(two, "klaxon_state_owned_partitions")]
+            return owned == [1, 0]
+        }
+        try await one.stop()
+        try await eventually("two owns the partition and groups every alert", watching: two.process!, timeout: .seconds(60)) {
+            let (owned, groups) = (await metric(two, "klaxon_state_owned_partitions"), await metric(two, "klaxon_aggregation_groups"))
+            return owned == 1 && groups == Double(names.count)
+        }
+        try one.start(f)
+        try await eventually("one is back and given none", watching: one.process!, timeout: .seconds(60)) {
+            one.process!.stderr.contains("partitions= [KlaxonKafka] partitions assigned")
+        }
+        #expect(await metric(two, "klaxon_state_owned_partitions") == 1)
+        try await eventually("one let go of its groups and two holds them", watching: one.process!) {
+            let groups = [await metric(one, "klaxon_aggregation_groups"), await metric(two, "klaxon_aggregation_groups")]
+            return groups == [0, Double(names.count)]
+        }
+        // One sender: two would repeat each alert twice within one repeat interval.
+        let since = Int(Date().timeIntervalSince1970) + 1
+        var repeats: [String: [Int]] = [:]
+        try await eventually("every alert repeated twice since", watching: two.process!, timeout: .seconds(60)) {
+            repeats = Dictionary(grouping: sent(f).compactMap { s in s.repeatedAt.flatMap { $0 >= since ? (s.alert, $0) : nil } }, by: \.0)
+                .mapValues { $0.map(\.1).sorted() }
+            return names.allSatisfy { (repeats[$0]?.count ?? 0) >= 2 }
+        }
+        for (name, times) in repeats {
+            #expect(zip(times.dropFirst(), times).allSatisfy { $0 - $1 >= Self.repeatSeconds }, "\(name) repeated by both instances: \(times)")
+        }
+    }
+
+    static func writeRoutes(_ f: ServiceFixture) throws {
+        try """
+            route:
+              receiver: pager
+              group_by: ['...']
+              group_wait: 0s
+              group_interval: 1s
+              repeat_interval: \(Self.repeatSeconds)s
+            receivers:
+              - name: pager
+                webhook_configs: [{url: \(f.recorder.url)}]
+            """.write(to: f.routesFile, atomically: true, encoding: .utf8)
     }
 
     /// One alert on each `klaxon.alerts` partition, so each instance owns some.

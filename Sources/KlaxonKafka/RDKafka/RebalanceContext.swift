@@ -12,7 +12,13 @@ final class RebalanceContext: Sendable {
     /// a partition whose number changed may have had another owner in between.
     private let epochs = Mutex<(next: UInt64, byPartition: [TopicPartition: UInt64])>((1, [:]))
 
+    /// The last rebalance event assigned this consumer nothing at all (more members than
+    /// partitions): not the gap between a revocation and the next assignment.
+    private let givenNothing = Mutex(false)
+
     init(logger: Logger) { self.logger = logger }
+
+    var assignedNothing: Bool { givenNothing.withLock { $0 } }
 
     var assignment: Set<TopicPartition> { assigned.withLock { $0 } }
 
@@ -33,11 +39,13 @@ final class RebalanceContext: Sendable {
                 if !cooperative { set.removeAll() }
                 set.formUnion(tps)
             }
-            epochs.withLock { e in
+            let nothing = epochs.withLock { e in
                 if !cooperative { e.byPartition.removeAll() }
                 for tp in tps { e.byPartition[tp] = e.next }
                 e.next += 1
+                return e.byPartition.isEmpty
             }
+            givenNothing.withLock { $0 = nothing }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             // Commit what the caller already marked handled before giving the partitions away.
             let rc = rd_kafka_commit(rk, nil, 0)
@@ -56,11 +64,13 @@ final class RebalanceContext: Sendable {
             epochs.withLock { e in
                 if cooperative { for tp in tps { e.byPartition[tp] = nil } } else { e.byPartition.removeAll() }
             }
+            givenNothing.withLock { $0 = false }
         default:
             logger.error("rebalance error: \(String(cString: rd_kafka_err2str(err)))")
             rd_kafka_assign(rk, nil)
             assigned.withLock { $0.removeAll() }
             epochs.withLock { $0.byPartition.removeAll() }
+            givenNothing.withLock { $0 = false }
         }
     }
 }

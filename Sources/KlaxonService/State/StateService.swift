@@ -92,11 +92,11 @@ final class StateService: Service {
                 // Idle: a partition given to this instance is restored now, and changes no input
                 // carries (acknowledgements, timeouts) reach the changelog.
                 let epochs = assignedEpochs()
-                if !epochs.isEmpty, changelog.needsRestore(epochs) || groupingLags(epochs) || store.changelogWaiting || changelog.lifecycleWaiting
-                    || store.thresholds.waiting || changelog.outboxWaiting || changelog.logWaiting || changelog.noticesWaiting
-                {
-                    return Decoded(state: StateBatch(givenUp: []), now: Date())
-                }
+                let due = epochs.isEmpty
+                    ? givenNothing()
+                    : changelog.needsRestore(epochs) || groupingLags(epochs) || store.changelogWaiting || changelog.lifecycleWaiting
+                        || store.thresholds.waiting || changelog.outboxWaiting || changelog.logWaiting || changelog.noticesWaiting
+                if due { return Decoded(state: StateBatch(givenUp: []), now: Date()) }
                 continue
             }
             // A message given up on is not waited for again while its late records trickle in
@@ -171,6 +171,12 @@ final class StateService: Service {
     /// (grouping holds every alert of the store since start).
     private let groupingOwns = Mutex<Set<Int32>?>(nil)
 
+    /// The group gave this instance no partition (more instances than partitions) and grouping
+    /// has not heard: it would go on notifying the groups of a partition that moved.
+    private func givenNothing() -> Bool {
+        consumer.assignedNothing && groupingOwns.withLock { $0 } != []
+    }
+
     /// Whether grouping holds alerts of partitions other than those owned now (one left).
     private func groupingLags(_ epochs: [Int32: UInt64]) -> Bool {
         groupingOwns.withLock { $0 } != changelog.owned(epochs)
@@ -185,7 +191,7 @@ final class StateService: Service {
     /// assigned: between two assignments of a rebalance this instance has not lost its
     /// partitions yet.
     private func follow(_ epochs: [Int32: UInt64], restored: StateChangelog.Restored, now: Date) async throws {
-        guard !epochs.isEmpty else { return }
+        guard !epochs.isEmpty || consumer.assignedNothing else { return }
         let owned = changelog.owned(epochs)
         let before = groupingOwns.withLock { $0 }
         guard owned != before || !restored.alerts.isEmpty else { return }
