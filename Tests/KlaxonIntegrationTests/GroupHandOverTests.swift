@@ -106,6 +106,11 @@ import Testing
             let groups = [await metric(one, "klaxon_aggregation_groups"), await metric(two, "klaxon_aggregation_groups")]
             return groups == [0, Double(names.count)]
         }
+        // Its file's copies are stale: two lists and counts them.
+        let (oneLists, twoLists) = (try await one.alertNames(), try await two.alertNames())
+        #expect(oneLists.isDisjoint(with: names) && twoLists.isSuperset(of: names), "one lists \(oneLists), two \(twoLists)")
+        let counted = [await firing(one), await firing(two)]
+        #expect(counted == [0, Double(names.count)], "one and two count \(counted)")
         // One sender: two would repeat each alert twice within one repeat interval.
         let since = Int(Date().timeIntervalSince1970) + 1
         var repeats: [String: [Int]] = [:]

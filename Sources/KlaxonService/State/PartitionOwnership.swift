@@ -7,6 +7,8 @@ struct PartitionOwnership: Sendable {
     let partitioner: StatePartitioner
     /// The owned partitions now.
     let owned: @Sendable () -> Set<Int32>
+    /// Whether the group gave this instance no partition at all (`KafkaConsumer.assignedNothing`).
+    var givenNothing: @Sendable () -> Bool = { false }
 
     /// One view of ownership for a pass: a partition that moves during it is judged as before.
     func snapshot() -> @Sendable (Fingerprint) -> Bool {
@@ -19,7 +21,11 @@ struct PartitionOwnership: Sendable {
     /// owns every partition or none is known yet: the whole file is its own.
     func heldNow() -> (@Sendable (Fingerprint) -> Bool)? {
         let owned = owned()
-        guard !owned.isEmpty, owned.count < Int(partitioner.partitions) else { return nil }
+        if owned.isEmpty {
+            guard givenNothing() else { return nil }
+            return { _ in false }
+        }
+        guard owned.count < Int(partitioner.partitions) else { return nil }
         return { [partitioner] fp in owned.contains(partitioner.partition(of: fp)) }
     }
 

@@ -153,7 +153,8 @@ final class StateService: Service {
 
     /// The partitions of the alerts topic this instance owns now (assigned and restored).
     var ownership: PartitionOwnership {
-        PartitionOwnership(partitioner: partitioner, owned: { [self] in changelog.owned(assignedEpochs()) })
+        PartitionOwnership(
+            partitioner: partitioner, owned: { [self] in changelog.owned(assignedEpochs()) }, givenNothing: { [consumer] in consumer.assignedNothing })
     }
 
     /// The partitions of the alerts topic assigned now, with the assignment that gave each.
