@@ -43,7 +43,7 @@ public struct AlertCensus: Sendable {
             let rows = try Row.fetchCursor(db, sql: "SELECT status, severity_id, source, fingerprint FROM alert")
             while let row = try rows.next() {
                 let source: String = row[2]
-                guard source == "klaxon" || Fingerprint(hex: row[3]).map(held) ?? true else { continue }
+                guard source == ScanOverdueAlert.source || Fingerprint(hex: row[3]).map(held) ?? true else { continue }
                 let severity = Severity.Level(rawValue: row[1])?.name ?? "unknown"
                 result[Key(status: row[0], severity: severity, source: source.isEmpty ? "unknown" : source), default: 0] += 1
             }

@@ -282,7 +282,7 @@ public final class AlertStore: Sendable {
     /// `states(limit:)` of the alerts `held` keeps (this instance's partitions) and Klaxon's own,
     /// which each instance raises for itself.
     public func states(limit: Int = 10_000, held: (Fingerprint) -> Bool) throws -> [AlertState] {
-        let klaxon = SourceSet("klaxon").bits
+        let klaxon = SourceSet(ScanOverdueAlert.source).bits
         return try states(of: hot.withLock { $0.recent(limit: limit) { fp, e in e.sources.bits & klaxon != 0 || held(fp) } })
     }
 

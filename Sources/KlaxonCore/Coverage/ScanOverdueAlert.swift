@@ -5,6 +5,9 @@ import Foundation
 /// artifact (kind, name, environment), so the same artifact raises and resolves the same alert.
 public enum ScanOverdueAlert {
     public static let name = "ScanOverdue"
+    /// The source of Klaxon's own alerts. Each instance raises them from what it saw, so they
+    /// belong to no `klaxon.alerts` partition: every instance keeps, groups, lists and counts its own.
+    public static let source = "klaxon"
 
     public static func make(_ o: CoverageEvaluation.Overdue, config: CoverageConfig, now: Date) -> Alert {
         let identity = identity(kind: o.kind, name: o.name, environment: o.environment)
@@ -35,7 +38,7 @@ public enum ScanOverdueAlert {
     }
 
     private static func identity(kind: String, name: String, environment: String) -> [String: String] {
-        var identity = ["alertname": Self.name, "source": "klaxon", kind: name]
+        var identity = ["alertname": Self.name, "source": Self.source, kind: name]
         if !environment.isEmpty { identity["environment"] = environment }
         return identity
     }

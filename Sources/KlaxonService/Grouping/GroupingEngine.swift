@@ -43,7 +43,11 @@ actor GroupingEngine {
     private var unpartitioned: Set<Fingerprint> = []
     /// The alerts of partitions other instances own, as the state changelog last showed them
     /// (`takeChangelogAlerts`): their groups may be this instance's, and a flush needs their
-    /// content, which this store does not keep up to date.
+    /// content, which this store does not keep up to date. An entry is never older than this
+    /// store's copy: the feed hands over only partitions the state stage does not own, and
+    /// `own` drops those it takes. (Asking grouping's own view of ownership instead, which lags
+    /// a rebalance, read the content of an alert the store never had: `RollingRestartTests`
+    /// saw it sent without labels.)
     private var remote: [Fingerprint: AlertState] = [:]
     /// How many alerts `remote` keeps (memory the other instances' alerts cost here).
     var remoteCount: Int { remote.count }
@@ -119,7 +123,7 @@ actor GroupingEngine {
     /// its alerts in the store (one file), stale; the changelog shows them as they are.
     private func holds(_ state: AlertState) -> Bool {
         guard let owned else { return true }
-        return owned.partitions.contains(owned.partitioner.partition(of: state.alert.fingerprint)) || state.alert.source == "klaxon"
+        return owned.partitions.contains(owned.partitioner.partition(of: state.alert.fingerprint)) || state.alert.source == ScanOverdueAlert.source
     }
 
     /// Whether the group with this key is notified from here: its partition is owned (or
@@ -146,7 +150,7 @@ actor GroupingEngine {
         var joining = adopting  // read with `recentSince` by the state stage
         if before == nil, restoredFromStore {
             // The restore put every store alert in its groups already; only the reader's are new.
-            joining += remote.values.filter { !holds($0) && Self.isRecent($0, now: now) }
+            joining += remoteOthers(now: now).values
         } else if before == nil || !partitions.subtracting(before ?? []).isEmpty {
             let known = try knownAlerts(now: now)
             joining = known.held + known.others
@@ -172,8 +176,7 @@ actor GroupingEngine {
     /// afterwards (found by `RollingRestartTests`).
     private func knownAlerts(now: Date) throws -> (held: [AlertState], others: [AlertState]) {
         var held: [AlertState] = []
-        var others: [Fingerprint: AlertState] = [:]
-        for (fp, s) in remote where !holds(s) && Self.isRecent(s, now: now) { others[fp] = s }
+        var others = remoteOthers(now: now)
         for s in try store.activeStates(resolvedSince: Self.recentSince(now)) {
             if holds(s) {
                 held.append(s)
@@ -182,6 +185,11 @@ actor GroupingEngine {
             }
         }
         return (held, Array(others.values))
+    }
+
+    /// The reader's alerts a group here may hold: of partitions not held here, recent.
+    private func remoteOthers(now: Date) -> [Fingerprint: AlertState] {
+        remote.filter { !holds($0.value) && Self.isRecent($0.value, now: now) }
     }
 
     /// Takes in the state changelog's alerts of partitions other instances own (the feed
@@ -200,11 +208,7 @@ actor GroupingEngine {
         var changed: [AlertState] = []
         var acknowledged: [(AlertState, String)] = []
         for (fp, r) in last {
-            guard r.admitted, !acceptingRoutes(r.state.alert).isEmpty else {
-                remote[fp] = nil
-                continue
-            }
-            guard Self.isRecent(r.state, now: now) else {
+            guard r.admitted, Self.isRecent(r.state, now: now), !acceptingRoutes(r.state.alert).isEmpty else {
                 remote[fp] = nil
                 continue
             }
@@ -390,7 +394,7 @@ actor GroupingEngine {
             let alert = state.alert
             var routes = acceptingRoutes(alert)
             guard !routes.isEmpty else { continue }
-            if alert.source == "klaxon" {
+            if alert.source == ScanOverdueAlert.source {
                 unpartitioned.insert(alert.fingerprint)
             } else if let owned, owned.partitions.count < owned.partitioner.partitions {
                 routes = routes.filter { ownsGroup(GroupKey(route: $0, labels: alert.labels)) }
@@ -455,10 +459,10 @@ actor GroupingEngine {
         // Alerts due after an insert during the reads above come with their own content.
         if !remote.isEmpty {
             for n in notifications {
-                for a in n.firing + n.resolved where states[a.fingerprint] == nil { states[a.fingerprint] = remoteState(a.fingerprint) }
+                for a in n.firing + n.resolved where states[a.fingerprint] == nil { states[a.fingerprint] = remote[a.fingerprint] }
             }
         }
-        let remoteFingerprints = remote.isEmpty ? [] : Set(states.keys.filter { remoteState($0) != nil })
+        let remoteFingerprints = remote.isEmpty ? [] : Set(states.keys.filter { remote[$0] != nil })
         let contents = states
         var told: Set<Fingerprint> = []
         for slice in Self.slices(notifications, log: changedLog, sliceAlerts: sliceAlerts) {
@@ -511,17 +515,9 @@ actor GroupingEngine {
         return key
     }
 
-    /// The changelog's state of an alert of a partition another instance owns; nil for one
-    /// this store keeps up to date. The feed hands over only partitions the state stage does
-    /// not own, and `own` drops those it takes, so an entry is never older than this store's
-    /// copy — asking grouping's own view of ownership instead, which lags a rebalance, read
-    /// the content of an alert the store never had (found by `RollingRestartTests`: sent
-    /// without labels).
-    private func remoteState(_ fp: Fingerprint) -> AlertState? { remote[fp] }
-
     private func remoteContents(_ fps: Set<Fingerprint>) -> [Fingerprint: AlertState] {
         var out: [Fingerprint: AlertState] = [:]
-        for fp in fps { if let s = remoteState(fp) { out[fp] = s } }
+        for fp in fps { if let s = remote[fp] { out[fp] = s } }
         return out
     }
 

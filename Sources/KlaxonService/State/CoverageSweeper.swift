@@ -58,7 +58,7 @@ struct CoverageSweeper: Sendable {
             overdue.map { (ScanOverdueAlert.fingerprint(kind: $0.kind, name: $0.name, environment: $0.environment), $0) },
             uniquingKeysWith: { a, _ in a })
         // Firing ScanOverdue alerts: Klaxon's own unresolved alerts with that name.
-        let own = store.unresolvedActivity { $0.sources == ["klaxon"] }
+        let own = store.unresolvedActivity { $0.sources == [ScanOverdueAlert.source] }
         let contents = own.isEmpty ? [:] : try store.contents(of: own.map(\.fingerprint))
         let firing = own.filter { contents[$0.fingerprint]?.alert.name == ScanOverdueAlert.name }
         let firingFPs = Set(firing.map(\.fingerprint))

@@ -11,9 +11,10 @@ struct PartitionOwnership: Sendable {
     var givenNothing: @Sendable () -> Bool = { false }
 
     /// One view of ownership for a pass: a partition that moves during it is judged as before.
-    func snapshot() -> @Sendable (Fingerprint) -> Bool {
-        let owned = owned()
-        return { [partitioner] fp in owned.contains(partitioner.partition(of: fp)) }
+    func snapshot() -> @Sendable (Fingerprint) -> Bool { member(of: owned()) }
+
+    private func member(of owned: Set<Int32>) -> @Sendable (Fingerprint) -> Bool {
+        { [partitioner] fp in owned.contains(partitioner.partition(of: fp)) }
     }
 
     /// The alerts this store keeps up to date when ownership is split (a partition given away
@@ -26,7 +27,7 @@ struct PartitionOwnership: Sendable {
             return { _ in false }
         }
         guard owned.count < Int(partitioner.partitions) else { return nil }
-        return { [partitioner] fp in owned.contains(partitioner.partition(of: fp)) }
+        return member(of: owned)
     }
 
     /// Ownership where there is no partitioning to ask: every alert held is owned.
